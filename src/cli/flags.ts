@@ -1,0 +1,108 @@
+/**
+ * The command line's flags and subcommands: the one table that parsing, help and completion read.
+ */
+
+/** One flag of the root command. */
+export interface FlagSpec {
+  readonly name: string;
+  readonly short?: string;
+  /** `string` and `int` take a value; `bool` does not; `count` may repeat (-vvv). */
+  readonly kind: "string" | "int" | "bool" | "count";
+  readonly description: string;
+  /** Shown in help as `(default ...)`. */
+  readonly default?: string | number;
+  /** Environment variable that sets the default. */
+  readonly env?: string;
+  /** Completion hint for the value. */
+  readonly complete?: "file" | "dir";
+}
+
+/** Built-in defaults of the settings that flags control. */
+export const DEFAULTS = {
+  listen: "127.0.0.1:3000",
+  logDir: "/tmp/gh-aw/mcp-logs",
+  payloadDir: "/tmp/jq-payloads",
+  payloadSizeThreshold: 10240,
+} as const;
+
+/** Every flag, in the order help lists them (alphabetical, as the Go tool's help does). */
+export const FLAGS: readonly FlagSpec[] = [
+  { name: "config", short: "c", kind: "string", description: "Path to config file", complete: "file" },
+  {
+    name: "config-stdin",
+    kind: "bool",
+    description: "Read MCP server configuration from stdin (JSON format). When enabled, overrides --config",
+  },
+  {
+    name: "env",
+    kind: "string",
+    description: "Path to .env file to load environment variables",
+    complete: "file",
+  },
+  { name: "help", short: "h", kind: "bool", description: "help for awmg" },
+  {
+    name: "listen",
+    short: "l",
+    kind: "string",
+    description: "HTTP server listen address",
+    default: DEFAULTS.listen,
+  },
+  {
+    name: "log-dir",
+    kind: "string",
+    description: "Directory for log files (falls back to stdout if directory cannot be created)",
+    default: DEFAULTS.logDir,
+    env: "MCP_GATEWAY_LOG_DIR",
+    complete: "dir",
+  },
+  {
+    name: "payload-dir",
+    kind: "string",
+    description: "Directory for storing large payload files (segmented by session ID)",
+    default: DEFAULTS.payloadDir,
+    env: "MCP_GATEWAY_PAYLOAD_DIR",
+    complete: "dir",
+  },
+  {
+    name: "payload-size-threshold",
+    kind: "int",
+    description:
+      "Size threshold (in bytes) for storing payloads to disk. Payloads larger than this are stored, smaller ones returned inline",
+    default: DEFAULTS.payloadSizeThreshold,
+    env: "MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD",
+  },
+  { name: "routed", kind: "bool", description: "Run in routed mode (each backend at /mcp/<server>)" },
+  {
+    name: "sequential-launch",
+    kind: "bool",
+    description: "Launch MCP servers sequentially during startup (parallel launch is default)",
+  },
+  { name: "unified", kind: "bool", description: "Run in unified mode (all backends at /mcp)" },
+  {
+    name: "validate-env",
+    kind: "bool",
+    description: "Validate execution environment (Docker, env vars) before starting",
+  },
+  {
+    name: "verbose",
+    short: "v",
+    kind: "count",
+    description: "Increase verbosity level (use -v for info, -vv for debug, -vvv for trace)",
+  },
+  { name: "version", kind: "bool", description: "version for awmg" },
+];
+
+/** Subcommands, with their one-line descriptions. */
+export const COMMANDS = {
+  completion: "Generate completion script",
+  help: "Help about any command",
+} as const;
+
+/** A subcommand name. */
+export type CommandName = keyof typeof COMMANDS;
+
+/** Shells `awmg completion` can write a script for. */
+export const SHELLS = ["bash", "zsh", "fish", "powershell"] as const;
+
+/** One of the shells above. */
+export type Shell = typeof SHELLS[number];

@@ -1,0 +1,84 @@
+/**
+ * Help text in the layout of the Go tool's (cobra) help.
+ */
+import { type CommandName, COMMANDS, FLAGS, type FlagSpec, SHELLS } from "./flags.ts";
+
+/** Reads an environment variable; undefined when unset. */
+export type EnvLookup = (name: string) => string | undefined;
+
+function flagColumn(flag: FlagSpec): string {
+  const short = flag.short === undefined ? "    " : `-${flag.short}, `;
+  const type = flag.kind === "string"
+    ? " string"
+    : flag.kind === "int"
+    ? " int"
+    : flag.kind === "count"
+    ? " count"
+    : "";
+  return `  ${short}--${flag.name}${type}`;
+}
+
+function defaultNote(flag: FlagSpec, env: EnvLookup): string {
+  const fromEnv = flag.env === undefined ? undefined : env(flag.env);
+  const value = fromEnv !== undefined && fromEnv !== "" ? fromEnv : flag.default;
+  if (value === undefined) return "";
+  return flag.kind === "string" ? ` (default ${JSON.stringify(String(value))})` : ` (default ${value})`;
+}
+
+/** The root command's help; defaults taken from the environment are shown as the effective default. */
+export function rootHelp(env: EnvLookup): string {
+  const columns = FLAGS.map(flagColumn);
+  const width = Math.max(...columns.map((c) => c.length)) + 3;
+  const flags = FLAGS.map((flag, i) =>
+    `${columns[i].padEnd(width)}${flag.description}${defaultNote(flag, env)}`
+  );
+  const commands = Object.entries(COMMANDS).map(([name, text]) => `  ${name.padEnd(12)}${text}`);
+  return [
+    "MCPG is a proxy server for Model Context Protocol (MCP) servers.",
+    "It provides routing, aggregation, and management of multiple MCP backend servers.",
+    "",
+    "Usage:",
+    "  awmg [flags]",
+    "  awmg [command]",
+    "",
+    "Available Commands:",
+    ...commands,
+    "",
+    "Flags:",
+    ...flags,
+    "",
+    "Environment:",
+    "  MCP_GATEWAY_PORT, MCP_GATEWAY_DOMAIN, MCP_GATEWAY_API_KEY feed the listen port, domain and API key.",
+    "  Precedence everywhere: command-line flag > environment variable > config file > built-in default.",
+    "",
+    'Use "awmg [command] --help" for more information about a command.',
+    "",
+  ].join("\n");
+}
+
+/** Help for one subcommand. */
+export function commandHelp(command: CommandName): string {
+  if (command === "help") {
+    return [
+      "Help provides help for any command in the application.",
+      "Simply type awmg help [path to command] for full details.",
+      "",
+      "Usage:",
+      "  awmg help [command] [flags]",
+      "",
+    ].join("\n");
+  }
+  return [
+    "Generate the autocompletion script for awmg for the specified shell.",
+    "",
+    "Usage:",
+    `  awmg completion [${SHELLS.join("|")}]`,
+    "",
+    "Examples:",
+    "  source <(awmg completion bash)",
+    '  awmg completion zsh > "${fpath[1]}/_awmg"',
+    "  awmg completion fish > ~/.config/fish/completions/awmg.fish",
+    "  awmg completion powershell | Out-String | Invoke-Expression",
+    "",
+  ].join("\n");
+}

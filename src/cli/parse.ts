@@ -1,0 +1,145 @@
+/**
+ * Parses the command line into what to do: run the gateway, print help, the version or a completion
+ * script, or fail with one clear line.
+ */
+import { parseArgs } from "node:util";
+import { type CommandName, COMMANDS, FLAGS, type Shell, SHELLS } from "./flags.ts";
+
+/** The flags of a gateway run, as given (undefined when not given). */
+export interface RunOptions {
+  readonly config?: string;
+  readonly configStdin: boolean;
+  readonly envFile?: string;
+  readonly listen?: string;
+  readonly logDir?: string;
+  readonly payloadDir?: string;
+  readonly payloadSizeThreshold?: number;
+  readonly mode?: "routed" | "unified";
+  readonly sequentialLaunch: boolean;
+  readonly validateEnv: boolean;
+  readonly verbosity: number;
+}
+
+/** What the command line asks for. */
+export type Invocation =
+  | { readonly kind: "run"; readonly options: RunOptions }
+  | { readonly kind: "help"; readonly command?: CommandName }
+  | { readonly kind: "version" }
+  | { readonly kind: "completion"; readonly shell: Shell }
+  | { readonly kind: "error"; readonly message: string; readonly command?: CommandName };
+
+const parseOptions = Object.fromEntries(
+  FLAGS.map((flag) => [
+    flag.name,
+    {
+      type: flag.kind === "string" || flag.kind === "int" ? "string" as const : "boolean" as const,
+      ...(flag.short === undefined ? {} : { short: flag.short }),
+      ...(flag.kind === "count" ? { multiple: true } : {}),
+    },
+  ]),
+);
+
+function describeParseError(error: unknown): string {
+  const { code, message } = error as { code?: string; message: string };
+  const option = /'([^']+)'/.exec(message)?.[1] ?? "";
+  const flag = option.split(",").at(-1)?.trim().split(" ")[0] ?? option;
+  switch (code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown flag: ${flag}`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return message.includes("argument missing")
+        ? `flag needs an argument: ${flag}`
+        : `flag does not take a value: ${flag}`;
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return `unknown command ${JSON.stringify(option || message)} for "awmg"`;
+    default:
+      return message;
+  }
+}
+
+function toInteger(flag: string, text: string): number | string {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    return `invalid argument "${text}" for "--${flag}" flag: expected a non-negative integer`;
+  }
+  return Number(text);
+}
+
+function isCommand(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+function parseSubcommand(command: CommandName, rest: string[]): Invocation {
+  if (rest.includes("-h") || rest.includes("--help")) return { kind: "help", command };
+  if (command === "help") {
+    const [topic, ...extra] = rest;
+    if (topic === undefined) return { kind: "help" };
+    if (!isCommand(topic) || extra.length > 0) {
+      return { kind: "error", message: `unknown help topic ${JSON.stringify(rest.join(" "))}` };
+    }
+    return { kind: "help", command: topic };
+  }
+  const [shell, ...extra] = rest;
+  if (shell === undefined || extra.length > 0) {
+    return {
+      kind: "error",
+      message: "completion takes exactly one argument: bash, zsh, fish or powershell",
+      command,
+    };
+  }
+  if (!(SHELLS as readonly string[]).includes(shell)) {
+    return {
+      kind: "error",
+      message: `unsupported shell "${shell}": expected one of ${SHELLS.join(", ")}`,
+      command,
+    };
+  }
+  return { kind: "completion", shell: shell as Shell };
+}
+
+/** Parses `argv` (without the program name). Never throws. */
+export function parseCommandLine(argv: readonly string[]): Invocation {
+  const first = argv[0];
+  if (first !== undefined && !first.startsWith("-")) {
+    return isCommand(first)
+      ? parseSubcommand(first, argv.slice(1))
+      : { kind: "error", message: `unknown command ${JSON.stringify(first)} for "awmg"` };
+  }
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  try {
+    values =
+      parseArgs({ args: [...argv], options: parseOptions, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    return { kind: "error", message: describeParseError(error) };
+  }
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  if (values.routed && values.unified) {
+    return { kind: "error", message: "--routed and --unified are mutually exclusive: choose one mode" };
+  }
+  let payloadSizeThreshold: number | undefined;
+  if (typeof values["payload-size-threshold"] === "string") {
+    const parsed = toInteger("payload-size-threshold", values["payload-size-threshold"]);
+    if (typeof parsed === "string") return { kind: "error", message: parsed };
+    payloadSizeThreshold = parsed;
+  }
+  for (const name of ["config", "env", "listen", "log-dir", "payload-dir"]) {
+    if (values[name] === "") return { kind: "error", message: `flag needs a non-empty argument: --${name}` };
+  }
+  const text = (name: string) => values[name] as string | undefined;
+  return {
+    kind: "run",
+    options: {
+      config: text("config"),
+      configStdin: values["config-stdin"] === true,
+      envFile: text("env"),
+      listen: text("listen"),
+      logDir: text("log-dir"),
+      payloadDir: text("payload-dir"),
+      payloadSizeThreshold,
+      mode: values.unified ? "unified" : values.routed ? "routed" : undefined,
+      sequentialLaunch: values["sequential-launch"] === true,
+      validateEnv: values["validate-env"] === true,
+      verbosity: (values.verbose as unknown[] | undefined)?.length ?? 0,
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * valibot schemas for the shapes of a configuration, in its canonical (camelCase) spelling.
+ *
+ * Each validator's message is the description of what is expected; `validate.ts` turns valibot issues
+ * into `ConfigIssue`s with the path and the value found.
+ */
+import * as v from "valibot";
+
+const text = (expected = "a string") => v.string(expected);
+const nonEmpty = (expected = "a non-empty string") => v.pipe(v.string(expected), v.nonEmpty(expected));
+const stringList = (expected = "an array of strings") => v.array(v.string(expected), expected);
+const stringMap = (expected: string) => v.record(v.string(), v.string(expected), `an object of ${expected}s`);
+
+/** An integer in a range, given as a number or (after `${VAR}` expansion) a string of digits. */
+function integer(expected: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return v.pipe(
+    v.union([
+      v.number(expected),
+      v.pipe(v.string(expected), v.regex(/^-?\d+$/, expected), v.transform(Number)),
+    ], expected),
+    v.integer(expected),
+    v.minValue(min, expected),
+    v.maxValue(max, expected),
+  );
+}
+
+const durationUnits: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Seconds, as an integer or a duration string such as "90s", "30m" or "6h". */
+const duration = (expected: string) =>
+  v.union([
+    v.pipe(v.number(expected), v.integer(expected), v.minValue(1, expected)),
+    v.pipe(
+      v.string(expected),
+      v.regex(/^\d+[smhd]?$/, expected),
+      v.transform((s) => {
+        const unit = s.at(-1) ?? "s";
+        const factor = durationUnits[unit];
+        return factor === undefined ? Number(s) : Number(s.slice(0, -1)) * factor;
+      }),
+      v.minValue(1, expected),
+    ),
+  ], expected);
+
+/** Fields of one server entry. */
+export const serverSchema = v.object({
+  type: v.optional(text()),
+  command: v.optional(nonEmpty()),
+  args: v.optional(stringList()),
+  container: v.optional(nonEmpty("a non-empty image name")),
+  entrypoint: v.optional(nonEmpty()),
+  entrypointArgs: v.optional(stringList()),
+  mounts: v.optional(stringList('an array of "source:dest:mode" strings')),
+  env: v.optional(stringMap("string value")),
+  url: v.optional(
+    v.pipe(nonEmpty("an http(s) URL"), v.url("an http(s) URL"), v.regex(/^https?:\/\//i, "an http(s) URL")),
+  ),
+  headers: v.optional(stringMap("string value")),
+  tools: v.optional(stringList("an array of tool names")),
+  registry: v.optional(text()),
+}, "an object");
+
+/** Fields of the `gateway` section. */
+export const gatewaySchema = v.object({
+  port: v.optional(integer("an integer from 1 to 65535", 1, 65535)),
+  apiKey: v.optional(nonEmpty()),
+  agentId: v.optional(nonEmpty()),
+  agentIds: v.optional(
+    v.pipe(v.array(nonEmpty(), "an array of non-empty strings"), v.minLength(1, "a non-empty array")),
+  ),
+  domain: v.optional(nonEmpty()),
+  startupTimeout: v.optional(integer("a positive integer (seconds)", 1)),
+  toolTimeout: v.optional(integer("a positive integer (seconds)", 1)),
+  payloadDir: v.optional(v.pipe(nonEmpty("an absolute path"), v.startsWith("/", "an absolute path"))),
+  sessionTimeout: v.optional(duration('a positive number of seconds or a duration such as "30m" or "6h"')),
+  keepaliveInterval: v.optional(
+    v.pipe(
+      integer("-1 (off) or a positive integer (seconds)", -1),
+      v.check((n) => n !== 0, "-1 (off) or a positive integer (seconds)"),
+    ),
+  ),
+  maxBodySize: v.optional(integer("a positive integer (bytes)", 1)),
+}, "an object");
+
+/** The `customSchemas` section: type name to schema URL. */
+export const customSchemasSchema = v.record(
+  v.string(),
+  nonEmpty("an https URL"),
+  "an object of type names to URLs",
+);
+
+/** The keys each section accepts, for unknown-key detection and suggestions. */
+export const knownKeys = {
+  server: Object.keys(serverSchema.entries),
+  gateway: Object.keys(gatewaySchema.entries),
+} as const;
+
+export type ServerInput = v.InferOutput<typeof serverSchema>;
+export type GatewayInput = v.InferOutput<typeof gatewaySchema>;

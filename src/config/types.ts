@@ -1,0 +1,98 @@
+/**
+ * The validated, frozen configuration every other layer reads.
+ */
+import type { ConfigSource } from "./issues.ts";
+
+/** An environment variable for a backend: an explicit value, or the host's value passed through. */
+export type EnvEntry =
+  | { readonly name: string; readonly value: string }
+  | { readonly name: string; readonly passthrough: true };
+
+/** A bind mount into a container; both paths absolute. */
+export interface Mount {
+  readonly source: string;
+  readonly target: string;
+  readonly mode: "ro" | "rw";
+}
+
+/** How a stdio server is started: a program as given (TOML), or a container image (JSON). */
+export type StdioLaunch =
+  | { readonly kind: "command"; readonly command: string; readonly args: readonly string[] }
+  | {
+    readonly kind: "container";
+    readonly image: string;
+    readonly entrypoint?: string;
+    readonly entrypointArgs: readonly string[];
+    /** Extra `docker run` arguments, placed before the image. */
+    readonly dockerArgs: readonly string[];
+    readonly mounts: readonly Mount[];
+  };
+
+interface ServerCommon {
+  readonly id: string;
+  /** Allow-list of tool names; undefined means every tool. */
+  readonly tools?: readonly string[];
+  /** Informational registry reference. */
+  readonly registry?: string;
+}
+
+/** A backend spoken to over stdin/stdout. */
+export interface StdioServerConfig extends ServerCommon {
+  readonly type: "stdio";
+  readonly launch: StdioLaunch;
+  readonly env: readonly EnvEntry[];
+}
+
+/** A remote backend spoken to over Streamable HTTP. */
+export interface HttpServerConfig extends ServerCommon {
+  readonly type: "http";
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** A server of a type registered in `customSchemas`; validated, but awmg has no launcher for it. */
+export interface CustomServerConfig extends ServerCommon {
+  readonly type: "custom";
+  readonly customType: string;
+  readonly schemaUrl: string;
+}
+
+/** Any configured server. */
+export type ServerConfig = StdioServerConfig | HttpServerConfig | CustomServerConfig;
+
+/** The `gateway` section, with defaults applied where the config is silent. */
+export interface GatewaySection {
+  readonly port?: number;
+  /** Accepted API keys (`apiKey`, or `agentId`/`agentIds`); empty when auth is off. The first is primary. */
+  readonly apiKeys: readonly string[];
+  readonly domain?: string;
+  /** Seconds allowed for a backend to start and answer initialize. */
+  readonly startupTimeout: number;
+  /** Seconds allowed for any forwarded request. */
+  readonly toolTimeout: number;
+  readonly payloadDir?: string;
+  /** Seconds a client session may stay idle. */
+  readonly sessionTimeout: number;
+  /** Seconds between keepalive pings to HTTP backends; undefined when off. */
+  readonly keepaliveInterval?: number;
+  /** Largest accepted request body in bytes. */
+  readonly maxBodySize: number;
+}
+
+/** A loaded, validated configuration. */
+export interface GatewayConfig {
+  readonly source: ConfigSource;
+  readonly servers: readonly ServerConfig[];
+  readonly gateway: GatewaySection;
+  /** Values taken from the environment or `${VAR}` expansion: never to be logged. */
+  readonly secrets: readonly string[];
+}
+
+/** Built-in defaults of the gateway section. */
+export const GATEWAY_DEFAULTS = {
+  startupTimeout: 60,
+  toolTimeout: 120,
+  sessionTimeout: 6 * 60 * 60,
+  keepaliveInterval: 25 * 60,
+  maxBodySize: 10 * 1024 * 1024,
+} as const;

@@ -1,0 +1,427 @@
+/**
+ * Turns a parsed configuration document, already in canonical (camelCase) spelling, into a
+ * `GatewayConfig`, or into the complete list of what is wrong with it.
+ */
+import * as v from "valibot";
+import { type EnvLookup, expandVariables, isSingleReference } from "./expand.ts";
+import { type ConfigIssue, type ConfigSource, describeFound } from "./issues.ts";
+import { customSchemasSchema, gatewaySchema, knownKeys, type ServerInput, serverSchema } from "./schema.ts";
+import { closest } from "./suggest.ts";
+import {
+  type EnvEntry,
+  GATEWAY_DEFAULTS,
+  type GatewayConfig,
+  type GatewaySection,
+  type Mount,
+  type ServerConfig,
+} from "./types.ts";
+
+/** The two input formats differ in spelling and in a few rules. */
+export type Format = "toml" | "json";
+
+/** A document in canonical spelling: `servers`, `gateway`, `customSchemas`. */
+export interface CanonicalDocument {
+  readonly servers?: unknown;
+  readonly gateway?: unknown;
+  readonly customSchemas?: unknown;
+  /** Top-level keys the format does not know, as written. */
+  readonly unknownTopLevel: readonly string[];
+}
+
+/** What the caller learns: the config or the errors, and warnings either way. */
+export type ValidationResult =
+  | { readonly ok: true; readonly config: GatewayConfig; readonly warnings: readonly ConfigIssue[] }
+  | {
+    readonly ok: false;
+    readonly errors: readonly ConfigIssue[];
+    readonly warnings: readonly ConfigIssue[];
+  };
+
+const BUILTIN_TYPES = ["stdio", "http", "local"];
+const SERVER_ID = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+const SECRET_FIELDS = new Set(["env", "headers", "apiKey", "agentId", "agentIds"]);
+
+type PathKey = string | number;
+
+function join(path: string, key: PathKey): string {
+  return typeof key === "number" ? `${path}[${key}]` : path === "" ? key : `${path}.${key}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Converts valibot issues under `base` into config issues; values under secret fields stay hidden. */
+function fromValibot(base: string, issues: readonly v.BaseIssue<unknown>[]): ConfigIssue[] {
+  return issues.map((issue) => {
+    const keys = (issue.path ?? []).map((item) => item.key as PathKey);
+    const path = keys.reduce<string>(join, base);
+    const secret = keys.some((key) => typeof key === "string" && SECRET_FIELDS.has(key)) ||
+      base.endsWith("gateway") && keys.length > 0 && SECRET_FIELDS.has(String(keys[0]));
+    return {
+      path,
+      message: issue.kind === "schema" ? "wrong type" : "invalid value",
+      expected: issue.message,
+      found: describeFound(issue.input, secret),
+    };
+  });
+}
+
+/** How a canonical key is spelt in the format at hand, for suggestions. */
+function spell(key: string, format: Format): string {
+  return format === "toml" ? key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`) : key;
+}
+
+function unknownKeys(
+  object: Record<string, unknown>,
+  known: readonly string[],
+  path: string,
+  format: Format,
+): ConfigIssue[] {
+  return Object.keys(object).filter((key) => !known.includes(key)).map((key) => {
+    const near = closest(key, known.map((k) => spell(k, format)));
+    return {
+      path: join(path, key),
+      message: `Unknown configuration key '${join(path, key)}' - check for typos or deprecated options`,
+      suggestion: near === undefined ? undefined : `did you mean '${near}'?`,
+    };
+  });
+}
+
+function parseMount(spec: string, path: string, errors: ConfigIssue[]): Mount | undefined {
+  const parts = spec.split(":");
+  const fail = (message: string, suggestion: string) => {
+    errors.push({
+      path,
+      message,
+      expected: '"source:dest:mode" with absolute paths and mode "ro" or "rw"',
+      found: JSON.stringify(spec),
+      suggestion,
+    });
+    return undefined;
+  };
+  if (parts.length !== 3) {
+    return fail(
+      `invalid mount specification: expected 3 parts separated by ':', found ${parts.length}`,
+      'write it as "/host/path:/container/path:ro"',
+    );
+  }
+  const [source, target, mode] = parts;
+  if (source === "" || target === "") {
+    return fail(
+      "invalid mount specification: source and destination are required",
+      'e.g. "/host/data:/data:rw"',
+    );
+  }
+  if (!source.startsWith("/") || !target.startsWith("/")) {
+    const which = !source.startsWith("/") ? `source "${source}"` : `destination "${target}"`;
+    return fail(
+      `invalid mount specification: ${which} is not an absolute path`,
+      'start both paths with "/" (use ${HOME} for the home directory)',
+    );
+  }
+  if (mode !== "ro" && mode !== "rw") {
+    return fail(`invalid mount mode "${mode}"`, `use "ro" (read-only) or "rw" (read-write)`);
+  }
+  return { source, target, mode };
+}
+
+function envEntries(env: Record<string, string> | undefined): EnvEntry[] {
+  return Object.entries(env ?? {}).map(([name, value]) =>
+    value === "" ? { name, passthrough: true as const } : { name, value }
+  );
+}
+
+interface ServerContext {
+  readonly format: Format;
+  readonly customTypes: Readonly<Record<string, string>>;
+  readonly errors: ConfigIssue[];
+}
+
+function buildServer(
+  id: string,
+  input: ServerInput,
+  path: string,
+  context: ServerContext,
+): ServerConfig | undefined {
+  const { errors, format } = context;
+  const before = errors.length;
+  const rawType = input.type ?? "";
+  const type = rawType === "" || rawType === "local" ? "stdio" : rawType;
+  const tools = input.tools === undefined || input.tools.includes("*") ? undefined : input.tools;
+  const common = { id, tools, registry: input.registry };
+  const forbid = (field: keyof ServerInput, why: string, suggestion?: string) => {
+    if (input[field] !== undefined) errors.push({ path: join(path, field), message: why, suggestion });
+  };
+
+  if (type === "http") {
+    if (input.url === undefined) {
+      errors.push({
+        path: join(path, "url"),
+        message: 'an http server requires "url"',
+        expected: "an http(s) URL",
+        found: "nothing",
+        suggestion: 'add "url": "https://host/mcp"',
+      });
+    }
+    for (const field of ["command", "container", "entrypoint", "entrypointArgs", "args"] as const) {
+      forbid(field, `"${field}" applies only to stdio servers, not to type "http"`);
+    }
+    forbid(
+      "mounts",
+      'mounts apply only to stdio servers, not to type "http"',
+      'remove "mounts" or use type "stdio"',
+    );
+    forbid("env", '"env" applies only to stdio servers; send values to an http server with "headers"');
+    if (errors.length > before || input.url === undefined) return undefined;
+    return { ...common, type: "http", url: input.url, headers: { ...input.headers } };
+  }
+
+  if (type !== "stdio") {
+    const schemaUrl = context.customTypes[type];
+    if (schemaUrl === undefined) {
+      const near = closest(type, [...BUILTIN_TYPES, ...Object.keys(context.customTypes)]);
+      errors.push({
+        path: join(path, "type"),
+        message: `unknown server type "${type}"`,
+        expected: '"stdio", "http" or a type registered in customSchemas',
+        found: JSON.stringify(type),
+        suggestion: near === undefined
+          ? `register it under "customSchemas" with an https schema URL`
+          : `did you mean "${near}"?`,
+      });
+      return undefined;
+    }
+    return { ...common, type: "custom", customType: type, schemaUrl };
+  }
+
+  forbid("url", '"url" applies only to http servers', 'set "type": "http" or remove "url"');
+  forbid("headers", '"headers" apply only to http servers', 'set "type": "http" or remove "headers"');
+  const mounts = (input.mounts ?? []).map((spec, i) =>
+    parseMount(spec, join(join(path, "mounts"), i), errors)
+  );
+  const env = envEntries(input.env);
+
+  if (format === "json" && input.command !== undefined) {
+    errors.push({
+      path: join(path, "command"),
+      message: '"command" is not supported in the JSON stdin format',
+      suggestion: 'use "container": "<image>"; awmg runs it as docker run --rm -i <image>',
+    });
+  }
+  if (input.container !== undefined) {
+    if (format === "toml" && input.command !== undefined) {
+      errors.push({
+        path: join(path, "command"),
+        message: 'use either "command" or "container", not both',
+        suggestion: 'keep "container" to run an image, or "command" to run a program',
+      });
+    }
+    if (errors.length > before) return undefined;
+    return {
+      ...common,
+      type: "stdio",
+      env,
+      launch: {
+        kind: "container",
+        image: input.container,
+        entrypoint: input.entrypoint,
+        entrypointArgs: input.entrypointArgs ?? [],
+        dockerArgs: input.args ?? [],
+        mounts: mounts.filter((m): m is Mount => m !== undefined),
+      },
+    };
+  }
+  for (const field of ["entrypoint", "entrypointArgs", "mounts"] as const) {
+    forbid(field, `"${field}" applies only to container servers`, 'add "container": "<image>"');
+  }
+  if (input.command === undefined && format === "toml") {
+    errors.push({
+      path,
+      message: 'a stdio server requires "command" (a program to run) or "container" (an image)',
+      suggestion: 'e.g. command = "docker" and args = ["run", "--rm", "-i", "image"]',
+    });
+  } else if (input.container === undefined && format === "json" && input.command === undefined) {
+    errors.push({
+      path: join(path, "container"),
+      message: 'a stdio server requires "container"',
+      expected: "a Docker image name",
+      found: "nothing",
+      suggestion: 'add "container": "ghcr.io/owner/image:tag"',
+    });
+  }
+  if (errors.length > before || input.command === undefined) return undefined;
+  return {
+    ...common,
+    type: "stdio",
+    env,
+    launch: { kind: "command", command: input.command, args: input.args ?? [] },
+  };
+}
+
+function validateCustomSchemas(value: unknown, errors: ConfigIssue[]): Record<string, string> {
+  if (value === undefined) return {};
+  const parsed = v.safeParse(customSchemasSchema, value, { abortEarly: false });
+  if (!parsed.success) {
+    errors.push(...fromValibot("customSchemas", parsed.issues));
+    return {};
+  }
+  const types: Record<string, string> = {};
+  for (const [name, url] of Object.entries(parsed.output)) {
+    const path = join("customSchemas", name);
+    if (BUILTIN_TYPES.includes(name)) {
+      errors.push({
+        path,
+        message: `"${name}" is a built-in server type and cannot be redefined`,
+        suggestion: "choose another name for the custom type",
+      });
+    } else if (!/^https:\/\/[^\s/]+/i.test(url)) {
+      errors.push({
+        path,
+        message: "a custom schema URL must use https",
+        expected: "an https:// URL",
+        found: JSON.stringify(url),
+      });
+    } else {
+      types[name] = url;
+    }
+  }
+  return types;
+}
+
+function buildGateway(value: unknown, raw: unknown, errors: ConfigIssue[]): GatewaySection {
+  const defaults: GatewaySection = { apiKeys: [], ...GATEWAY_DEFAULTS };
+  if (value === undefined) return defaults;
+  const parsed = v.safeParse(gatewaySchema, value, { abortEarly: false });
+  if (!parsed.success) {
+    errors.push(...fromValibot("gateway", parsed.issues));
+    return defaults;
+  }
+  const g = parsed.output;
+  const spellings = [g.apiKey, g.agentId, g.agentIds].filter((x) => x !== undefined).length;
+  if (spellings > 1) {
+    errors.push({
+      path: "gateway",
+      message: '"apiKey", "agentId" and "agentIds" are spellings of the same setting; use only one',
+      suggestion: 'keep "agentIds" for several keys, or "apiKey" for one',
+    });
+  }
+  const rawDomain = isRecord(raw) ? raw.domain : undefined;
+  if (
+    typeof rawDomain === "string" && !["localhost", "host.docker.internal"].includes(rawDomain) &&
+    !isSingleReference(rawDomain)
+  ) {
+    errors.push({
+      path: "gateway.domain",
+      message: "invalid domain",
+      expected: '"localhost", "host.docker.internal" or a ${VAR} reference',
+      found: JSON.stringify(rawDomain),
+    });
+  }
+  const keepalive = g.keepaliveInterval ?? GATEWAY_DEFAULTS.keepaliveInterval;
+  return {
+    port: g.port,
+    apiKeys: g.agentIds ?? [g.apiKey ?? g.agentId].filter((k): k is string => k !== undefined),
+    domain: g.domain,
+    startupTimeout: g.startupTimeout ?? GATEWAY_DEFAULTS.startupTimeout,
+    toolTimeout: g.toolTimeout ?? GATEWAY_DEFAULTS.toolTimeout,
+    payloadDir: g.payloadDir,
+    sessionTimeout: g.sessionTimeout ?? GATEWAY_DEFAULTS.sessionTimeout,
+    keepaliveInterval: keepalive === -1 ? undefined : keepalive,
+    maxBodySize: g.maxBodySize ?? GATEWAY_DEFAULTS.maxBodySize,
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Validates a canonical document: expansion, shapes, cross-field rules. Reports every problem. */
+export function validateDocument(
+  document: CanonicalDocument,
+  format: Format,
+  source: ConfigSource,
+  env: EnvLookup,
+): ValidationResult {
+  const errors: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
+
+  for (const key of document.unknownTopLevel) {
+    const known = format === "json"
+      ? ["mcpServers", "gateway", "customSchemas"]
+      : ["servers", "gateway", "custom_schemas"];
+    const near = closest(key, known);
+    const issue = {
+      path: key,
+      message: `Unknown configuration key '${key}' - check for typos or deprecated options`,
+      suggestion: near === undefined
+        ? `the top-level keys are ${known.join(", ")}`
+        : `did you mean '${near}'?`,
+    };
+    (format === "json" ? errors : warnings).push(issue);
+  }
+
+  const expanded = expandVariables(
+    { servers: document.servers, gateway: document.gateway, customSchemas: document.customSchemas },
+    env,
+  );
+  errors.push(...expanded.errors);
+  const tree = expanded.value as Record<string, unknown>;
+
+  const customTypes = validateCustomSchemas(tree.customSchemas, errors);
+  if (isRecord(tree.gateway)) {
+    warnings.push(...unknownKeys(tree.gateway, knownKeys.gateway, "gateway", format));
+  }
+  const gateway = buildGateway(tree.gateway, document.gateway, errors);
+
+  const servers: ServerConfig[] = [];
+  if (tree.servers !== undefined && !isRecord(tree.servers)) {
+    errors.push({
+      path: "servers",
+      message: "wrong type",
+      expected: "an object of servers by id",
+      found: describeFound(tree.servers),
+    });
+  } else if (tree.servers === undefined || Object.keys(tree.servers).length === 0) {
+    warnings.push({
+      path: "servers",
+      message: "no servers are configured; the gateway will have nothing to route to",
+    });
+  } else {
+    for (const [id, entry] of Object.entries(tree.servers)) {
+      const path = join("servers", id);
+      if (!SERVER_ID.test(id) || id.includes("___")) {
+        errors.push({
+          path,
+          message: `invalid server id "${id}"`,
+          expected: 'letters, digits, "-" and "_", starting with a letter or digit, without "___"',
+          found: JSON.stringify(id),
+        });
+        continue;
+      }
+      if (isRecord(entry)) warnings.push(...unknownKeys(entry, knownKeys.server, path, format));
+      const parsed = v.safeParse(serverSchema, entry, { abortEarly: false });
+      if (!parsed.success) {
+        errors.push(...fromValibot(path, parsed.issues));
+        continue;
+      }
+      const server = buildServer(id, parsed.output, path, { format, customTypes, errors });
+      if (server !== undefined) servers.push(server);
+    }
+  }
+
+  if (errors.length > 0) return { ok: false, errors, warnings };
+  const passedThrough = servers.flatMap((server) =>
+    server.type === "stdio"
+      ? server.env.flatMap((entry) => "passthrough" in entry ? [env(entry.name) ?? ""] : [])
+      : []
+  );
+  const secrets = [...new Set([...expanded.secrets, ...passedThrough, ...gateway.apiKeys])].filter((s) =>
+    s !== ""
+  );
+  return { ok: true, warnings, config: deepFreeze({ source, servers, gateway, secrets }) };
+}

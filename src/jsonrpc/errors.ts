@@ -1,0 +1,35 @@
+/**
+ * JSON-RPC error codes used by the gateway and a builder for error responses.
+ */
+import type { JsonRpcFailure, JsonRpcId } from "./messages.ts";
+
+/** Standard and gateway-specific JSON-RPC error codes. */
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  /** The backend server is not running or could not be reached. */
+  ServerUnavailable: -32001,
+  /** The backend server did not answer within the tool timeout. */
+  ServerTimeout: -32002,
+  /** The API key is missing or wrong. */
+  Unauthorized: -32003,
+  /** The gateway is shutting down. */
+  ShuttingDown: -32004,
+} as const;
+
+/** One of the error codes above. */
+export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
+
+/** Builds a JSON-RPC error response. */
+export function errorResponse(
+  id: JsonRpcId | null,
+  code: number,
+  message: string,
+  data?: unknown,
+): JsonRpcFailure {
+  const error = data === undefined ? { code, message } : { code, message, data };
+  return { jsonrpc: "2.0", id, error };
+}

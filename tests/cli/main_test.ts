@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { runAwmg, tempFile } from "../support/awmg.ts";
+import { VERSION } from "../../src/version.ts";
+
+Deno.test("--version prints the version and exits 0", async () => {
+  const run = await runAwmg(["--version"]);
+  assert.equal(run.code, 0);
+  assert.equal(run.stdout, `awmg version ${VERSION}\n`);
+});
+
+Deno.test("--help lists every flag with its default; env changes the shown default", async () => {
+  const run = await runAwmg(["--help"], { env: { MCP_GATEWAY_LOG_DIR: "/var/log/awmg" } });
+  assert.equal(run.code, 0);
+  assert.match(run.stdout, /-l, --listen string +HTTP server listen address \(default "127\.0\.0\.1:3000"\)/);
+  assert.match(run.stdout, /--log-dir string .*\(default "\/var\/log\/awmg"\)/);
+  assert.match(run.stdout, /--payload-size-threshold int .*\(default 10240\)/);
+  assert.match(run.stdout, /-v, --verbose count/);
+});
+
+Deno.test("unknown flags and bad values exit 2 with one line and a pointer to --help", async () => {
+  const run = await runAwmg(["--prot", "3000"]);
+  assert.equal(run.code, 2);
+  assert.equal(run.stderr, "Error: unknown flag: --prot\nRun 'awmg --help' for usage.\n");
+  const bad = await runAwmg(["completion", "tcsh"]);
+  assert.equal(bad.code, 2);
+  assert.equal(
+    bad.stderr,
+    "Error: unsupported shell \"tcsh\": expected one of bash, zsh, fish, powershell\nRun 'awmg completion --help' for usage.\n",
+  );
+});
+
+Deno.test("completion bash writes a script bash accepts", async () => {
+  const run = await runAwmg(["completion", "bash"]);
+  assert.equal(run.code, 0);
+  assert.match(run.stdout, /complete -F _awmg awmg/);
+});
+
+Deno.test("an invalid TOML file exits 1 with every error on stderr", async () => {
+  const path = await tempFile("[servers.a]\nargs = []\n[gateway]\nport = 0\n", ".toml");
+  const run = await runAwmg(["--config", path]);
+  assert.equal(run.code, 1);
+  assert.equal(run.stdout, "");
+  assert.equal(
+    run.stderr,
+    `Error: invalid configuration in ${path} (2 errors):\n` +
+      "  - gateway.port: invalid value (line 4)\n      expected an integer from 1 to 65535, found number 0\n" +
+      '  - servers.a: a stdio server requires "command" (a program to run) or "container" (an image) (line 1)\n' +
+      '      suggestion: e.g. command = "docker" and args = ["run", "--rm", "-i", "image"]\n',
+  );
+});
+
+Deno.test("an invalid stdin config also writes one JSON error payload on stdout, without secrets", async () => {
+  const config = {
+    mcpServers: { github: { container: "i", env: { T: "${GITHUB_TOKEN}", S: "${SECRET}" } } },
+    bogus: 1,
+  };
+  const run = await runAwmg(["--config-stdin"], {
+    stdin: JSON.stringify(config),
+    env: { SECRET: "s3cr3t-value" },
+  });
+  assert.equal(run.code, 1);
+  const payload = JSON.parse(run.stdout);
+  assert.equal(payload.error.code, "invalid_configuration");
+  assert.deepEqual(payload.error.errors.map((e: { path: string }) => e.path), [
+    "bogus",
+    "mcpServers.github.env.T",
+  ]);
+  assert.match(
+    run.stderr,
+    /undefined environment variable referenced: GITHUB_TOKEN\n\s+Required by: mcpServers\.github\.env\.T/,
+  );
+  assert.ok(!run.stderr.includes("s3cr3t-value") && !run.stdout.includes("s3cr3t-value"));
+});
+
+Deno.test("--env loads a .env file whose variables feed ${VAR} expansion; set variables win", async () => {
+  const envFile = await tempFile("TOKEN_A=from-file\nTOKEN_B=from-file\n", ".env");
+  const path = await tempFile(
+    '[servers.a]\ncommand = "x"\nenv = { A = "${TOKEN_A}", B = "${TOKEN_C}" }\n',
+    ".toml",
+  );
+  const run = await runAwmg(["--env", envFile, "--config", path], { env: { TOKEN_A: "from-env" } });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /undefined environment variable referenced: TOKEN_C/);
+  assert.doesNotMatch(run.stderr, /TOKEN_A/);
+  const missing = await runAwmg(["--env", "/nonexistent/.env", "--config", path]);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr, "Error: failed to read .env file /nonexistent/.env: no such file\n");
+});
+
+Deno.test("a missing config file is reported with its path", async () => {
+  const run = await runAwmg(["--config", "/nonexistent/config.toml"]);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /failed to read config file \/nonexistent\/config\.toml: no such file/);
+});

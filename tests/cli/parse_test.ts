@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { parseCommandLine } from "../../src/cli/parse.ts";
+
+Deno.test("flags, shorthands and repeatable -v", () => {
+  const parsed = parseCommandLine([
+    "-c",
+    "x.toml",
+    "-l",
+    "0.0.0.0:8000",
+    "-vvv",
+    "--unified",
+    "--sequential-launch",
+  ]);
+  assert.equal(parsed.kind, "run");
+  assert.deepEqual(parsed.kind === "run" && parsed.options, {
+    config: "x.toml",
+    configStdin: false,
+    envFile: undefined,
+    listen: "0.0.0.0:8000",
+    logDir: undefined,
+    payloadDir: undefined,
+    payloadSizeThreshold: undefined,
+    mode: "unified",
+    sequentialLaunch: true,
+    validateEnv: false,
+    verbosity: 3,
+  });
+});
+
+Deno.test("command-line errors are one clear line", () => {
+  const cases: [string[], string][] = [
+    [["--bogus"], "unknown flag: --bogus"],
+    [["-x"], "unknown flag: -x"],
+    [["--config"], "flag needs an argument: --config"],
+    [
+      ["--payload-size-threshold", "ten"],
+      'invalid argument "ten" for "--payload-size-threshold" flag: expected a non-negative integer',
+    ],
+    [["--routed", "--unified"], "--routed and --unified are mutually exclusive: choose one mode"],
+    [["serve"], 'unknown command "serve" for "awmg"'],
+    [["completion"], "completion takes exactly one argument: bash, zsh, fish or powershell"],
+    [["completion", "tcsh"], 'unsupported shell "tcsh": expected one of bash, zsh, fish, powershell'],
+    [["help", "nope"], 'unknown help topic "nope"'],
+  ];
+  for (const [argv, message] of cases) {
+    const parsed = parseCommandLine(argv);
+    assert.equal(parsed.kind === "error" && parsed.message, message, argv.join(" "));
+  }
+});
+
+Deno.test("help, version and completion invocations", () => {
+  assert.deepEqual(parseCommandLine(["--help"]), { kind: "help" });
+  assert.deepEqual(parseCommandLine(["help", "completion"]), { kind: "help", command: "completion" });
+  assert.deepEqual(parseCommandLine(["completion", "--help"]), { kind: "help", command: "completion" });
+  assert.deepEqual(parseCommandLine(["--version"]), { kind: "version" });
+  assert.deepEqual(parseCommandLine(["completion", "fish"]), { kind: "completion", shell: "fish" });
+});

@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { parseCommandLine, type RunOptions } from "../../src/cli/parse.ts";
+import { resolveSettings, type SettingsResult } from "../../src/cli/settings.ts";
+import { loadConfigText } from "../../src/config/load.ts";
+
+function resolve(
+  argv: string[],
+  env: Record<string, string>,
+  gateway: Record<string, unknown> = {},
+): SettingsResult {
+  const parsed = parseCommandLine(argv);
+  const loaded = loadConfigText(
+    JSON.stringify({ mcpServers: {}, gateway }),
+    "json",
+    { kind: "stdin" },
+    () => undefined,
+  );
+  if (parsed.kind !== "run" || !loaded.ok) throw new Error("bad fixture");
+  return resolveSettings(parsed.options as RunOptions, loaded.config, (name) => env[name]);
+}
+
+Deno.test("built-in defaults when nothing is given", () => {
+  const result = resolve([], {});
+  assert.ok(result.ok);
+  assert.deepEqual(result.settings, {
+    listen: { hostname: "127.0.0.1", port: 3000 },
+    domain: "localhost",
+    apiKeys: [],
+    logDir: "/tmp/gh-aw/mcp-logs",
+    payloadDir: "/tmp/jq-payloads",
+    payloadSizeThreshold: 10240,
+    mode: "routed",
+    sequentialLaunch: false,
+    verbosity: 0,
+  });
+  assert.deepEqual(result.warnings, []);
+});
+
+Deno.test("flag > environment > config > default, with a warning naming both sources", () => {
+  const configOnly = resolve([], {}, { port: 9000, payloadDir: "/cfg" });
+  assert.ok(configOnly.ok);
+  assert.equal(configOnly.settings.listen.port, 9000);
+  assert.equal(configOnly.settings.payloadDir, "/cfg");
+
+  const envOverConfig = resolve([], { MCP_GATEWAY_PORT: "8000", MCP_GATEWAY_PAYLOAD_DIR: "/env" }, {
+    port: 9000,
+    payloadDir: "/cfg",
+  });
+  assert.ok(envOverConfig.ok);
+  assert.equal(envOverConfig.settings.listen.port, 8000);
+  assert.equal(envOverConfig.settings.payloadDir, "/env");
+  assert.deepEqual(envOverConfig.warnings, [
+    "MCP_GATEWAY_PORT (8000) overrides gateway.port in the config (9000)",
+    "MCP_GATEWAY_PAYLOAD_DIR (/env) overrides gateway.payloadDir in the config (/cfg)",
+  ]);
+
+  const flagOverAll = resolve(
+    ["--listen", "127.0.0.1:7000", "--payload-dir", "/flag", "--log-dir", "/logs"],
+    {
+      MCP_GATEWAY_PORT: "8000",
+      MCP_GATEWAY_LOG_DIR: "/envlogs",
+    },
+    { port: 9000 },
+  );
+  assert.ok(flagOverAll.ok);
+  assert.equal(flagOverAll.settings.listen.port, 7000);
+  assert.equal(flagOverAll.settings.payloadDir, "/flag");
+  assert.equal(flagOverAll.settings.logDir, "/logs");
+  assert.deepEqual(flagOverAll.warnings, [
+    "--listen (7000) overrides MCP_GATEWAY_PORT (8000)",
+    "--listen (7000) overrides gateway.port in the config (9000)",
+    "--log-dir (/logs) overrides MCP_GATEWAY_LOG_DIR (/envlogs)",
+  ]);
+});
+
+Deno.test("API key and domain from the environment win; secret values are never shown", () => {
+  const result = resolve([], { MCP_GATEWAY_API_KEY: "env-key", MCP_GATEWAY_DOMAIN: "host.docker.internal" }, {
+    apiKey: "config-key",
+    domain: "localhost",
+  });
+  assert.ok(result.ok);
+  assert.deepEqual(result.settings.apiKeys, ["env-key"]);
+  assert.equal(result.settings.domain, "host.docker.internal");
+  assert.deepEqual(result.warnings, [
+    "MCP_GATEWAY_DOMAIN (host.docker.internal) overrides gateway.domain in the config (localhost)",
+    "MCP_GATEWAY_API_KEY (value hidden) overrides the API key in the config (value hidden)",
+  ]);
+});
+
+Deno.test("payload threshold: flag > environment > default; bad values are errors", () => {
+  const fromEnv = resolve([], { MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD: "2048" });
+  assert.ok(fromEnv.ok && fromEnv.settings.payloadSizeThreshold === 2048);
+  const fromFlag = resolve(["--payload-size-threshold", "4096"], {
+    MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD: "2048",
+  });
+  assert.ok(fromFlag.ok && fromFlag.settings.payloadSizeThreshold === 4096);
+  assert.deepEqual(resolve([], { MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD: "big" }), {
+    ok: false,
+    message: 'invalid MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD "big": expected a non-negative integer (bytes)',
+  });
+  assert.deepEqual(resolve([], { MCP_GATEWAY_PORT: "99999" }), {
+    ok: false,
+    message: 'invalid MCP_GATEWAY_PORT "99999": expected an integer from 1 to 65535',
+  });
+  assert.deepEqual(resolve(["--listen", "localhost"], {}), {
+    ok: false,
+    message: 'invalid listen address "localhost": expected host:port, e.g. 127.0.0.1:3000',
+  });
+});

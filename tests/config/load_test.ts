@@ -1,0 +1,306 @@
+import assert from "node:assert/strict";
+import { formatFailure, formatIssue } from "../../src/config/issues.ts";
+import { loadConfigText, type LoadResult } from "../../src/config/load.ts";
+import type { GatewayConfig } from "../../src/config/types.ts";
+
+const ENV: Record<string, string> = { HOME: "/home/user", TOKEN: "ghp_secretvalue123", DOMAIN: "gw.example" };
+const lookup = (name: string) => ENV[name];
+
+function toml(text: string): LoadResult {
+  return loadConfigText(text, "toml", { kind: "file", path: "config.toml" }, lookup);
+}
+function json(value: unknown): LoadResult {
+  return loadConfigText(JSON.stringify(value), "json", { kind: "stdin" }, lookup);
+}
+function ok(result: LoadResult): GatewayConfig {
+  if (!result.ok) assert.fail(formatFailure(result.failure));
+  return result.config;
+}
+function errors(result: LoadResult): string[] {
+  assert.equal(result.ok, false, "expected the config to be rejected");
+  return result.ok ? [] : result.failure.errors.map(formatIssue);
+}
+
+Deno.test("TOML stdio server runs its command and args as given", () => {
+  const config = ok(toml(`
+[servers.fs]
+command = "node"
+args = ["/srv/fs.js", "/data"]
+env = { ROOT = "/data", TOKEN = "" }
+`));
+  assert.deepEqual(config.servers, [{
+    id: "fs",
+    type: "stdio",
+    tools: undefined,
+    registry: undefined,
+    env: [{ name: "ROOT", value: "/data" }, { name: "TOKEN", passthrough: true }],
+    launch: { kind: "command", command: "node", args: ["/srv/fs.js", "/data"] },
+  }]);
+  assert.equal(config.gateway.startupTimeout, 60);
+  assert.equal(config.gateway.toolTimeout, 120);
+  assert.ok(Object.isFrozen(config.servers[0]));
+});
+
+Deno.test("TOML http and mixed servers, snake_case and camelCase gateway keys", () => {
+  const config = ok(toml(`
+[servers.remote]
+type = "http"
+url = "https://mcp.example.com/api"
+headers = { Authorization = "Bearer \${TOKEN}" }
+
+[servers.local]
+command = "docker"
+args = ["run", "--rm", "-i", "img"]
+
+[gateway]
+port = 8000
+api_key = "k1"
+startupTimeout = 30
+tool_timeout = 60
+`));
+  assert.deepEqual(config.servers.map((s) => [s.id, s.type]), [["remote", "http"], ["local", "stdio"]]);
+  const remote = config.servers[0];
+  assert.equal(remote.type === "http" && remote.headers.Authorization, "Bearer ghp_secretvalue123");
+  assert.deepEqual(config.gateway.apiKeys, ["k1"]);
+  assert.equal(config.gateway.startupTimeout, 30);
+  assert.equal(config.gateway.toolTimeout, 60);
+  assert.ok(config.secrets.includes("ghp_secretvalue123"));
+  assert.ok(config.secrets.includes("k1"));
+});
+
+Deno.test("JSON stdio container server with every field, and an http server", () => {
+  const config = ok(json({
+    mcpServers: {
+      custom: {
+        type: "local",
+        container: "myorg/custom:v1",
+        entrypoint: "/app/entry.sh",
+        entrypointArgs: ["--verbose"],
+        args: ["--memory", "512m"],
+        mounts: ["${HOME}/config:/app/config:ro", "/tmp/cache:/app/cache:rw"],
+        env: { API_KEY: "", EXPANDED: "${HOME}/x", LEVEL: "debug" },
+        tools: ["a", "b"],
+      },
+      remote: { type: "http", url: "https://mcp.example.com/mcp" },
+    },
+    gateway: { port: 8080, apiKey: "key", domain: "localhost", payloadDir: "/tmp/p" },
+  }));
+  const [custom, remote] = config.servers;
+  assert.equal(custom.type, "stdio");
+  assert.deepEqual(custom.type === "stdio" && custom.launch, {
+    kind: "container",
+    image: "myorg/custom:v1",
+    entrypoint: "/app/entry.sh",
+    entrypointArgs: ["--verbose"],
+    dockerArgs: ["--memory", "512m"],
+    mounts: [
+      { source: "/home/user/config", target: "/app/config", mode: "ro" },
+      { source: "/tmp/cache", target: "/app/cache", mode: "rw" },
+    ],
+  });
+  assert.deepEqual(custom.type === "stdio" && custom.env, [
+    { name: "API_KEY", passthrough: true },
+    { name: "EXPANDED", value: "/home/user/x" },
+    { name: "LEVEL", value: "debug" },
+  ]);
+  assert.deepEqual(custom.tools, ["a", "b"]);
+  assert.deepEqual(remote, {
+    id: "remote",
+    type: "http",
+    url: "https://mcp.example.com/mcp",
+    headers: {},
+    tools: undefined,
+    registry: undefined,
+  });
+  assert.equal(config.gateway.port, 8080);
+  assert.equal(config.gateway.payloadDir, "/tmp/p");
+});
+
+Deno.test('empty and local types normalise to stdio; tools ["*"] means all', () => {
+  const config = ok(
+    json({ mcpServers: { a: { type: "", container: "i" }, b: { container: "i", tools: ["*"] } } }),
+  );
+  assert.deepEqual(config.servers.map((s) => s.type), ["stdio", "stdio"]);
+  assert.equal(config.servers[1].tools, undefined);
+});
+
+Deno.test("undefined variables fail with the variable and the path that needs it", () => {
+  assert.deepEqual(
+    errors(json({ mcpServers: { github: { container: "i", env: { GITHUB_TOKEN: "${GITHUB_TOKEN}" } } } })),
+    [
+      "undefined environment variable referenced: GITHUB_TOKEN\n    Required by: mcpServers.github.env.GITHUB_TOKEN\n" +
+      "    suggestion: set GITHUB_TOKEN in the environment (or in the --env file) before starting awmg",
+    ],
+  );
+});
+
+Deno.test("unknown TOML keys are warnings with line numbers and the closest key", () => {
+  const result = toml(`[servers.a]
+command = "x"
+
+[gateway]
+prot = 3000
+startup_timout = 30
+`);
+  assert.ok(result.ok);
+  assert.deepEqual(result.warnings.map(formatIssue), [
+    "Unknown configuration key 'gateway.prot' - check for typos or deprecated options (line 5)\n    suggestion: did you mean 'port'?",
+    "Unknown configuration key 'gateway.startup_timout' - check for typos or deprecated options (line 6)\n    suggestion: did you mean 'startup_timeout'?",
+  ]);
+});
+
+Deno.test("unknown top-level JSON keys are errors", () => {
+  assert.deepEqual(errors(json({ mcpServers: {}, gatway: {} })), [
+    "Unknown configuration key 'gatway' - check for typos or deprecated options\n    suggestion: did you mean 'gateway'?",
+  ]);
+});
+
+Deno.test("TOML syntax errors name line and column", () => {
+  assert.deepEqual(errors(toml("[gateway]\nport 3000\n")), [
+    "failed to parse TOML at line 2, column 6: illegal character in key",
+  ]);
+});
+
+Deno.test("JSON syntax errors and empty stdin", () => {
+  const broken = loadConfigText('{"mcpServers": {', "json", { kind: "stdin" }, lookup);
+  assert.match(
+    errors(broken)[0],
+    /^failed to parse JSON: .*\n {4}suggestion: check the document with: jq \. config\.json$/,
+  );
+  const empty = loadConfigText("", "json", { kind: "stdin" }, lookup);
+  assert.match(errors(empty)[0], /^no configuration received on stdin\n {4}suggestion: pipe a JSON config/);
+});
+
+Deno.test("missing required fields", () => {
+  assert.deepEqual(errors(json({ mcpServers: { a: { type: "stdio" }, b: { type: "http" } } })), [
+    'mcpServers.a.container: a stdio server requires "container"\n    expected a Docker image name, found nothing\n' +
+    '    suggestion: add "container": "ghcr.io/owner/image:tag"',
+    'mcpServers.b.url: an http server requires "url"\n    expected an http(s) URL, found nothing\n' +
+    '    suggestion: add "url": "https://host/mcp"',
+  ]);
+  assert.deepEqual(errors(toml("[servers.a]\nargs = []\n")), [
+    'servers.a: a stdio server requires "command" (a program to run) or "container" (an image) (line 1)\n' +
+    '    suggestion: e.g. command = "docker" and args = ["run", "--rm", "-i", "image"]',
+  ]);
+});
+
+Deno.test("wrong types report expected and found; secret values stay hidden", () => {
+  assert.deepEqual(
+    errors(json({
+      mcpServers: { a: { container: 42, args: "x", env: { TOKEN: 123 } } },
+      gateway: { apiKey: 7, startupTimeout: "soon" },
+    })),
+    [
+      "gateway.apiKey: wrong type\n    expected a non-empty string, found a number (value hidden)",
+      'gateway.startupTimeout: wrong type\n    expected a positive integer (seconds), found "soon"',
+      'mcpServers.a.args: wrong type\n    expected an array of strings, found "x"',
+      "mcpServers.a.container: wrong type\n    expected a non-empty image name, found number 42",
+      "mcpServers.a.env.TOKEN: wrong type\n    expected string value, found a number (value hidden)",
+    ],
+  );
+});
+
+Deno.test("port must be within 1-65535", () => {
+  for (const port of [0, 65536, 70000]) {
+    assert.deepEqual(errors(json({ mcpServers: {}, gateway: { port } })), [
+      `gateway.port: invalid value\n    expected an integer from 1 to 65535, found number ${port}`,
+    ]);
+  }
+  assert.equal(ok(json({ mcpServers: {}, gateway: { port: 65535 } })).gateway.port, 65535);
+  assert.equal(ok(json({ mcpServers: {}, gateway: { port: "8000" } })).gateway.port, 8000);
+});
+
+Deno.test("mounts: valid, missing parts, bad mode, relative paths, on an http server", () => {
+  const mounts = (list: string[]) => errors(json({ mcpServers: { s: { container: "i", mounts: list } } }));
+  const expected = '\n    expected "source:dest:mode" with absolute paths and mode "ro" or "rw", found';
+  assert.deepEqual(mounts(["/a:/b"]), [
+    `mcpServers.s.mounts[0]: invalid mount specification: expected 3 parts separated by ':', found 2${expected} "/a:/b"\n` +
+    '    suggestion: write it as "/host/path:/container/path:ro"',
+  ]);
+  assert.deepEqual(mounts([":/b:ro"]), [
+    `mcpServers.s.mounts[0]: invalid mount specification: source and destination are required${expected} ":/b:ro"\n` +
+    '    suggestion: e.g. "/host/data:/data:rw"',
+  ]);
+  assert.deepEqual(mounts(["/a:/b:rx"]), [
+    `mcpServers.s.mounts[0]: invalid mount mode "rx"${expected} "/a:/b:rx"\n` +
+    '    suggestion: use "ro" (read-only) or "rw" (read-write)',
+  ]);
+  assert.deepEqual(mounts(["/ok:/ok:ro", "data:/b:ro"]), [
+    `mcpServers.s.mounts[1]: invalid mount specification: source "data" is not an absolute path${expected} "data:/b:ro"\n` +
+    '    suggestion: start both paths with "/" (use ${HOME} for the home directory)',
+  ]);
+  assert.deepEqual(
+    errors(json({ mcpServers: { h: { type: "http", url: "https://x/mcp", mounts: ["/a:/b:ro"] } } })),
+    [
+      'mcpServers.h.mounts: mounts apply only to stdio servers, not to type "http"\n' +
+      '    suggestion: remove "mounts" or use type "stdio"',
+    ],
+  );
+});
+
+Deno.test("custom types: registered, unregistered, reserved names, non-https schema URL", () => {
+  const registered = ok(json({
+    mcpServers: { s: { type: "safeinputs" } },
+    customSchemas: { safeinputs: "https://example.com/schema.json" },
+  }));
+  assert.deepEqual(registered.servers[0], {
+    id: "s",
+    type: "custom",
+    customType: "safeinputs",
+    schemaUrl: "https://example.com/schema.json",
+    tools: undefined,
+    registry: undefined,
+  });
+  assert.deepEqual(errors(json({ mcpServers: { s: { type: "htp", url: "https://x" } } })), [
+    'mcpServers.s.type: unknown server type "htp"\n' +
+    '    expected "stdio", "http" or a type registered in customSchemas, found "htp"\n' +
+    '    suggestion: did you mean "http"?',
+  ]);
+  assert.deepEqual(errors(json({ mcpServers: {}, customSchemas: { http: "https://x/s.json" } })), [
+    'customSchemas.http: "http" is a built-in server type and cannot be redefined\n' +
+    "    suggestion: choose another name for the custom type",
+  ]);
+  assert.deepEqual(errors(json({ mcpServers: {}, customSchemas: { mine: "http://x/s.json" } })), [
+    'customSchemas.mine: a custom schema URL must use https\n    expected an https:// URL, found "http://x/s.json"',
+  ]);
+});
+
+Deno.test("command in JSON is rejected with a suggestion to use container", () => {
+  assert.deepEqual(errors(json({ mcpServers: { s: { command: "node", args: ["x.js"] } } })), [
+    'mcpServers.s.command: "command" is not supported in the JSON stdin format\n' +
+    '    suggestion: use "container": "<image>"; awmg runs it as docker run --rm -i <image>',
+  ]);
+});
+
+Deno.test("domain accepts localhost, host.docker.internal or a ${VAR}", () => {
+  assert.equal(ok(json({ mcpServers: {}, gateway: { domain: "${DOMAIN}" } })).gateway.domain, "gw.example");
+  assert.deepEqual(errors(json({ mcpServers: {}, gateway: { domain: "example.com" } })), [
+    'gateway.domain: invalid domain\n    expected "localhost", "host.docker.internal" or a ${VAR} reference, found "example.com"',
+  ]);
+});
+
+Deno.test("apiKey and agentIds are one setting: exclusive, several keys allowed", () => {
+  assert.deepEqual(ok(json({ mcpServers: {}, gateway: { agentIds: ["a", "b"] } })).gateway.apiKeys, [
+    "a",
+    "b",
+  ]);
+  assert.deepEqual(errors(json({ mcpServers: {}, gateway: { apiKey: "a", agentId: "b" } })), [
+    'gateway: "apiKey", "agentId" and "agentIds" are spellings of the same setting; use only one\n' +
+    '    suggestion: keep "agentIds" for several keys, or "apiKey" for one',
+  ]);
+});
+
+Deno.test("every error is reported, not only the first", () => {
+  assert.equal(
+    errors(json({
+      mcpServers: { a: { type: "stdio" }, b: { type: "http" }, c: { command: "x" } },
+      gateway: { port: 0, toolTimeout: -5 },
+    })).length,
+    5,
+  );
+});
+
+Deno.test("session timeout accepts seconds and durations", () => {
+  assert.equal(ok(json({ mcpServers: {}, gateway: { sessionTimeout: "30m" } })).gateway.sessionTimeout, 1800);
+  assert.equal(ok(json({ mcpServers: {}, gateway: {} })).gateway.sessionTimeout, 21600);
+});
