@@ -1,13 +1,21 @@
 /**
  * awmg entry point: parse the command line, load the configuration, start the gateway, serve, stop.
  */
+import { getLogger } from "@logtape/logtape";
+import { describeStartFailure } from "./src/backends/diagnostics.ts";
 import { completionScript } from "./src/cli/completion.ts";
 import { loadEnvFile } from "./src/cli/env_file.ts";
 import { commandHelp, rootHelp } from "./src/cli/help.ts";
 import { parseCommandLine, type RunOptions } from "./src/cli/parse.ts";
-import { resolveSettings } from "./src/cli/settings.ts";
+import { resolveSettings, type Settings } from "./src/cli/settings.ts";
 import { failurePayload, formatFailure, formatIssue } from "./src/config/issues.ts";
 import { loadConfigFile, loadConfigText, type LoadResult } from "./src/config/load.ts";
+import type { GatewayConfig } from "./src/config/types.ts";
+import { Gateway } from "./src/gateway/gateway.ts";
+import { createApp } from "./src/http/app.ts";
+import { clientConfig } from "./src/http/client_config.ts";
+import { setupLogging, stopLogging } from "./src/observability/logging.ts";
+import { makeRedactor } from "./src/observability/redact.ts";
 import { VERSION } from "./src/version.ts";
 
 const env = (name: string) => Deno.env.get(name);
@@ -44,6 +52,72 @@ async function run(options: RunOptions): Promise<void> {
   const resolved = resolveSettings(options, loaded.config, env);
   if (!resolved.ok) fail(resolved.message, 1);
   for (const warning of resolved.warnings) console.error(`Warning: ${warning}`);
+  await serve(options, loaded.config, resolved.settings);
+}
+
+async function serve(options: RunOptions, config: GatewayConfig, settings: Settings): Promise<void> {
+  const redact = makeRedactor([...config.secrets, ...settings.apiKeys]);
+  await setupLogging({ verbosity: settings.verbosity, redact });
+  const log = getLogger(["awmg", "startup"]);
+  const { hostname, port } = settings.listen;
+  log.info("Starting MCPG with config: {config}, listen: {listen}, log-dir: {logDir}", {
+    config: options.configStdin ? "stdin" : options.config,
+    listen: `${hostname}:${port}`,
+    logDir: settings.logDir,
+  });
+  if (settings.apiKeys.length === 0) {
+    log.warn(
+      "AUTHENTICATION IS DISABLED: no API key is set, so any local process can use every backend. " +
+        "Set MCP_GATEWAY_API_KEY (or gateway.apiKey) outside local development.",
+    );
+  }
+
+  const gateway = new Gateway(config, {
+    sequentialLaunch: settings.sequentialLaunch,
+    instanceId: `awmg-${Deno.pid}`,
+  });
+  const failures = await gateway.start();
+  if (failures.length > 0) {
+    const servers = failures.map((failure) => describeStartFailure(failure, env));
+    const message = failures.map((failure) => failure.message).join("; ");
+    console.log(redact(JSON.stringify({ error: { code: "backend_start_failed", message, servers } })));
+    for (const failure of failures) {
+      console.error(
+        redact(`Error: ${failure.message}\n${failure.stderrTail.map((l) => `  stderr: ${l}`).join("\n")}`),
+      );
+    }
+    await gateway.close();
+    await stopLogging();
+    Deno.exit(1);
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      getLogger(["awmg", "shutdown"]).info("Shutting down");
+      await gateway.close();
+      await server.shutdown();
+      await stopLogging();
+      Deno.exit(0);
+    })();
+  };
+  const app = createApp({
+    gateway,
+    apiKeys: settings.apiKeys,
+    maxBodySize: config.gateway.maxBodySize,
+    onClosed: stop,
+  });
+  const server = Deno.serve({ hostname, port, onListen: () => {} }, app.fetch);
+  if (options.configStdin) {
+    const origin = { domain: settings.domain, port: server.addr.port };
+    console.log(JSON.stringify(clientConfig(gateway.serverIds, origin, settings.apiKeys[0])));
+  }
+  log.info("Listening on http://{host}:{port} in {mode} mode", {
+    host: hostname,
+    port: server.addr.port,
+    mode: settings.mode,
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
 }
 
 if (import.meta.main) {

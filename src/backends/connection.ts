@@ -1,0 +1,281 @@
+/**
+ * A backend server as a managed connection: started with the MCP handshake done, watched, restarted on
+ * demand with backoff after it dies. It knows nothing of clients or sessions.
+ */
+import { getLogger } from "@logtape/logtape";
+import { isFailure, type JsonRpcMessage, type JsonRpcResponse } from "../jsonrpc/messages.ts";
+import type { LaunchSpec } from "./launch.ts";
+import { type ExitStatus, StdioPipe } from "./stdio.ts";
+
+/** Lifecycle of a backend connection. */
+export type BackendState = "starting" | "running" | "stopped" | "error";
+
+/** The MCP protocol revision the gateway asks backends for. */
+export const BACKEND_PROTOCOL_VERSION = "2025-11-25";
+
+/** What the connection needs to know. */
+export interface ConnectionOptions {
+  readonly serverId: string;
+  readonly spec: LaunchSpec;
+  readonly startupTimeoutMs: number;
+  readonly clientInfo: { readonly name: string; readonly version: string };
+  /** Every message that does not answer one of the connection's own calls. */
+  readonly onMessage: (message: JsonRpcMessage) => void;
+  /** The backend went away; every request in flight to it has to fail now. */
+  readonly onDown: (reason: string) => void;
+}
+
+/** Why a backend could not be started, with what an operator needs to fix it. */
+export class StartFailure extends Error {
+  constructor(
+    readonly serverId: string,
+    readonly spec: LaunchSpec,
+    readonly reason: string,
+    readonly stderrTail: readonly string[],
+  ) {
+    super(`backend server '${serverId}' failed to start: ${reason}`);
+  }
+}
+
+/** The backend is not running and may not be restarted yet. */
+export class Unavailable extends Error {}
+
+const STDERR_TAIL = 40;
+const STOP_GRACE_MS = 10_000;
+const STABLE_AFTER_MS = 60_000;
+const MAX_BACKOFF_MS = 30_000;
+
+function describeExit(status: ExitStatus): string {
+  return status.signal === null ? `exited with code ${status.code}` : `was killed by ${status.signal}`;
+}
+
+/** One running (or restartable) backend process. */
+export class BackendConnection {
+  state: BackendState = "stopped";
+  /** When the current process finished its handshake. */
+  startedAt?: number;
+  /** The backend's answer to initialize: capabilities, serverInfo, instructions. */
+  initializeResult?: Record<string, unknown>;
+  /** The backend's tools as last listed. */
+  tools: readonly Record<string, unknown>[] = [];
+  lastError?: string;
+  pid?: number;
+
+  readonly #options: ConnectionOptions;
+  readonly #log;
+  readonly #stderrTail: string[] = [];
+  readonly #calls = new Map<string, { resolve(r: JsonRpcResponse): void }>();
+  #pipe?: StdioPipe;
+  #starting?: Promise<void>;
+  #callCount = 0;
+  #failures = 0;
+  #restartAt = 0;
+  #stopping = false;
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+    this.#log = getLogger(["awmg", "backend", options.serverId]);
+  }
+
+  /** Starts the process and completes the handshake within the startup timeout. */
+  start(): Promise<void> {
+    this.#starting ??= this.#start().finally(() => this.#starting = undefined);
+    return this.#starting;
+  }
+
+  /** Resolves when running; restarts a dead backend unless it is backing off from repeated crashes. */
+  async ensureRunning(): Promise<void> {
+    if (this.state === "running") return;
+    if (this.#starting) return await this.#starting;
+    if (this.#stopping) throw new Unavailable(`server '${this.#options.serverId}' is shutting down`);
+    const wait = this.#restartAt - Date.now();
+    if (wait > 0) {
+      throw new Unavailable(
+        `server '${this.#options.serverId}' ${this.lastError ?? "is down"}; next restart allowed in ${
+          Math.ceil(wait / 1000)
+        }s`,
+      );
+    }
+    this.#log.info("Restarting backend server {server}", { server: this.#options.serverId });
+    try {
+      await this.start();
+    } catch (error) {
+      throw new Unavailable(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** Sends a message to the running backend. */
+  send(message: JsonRpcMessage): void {
+    if (this.#pipe === undefined || this.state !== "running") {
+      throw new Unavailable(`server '${this.#options.serverId}' is not running`);
+    }
+    this.#pipe.send(message);
+  }
+
+  /** Makes a request of the connection's own (not a client's) and returns its response. */
+  call(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    timeoutMs: number,
+  ): Promise<JsonRpcResponse> {
+    const id = `awmg-${++this.#callCount}`;
+    const pipe = this.#pipe;
+    if (pipe === undefined) {
+      return Promise.reject(new Unavailable(`server '${this.#options.serverId}' is not running`));
+    }
+    return new Promise<JsonRpcResponse>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#calls.delete(id);
+        reject(new Error(`no answer to ${method} within ${Math.round(timeoutMs / 1000)}s`));
+      }, timeoutMs);
+      this.#calls.set(id, {
+        resolve: (response) => {
+          clearTimeout(timer);
+          resolve(response);
+        },
+      });
+      pipe.exited.then((status) => {
+        if (this.#calls.delete(id)) {
+          clearTimeout(timer);
+          reject(new Error(`the process ${describeExit(status)} before answering ${method}`));
+        }
+      });
+      pipe.send({ jsonrpc: "2.0", id, method, ...(params === undefined ? {} : { params }) });
+    });
+  }
+
+  /** Lists every tool (following pagination) and caches the list. */
+  async refreshTools(timeoutMs: number): Promise<readonly Record<string, unknown>[]> {
+    const tools: Record<string, unknown>[] = [];
+    let cursor: string | undefined;
+    do {
+      const response = await this.call(
+        "tools/list",
+        cursor === undefined ? undefined : { cursor },
+        timeoutMs,
+      );
+      if (isFailure(response)) throw new Error(`tools/list failed: ${response.error.message}`);
+      const result = response.result as { tools?: Record<string, unknown>[]; nextCursor?: string };
+      tools.push(...(result.tools ?? []));
+      cursor = result.nextCursor;
+    } while (cursor !== undefined);
+    this.tools = tools;
+    return tools;
+  }
+
+  /** Stops the process: stdin closed, SIGTERM, SIGKILL after 10 s. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    const pipe = this.#pipe;
+    if (pipe === undefined) return;
+    const status = await pipe.stop(STOP_GRACE_MS);
+    this.#log.info("Backend server {server} stopped ({exit})", {
+      server: this.#options.serverId,
+      exit: describeExit(status),
+    });
+  }
+
+  /** The last lines the backend wrote to stderr. */
+  get stderrTail(): readonly string[] {
+    return this.#stderrTail;
+  }
+
+  async #start(): Promise<void> {
+    const { serverId, spec, startupTimeoutMs } = this.#options;
+    this.state = "starting";
+    this.#stderrTail.length = 0;
+    const deadline = Date.now() + startupTimeoutMs;
+    const fail = (reason: string): never => {
+      this.state = "error";
+      this.lastError = reason;
+      this.#backOff();
+      throw new StartFailure(serverId, spec, reason, [...this.#stderrTail]);
+    };
+    this.#log.info("Launching MCP backend server: {server}, command={command}, args={args}, env={env}", {
+      server: serverId,
+      command: spec.command,
+      args: spec.args,
+      env: spec.envNames,
+    });
+    let pipe: StdioPipe;
+    try {
+      pipe = StdioPipe.spawn(spec, {
+        message: (message) => this.#receive(message),
+        noise: (line) => this.#log.warn("Skipped a stdout line that is not JSON-RPC: {line}", { line }),
+        stderr: (line) => {
+          this.#stderrTail.push(line);
+          if (this.#stderrTail.length > STDERR_TAIL) this.#stderrTail.shift();
+          this.#log.info("stderr: {line}", { line });
+        },
+      });
+    } catch (error) {
+      const reason = error instanceof Deno.errors.NotFound
+        ? `command not found: ${spec.command}`
+        : `could not start ${spec.command}: ${(error as Error).message}`;
+      return fail(reason);
+    }
+    this.#pipe = pipe;
+    this.pid = pipe.pid;
+    pipe.exited.then((status) => this.#exited(pipe, status));
+    try {
+      const response = await this.call("initialize", {
+        protocolVersion: BACKEND_PROTOCOL_VERSION,
+        capabilities: {},
+        clientInfo: this.#options.clientInfo,
+      }, Math.max(0, deadline - Date.now()));
+      if (isFailure(response)) throw new Error(`initialize failed: ${response.error.message}`);
+      this.initializeResult = response.result as Record<string, unknown>;
+      pipe.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+      this.state = "running";
+      if ((this.initializeResult.capabilities as Record<string, unknown> | undefined)?.tools !== undefined) {
+        await this.refreshTools(Math.max(0, deadline - Date.now()));
+      }
+    } catch (error) {
+      await pipe.stop(0);
+      return fail((error as Error).message);
+    }
+    this.startedAt = Date.now();
+    this.lastError = undefined;
+    this.#log.info("Backend server {server} is running (pid {pid}, {tools} tools)", {
+      server: serverId,
+      pid: pipe.pid,
+      tools: this.tools.length,
+    });
+  }
+
+  #receive(message: JsonRpcMessage): void {
+    if ("id" in message && typeof message.id === "string" && !("method" in message)) {
+      const call = this.#calls.get(message.id);
+      if (call !== undefined) {
+        this.#calls.delete(message.id);
+        call.resolve(message as JsonRpcResponse);
+        return;
+      }
+    }
+    this.#options.onMessage(message);
+  }
+
+  #exited(pipe: StdioPipe, status: ExitStatus): void {
+    if (this.#pipe !== pipe) return;
+    const wasUp = this.state === "running";
+    if (this.#stopping) {
+      this.state = "stopped";
+    } else if (wasUp) {
+      this.state = "error";
+      this.lastError = `exited unexpectedly (${describeExit(status)})`;
+      this.#log.error("Backend server {server} {exit}", {
+        server: this.#options.serverId,
+        exit: describeExit(status),
+      });
+      this.#backOff();
+    }
+    this.#options.onDown(`server '${this.#options.serverId}' ${describeExit(status)}`);
+  }
+
+  #backOff(): void {
+    const stable = this.startedAt !== undefined && Date.now() - this.startedAt > STABLE_AFTER_MS;
+    this.#failures = stable ? 1 : this.#failures + 1;
+    const delay = this.#failures <= 1 ? 0 : Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.#failures - 2));
+    this.#restartAt = Date.now() + delay;
+  }
+}

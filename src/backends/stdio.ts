@@ -1,0 +1,102 @@
+/**
+ * A child process spoken to with newline-delimited JSON-RPC over stdin/stdout.
+ */
+import { readLines } from "../jsonrpc/framer.ts";
+import { classify, type JsonRpcMessage } from "../jsonrpc/messages.ts";
+import type { LaunchSpec } from "./launch.ts";
+
+/** How a process ended. */
+export interface ExitStatus {
+  readonly code: number | null;
+  readonly signal: Deno.Signal | null;
+}
+
+/** What a pipe reports. */
+export interface PipeEvents {
+  /** A well-formed JSON-RPC message from stdout. */
+  message(message: JsonRpcMessage): void;
+  /** A stdout line that is not JSON-RPC; logged and skipped. */
+  noise(line: string): void;
+  /** One line of stderr. */
+  stderr(line: string): void;
+}
+
+const encoder = new TextEncoder();
+
+/** A running stdio server. */
+export class StdioPipe {
+  readonly #child: Deno.ChildProcess;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  /** Resolves when the process has exited and its stdout has been read to the end. */
+  readonly exited: Promise<ExitStatus>;
+  readonly pid: number;
+
+  private constructor(child: Deno.ChildProcess, events: PipeEvents) {
+    this.#child = child;
+    this.pid = child.pid;
+    this.#writer = child.stdin.getWriter();
+    this.#writer.closed.catch(() => {});
+    const stdout = (async () => {
+      for await (const line of readLines(child.stdout)) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line);
+        } catch {
+          events.noise(line);
+          continue;
+        }
+        const classified = classify(parsed);
+        if (classified.kind === "invalid") events.noise(line);
+        else events.message(classified.message);
+      }
+    })().catch(() => {});
+    const stderr = (async () => {
+      for await (const line of readLines(child.stderr)) events.stderr(line);
+    })().catch(() => {});
+    this.exited = Promise.all([child.status, stdout, stderr]).then(([status]) => ({
+      code: status.signal === null ? status.code : null,
+      signal: status.signal,
+    }));
+  }
+
+  /** Starts the process; throws Deno's error when the program cannot be started. */
+  static spawn(spec: LaunchSpec, events: PipeEvents): StdioPipe {
+    const child = new Deno.Command(spec.command, {
+      args: [...spec.args],
+      env: { ...spec.env },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    return new StdioPipe(child, events);
+  }
+
+  /** Writes one message; writes are queued in order. A write to a dead process is dropped. */
+  send(message: JsonRpcMessage): void {
+    this.#writer.write(encoder.encode(JSON.stringify(message) + "\n")).catch(() => {});
+  }
+
+  /** Closes stdin, then SIGTERM, then SIGKILL after `graceMs`; resolves with the exit status. */
+  async stop(graceMs: number): Promise<ExitStatus> {
+    await this.#writer.close().catch(() => {});
+    this.#signal("SIGTERM");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const killed = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.#signal("SIGKILL");
+        resolve();
+      }, graceMs);
+    });
+    await Promise.race([this.exited, killed]);
+    clearTimeout(timer);
+    return await this.exited;
+  }
+
+  #signal(signal: Deno.Signal): void {
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // Already exited.
+    }
+  }
+}

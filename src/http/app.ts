@@ -1,0 +1,241 @@
+/**
+ * The HTTP side: routes, auth, body limits and the Streamable HTTP details. It never touches a backend;
+ * every message goes through the gateway.
+ */
+import { getLogger } from "@logtape/logtape";
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Gateway } from "../gateway/gateway.ts";
+import { SUPPORTED_PROTOCOL_VERSIONS } from "../gateway/gateway.ts";
+import type { Session } from "../gateway/session.ts";
+import { ErrorCode } from "../jsonrpc/errors.ts";
+import { classify } from "../jsonrpc/messages.ts";
+import { SPEC_VERSION, VERSION } from "../version.ts";
+import { authChecker } from "./auth.ts";
+import { json, rpcError } from "./responses.ts";
+import { openSse, SSE_HEADERS } from "./sse.ts";
+
+/** What the HTTP layer is given. */
+export interface AppOptions {
+  readonly gateway: Gateway;
+  readonly apiKeys: readonly string[];
+  readonly maxBodySize: number;
+  /** Called once /close has answered, to stop serving and exit. */
+  readonly onClosed: () => void;
+}
+
+type Env = { Bindings: { remoteAddr?: Deno.NetAddr }; Variables: { identity: number } };
+
+const SESSION_HEADER = "mcp-session-id";
+const clientLog = getLogger(["awmg", "client"]);
+const authLog = getLogger(["awmg", "auth"]);
+
+function remote(c: Context<Env>): string {
+  const addr = c.env?.remoteAddr;
+  return addr === undefined ? "unknown" : `${addr.hostname}:${addr.port}`;
+}
+
+/** Builds the Hono app serving /health, /close and /mcp/{serverID}. */
+export function createApp(options: AppOptions): Hono<Env> {
+  const { gateway } = options;
+  const app = new Hono<Env>();
+  const check = authChecker(options.apiKeys);
+  const authOn = options.apiKeys.length > 0;
+
+  app.get("/health", () => {
+    const servers = gateway.health();
+    const healthy = gateway.state === "open" && Object.values(servers).every((s) => s.status !== "error");
+    return json({
+      status: healthy ? "healthy" : "unhealthy",
+      specVersion: SPEC_VERSION,
+      gatewayVersion: VERSION,
+      servers,
+    }, healthy ? 200 : 503);
+  });
+
+  app.use("*", async (c, next) => {
+    if (!authOn) {
+      c.set("identity", 0);
+      return await next();
+    }
+    const result = check(c.req.header("authorization"));
+    if (result.kind === "ok") {
+      c.set("identity", result.identity);
+      return await next();
+    }
+    const reason = result.kind === "missing"
+      ? "missing Authorization header"
+      : result.kind === "invalid"
+      ? "invalid API key"
+      : `malformed Authorization header: ${result.reason}`;
+    authLog.error("Authentication failed: {reason}, remote={remote}, path={path}", {
+      reason,
+      remote: remote(c),
+      path: c.req.path,
+    });
+    return rpcError(
+      result.kind === "malformed" ? 400 : 401,
+      ErrorCode.Unauthorized,
+      `Unauthorized: ${reason}`,
+      { detail: 'send the API key as "Authorization: <api-key>"' },
+    );
+  });
+
+  app.post("/close", async () => {
+    if (gateway.state !== "open") return json({ error: "the gateway is already closed" }, 410);
+    const serversTerminated = await gateway.close();
+    setTimeout(options.onClosed, 0);
+    return json({ status: "closed", message: "Gateway shutdown complete", serversTerminated });
+  });
+
+  app.use("/mcp/*", async (c, next) => {
+    if (gateway.state !== "open") {
+      return rpcError(503, ErrorCode.ShuttingDown, "Service unavailable: the gateway is shutting down");
+    }
+    const serverId = c.req.path.slice("/mcp/".length);
+    if (!gateway.serverIds.includes(serverId)) {
+      return rpcError(404, ErrorCode.ServerUnavailable, `Unknown server '${serverId}'`, {
+        server: serverId,
+        detail: `configured servers: ${gateway.serverIds.join(", ") || "(none)"}`,
+      });
+    }
+    const version = c.req.header("mcp-protocol-version");
+    if (version !== undefined && !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(version)) {
+      return rpcError(400, ErrorCode.InvalidRequest, `Unsupported MCP-Protocol-Version: ${version}`, {
+        detail: `supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}`,
+      });
+    }
+    await next();
+  });
+
+  /** The session named by the request's header: undefined without one, null when unknown or not the caller's. */
+  const sessionOf = (c: Context<Env>, serverId: string): Session | undefined | null => {
+    const id = c.req.header(SESSION_HEADER);
+    if (id === undefined) return undefined;
+    const session = gateway.sessions.touch(id);
+    return session !== undefined && session.endpoint === serverId && session.identity === c.get("identity")
+      ? session
+      : null;
+  };
+  const sessionNotFound = () =>
+    rpcError(404, ErrorCode.InvalidRequest, "Session not found", {
+      detail: "the session expired or was closed: send initialize again",
+    });
+
+  app.post(
+    "/mcp/:server",
+    bodyLimit({
+      maxSize: options.maxBodySize,
+      onError: () =>
+        rpcError(
+          413,
+          ErrorCode.InvalidRequest,
+          `Request body too large: the limit is ${options.maxBodySize} bytes`,
+        ),
+    }),
+    async (c) => {
+      const serverId = c.req.param("server");
+      const session = sessionOf(c, serverId);
+      if (session === null) return sessionNotFound();
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(await c.req.text());
+      } catch (error) {
+        return rpcError(400, ErrorCode.ParseError, "Parse error", {
+          server: serverId,
+          detail: (error as Error).message,
+        });
+      }
+      if (Array.isArray(parsed)) {
+        return rpcError(
+          400,
+          ErrorCode.InvalidRequest,
+          "Invalid Request: JSON-RPC batches are not supported",
+          {
+            server: serverId,
+            detail: "send one message per request",
+          },
+        );
+      }
+      const classified = classify(parsed);
+      if (classified.kind === "invalid") {
+        return rpcError(400, ErrorCode.InvalidRequest, `Invalid Request: ${classified.reason}`, {
+          server: serverId,
+          detail: classified.reason,
+        }, classified.id);
+      }
+      if (classified.kind === "request" && classified.message.method === "initialize") {
+        clientLog.info(
+          "New MCP client connection, remote={remote}, method=POST, path={path}, backend={server}",
+          { remote: remote(c), path: c.req.path, server: serverId },
+        );
+      }
+      const outcome = await gateway.dispatch(
+        { serverId, identity: c.get("identity"), session, signal: c.req.raw.signal },
+        classified,
+      );
+      if (outcome.kind === "accepted") return c.body(null, 202);
+      if (outcome.kind === "reply") {
+        return json(outcome.message, 200, outcome.session ? { [SESSION_HEADER]: outcome.session.id } : {});
+      }
+      const { exchange } = outcome;
+      const first = await exchange.next();
+      if (!("method" in first)) return json(first);
+      if (!c.req.header("accept")?.includes("text/event-stream")) {
+        for await (const message of exchange) if (!("method" in message)) return json(message);
+      }
+      const stream = openSse();
+      stream.send(first);
+      (async () => {
+        for await (const message of exchange) stream.send(message);
+        stream.close();
+      })();
+      return new Response(stream.body, { headers: SSE_HEADERS });
+    },
+  );
+
+  app.get("/mcp/:server", (c) => {
+    const session = sessionOf(c, c.req.param("server"));
+    if (session === null) return sessionNotFound();
+    if (session === undefined) {
+      return rpcError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required", {
+        detail: "initialize first, then open the stream with the session id",
+      });
+    }
+    if (!c.req.header("accept")?.includes("text/event-stream")) {
+      return rpcError(
+        406,
+        ErrorCode.InvalidRequest,
+        "Not Acceptable: the client must accept text/event-stream",
+      );
+    }
+    const stream = openSse();
+    session.streams.add(stream);
+    stream.closed.then(() => session.streams.delete(stream));
+    return new Response(stream.body, { headers: SSE_HEADERS });
+  });
+
+  app.delete("/mcp/:server", (c) => {
+    const session = sessionOf(c, c.req.param("server"));
+    if (session === null) return sessionNotFound();
+    if (session === undefined) {
+      return rpcError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required");
+    }
+    gateway.sessions.remove(session.id)?.end();
+    return c.body(null, 200);
+  });
+
+  app.notFound((c) =>
+    rpcError(404, ErrorCode.InvalidRequest, `Not found: ${c.req.method} ${c.req.path}`, {
+      detail: `MCP endpoints are /mcp/{serverID} for: ${gateway.serverIds.join(", ") || "(none)"}`,
+    })
+  );
+
+  app.onError((error) => {
+    clientLog.error("Unhandled error: {error}", { error: error.message });
+    return rpcError(500, ErrorCode.InternalError, "Internal error", { detail: error.message });
+  });
+
+  return app;
+}

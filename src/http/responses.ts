@@ -1,0 +1,23 @@
+/**
+ * Plain HTTP responses carrying JSON or JSON-RPC errors.
+ */
+import { errorResponse } from "../jsonrpc/errors.ts";
+import type { JsonRpcId } from "../jsonrpc/messages.ts";
+
+const JSON_HEADERS = { "content-type": "application/json" } as const;
+
+/** A JSON response. */
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+}
+
+/** A JSON-RPC error as an HTTP response with the given status. */
+export function rpcError(
+  status: number,
+  code: number,
+  message: string,
+  data?: unknown,
+  id: JsonRpcId | null = null,
+): Response {
+  return json(errorResponse(id, code, message, data), status);
+}

@@ -1,0 +1,71 @@
+/**
+ * Server-Sent Events towards clients: message events and keepalive comments.
+ */
+import type { JsonRpcMessage } from "../jsonrpc/messages.ts";
+
+const encoder = new TextEncoder();
+const KEEPALIVE_MS = 25_000;
+
+/** Encodes one message as an SSE `message` event. */
+export function sseEvent(message: JsonRpcMessage): Uint8Array {
+  return encoder.encode(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+}
+
+/** Headers of an SSE response. */
+export const SSE_HEADERS = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-cache",
+  "connection": "keep-alive",
+} as const;
+
+/** An open SSE stream: write messages, close it; keepalive comments are sent while it is idle. */
+export interface SseStream {
+  readonly body: ReadableStream<Uint8Array>;
+  send(message: JsonRpcMessage): void;
+  close(): void;
+  /** Resolves when the stream ends, by either side. */
+  readonly closed: Promise<void>;
+}
+
+/** Opens an SSE stream. */
+export function openSse(): SseStream {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let open = true;
+  let markClosed!: () => void;
+  const closed = new Promise<void>((resolve) => markClosed = resolve);
+  const keepalive = setInterval(() => write(encoder.encode(": keepalive\n\n")), KEEPALIVE_MS);
+  const finish = () => {
+    if (!open) return;
+    open = false;
+    clearInterval(keepalive);
+    markClosed();
+  };
+  const write = (bytes: Uint8Array) => {
+    if (!open) return;
+    try {
+      controller.enqueue(bytes);
+    } catch {
+      finish();
+    }
+  };
+  const body = new ReadableStream<Uint8Array>({
+    start: (c) => {
+      controller = c;
+    },
+    cancel: finish,
+  });
+  return {
+    body,
+    closed,
+    send: (message) => write(sseEvent(message)),
+    close: () => {
+      if (!open) return;
+      finish();
+      try {
+        controller.close();
+      } catch {
+        // Already closed by the reader.
+      }
+    },
+  };
+}

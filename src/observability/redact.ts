@@ -1,0 +1,28 @@
+/**
+ * Keeps secrets out of every log line: known secret values and common token shapes become [REDACTED].
+ */
+
+const TOKEN_SHAPES = [
+  /\bgh[pousr]_[A-Za-z0-9]{16,}\b/g,
+  /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g,
+  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+];
+
+/** Returns a function that replaces each secret and each token shape in a text with [REDACTED]. */
+export function makeRedactor(secrets: readonly string[]): (text: string) => string {
+  const values = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const value of values) if (out.includes(value)) out = out.replaceAll(value, "[REDACTED]");
+    for (const shape of TOKEN_SHAPES) {
+      out = out.replace(
+        shape,
+        (match, scheme?: string) =>
+          typeof scheme === "string" && /^(bearer|basic)$/i.test(scheme)
+            ? `${scheme} [REDACTED]`
+            : "[REDACTED]",
+      );
+    }
+    return out;
+  };
+}
