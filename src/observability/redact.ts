@@ -17,7 +17,7 @@ export function makeRedactor(secrets: readonly string[]): (text: string) => stri
     for (const shape of TOKEN_SHAPES) {
       out = out.replace(
         shape,
-        (match, scheme?: string) =>
+        (_match, scheme?: string) =>
           typeof scheme === "string" && /^(bearer|basic)$/i.test(scheme)
             ? `${scheme} [REDACTED]`
             : "[REDACTED]",

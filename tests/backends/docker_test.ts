@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { dockerRunArgs } from "../../src/backends/docker.ts";
+import { launchSpec } from "../../src/backends/launch.ts";
+import { loadConfigText } from "../../src/config/load.ts";
+import type { StdioServerConfig } from "../../src/config/types.ts";
+
+function server(entry: unknown, env: Record<string, string> = {}): StdioServerConfig {
+  const loaded = loadConfigText(
+    JSON.stringify({ mcpServers: { s: entry } }),
+    "json",
+    { kind: "stdin" },
+    (n) => env[n],
+  );
+  if (!loaded.ok || loaded.config.servers[0].type !== "stdio") throw new Error("bad fixture");
+  return loaded.config.servers[0];
+}
+
+const LABELS = ["--label", "io.github.awmg.gateway=gw-1", "--label", "io.github.awmg.server=s"];
+
+Deno.test("docker argv: the minimal image", () => {
+  const s = server({ container: "ghcr.io/github/github-mcp-server:latest" });
+  assert.equal(s.launch.kind, "container");
+  if (s.launch.kind !== "container") return;
+  assert.deepEqual(dockerRunArgs("s", s.launch, s.env, "gw-1"), [
+    "run",
+    "--rm",
+    "-i",
+    "--init",
+    ...LABELS,
+    "ghcr.io/github/github-mcp-server:latest",
+  ]);
+});
+
+Deno.test("docker argv: the guide's custom server (entrypoint, mounts, env, args, entrypointArgs)", () => {
+  const s = server({
+    container: "myorg/custom-mcp-server:v1.2.3",
+    entrypoint: "/app/custom-entrypoint.sh",
+    entrypointArgs: ["--verbose", "--log-level=debug"],
+    mounts: ["${HOME}/custom-config:/app/config:ro", "/tmp/custom-cache:/app/cache:rw"],
+    env: { API_KEY: "", API_URL: "https://api.example.com", TOKEN: "${SECRET}" },
+    args: ["--memory", "512m"],
+  }, { HOME: "/home/user", SECRET: "t0ken-value" });
+  const spec = launchSpec(s, "gw-1");
+  assert.equal(spec.command, "docker");
+  assert.deepEqual(spec.args, [
+    "run",
+    "--rm",
+    "-i",
+    "--init",
+    ...LABELS,
+    "--entrypoint",
+    "/app/custom-entrypoint.sh",
+    "-v",
+    "/home/user/custom-config:/app/config:ro",
+    "-v",
+    "/tmp/custom-cache:/app/cache:rw",
+    "-e",
+    "API_KEY",
+    "-e",
+    "API_URL",
+    "-e",
+    "TOKEN",
+    "--memory",
+    "512m",
+    "myorg/custom-mcp-server:v1.2.3",
+    "--verbose",
+    "--log-level=debug",
+  ]);
+  assert.deepEqual(spec.env, { API_URL: "https://api.example.com", TOKEN: "t0ken-value" });
+  assert.ok(!spec.args.some((arg) => arg.includes("t0ken-value") || arg.includes("api.example.com")));
+  assert.deepEqual(spec.envNames, ["API_KEY", "API_URL", "TOKEN"]);
+  assert.equal(spec.image, "myorg/custom-mcp-server:v1.2.3");
+});
+
+Deno.test("a TOML command server runs as given", () => {
+  const loaded = loadConfigText(
+    '[servers.x]\ncommand = "node"\nargs = ["a.js"]\nenv = { A = "1", B = "" }\n',
+    "toml",
+    {
+      kind: "file",
+      path: "c.toml",
+    },
+    () => undefined,
+  );
+  if (!loaded.ok || loaded.config.servers[0].type !== "stdio") throw new Error("bad fixture");
+  assert.deepEqual(launchSpec(loaded.config.servers[0], "gw"), {
+    command: "node",
+    args: ["a.js"],
+    env: { A: "1" },
+    envNames: ["A", "B"],
+  });
+});

@@ -1,0 +1,225 @@
+import assert from "node:assert/strict";
+import {
+  commandLine,
+  descendants,
+  EVERYTHING,
+  MEMORY,
+  npmServer,
+  startGateway,
+  survivors,
+} from "../support/gateway.ts";
+
+const e2e = { sanitizeOps: false, sanitizeResources: false };
+const text = (result: { content?: unknown }) => (result.content as { type: string; text: string }[])[0].text;
+
+async function allGone(pids: number[]): Promise<boolean> {
+  return (await survivors(pids)).length === 0;
+}
+
+Deno.test(
+  "auth on: Authorization: <key> or Bearer; 401 missing or wrong, 400 malformed; /health open",
+  e2e,
+  async () => {
+    const gateway = await startGateway({
+      toml: EVERYTHING() + '[gateway]\napi_key = "file-key"\n',
+      env: { MCP_GATEWAY_API_KEY: "s3cret-key-1" },
+    });
+    try {
+      const ping = { jsonrpc: "2.0", id: 1, method: "ping" };
+      const missing = await gateway.post("/mcp/everything", ping);
+      assert.equal(missing.status, 401);
+      assert.equal((await missing.json()).error.message, "Unauthorized: missing Authorization header");
+      const wrong = await gateway.post("/mcp/everything", ping, { authorization: "file-key" });
+      assert.equal(wrong.status, 401);
+      assert.equal((await wrong.json()).error.message, "Unauthorized: invalid API key");
+      const malformed = await gateway.post("/mcp/everything", ping, { authorization: "Bearer" });
+      assert.equal(malformed.status, 400);
+      await malformed.body?.cancel();
+      for (const authorization of ["s3cret-key-1", "Bearer s3cret-key-1"]) {
+        const ok = await gateway.post("/mcp/everything", ping, { authorization });
+        assert.equal(ok.status, 200, authorization);
+        await ok.body?.cancel();
+      }
+      const health = await fetch(`${gateway.url}/health`);
+      assert.equal(health.status, 200);
+      await health.body?.cancel();
+      const close = await gateway.post("/close", {});
+      assert.equal(close.status, 401);
+      await close.body?.cancel();
+      const client = await gateway.client("everything", { authorization: "s3cret-key-1" });
+      assert.equal(text(await client.callTool({ name: "echo", arguments: { message: "ok" } })), "Echo: ok");
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
+    assert.match(
+      gateway.stderr,
+      /\[WARN\] \[startup\] MCP_GATEWAY_API_KEY|overrides the API key in the config/,
+    );
+    assert.ok(!gateway.stderr.includes("s3cret-key-1"), "the API key reached the log");
+  },
+);
+
+Deno.test("auth off: no key needed, and the startup log says so loudly", e2e, async () => {
+  const gateway = await startGateway({ toml: EVERYTHING() });
+  try {
+    const response = await gateway.post("/mcp/everything", { jsonrpc: "2.0", id: 1, method: "ping" });
+    assert.equal(response.status, 200);
+    await response.body?.cancel();
+  } finally {
+    await gateway.stop();
+  }
+  assert.match(gateway.stderr, /\[WARN\] \[startup\] AUTHENTICATION IS DISABLED/);
+});
+
+Deno.test(
+  "POST /close: drains, stops every backend, answers, exits 0; a second call gets 410",
+  e2e,
+  async () => {
+    const gateway = await startGateway({ toml: EVERYTHING() + MEMORY() });
+    const children = await descendants(gateway.process.pid);
+    assert.ok(children.length >= 2, `expected backend processes, found ${children.length}`);
+    const client = await gateway.client("everything");
+    const slow = client.callTool({
+      name: "trigger-long-running-operation",
+      arguments: { duration: 1, steps: 2 },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const closing = gateway.post("/close", {});
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = await gateway.post("/close", {});
+    assert.equal(second.status, 410);
+    assert.deepEqual(await second.json(), { error: "the gateway is already closed" });
+    const refused = await gateway.post("/mcp/everything", { jsonrpc: "2.0", id: 1, method: "ping" });
+    assert.equal(refused.status, 503);
+    assert.match((await refused.json()).error.message, /shutting down/);
+    const close = await closing;
+    assert.equal(close.status, 200);
+    assert.deepEqual(await close.json(), {
+      status: "closed",
+      message: "Gateway shutdown complete",
+      serversTerminated: 2,
+    });
+    assert.match(text(await slow), /completed/i, "the in-flight call was not allowed to finish");
+    const status = await gateway.exited;
+    assert.equal(status.code, 0);
+    assert.ok(await allGone(children), "a backend process outlived the gateway");
+  },
+);
+
+Deno.test("SIGTERM shuts down the same way and leaves no child process", e2e, async () => {
+  const gateway = await startGateway({ toml: EVERYTHING() + MEMORY() });
+  const children = await descendants(gateway.process.pid);
+  assert.ok(children.length >= 2);
+  const status = await gateway.stop();
+  assert.equal(status.code, 0);
+  assert.ok(await allGone(children), "a backend process outlived the gateway");
+});
+
+Deno.test("a tool call past toolTimeout gets -32002 with server, method and elapsed time", e2e, async () => {
+  const gateway = await startGateway({ toml: EVERYTHING() + "[gateway]\ntool_timeout = 1\n" });
+  try {
+    const started = Date.now();
+    const response = await gateway.post("/mcp/everything", {
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: { name: "trigger-long-running-operation", arguments: { duration: 5, steps: 5 } },
+    });
+    const body = await response.json();
+    assert.ok(Date.now() - started < 4000, "the timeout did not fire");
+    assert.equal(body.id, 7);
+    assert.equal(body.error.code, -32002);
+    assert.equal(body.error.data.server, "everything");
+    assert.equal(body.error.data.method, "tools/call");
+    assert.ok(body.error.data.elapsedMs >= 1000);
+    assert.match(body.error.data.detail, /tools\/call got no answer from server 'everything' within 1\.\ds/);
+    const after = await gateway.post("/mcp/everything", { jsonrpc: "2.0", id: 8, method: "tools/list" });
+    assert.equal((await after.json()).id, 8, "the backend is still usable after a timeout");
+  } finally {
+    await gateway.stop();
+  }
+});
+
+Deno.test(
+  "a backend killed mid-call fails its requests at once with -32001 and restarts on the next",
+  e2e,
+  async () => {
+    const gateway = await startGateway({ toml: EVERYTHING() + MEMORY() });
+    try {
+      const client = await gateway.client("everything");
+      const before = await descendants(gateway.process.pid);
+      const call = client.callTool({
+        name: "trigger-long-running-operation",
+        arguments: { duration: 30, steps: 3 },
+      })
+        .then(() => undefined, (error: Error) => error);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const health = await (await fetch(`${gateway.url}/health`)).json();
+      const started = Date.now();
+      for (const pid of before) {
+        if ((await commandLine(pid)).includes("server-everything")) Deno.kill(pid, "SIGKILL");
+      }
+      const error = await call;
+      assert.ok(Date.now() - started < 5000, "the pending call waited instead of failing at once");
+      assert.match(String(error), /-32001|Server unavailable/);
+      assert.equal(health.servers.everything.status, "running");
+      const down = await (await fetch(`${gateway.url}/health`)).json();
+      assert.equal(down.servers.everything.status, "error");
+      assert.equal(down.servers.memory.status, "running", "the other server must keep serving");
+      const memory = await gateway.client("memory");
+      await memory.callTool({ name: "read_graph", arguments: {} });
+      const again = await client.callTool({ name: "echo", arguments: { message: "back" } });
+      assert.equal(text(again), "Echo: back");
+      const healed = await (await fetch(`${gateway.url}/health`)).json();
+      assert.equal(healed.servers.everything.status, "running");
+      await Promise.all([client.close(), memory.close()]);
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
+
+Deno.test(
+  "a backend that fails at startup: exit 1 with an error payload naming it, nothing served",
+  e2e,
+  async () => {
+    const failing = `[servers.broken]\ncommand = ${JSON.stringify(Deno.execPath())}\n` +
+      `args = ["eval", "console.error('cannot reach the database'); Deno.exit(3)"]\n` +
+      `env = { NEEDED_TOKEN = "", GIVEN = "yes" }\n`;
+    const gateway = await startGateway({ toml: EVERYTHING() + failing, waitHealthy: false });
+    const status = await gateway.exited;
+    assert.equal(status.code, 1);
+    const payload = JSON.parse(gateway.stdout);
+    assert.equal(payload.error.code, "backend_start_failed");
+    const [broken] = payload.error.servers;
+    assert.equal(broken.server, "broken");
+    assert.equal(broken.command, Deno.execPath());
+    assert.match(broken.error, /exited with code 3 before answering initialize/);
+    assert.deepEqual(broken.stderr, ["cannot reach the database"]);
+    assert.deepEqual(broken.env, { set: ["GIVEN"], missing: ["NEEDED_TOKEN"] });
+    assert.match(gateway.stderr, /backend server 'broken' failed to start/);
+    const missing = await startGateway({ toml: npmServer("x", "nothing") + "", waitHealthy: false });
+    assert.equal((await missing.exited).code, 1);
+    const notFound = `[servers.ghost]\ncommand = "/nonexistent/mcp-server"\n`;
+    const ghost = await startGateway({ toml: notFound, waitHealthy: false });
+    assert.equal((await ghost.exited).code, 1);
+    assert.match(
+      JSON.parse(ghost.stdout).error.servers[0].error,
+      /command not found: \/nonexistent\/mcp-server/,
+    );
+  },
+);
+
+Deno.test("--config-stdin writes the client configuration once every backend is up", e2e, async () => {
+  const config = {
+    mcpServers: {},
+    gateway: { apiKey: "stdin-key", domain: "localhost" },
+  };
+  const gateway = await startGateway({ json: config });
+  try {
+    assert.deepEqual(JSON.parse(gateway.stdout), { mcpServers: {} });
+  } finally {
+    await gateway.stop();
+  }
+});

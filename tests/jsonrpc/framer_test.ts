@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { readLines } from "../../src/jsonrpc/framer.ts";
+import { classify } from "../../src/jsonrpc/messages.ts";
+
+function streamOf(chunks: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return ReadableStream.from(chunks.map((c) => typeof c === "string" ? encoder.encode(c) : c));
+}
+
+async function lines(chunks: (string | Uint8Array)[]): Promise<string[]> {
+  return await Array.fromAsync(readLines(streamOf(chunks)));
+}
+
+Deno.test("framing: several messages in one chunk, partial reads, CRLF, blank lines, no final newline", async () => {
+  assert.deepEqual(await lines(['{"a":1}\n{"b":2}\n', '{"c"', ":3}\r\n\n", '{"d":4}']), [
+    '{"a":1}',
+    '{"b":2}',
+    '{"c":3}',
+    '{"d":4}',
+  ]);
+});
+
+Deno.test("framing: a multi-byte character split across chunks", async () => {
+  const bytes = new TextEncoder().encode('{"x":"é€"}\n');
+  assert.deepEqual(await lines([bytes.slice(0, 8), bytes.slice(8)]), ['{"x":"é€"}']);
+});
+
+Deno.test("framing: a single message of many megabytes in small chunks", async () => {
+  const big = JSON.stringify({ data: "y".repeat(8 * 1024 * 1024) });
+  const chunks: string[] = [];
+  for (let i = 0; i < big.length; i += 65536) chunks.push(big.slice(i, i + 65536));
+  chunks.push("\n");
+  const [line] = await lines(chunks);
+  assert.equal(line.length, big.length);
+  assert.equal(line, big);
+});
+
+Deno.test("classification of requests, notifications, responses and invalid messages", () => {
+  assert.equal(classify({ jsonrpc: "2.0", id: 1, method: "x" }).kind, "request");
+  assert.equal(classify({ jsonrpc: "2.0", method: "x" }).kind, "notification");
+  assert.equal(classify({ jsonrpc: "2.0", id: 1, result: {} }).kind, "response");
+  assert.equal(
+    classify({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "p" } }).kind,
+    "response",
+  );
+  assert.deepEqual(classify([]), {
+    kind: "invalid",
+    reason: "a JSON-RPC message must be a JSON object",
+    id: null,
+  });
+  assert.deepEqual(classify({ jsonrpc: "2.0", id: {}, method: "x" }), {
+    kind: "invalid",
+    reason: 'the "id" member must be a string or a number',
+    id: null,
+  });
+  assert.deepEqual(classify({ jsonrpc: "2.0", id: 3, method: "x", params: 5 }), {
+    kind: "invalid",
+    reason: 'the "params" member must be an object or an array',
+    id: 3,
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * Starts awmg as a process in front of real MCP servers from npm and talks to it like a client would.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { AWMG, ROOT } from "./awmg.ts";
+
+const deno = Deno.execPath();
+
+/** TOML for a stdio server that runs a package from npm under Deno. */
+export function npmServer(id: string, pkg: string, args: string[] = [], flags: string[] = []): string {
+  const argv = ["run", "--quiet", "--allow-env", "--allow-read", ...flags, `npm:${pkg}`, ...args];
+  return `[servers.${id}]\ncommand = ${JSON.stringify(deno)}\nargs = ${JSON.stringify(argv)}\n`;
+}
+
+/** server-everything over stdio. */
+export const EVERYTHING = (id = "everything") =>
+  npmServer(id, "@modelcontextprotocol/server-everything@2026.8.31", ["stdio"]);
+
+/** server-memory over stdio, storing its graph in a fresh temporary file. */
+export const MEMORY = (id = "memory") =>
+  npmServer(id, "@modelcontextprotocol/server-memory@2026.8.31", [], ["--allow-write=/tmp"]) +
+  `env = { MEMORY_FILE_PATH = "/tmp/awmg-test-memory-${crypto.randomUUID()}.jsonl" }\n`;
+
+/** server-filesystem over stdio, rooted at `dir`. */
+export const FILESYSTEM = (dir: string, id = "filesystem") =>
+  npmServer(id, "@modelcontextprotocol/server-filesystem@2026.8.31", [dir], [
+    `--allow-write=${dir}`,
+    "--allow-sys",
+  ]);
+
+/** A free loopback port (closed again before it is returned). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** A running gateway process. */
+export class RunningGateway {
+  stdout = "";
+  stderr = "";
+  readonly exited: Promise<Deno.CommandStatus>;
+
+  constructor(readonly process: Deno.ChildProcess, readonly port: number) {
+    const collect = async (stream: ReadableStream<Uint8Array>, into: "stdout" | "stderr") => {
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) this[into] += chunk;
+    };
+    const reading = Promise.all([collect(process.stdout, "stdout"), collect(process.stderr, "stderr")]);
+    this.exited = Promise.all([process.status, reading]).then(([status]) => status);
+  }
+
+  /** The gateway's base URL. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** POSTs a body (object or raw text) to a path. */
+  post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    return fetch(`${this.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+  }
+
+  /** A connected SDK client on `/mcp/{server}`. */
+  async client(server: string, headers: Record<string, string> = {}, name = "awmg-test"): Promise<Client> {
+    const client = new Client({ name, version: "1.0.0" });
+    const transport = new StreamableHTTPClientTransport(new URL(`${this.url}/mcp/${server}`), {
+      requestInit: { headers },
+    });
+    await client.connect(transport);
+    return client;
+  }
+
+  /** Sends SIGTERM and waits for the exit. */
+  async stop(): Promise<Deno.CommandStatus> {
+    try {
+      this.process.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    return await this.exited;
+  }
+}
+
+/** Options of a gateway start. */
+export interface StartOptions {
+  readonly toml?: string;
+  readonly json?: unknown;
+  readonly args?: string[];
+  readonly env?: Record<string, string>;
+  /** Wait for /health to answer (default); false returns at once. */
+  readonly waitHealthy?: boolean;
+}
+
+/** Starts awmg with a TOML config file or a JSON config on stdin; resolves once /health answers. */
+export async function startGateway(options: StartOptions): Promise<RunningGateway> {
+  const port = freePort();
+  const args = [...AWMG.slice(1), "--listen", `127.0.0.1:${port}`, ...(options.args ?? [])];
+  if (options.toml !== undefined) {
+    const path = await Deno.makeTempFile({ prefix: "awmg-e2e-", suffix: ".toml" });
+    await Deno.writeTextFile(path, options.toml);
+    args.push("--config", path);
+  } else {
+    args.push("--config-stdin");
+  }
+  const process = new Deno.Command(AWMG[0], {
+    args,
+    cwd: ROOT,
+    env: options.env,
+    stdin: options.json === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.json !== undefined) {
+    const writer = process.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(JSON.stringify(options.json)));
+    await writer.close();
+  }
+  const gateway = new RunningGateway(process, port);
+  if (options.waitHealthy === false) return gateway;
+  let exited = false;
+  gateway.exited.then(() => exited = true);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !exited) {
+    try {
+      const response = await fetch(`${gateway.url}/health`);
+      await response.body?.cancel();
+      return gateway;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  await gateway.stop();
+  throw new Error(`awmg did not become healthy.\nstdout: ${gateway.stdout}\nstderr: ${gateway.stderr}`);
+}
+
+/** The process table: pid to parent pid, for processes that are not zombies. */
+async function processTable(): Promise<Map<number, number>> {
+  const { stdout } = await new Deno.Command("ps", { args: ["-eo", "pid=,ppid=,stat="], stdout: "piped" })
+    .output();
+  const table = new Map<number, number>();
+  for (const line of new TextDecoder().decode(stdout).split("\n")) {
+    const [pid, ppid, stat] = line.trim().split(/\s+/);
+    if (pid !== undefined && stat !== undefined && !stat.startsWith("Z")) {
+      table.set(Number(pid), Number(ppid));
+    }
+  }
+  return table;
+}
+
+/** PIDs of the live descendants of a process. */
+export async function descendants(pid: number): Promise<number[]> {
+  const table = await processTable();
+  const out: number[] = [];
+  const walk = (parent: number) => {
+    for (const [child, ppid] of table) {
+      if (ppid === parent) {
+        out.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** PIDs among `pids` that are still alive (not zombies). */
+export async function survivors(pids: number[]): Promise<number[]> {
+  const table = await processTable();
+  return pids.filter((pid) => table.has(pid));
+}
+
+/** The command line of a process, from ps. */
+export async function commandLine(pid: number): Promise<string> {
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["-o", "args=", "-p", String(pid)],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(stdout).trim();
+}
