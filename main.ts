@@ -75,6 +75,7 @@ async function serve(options: RunOptions, config: GatewayConfig, settings: Setti
   const gateway = new Gateway(config, {
     sequentialLaunch: settings.sequentialLaunch,
     instanceId: `awmg-${Deno.pid}`,
+    mode: settings.mode,
   });
   const failures = await gateway.start();
   if (failures.length > 0) {
@@ -109,7 +110,7 @@ async function serve(options: RunOptions, config: GatewayConfig, settings: Setti
   });
   const server = Deno.serve({ hostname, port, onListen: () => {} }, app.fetch);
   if (options.configStdin) {
-    const origin = { domain: settings.domain, port: server.addr.port };
+    const origin = { domain: settings.domain, port: server.addr.port, mode: settings.mode };
     console.log(JSON.stringify(clientConfig(gateway.serverIds, origin, settings.apiKeys[0])));
   }
   log.info("Listening on http://{host}:{port} in {mode} mode", {

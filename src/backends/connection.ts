@@ -19,6 +19,8 @@ export interface ConnectionOptions {
   readonly spec: LaunchSpec;
   readonly startupTimeoutMs: number;
   readonly clientInfo: { readonly name: string; readonly version: string };
+  /** The client capabilities declared to the backend. */
+  readonly capabilities: Readonly<Record<string, unknown>>;
   /** Every message that does not answer one of the connection's own calls. */
   readonly onMessage: (message: JsonRpcMessage) => void;
   /** The backend went away; every request in flight to it has to fail now. */
@@ -220,7 +222,7 @@ export class BackendConnection {
     try {
       const response = await this.call("initialize", {
         protocolVersion: BACKEND_PROTOCOL_VERSION,
-        capabilities: {},
+        capabilities: this.#options.capabilities,
         clientInfo: this.#options.clientInfo,
       }, Math.max(0, deadline - Date.now()));
       if (isFailure(response)) throw new Error(`initialize failed: ${response.error.message}`);

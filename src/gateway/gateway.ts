@@ -1,27 +1,36 @@
 /**
- * The MCP brain: sessions, one upstream per (server, identity), and the dispatch of each client message.
+ * The MCP brain: sessions, one upstream per (server, identity), and the dispatch of each client message
+ * in routed mode (`/mcp/{serverID}`) and unified mode (`/mcp`).
  */
 import { getLogger } from "@logtape/logtape";
-import { launchSpec } from "../backends/launch.ts";
 import { StartFailure } from "../backends/connection.ts";
+import { launchSpec } from "../backends/launch.ts";
 import type { GatewayConfig, StdioServerConfig } from "../config/types.ts";
 import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
 import type { Classified, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
 import { VERSION } from "../version.ts";
 import type { Exchange } from "./exchange.ts";
+import { nameProblem, prefixName } from "./names.ts";
 import { Session, SessionStore } from "./session.ts";
-import { Upstream } from "./upstream.ts";
+import { isAllowed, presentTools, type Tool } from "./tools.ts";
+import { type Backends, UnifiedRouter } from "./unified.ts";
+import { RELAYED_CAPABILITIES, Upstream } from "./upstream.ts";
 
 /** MCP protocol revisions the gateway speaks to clients, newest first. */
 export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"] as const;
 
-/** Who is asking and where: the endpoint's server, the client's identity, its session if any. */
+/** The endpoint id of the unified endpoint (`/mcp`). */
+export const UNIFIED = "";
+
+/** Who is asking and where: the endpoint's server ("" for unified), the client's identity, its session. */
 export interface RequestContext {
   readonly serverId: string;
   readonly identity: number;
   readonly session?: Session;
   /** Aborted when the client goes away. */
   readonly signal?: AbortSignal;
+  /** The client accepts an SSE answer. */
+  readonly streamable?: boolean;
 }
 
 /** What the HTTP layer sends back. */
@@ -42,6 +51,8 @@ export interface GatewayOptions {
   readonly sequentialLaunch: boolean;
   /** Unique id of this gateway process, put on its containers' labels. */
   readonly instanceId: string;
+  /** Whether `/mcp` (unified) or `/mcp/{id}` (routed) is served. */
+  readonly mode: "routed" | "unified";
 }
 
 const CLOSE_DRAIN_MS = 30_000;
@@ -54,6 +65,10 @@ export function negotiateVersion(requested: unknown, backendVersion: string): st
     : backendVersion;
 }
 
+function reply(message: JsonRpcResponse): Outcome {
+  return { kind: "reply", message };
+}
+
 /** The gateway: owns sessions and backend connections, dispatches client messages. */
 export class Gateway {
   readonly sessions: SessionStore;
@@ -61,6 +76,8 @@ export class Gateway {
   readonly #options: GatewayOptions;
   readonly #upstreams = new Map<string, Upstream>();
   readonly #servers: Map<string, StdioServerConfig>;
+  readonly #unified = new Map<number, UnifiedRouter>();
+  readonly #normalized = new Set<string>();
   readonly #log = getLogger(["awmg", "gateway"]);
   #state: "open" | "closing" | "closed" = "open";
 
@@ -83,6 +100,11 @@ export class Gateway {
     return [...this.#servers.keys()];
   }
 
+  /** The serving mode. */
+  get mode(): "routed" | "unified" {
+    return this.#options.mode;
+  }
+
   /** "open" until close() starts, then "closing", then "closed". */
   get state(): "open" | "closing" | "closed" {
     return this.#state;
@@ -102,6 +124,7 @@ export class Gateway {
     const startOne = async (id: string) => {
       try {
         await this.upstream(id, 0).connection.start();
+        this.#checkNames(id);
       } catch (error) {
         if (!(error instanceof StartFailure)) throw error;
         failures.push(error);
@@ -128,7 +151,8 @@ export class Gateway {
         startupTimeoutMs: this.#config.gateway.startupTimeout * 1000,
         toolTimeoutMs: this.#config.gateway.toolTimeout * 1000,
         clientInfo: { name: "awmg", version: VERSION },
-        audience: () => this.sessions.matching(serverId, identity),
+        capabilities: RELAYED_CAPABILITIES,
+        audience: () => this.#audience(serverId, identity),
       });
       this.#upstreams.set(key, upstream);
     }
@@ -140,10 +164,9 @@ export class Gateway {
     context: RequestContext,
     classified: Exclude<Classified, { kind: "invalid" }>,
   ): Promise<Outcome> {
-    const upstream = this.upstream(context.serverId, context.identity);
     switch (classified.kind) {
       case "request":
-        return await this.#request(context, upstream, classified.message);
+        return await this.#request(context, classified.message);
       case "notification": {
         const { method, params } = classified.message;
         if (method === "notifications/initialized") return { kind: "accepted" };
@@ -153,48 +176,182 @@ export class Gateway {
           cancel?.((params as { reason?: string }).reason ?? "cancelled by the client");
           return { kind: "accepted" };
         }
-        upstream.notify(classified.message);
+        for (const serverId of context.serverId === UNIFIED ? this.serverIds : [context.serverId]) {
+          this.upstream(serverId, context.identity).notify(classified.message);
+        }
         return { kind: "accepted" };
       }
-      case "response":
-        this.#log.debug("Dropped a client response with id {id}: no server request is waiting for it", {
-          id: classified.message.id,
-        });
+      case "response": {
+        const id = classified.message.id;
+        const relay = typeof id === "string" ? context.session?.relays.get(id) : undefined;
+        if (relay === undefined) {
+          this.#log.warn("Dropped a client response with id {id}: no server request is waiting for it", {
+            id,
+          });
+        } else {
+          context.session!.relays.delete(id as string);
+          relay(classified.message);
+        }
         return { kind: "accepted" };
+      }
     }
   }
 
-  async #request(context: RequestContext, upstream: Upstream, request: JsonRpcRequest): Promise<Outcome> {
-    if (request.method === "ping") {
-      return { kind: "reply", message: { jsonrpc: "2.0", id: request.id, result: {} } };
-    }
-    if (request.method !== "initialize") {
-      return { kind: "exchange", exchange: await upstream.forward(request, context.session, context.signal) };
-    }
-    try {
-      await upstream.connection.ensureRunning();
-    } catch (error) {
-      return {
-        kind: "reply",
-        message: errorResponse(request.id, ErrorCode.ServerUnavailable, "Server unavailable", {
-          server: context.serverId,
-          detail: (error as Error).message,
+  async #request(context: RequestContext, request: JsonRpcRequest): Promise<Outcome> {
+    if (request.method === "ping") return reply({ jsonrpc: "2.0", id: request.id, result: {} });
+    if (request.method === "initialize") return await this.#initialize(context, request);
+    if (context.serverId !== UNIFIED) return await this.#forward(context, context.serverId, request);
+    const routed = await this.#router(context.identity).handle(request);
+    if (!("serverId" in routed)) return reply(routed);
+    return await this.#forward(context, routed.serverId, routed.request);
+  }
+
+  /** Forwards to one server, applying its allow-list and the schema fixes of its tool list. */
+  async #forward(context: RequestContext, serverId: string, request: JsonRpcRequest): Promise<Outcome> {
+    const allowList = this.#servers.get(serverId)?.tools;
+    const params = request.params as { name?: unknown } | undefined;
+    if (request.method === "tools/call" && !isAllowed(allowList, String(params?.name))) {
+      this.#log.warn(
+        "Blocked a call to tool {tool} on {server}: it is not in the server's tools allow-list",
+        {
+          tool: params?.name,
+          server: serverId,
+        },
+      );
+      return reply(
+        errorResponse(request.id, ErrorCode.InvalidParams, `Tool '${String(params?.name)}' is not allowed`, {
+          server: serverId,
+          detail: `server '${serverId}' allows only: ${allowList!.join(", ")}`,
         }),
-      };
+      );
     }
-    const backend = upstream.connection.initializeResult!;
-    const version = negotiateVersion(
-      (request.params as { protocolVersion?: unknown } | undefined)?.protocolVersion,
-      String(backend.protocolVersion),
-    );
-    const session = new Session(context.serverId, context.identity, version);
+    const transform = request.method === "tools/list"
+      ? (result: unknown) => {
+        const listed = result as { tools?: Tool[] };
+        return { ...listed, tools: this.#present(serverId, listed.tools ?? []) };
+      }
+      : undefined;
+    const exchange = await this.upstream(serverId, context.identity).forward(request, {
+      session: context.session,
+      signal: context.signal,
+      streamable: context.streamable,
+      transform,
+    });
+    return { kind: "exchange", exchange };
+  }
+
+  async #initialize(context: RequestContext, request: JsonRpcRequest): Promise<Outcome> {
+    const params = (request.params ?? {}) as {
+      protocolVersion?: unknown;
+      capabilities?: Record<string, unknown>;
+    };
+    const ids = context.serverId === UNIFIED ? this.serverIds : [context.serverId];
+    const results: Record<string, unknown>[] = [];
+    for (const id of ids) {
+      const connection = this.upstream(id, context.identity).connection;
+      try {
+        await connection.ensureRunning();
+        results.push(connection.initializeResult!);
+      } catch (error) {
+        if (context.serverId !== UNIFIED) {
+          return reply(errorResponse(request.id, ErrorCode.ServerUnavailable, "Server unavailable", {
+            server: id,
+            detail: (error as Error).message,
+          }));
+        }
+        this.#log.warn("Unified initialize leaves out server {server}: {error}", {
+          server: id,
+          error: (error as Error).message,
+        });
+      }
+    }
+    const result = context.serverId === UNIFIED ? this.#unifiedInitialize(ids, results) : results[0];
+    const version = negotiateVersion(params.protocolVersion, String(result.protocolVersion));
+    const session = new Session(context.serverId, context.identity, version, params.capabilities ?? {});
     this.sessions.add(session);
-    this.#log.info("New session {session} on {server}", { session: session.id, server: context.serverId });
+    this.#log.info("New session {session} on {endpoint}", {
+      session: session.id,
+      endpoint: context.serverId === UNIFIED ? "/mcp" : `/mcp/${context.serverId}`,
+    });
     return {
       kind: "reply",
       session,
-      message: { jsonrpc: "2.0", id: request.id, result: { ...backend, protocolVersion: version } },
+      message: { jsonrpc: "2.0", id: request.id, result: { ...result, protocolVersion: version } },
     };
+  }
+
+  #unifiedInitialize(ids: string[], results: Record<string, unknown>[]): Record<string, unknown> {
+    const capabilities: Record<string, unknown> = {};
+    const instructions: string[] = [];
+    results.forEach((result, i) => {
+      const caps = (result.capabilities ?? {}) as Record<string, unknown>;
+      for (const key of ["tools", "prompts", "resources", "logging", "completions"]) {
+        if (caps[key] !== undefined) {
+          capabilities[key] = { ...(capabilities[key] as object), ...(caps[key] as object) };
+        }
+      }
+      if (typeof result.instructions === "string") instructions.push(`## ${ids[i]}\n${result.instructions}`);
+    });
+    const versions = results.map((r) => String(r.protocolVersion)).sort();
+    return {
+      protocolVersion: versions[0] ?? SUPPORTED_PROTOCOL_VERSIONS[0],
+      capabilities,
+      serverInfo: { name: "awmg", title: "awmg unified MCP gateway", version: VERSION },
+      ...(instructions.length > 0 ? { instructions: instructions.join("\n\n") } : {}),
+    };
+  }
+
+  #router(identity: number): UnifiedRouter {
+    let router = this.#unified.get(identity);
+    if (router === undefined) {
+      const backends: Backends = {
+        ids: this.serverIds,
+        call: async (serverId, method, params) => {
+          const request: JsonRpcRequest = { jsonrpc: "2.0", id: 0, method, ...(params ? { params } : {}) };
+          const exchange = await this.upstream(serverId, identity).forward(request);
+          for await (const message of exchange) if (!("method" in message)) return message;
+          throw new Error("the exchange ended without a response");
+        },
+        tools: async (serverId) => {
+          const connection = this.upstream(serverId, identity).connection;
+          await connection.ensureRunning();
+          return this.#present(serverId, connection.tools as Tool[]);
+        },
+      };
+      router = new UnifiedRouter(backends);
+      this.#unified.set(identity, router);
+    }
+    return router;
+  }
+
+  /** A server's tools as clients see them; each schema fix is logged once per tool. */
+  #present(serverId: string, tools: readonly Tool[]): Tool[] {
+    return presentTools(tools, this.#servers.get(serverId)?.tools, (name) => {
+      const key = `${serverId}\u0000${name}`;
+      if (this.#normalized.has(key)) return;
+      this.#normalized.add(key);
+      this.#log.info('Normalized schema for tool {tool} of {server}: added the missing "properties": {}', {
+        tool: name,
+        server: serverId,
+      });
+    });
+  }
+
+  /** Warns about tool names that clients may reject once prefixed. */
+  #checkNames(serverId: string): void {
+    if (this.#options.mode !== "unified") return;
+    for (const tool of this.#present(serverId, this.upstream(serverId, 0).connection.tools as Tool[])) {
+      const name = prefixName(serverId, tool.name);
+      const problem = nameProblem(name);
+      if (problem !== undefined) {
+        this.#log.warn("Tool name {name} may be rejected by clients: {problem}", { name, problem });
+      }
+    }
+  }
+
+  /** The sessions that receive a backend's unsolicited messages: its routed sessions, and the unified ones. */
+  *#audience(serverId: string, identity: number): Iterable<Session> {
+    yield* this.sessions.matching(this.#options.mode === "unified" ? UNIFIED : serverId, identity);
   }
 
   /** The health of each server, by its primary connection. */

@@ -1,7 +1,7 @@
 /**
  * Client sessions: issued at initialize, carried in `Mcp-Session-Id`, reaped when idle.
  */
-import type { JsonRpcMessage } from "../jsonrpc/messages.ts";
+import type { JsonRpcMessage, JsonRpcResponse } from "../jsonrpc/messages.ts";
 
 /** Where a session's unsolicited messages go: an open GET stream. */
 export interface MessageSink {
@@ -17,6 +17,8 @@ export class Session {
   readonly streams = new Set<MessageSink>();
   /** Client request ids in flight, mapped to a way of cancelling them at the backend. */
   readonly inFlight = new Map<string | number, (reason: string) => void>();
+  /** Server-to-client requests relayed to this session, by the id the client sees, awaiting its answer. */
+  readonly relays = new Map<string, (response: JsonRpcResponse) => void>();
 
   constructor(
     /** The endpoint the session was opened on: a server id, or "" for the unified endpoint. */
@@ -24,6 +26,8 @@ export class Session {
     /** Index of the API key the client presented (0 when auth is off). */
     readonly identity: number,
     readonly protocolVersion: string,
+    /** The capabilities the client declared at initialize. */
+    readonly capabilities: Readonly<Record<string, unknown>> = {},
   ) {}
 
   /** Closes every stream of the session. */

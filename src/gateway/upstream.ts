@@ -9,15 +9,41 @@ import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from 
 import { Exchange } from "./exchange.ts";
 import type { Session } from "./session.ts";
 
-interface Pending {
+/** How a client request is forwarded. */
+export interface ForwardOptions {
+  readonly session?: Session;
+  /** Aborted when the client goes away. */
+  readonly signal?: AbortSignal;
+  /** The client reads an SSE answer, so server requests can travel on it. */
+  readonly streamable?: boolean;
+  /** Rewrites a successful result before the client sees it. */
+  readonly transform?: (result: unknown) => unknown;
+}
+
+interface Pending extends ForwardOptions {
   readonly clientId: JsonRpcId;
   readonly clientToken?: unknown;
   readonly exchange: Exchange;
   readonly method: string;
   readonly startedAt: number;
   readonly timer: ReturnType<typeof setTimeout>;
-  readonly session?: Session;
 }
+
+interface Relay {
+  readonly clientId: string;
+  readonly session: Session;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/** The client capability a server-to-client request needs. */
+const RELAYED: Record<string, string> = {
+  "sampling/createMessage": "sampling",
+  "elicitation/create": "elicitation",
+  "roots/list": "roots",
+};
+
+/** The client capabilities the gateway declares to backends: those it can relay. */
+export const RELAYED_CAPABILITIES = { sampling: {}, elicitation: {}, roots: {} } as const;
 
 /** What an upstream needs besides its connection's own options. */
 export interface UpstreamOptions extends Omit<ConnectionOptions, "onMessage" | "onDown"> {
@@ -34,8 +60,10 @@ export class Upstream {
   readonly serverId: string;
   readonly #options: UpstreamOptions;
   readonly #pending = new Map<number, Pending>();
+  readonly #relays = new Map<JsonRpcId, Relay>();
   readonly #log;
   #nextId = 0;
+  #nextRelay = 0;
 
   constructor(options: UpstreamOptions) {
     this.#options = options;
@@ -54,7 +82,8 @@ export class Upstream {
   }
 
   /** Forwards a client request; the exchange ends with its response (or the gateway's error). */
-  async forward(request: JsonRpcRequest, session?: Session, signal?: AbortSignal): Promise<Exchange> {
+  async forward(request: JsonRpcRequest, options: ForwardOptions = {}): Promise<Exchange> {
+    const { session, signal } = options;
     const exchange = new Exchange();
     try {
       await this.connection.ensureRunning();
@@ -69,10 +98,10 @@ export class Upstream {
     if (meta !== undefined && clientToken !== undefined) meta.progressToken = backendId;
     request.id = backendId;
     const pending: Pending = {
+      ...options,
       clientId,
       clientToken,
       exchange,
-      session,
       method: request.method,
       startedAt: Date.now(),
       timer: setTimeout(() => this.#timeout(backendId), this.#options.toolTimeoutMs),
@@ -174,10 +203,32 @@ export class Upstream {
         return;
       }
       message.id = pending.clientId;
+      if (pending.transform !== undefined && "result" in message) {
+        message.result = pending.transform(message.result);
+      }
       pending.exchange.finish(message);
       return;
     }
-    if ("id" in message) return this.#answerServerRequest(message);
+    if ("id" in message) return this.#relay(message);
+    if (message.method === "notifications/cancelled") {
+      const params = message.params as { requestId?: JsonRpcId } | undefined;
+      const relay = params?.requestId === undefined ? undefined : this.#endRelay(params.requestId);
+      if (relay !== undefined) {
+        params!.requestId = relay.clientId;
+        relay.session.relays.delete(relay.clientId);
+        relay.session.deliver(message);
+      }
+      return;
+    }
+    if (message.method === "notifications/tools/list_changed") {
+      this.connection.refreshTools(this.#options.toolTimeoutMs).catch((error) =>
+        this.#log.warn("Could not refresh the tools of {server}: {error}", {
+          server: this.serverId,
+          error: error.message,
+        })
+      ).finally(() => this.#broadcast(message));
+      return;
+    }
     if (message.method === "notifications/progress") {
       const params = message.params as { progressToken?: unknown } | undefined;
       const pending = typeof params?.progressToken === "number"
@@ -189,21 +240,68 @@ export class Upstream {
         return;
       }
     }
+    this.#broadcast(message);
+  }
+
+  #broadcast(message: JsonRpcMessage): void {
     for (const session of this.#options.audience()) session.deliver(message);
   }
 
-  /** Server-to-client requests: `ping` is answered here; the others have no client to go to yet. */
-  #answerServerRequest(request: JsonRpcRequest): void {
-    const answer = request.method === "ping"
-      ? { jsonrpc: "2.0" as const, id: request.id, result: {} }
-      : errorResponse(
-        request.id,
-        ErrorCode.MethodNotFound,
-        `awmg does not relay ${request.method} to clients`,
-        {
-          server: this.serverId,
-        },
+  /**
+   * Relays a server-to-client request to the session that caused it: the client of the latest request in
+   * flight (stdio carries no other link between the two). It travels on that request's SSE answer when the
+   * client reads one, else on the session's GET stream. Without a client able to answer, the backend gets
+   * an error at once instead of waiting.
+   */
+  #relay(request: JsonRpcRequest): void {
+    const refuse = (reason: string) => {
+      this.#log.warn("Refused {method} from {server}: {reason}", {
+        method: request.method,
+        server: this.serverId,
+        reason,
+      });
+      this.notify(errorResponse(request.id, ErrorCode.MethodNotFound, reason, { server: this.serverId }));
+    };
+    if (request.method === "ping") return this.notify({ jsonrpc: "2.0", id: request.id, result: {} });
+    const capability = RELAYED[request.method];
+    if (capability === undefined) return refuse(`awmg does not relay ${request.method} to clients`);
+    const cause = [...this.#pending.values()].reverse().find((p) => p.session !== undefined);
+    const session = cause?.session;
+    if (cause === undefined || session === undefined) {
+      return refuse(`no client session is waiting on ${this.serverId}`);
+    }
+    if (session.capabilities[capability] === undefined) {
+      return refuse(`the client did not declare the ${capability} capability`);
+    }
+    const viaExchange = cause.streamable === true && !cause.exchange.finished;
+    if (!viaExchange && session.streams.size === 0) {
+      return refuse(
+        "the client has no open stream to receive it (open the GET stream or accept text/event-stream)",
       );
-    this.notify(answer);
+    }
+    const backendId = request.id;
+    const clientId = `awmg-${this.serverId}-${++this.#nextRelay}`;
+    const timer = setTimeout(() => {
+      if (this.#endRelay(backendId) === undefined) return;
+      session.relays.delete(clientId);
+      refuse(`the client did not answer ${request.method} within ${this.#options.toolTimeoutMs / 1000}s`);
+    }, this.#options.toolTimeoutMs);
+    this.#relays.set(backendId, { clientId, session, timer });
+    session.relays.set(clientId, (response) => {
+      if (this.#endRelay(backendId) === undefined) return;
+      response.id = backendId;
+      this.notify(response);
+    });
+    request.id = clientId;
+    if (viaExchange) cause.exchange.push(request);
+    else session.deliver(request);
+  }
+
+  #endRelay(backendId: JsonRpcId): Relay | undefined {
+    const relay = this.#relays.get(backendId);
+    if (relay === undefined) return undefined;
+    this.#relays.delete(backendId);
+    clearTimeout(relay.timer);
+    return relay;
   }
 }

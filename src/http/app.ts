@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Gateway } from "../gateway/gateway.ts";
-import { SUPPORTED_PROTOCOL_VERSIONS } from "../gateway/gateway.ts";
+import { SUPPORTED_PROTOCOL_VERSIONS, UNIFIED } from "../gateway/gateway.ts";
 import type { Session } from "../gateway/session.ts";
 import { ErrorCode } from "../jsonrpc/errors.ts";
 import { classify } from "../jsonrpc/messages.ts";
@@ -36,10 +36,10 @@ function remote(c: Context<Env>): string {
   return addr === undefined ? "unknown" : `${addr.hostname}:${addr.port}`;
 }
 
-/** Builds the Hono app serving /health, /close and /mcp/{serverID}. */
+/** Builds the Hono app serving /health, /close and /mcp/{serverID} (routed) or /mcp (unified). */
 export function createApp(options: AppOptions): Hono<Env> {
   const { gateway } = options;
-  const app = new Hono<Env>();
+  const app = new Hono<Env>({ strict: false });
   const check = authChecker(options.apiKeys);
   const authOn = options.apiKeys.length > 0;
 
@@ -89,12 +89,18 @@ export function createApp(options: AppOptions): Hono<Env> {
     return json({ status: "closed", message: "Gateway shutdown complete", serversTerminated });
   });
 
-  app.use("/mcp/*", async (c, next) => {
+  const unified = gateway.mode === "unified";
+  const mcpPath = unified ? "/mcp" : "/mcp/:server";
+  const endpointOf = (c: Context<Env>) => unified ? UNIFIED : c.req.param("server") ?? "";
+  const endpointList = () =>
+    unified ? "/mcp (unified mode)" : `/mcp/{serverID} for: ${gateway.serverIds.join(", ") || "(none)"}`;
+
+  app.use(mcpPath, async (c, next) => {
     if (gateway.state !== "open") {
       return rpcError(503, ErrorCode.ShuttingDown, "Service unavailable: the gateway is shutting down");
     }
-    const serverId = c.req.path.slice("/mcp/".length);
-    if (!gateway.serverIds.includes(serverId)) {
+    const serverId = endpointOf(c);
+    if (!unified && !gateway.serverIds.includes(serverId)) {
       return rpcError(404, ErrorCode.ServerUnavailable, `Unknown server '${serverId}'`, {
         server: serverId,
         detail: `configured servers: ${gateway.serverIds.join(", ") || "(none)"}`,
@@ -110,11 +116,12 @@ export function createApp(options: AppOptions): Hono<Env> {
   });
 
   /** The session named by the request's header: undefined without one, null when unknown or not the caller's. */
-  const sessionOf = (c: Context<Env>, serverId: string): Session | undefined | null => {
+  const sessionOf = (c: Context<Env>): Session | undefined | null => {
     const id = c.req.header(SESSION_HEADER);
     if (id === undefined) return undefined;
     const session = gateway.sessions.touch(id);
-    return session !== undefined && session.endpoint === serverId && session.identity === c.get("identity")
+    return session !== undefined && session.endpoint === endpointOf(c) &&
+        session.identity === c.get("identity")
       ? session
       : null;
   };
@@ -122,9 +129,10 @@ export function createApp(options: AppOptions): Hono<Env> {
     rpcError(404, ErrorCode.InvalidRequest, "Session not found", {
       detail: "the session expired or was closed: send initialize again",
     });
+  const acceptsStream = (c: Context<Env>) => c.req.header("accept")?.includes("text/event-stream") === true;
 
   app.post(
-    "/mcp/:server",
+    mcpPath,
     bodyLimit({
       maxSize: options.maxBodySize,
       onError: () =>
@@ -135,8 +143,8 @@ export function createApp(options: AppOptions): Hono<Env> {
         ),
     }),
     async (c) => {
-      const serverId = c.req.param("server");
-      const session = sessionOf(c, serverId);
+      const serverId = endpointOf(c);
+      const session = sessionOf(c);
       if (session === null) return sessionNotFound();
       let parsed: unknown;
       try {
@@ -168,11 +176,12 @@ export function createApp(options: AppOptions): Hono<Env> {
       if (classified.kind === "request" && classified.message.method === "initialize") {
         clientLog.info(
           "New MCP client connection, remote={remote}, method=POST, path={path}, backend={server}",
-          { remote: remote(c), path: c.req.path, server: serverId },
+          { remote: remote(c), path: c.req.path, server: unified ? "(unified)" : serverId },
         );
       }
+      const streamable = acceptsStream(c);
       const outcome = await gateway.dispatch(
-        { serverId, identity: c.get("identity"), session, signal: c.req.raw.signal },
+        { serverId, identity: c.get("identity"), session, signal: c.req.raw.signal, streamable },
         classified,
       );
       if (outcome.kind === "accepted") return c.body(null, 202);
@@ -182,7 +191,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       const { exchange } = outcome;
       const first = await exchange.next();
       if (!("method" in first)) return json(first);
-      if (!c.req.header("accept")?.includes("text/event-stream")) {
+      if (!streamable) {
         for await (const message of exchange) if (!("method" in message)) return json(message);
       }
       const stream = openSse();
@@ -195,15 +204,15 @@ export function createApp(options: AppOptions): Hono<Env> {
     },
   );
 
-  app.get("/mcp/:server", (c) => {
-    const session = sessionOf(c, c.req.param("server"));
+  app.get(mcpPath, (c) => {
+    const session = sessionOf(c);
     if (session === null) return sessionNotFound();
     if (session === undefined) {
       return rpcError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required", {
         detail: "initialize first, then open the stream with the session id",
       });
     }
-    if (!c.req.header("accept")?.includes("text/event-stream")) {
+    if (!acceptsStream(c)) {
       return rpcError(
         406,
         ErrorCode.InvalidRequest,
@@ -216,8 +225,8 @@ export function createApp(options: AppOptions): Hono<Env> {
     return new Response(stream.body, { headers: SSE_HEADERS });
   });
 
-  app.delete("/mcp/:server", (c) => {
-    const session = sessionOf(c, c.req.param("server"));
+  app.delete(mcpPath, (c) => {
+    const session = sessionOf(c);
     if (session === null) return sessionNotFound();
     if (session === undefined) {
       return rpcError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required");
@@ -228,7 +237,7 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   app.notFound((c) =>
     rpcError(404, ErrorCode.InvalidRequest, `Not found: ${c.req.method} ${c.req.path}`, {
-      detail: `MCP endpoints are /mcp/{serverID} for: ${gateway.serverIds.join(", ") || "(none)"}`,
+      detail: `the MCP endpoint is ${endpointList()}`,
     })
   );
 

@@ -182,3 +182,11 @@ export async function commandLine(pid: number): Promise<string> {
   }).output();
   return new TextDecoder().decode(stdout).trim();
 }
+
+/** The probe server fixture (tests/fixtures/probe_server.ts) over stdio. */
+export const PROBE = (id = "probe", extra = "") =>
+  `[servers.${id}]\ncommand = ${JSON.stringify(deno)}\n` +
+  `args = ${
+    JSON.stringify(["run", "--quiet", "--allow-env", "--allow-read", `${ROOT}tests/fixtures/probe_server.ts`])
+  }\n` +
+  extra;

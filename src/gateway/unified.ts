@@ -1,0 +1,186 @@
+/**
+ * The unified endpoint: one MCP server made of all backends. Tools and prompts are named
+ * `<serverID>___<name>`; resources keep their URIs and are routed by the server that listed them.
+ */
+import { getLogger } from "@logtape/logtape";
+import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
+import { isFailure, type JsonRpcId, type JsonRpcRequest, type JsonRpcResponse } from "../jsonrpc/messages.ts";
+import { decodeCursor, encodeCursor, prefixName, splitName } from "./names.ts";
+
+/** What the unified endpoint needs of the gateway, for the caller's identity. */
+export interface Backends {
+  /** The servers in configuration order. */
+  readonly ids: readonly string[];
+  /** Calls a backend and returns its response (the gateway's errors included). */
+  call(
+    serverId: string,
+    method: string,
+    params: Record<string, unknown> | undefined,
+  ): Promise<JsonRpcResponse>;
+  /** The tools a server shows clients (allow-list and schema fixes applied), starting it when needed. */
+  tools(serverId: string): Promise<readonly Record<string, unknown>[]>;
+}
+
+/** Which listing a method aggregates: the result key, whether names get a prefix, where URIs are. */
+const LISTINGS: Record<string, { key: string; prefix: boolean; uriField?: "uri" | "uriTemplate" }> = {
+  "prompts/list": { key: "prompts", prefix: true },
+  "resources/list": { key: "resources", prefix: false, uriField: "uri" },
+  "resources/templates/list": { key: "resourceTemplates", prefix: false, uriField: "uriTemplate" },
+};
+
+const log = getLogger(["awmg", "gateway"]);
+
+function templatePattern(template: string): RegExp {
+  const escaped = template.replace(/[.*+?^$()|[\]\\]/g, "\\$&");
+  return new RegExp(`^${escaped.replace(/\\?\{[^}]*\}/g, ".+?")}$`);
+}
+
+/** Routing state of the unified endpoint for one identity: which server owns which resource. */
+export class UnifiedRouter {
+  readonly #resources = new Map<string, string>();
+  readonly #templates = new Map<string, { pattern: RegExp; serverId: string }>();
+
+  constructor(readonly backends: Backends) {}
+
+  /** Answers a unified request itself, or says which server to forward it to (names stripped). */
+  async handle(
+    request: JsonRpcRequest,
+  ): Promise<JsonRpcResponse | { serverId: string; request: JsonRpcRequest }> {
+    const params = (request.params ?? {}) as Record<string, unknown>;
+    const fail = (code: number, message: string, detail: string) =>
+      errorResponse(request.id, code, message, { server: "", detail });
+    switch (request.method) {
+      case "tools/list":
+        return await this.#tools(request.id);
+      case "tools/call":
+      case "prompts/get": {
+        const split = typeof params.name === "string" ? splitName(params.name) : undefined;
+        if (split === undefined || !this.backends.ids.includes(split.serverId)) {
+          return fail(
+            ErrorCode.InvalidParams,
+            `Unknown ${request.method === "tools/call" ? "tool" : "prompt"} '${String(params.name)}'`,
+            `names on the unified endpoint are <server>___<name>; servers: ${this.backends.ids.join(", ")}`,
+          );
+        }
+        return { serverId: split.serverId, request: { ...request, params: { ...params, name: split.name } } };
+      }
+      case "prompts/list":
+      case "resources/list":
+      case "resources/templates/list":
+        return await this.#list(request, params);
+      case "resources/read":
+      case "resources/subscribe":
+      case "resources/unsubscribe": {
+        const serverId = this.#owner(String(params.uri));
+        if (serverId === undefined) {
+          return fail(
+            ErrorCode.InvalidParams,
+            `Unknown resource '${String(params.uri)}'`,
+            "list resources first",
+          );
+        }
+        return { serverId, request };
+      }
+      case "completion/complete": {
+        const ref = (params.ref ?? {}) as Record<string, unknown>;
+        if (ref.type === "ref/prompt" && typeof ref.name === "string") {
+          const split = splitName(ref.name);
+          if (split === undefined) return fail(ErrorCode.InvalidParams, `Unknown prompt '${ref.name}'`, "");
+          return {
+            serverId: split.serverId,
+            request: { ...request, params: { ...params, ref: { ...ref, name: split.name } } },
+          };
+        }
+        const serverId = typeof ref.uri === "string" ? this.#owner(ref.uri) : undefined;
+        if (serverId === undefined) {
+          return fail(ErrorCode.InvalidParams, "Unknown completion reference", "list resources first");
+        }
+        return { serverId, request };
+      }
+      case "logging/setLevel": {
+        await Promise.all(this.backends.ids.map((id) => this.backends.call(id, request.method, params)));
+        return { jsonrpc: "2.0", id: request.id, result: {} };
+      }
+      default:
+        return fail(
+          ErrorCode.MethodNotFound,
+          `Method not found: ${request.method}`,
+          "the unified endpoint serves tools, prompts, resources, completion and logging; use /mcp/<server> for the rest",
+        );
+    }
+  }
+
+  async #tools(id: JsonRpcId): Promise<JsonRpcResponse> {
+    const lists = await Promise.all(this.backends.ids.map(async (serverId) => {
+      try {
+        const tools = await this.backends.tools(serverId);
+        return tools.map((tool) => ({ ...tool, name: prefixName(serverId, String(tool.name)) }));
+      } catch (error) {
+        log.warn("tools/list on the unified endpoint leaves out server {server}: {error}", {
+          server: serverId,
+          error: (error as Error).message,
+        });
+        return [];
+      }
+    }));
+    return { jsonrpc: "2.0", id, result: { tools: lists.flat() } };
+  }
+
+  async #list(request: JsonRpcRequest, params: Record<string, unknown>): Promise<JsonRpcResponse> {
+    const listing = LISTINGS[request.method];
+    const state = typeof params.cursor === "string" ? decodeCursor(params.cursor) : { server: 0 };
+    if (state === undefined || state.server >= this.backends.ids.length) {
+      return errorResponse(request.id, ErrorCode.InvalidParams, "Invalid cursor", {
+        server: "",
+        detail: String(params.cursor),
+      });
+    }
+    for (let server = state.server; server < this.backends.ids.length; server++) {
+      const serverId = this.backends.ids[server];
+      const cursor = server === state.server ? state.cursor : undefined;
+      const response = await this.backends.call(
+        serverId,
+        request.method,
+        cursor === undefined ? undefined : { cursor },
+      );
+      if (isFailure(response)) {
+        if (response.error.code !== ErrorCode.MethodNotFound) {
+          log.warn("{method} on the unified endpoint leaves out server {server}: {error}", {
+            method: request.method,
+            server: serverId,
+            error: response.error.message,
+          });
+        }
+        continue;
+      }
+      const result = response.result as Record<string, unknown>;
+      const items = (result[listing.key] ?? []) as Record<string, unknown>[];
+      const shown = items.map((item) => {
+        if (listing.uriField === "uri") this.#resources.set(String(item.uri), serverId);
+        if (listing.uriField === "uriTemplate") {
+          const template = String(item.uriTemplate);
+          this.#templates.set(template, { pattern: templatePattern(template), serverId });
+        }
+        return listing.prefix ? { ...item, name: prefixName(serverId, String(item.name)) } : item;
+      });
+      const next = typeof result.nextCursor === "string"
+        ? encodeCursor({ server, cursor: result.nextCursor })
+        : server + 1 < this.backends.ids.length
+        ? encodeCursor({ server: server + 1 })
+        : undefined;
+      return {
+        jsonrpc: "2.0",
+        id: request.id,
+        result: { [listing.key]: shown, ...(next ? { nextCursor: next } : {}) },
+      };
+    }
+    return { jsonrpc: "2.0", id: request.id, result: { [listing.key]: [] } };
+  }
+
+  #owner(uri: string): string | undefined {
+    const listed = this.#resources.get(uri);
+    if (listed !== undefined) return listed;
+    for (const template of this.#templates.values()) if (template.pattern.test(uri)) return template.serverId;
+    return undefined;
+  }
+}
