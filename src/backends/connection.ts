@@ -4,8 +4,10 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { isFailure, type JsonRpcMessage, type JsonRpcResponse } from "../jsonrpc/messages.ts";
+import { HttpPipe, type HttpTarget } from "./http.ts";
 import type { LaunchSpec } from "./launch.ts";
-import { type ExitStatus, StdioPipe } from "./stdio.ts";
+import { describeExit, type ExitStatus, type MessagePipe, type PipeEvents } from "./pipe.ts";
+import { StdioPipe } from "./stdio.ts";
 
 /** Lifecycle of a backend connection. */
 export type BackendState = "starting" | "running" | "stopped" | "error";
@@ -13,10 +15,15 @@ export type BackendState = "starting" | "running" | "stopped" | "error";
 /** The MCP protocol revision the gateway asks backends for. */
 export const BACKEND_PROTOCOL_VERSION = "2025-11-25";
 
+/** How a backend is reached: a process to start, or a remote URL. */
+export type Transport =
+  | { readonly kind: "stdio"; readonly spec: LaunchSpec }
+  | { readonly kind: "http"; readonly target: HttpTarget };
+
 /** What the connection needs to know. */
 export interface ConnectionOptions {
   readonly serverId: string;
-  readonly spec: LaunchSpec;
+  readonly transport: Transport;
   readonly startupTimeoutMs: number;
   readonly clientInfo: { readonly name: string; readonly version: string };
   /** The client capabilities declared to the backend. */
@@ -31,7 +38,7 @@ export interface ConnectionOptions {
 export class StartFailure extends Error {
   constructor(
     readonly serverId: string,
-    readonly spec: LaunchSpec,
+    readonly transport: Transport,
     readonly reason: string,
     readonly stderrTail: readonly string[],
   ) {
@@ -46,10 +53,6 @@ const STDERR_TAIL = 40;
 const STOP_GRACE_MS = 10_000;
 const STABLE_AFTER_MS = 60_000;
 const MAX_BACKOFF_MS = 30_000;
-
-function describeExit(status: ExitStatus): string {
-  return status.signal === null ? `exited with code ${status.code}` : `was killed by ${status.signal}`;
-}
 
 /** One running (or restartable) backend process. */
 export class BackendConnection {
@@ -67,7 +70,7 @@ export class BackendConnection {
   readonly #log;
   readonly #stderrTail: string[] = [];
   readonly #calls = new Map<string, { resolve(r: JsonRpcResponse): void }>();
-  #pipe?: StdioPipe;
+  #pipe?: MessagePipe;
   #starting?: Promise<void>;
   #callCount = 0;
   #failures = 0;
@@ -165,16 +168,17 @@ export class BackendConnection {
     return tools;
   }
 
-  /** Stops the process: stdin closed, SIGTERM, SIGKILL after 10 s. */
-  async stop(): Promise<void> {
+  /** Stops the backend (a process: stdin closed, SIGTERM, SIGKILL after 10 s); false when none was started. */
+  async stop(): Promise<boolean> {
     this.#stopping = true;
     const pipe = this.#pipe;
-    if (pipe === undefined) return;
+    if (pipe === undefined) return false;
     const status = await pipe.stop(STOP_GRACE_MS);
     this.#log.info("Backend server {server} stopped ({exit})", {
       server: this.#options.serverId,
       exit: describeExit(status),
     });
+    return true;
   }
 
   /** The last lines the backend wrote to stderr. */
@@ -183,7 +187,7 @@ export class BackendConnection {
   }
 
   async #start(): Promise<void> {
-    const { serverId, spec, startupTimeoutMs } = this.#options;
+    const { serverId, transport, startupTimeoutMs } = this.#options;
     this.state = "starting";
     this.#stderrTail.length = 0;
     const deadline = Date.now() + startupTimeoutMs;
@@ -191,30 +195,40 @@ export class BackendConnection {
       this.state = "error";
       this.lastError = reason;
       this.#backOff();
-      throw new StartFailure(serverId, spec, reason, [...this.#stderrTail]);
+      throw new StartFailure(serverId, transport, reason, [...this.#stderrTail]);
     };
-    this.#log.info("Launching MCP backend server: {server}, command={command}, args={args}, env={env}", {
-      server: serverId,
-      command: spec.command,
-      args: spec.args,
-      env: spec.envNames,
-    });
-    let pipe: StdioPipe;
-    try {
-      pipe = StdioPipe.spawn(spec, {
-        message: (message) => this.#receive(message),
-        noise: (line) => this.#log.warn("Skipped a stdout line that is not JSON-RPC: {line}", { line }),
-        stderr: (line) => {
-          this.#stderrTail.push(line);
-          if (this.#stderrTail.length > STDERR_TAIL) this.#stderrTail.shift();
-          this.#log.info("stderr: {line}", { line });
-        },
+    const events: PipeEvents = {
+      message: (message) => this.#receive(message),
+      noise: (line) => this.#log.warn("Skipped output that is not JSON-RPC: {line}", { line }),
+      stderr: (line) => {
+        this.#stderrTail.push(line);
+        if (this.#stderrTail.length > STDERR_TAIL) this.#stderrTail.shift();
+        this.#log.info("stderr: {line}", { line });
+      },
+    };
+    let pipe: MessagePipe;
+    if (transport.kind === "http") {
+      this.#log.info("Connecting to MCP backend server: {server}, url={url}", {
+        server: serverId,
+        url: transport.target.url,
       });
-    } catch (error) {
-      const reason = error instanceof Deno.errors.NotFound
-        ? `command not found: ${spec.command}`
-        : `could not start ${spec.command}: ${(error as Error).message}`;
-      return fail(reason);
+      pipe = new HttpPipe(transport.target, events);
+    } else {
+      const { spec } = transport;
+      this.#log.info("Launching MCP backend server: {server}, command={command}, args={args}, env={env}", {
+        server: serverId,
+        command: spec.command,
+        args: spec.args,
+        env: spec.envNames,
+      });
+      try {
+        pipe = StdioPipe.spawn(spec, events);
+      } catch (error) {
+        const reason = error instanceof Deno.errors.NotFound
+          ? `command not found: ${spec.command}`
+          : `could not start ${spec.command}: ${(error as Error).message}`;
+        return fail(reason);
+      }
     }
     this.#pipe = pipe;
     this.pid = pipe.pid;
@@ -225,7 +239,12 @@ export class BackendConnection {
         capabilities: this.#options.capabilities,
         clientInfo: this.#options.clientInfo,
       }, Math.max(0, deadline - Date.now()));
-      if (isFailure(response)) throw new Error(`initialize failed: ${response.error.message}`);
+      if (isFailure(response)) {
+        const detail = (response.error.data as { detail?: unknown } | undefined)?.detail;
+        throw new Error(
+          `initialize failed: ${response.error.message}${detail === undefined ? "" : `: ${detail}`}`,
+        );
+      }
       this.initializeResult = response.result as Record<string, unknown>;
       pipe.send({ jsonrpc: "2.0", method: "notifications/initialized" });
       this.state = "running";
@@ -238,9 +257,9 @@ export class BackendConnection {
     }
     this.startedAt = Date.now();
     this.lastError = undefined;
-    this.#log.info("Backend server {server} is running (pid {pid}, {tools} tools)", {
+    this.#log.info("Backend server {server} is running ({how}, {tools} tools)", {
       server: serverId,
-      pid: pipe.pid,
+      how: pipe.pid === undefined ? "remote" : `pid ${pipe.pid}`,
       tools: this.tools.length,
     });
   }
@@ -257,7 +276,7 @@ export class BackendConnection {
     this.#options.onMessage(message);
   }
 
-  #exited(pipe: StdioPipe, status: ExitStatus): void {
+  #exited(pipe: MessagePipe, status: ExitStatus): void {
     if (this.#pipe !== pipe) return;
     const wasUp = this.state === "running";
     if (this.#stopping) {

@@ -9,7 +9,16 @@ export function describeStartFailure(
   failure: StartFailure,
   env: (name: string) => string | undefined,
 ): Record<string, unknown> {
-  const { spec } = failure;
+  const { transport } = failure;
+  if (transport.kind === "http") {
+    return {
+      server: failure.serverId,
+      url: transport.target.url,
+      error: failure.reason,
+      stderr: failure.stderrTail,
+    };
+  }
+  const { spec } = transport;
   const set = spec.envNames.filter((name) => name in spec.env || env(name) !== undefined);
   return {
     server: failure.serverId,

@@ -4,27 +4,12 @@
 import { readLines } from "../jsonrpc/framer.ts";
 import { classify, type JsonRpcMessage } from "../jsonrpc/messages.ts";
 import type { LaunchSpec } from "./launch.ts";
-
-/** How a process ended. */
-export interface ExitStatus {
-  readonly code: number | null;
-  readonly signal: Deno.Signal | null;
-}
-
-/** What a pipe reports. */
-export interface PipeEvents {
-  /** A well-formed JSON-RPC message from stdout. */
-  message(message: JsonRpcMessage): void;
-  /** A stdout line that is not JSON-RPC; logged and skipped. */
-  noise(line: string): void;
-  /** One line of stderr. */
-  stderr(line: string): void;
-}
+import type { ExitStatus, MessagePipe, PipeEvents } from "./pipe.ts";
 
 const encoder = new TextEncoder();
 
 /** A running stdio server. */
-export class StdioPipe {
+export class StdioPipe implements MessagePipe {
   readonly #child: Deno.ChildProcess;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   /** Resolves when the process has exited and its stdout has been read to the end. */

@@ -3,9 +3,9 @@
  * in routed mode (`/mcp/{serverID}`) and unified mode (`/mcp`).
  */
 import { getLogger } from "@logtape/logtape";
-import { StartFailure } from "../backends/connection.ts";
+import { StartFailure, type Transport } from "../backends/connection.ts";
 import { launchSpec } from "../backends/launch.ts";
-import type { GatewayConfig, StdioServerConfig } from "../config/types.ts";
+import type { GatewayConfig, HttpServerConfig, StdioServerConfig } from "../config/types.ts";
 import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
 import type { Classified, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
 import { VERSION } from "../version.ts";
@@ -75,7 +75,7 @@ export class Gateway {
   readonly #config: GatewayConfig;
   readonly #options: GatewayOptions;
   readonly #upstreams = new Map<string, Upstream>();
-  readonly #servers: Map<string, StdioServerConfig>;
+  readonly #servers: Map<string, StdioServerConfig | HttpServerConfig>;
   readonly #unified = new Map<number, UnifiedRouter>();
   readonly #normalized = new Set<string>();
   readonly #log = getLogger(["awmg", "gateway"]);
@@ -85,7 +85,9 @@ export class Gateway {
     this.#config = config;
     this.#options = options;
     this.#servers = new Map(
-      config.servers.filter((s): s is StdioServerConfig => s.type === "stdio").map((s) => [s.id, s]),
+      config.servers.filter((s): s is StdioServerConfig | HttpServerConfig => s.type !== "custom").map((
+        s,
+      ) => [s.id, s]),
     );
     this.sessions = new SessionStore(config.gateway.sessionTimeout * 1000, (session) => {
       this.#log.info("Session {session} expired after {seconds}s idle", {
@@ -113,11 +115,14 @@ export class Gateway {
   /** Starts every backend for the primary identity; returns the failures (empty when all are up). */
   async start(): Promise<StartFailure[]> {
     for (const server of this.#config.servers) {
-      if (server.type !== "stdio") {
-        this.#log.warn("Server {server} has type {type}, which awmg cannot launch yet; it is not started", {
-          server: server.id,
-          type: server.type === "custom" ? server.customType : server.type,
-        });
+      if (server.type === "custom") {
+        this.#log.warn(
+          "Server {server} has the custom type {type}, which awmg has no launcher for; it is not started",
+          {
+            server: server.id,
+            type: server.customType,
+          },
+        );
       }
     }
     const failures: StartFailure[] = [];
@@ -145,9 +150,21 @@ export class Gateway {
     if (upstream === undefined) {
       const server = this.#servers.get(serverId);
       if (server === undefined) throw new Error(`unknown server ${serverId}`);
+      const { keepaliveInterval } = this.#config.gateway;
+      const transport: Transport = server.type === "stdio"
+        ? { kind: "stdio", spec: launchSpec(server, this.#options.instanceId) }
+        : {
+          kind: "http",
+          target: {
+            serverId,
+            url: server.url,
+            headers: server.headers,
+            keepaliveMs: keepaliveInterval === undefined ? undefined : keepaliveInterval * 1000,
+          },
+        };
       upstream = new Upstream({
         serverId,
-        spec: launchSpec(server, this.#options.instanceId),
+        transport,
         startupTimeoutMs: this.#config.gateway.startupTimeout * 1000,
         toolTimeoutMs: this.#config.gateway.toolTimeout * 1000,
         clientInfo: { name: "awmg", version: VERSION },
@@ -379,10 +396,9 @@ export class Gateway {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     this.sessions.close();
-    const live = upstreams.filter((u) => u.connection.pid !== undefined);
-    await Promise.all(live.map((u) => u.connection.stop()));
+    const stopped = (await Promise.all(upstreams.map((u) => u.connection.stop()))).filter(Boolean).length;
     this.#state = "closed";
-    this.#log.info("Gateway closed; {count} backend servers terminated", { count: live.length });
-    return live.length;
+    this.#log.info("Gateway closed; {count} backend servers terminated", { count: stopped });
+    return stopped;
   }
 }

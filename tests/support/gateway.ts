@@ -190,3 +190,50 @@ export const PROBE = (id = "probe", extra = "") =>
     JSON.stringify(["run", "--quiet", "--allow-env", "--allow-read", `${ROOT}tests/fixtures/probe_server.ts`])
   }\n` +
   extra;
+
+/** server-everything serving Streamable HTTP on a free loopback port, as a separate process. */
+export class RemoteEverything {
+  process?: Deno.ChildProcess;
+  readonly port = freePort();
+
+  /** The MCP endpoint URL. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/mcp`;
+  }
+
+  /** Starts it and waits until it accepts connections. */
+  async start(): Promise<void> {
+    this.process = new Deno.Command(deno, {
+      args: [
+        "run",
+        "--quiet",
+        "-A",
+        "npm:@modelcontextprotocol/server-everything@2026.8.31",
+        "streamableHttp",
+      ],
+      env: { PORT: String(this.port) },
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      try {
+        (await Deno.connect({ hostname: "127.0.0.1", port: this.port })).close();
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    throw new Error("server-everything did not start its HTTP server");
+  }
+
+  /** Stops it. */
+  async stop(): Promise<void> {
+    try {
+      this.process?.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await this.process?.status;
+  }
+}

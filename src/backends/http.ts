@@ -1,0 +1,184 @@
+/**
+ * A remote MCP server over Streamable HTTP: each message is a POST; answers come as JSON or SSE. The
+ * server's `Mcp-Session-Id` is kept, an expired session is re-initialized once, transport failures become
+ * JSON-RPC errors naming the URL and the cause, and a keepalive ping keeps long sessions alive.
+ */
+import { createParser } from "eventsource-parser";
+import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
+import { classify, type JsonRpcMessage, type JsonRpcRequest } from "../jsonrpc/messages.ts";
+import type { ExitStatus, MessagePipe, PipeEvents } from "./pipe.ts";
+
+/** Where and how to reach a remote server. */
+export interface HttpTarget {
+  readonly serverId: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Milliseconds between keepalive pings; undefined for none. */
+  readonly keepaliveMs?: number;
+}
+
+const OWN_ID = "awmg-http-";
+
+/** A Streamable HTTP connection to one remote MCP server. */
+export class HttpPipe implements MessagePipe {
+  readonly exited: Promise<ExitStatus>;
+  readonly #target: HttpTarget;
+  readonly #events: PipeEvents;
+  readonly #abort = new AbortController();
+  readonly #keepalive?: ReturnType<typeof setInterval>;
+  #end!: (status: ExitStatus) => void;
+  #session?: string;
+  #protocolVersion?: string;
+  #initialize?: JsonRpcRequest;
+  #ownIds = 0;
+  #reinitializing?: Promise<void>;
+
+  constructor(target: HttpTarget, events: PipeEvents) {
+    this.#target = target;
+    this.#events = events;
+    this.exited = new Promise((resolve) => this.#end = resolve);
+    if (target.keepaliveMs !== undefined) {
+      this.#keepalive = setInterval(() => this.send(this.#own("ping")), target.keepaliveMs);
+    }
+  }
+
+  /** Sends a message; requests are answered through the events, transport failures as JSON-RPC errors. */
+  send(message: JsonRpcMessage): void {
+    if ("method" in message && message.method === "initialize" && "id" in message) this.#initialize = message;
+    this.#post(message, true).catch((error) =>
+      this.#events.stderr(`unexpected failure: ${(error as Error).message}`)
+    );
+  }
+
+  /** Ends the connection: the remote session is deleted, keepalives stop. */
+  async stop(_graceMs: number): Promise<ExitStatus> {
+    clearInterval(this.#keepalive);
+    if (this.#session !== undefined) {
+      await fetch(this.#target.url, {
+        method: "DELETE",
+        headers: this.#headers(),
+        signal: AbortSignal.timeout(2000),
+      })
+        .then((r) => r.body?.cancel(), () => {});
+    }
+    this.#abort.abort();
+    const status = { code: null, signal: null };
+    this.#end(status);
+    return status;
+  }
+
+  #own(method: string, params?: Record<string, unknown>): JsonRpcRequest {
+    return { jsonrpc: "2.0", id: `${OWN_ID}${++this.#ownIds}`, method, ...(params ? { params } : {}) };
+  }
+
+  /**
+   * Request headers. `initialize` goes without a session (as the spec says) unless the server demanded one;
+   * later calls carry the server's session, or `gateway-init-{serverID}` for servers that issue none but
+   * require the header on every request.
+   */
+  #headers(initialize = false, demandsSession = false): Record<string, string> {
+    const session = this.#session ??
+      (initialize && !demandsSession ? undefined : `gateway-init-${this.#target.serverId}`);
+    return {
+      ...this.#target.headers,
+      "content-type": "application/json",
+      "accept": "application/json, text/event-stream",
+      ...(session === undefined ? {} : { "mcp-session-id": session }),
+      ...(this.#protocolVersion === undefined ? {} : { "mcp-protocol-version": this.#protocolVersion }),
+    };
+  }
+
+  async #post(message: JsonRpcMessage, mayRetry: boolean, demandsSession = false): Promise<void> {
+    const id = "id" in message && "method" in message ? message.id : undefined;
+    const initialize = "method" in message && message.method === "initialize";
+    const fail = (detail: string) => {
+      if (id === undefined) {
+        this.#events.stderr(`${detail} (a ${"method" in message ? message.method : "response"} was lost)`);
+      } else {
+        this.#events.message(errorResponse(id, ErrorCode.ServerUnavailable, "Server unavailable", {
+          server: this.#target.serverId,
+          detail,
+        }));
+      }
+    };
+    const usedSession = this.#session;
+    let response: Response;
+    try {
+      response = await fetch(this.#target.url, {
+        method: "POST",
+        headers: this.#headers(initialize, demandsSession),
+        body: JSON.stringify(message),
+        signal: this.#abort.signal,
+      });
+    } catch (error) {
+      return fail(`cannot reach ${this.#target.url}: ${(error as Error).message}`);
+    }
+    const session = response.headers.get("mcp-session-id");
+    if (session !== null) this.#session = session;
+    if ((response.status === 404 || response.status === 400) && mayRetry) {
+      const body = await response.text();
+      const aboutSession = response.status === 404 || /session/i.test(body);
+      if (aboutSession && initialize && !demandsSession && this.#session === undefined) {
+        return await this.#post(message, false, true);
+      }
+      if (aboutSession && usedSession !== undefined && this.#initialize !== undefined) {
+        if (this.#session === usedSession) this.#reinitializing ??= this.#reinitialize(usedSession);
+        await this.#reinitializing;
+        return await this.#post(message, false);
+      }
+      return fail(
+        `${this.#target.url} answered HTTP ${response.status}${body ? `: ${body.slice(0, 500)}` : ""}`,
+      );
+    }
+    if (response.status === 202 || response.status === 204) return void await response.body?.cancel();
+    if (!response.ok) {
+      const body = (await response.text()).slice(0, 500);
+      return fail(`${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`);
+    }
+    const type = response.headers.get("content-type") ?? "";
+    if (type.includes("text/event-stream")) return await this.#readStream(response);
+    this.#receive(await response.text());
+  }
+
+  /** Opens a new session after the server forgot ours, replaying the gateway's initialize. */
+  async #reinitialize(expired: string): Promise<void> {
+    this.#events.stderr(`session ${expired} expired at ${this.#target.url}; initializing a new one`);
+    this.#session = undefined;
+    await this.#post({ ...this.#initialize!, id: this.#own("initialize").id }, false);
+    await this.#post({ jsonrpc: "2.0", method: "notifications/initialized" }, false);
+    this.#reinitializing = undefined;
+  }
+
+  async #readStream(response: Response): Promise<void> {
+    const parser = createParser({ onEvent: (event) => this.#receive(event.data) });
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body!) parser.feed(decoder.decode(chunk, { stream: true }));
+    } catch (error) {
+      this.#events.stderr(`the SSE answer from ${this.#target.url} broke off: ${(error as Error).message}`);
+    }
+  }
+
+  #receive(text: string): void {
+    if (text.trim() === "") return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return this.#events.noise(text);
+    }
+    for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
+      const classified = classify(item);
+      if (classified.kind === "invalid") {
+        this.#events.noise(JSON.stringify(item));
+        continue;
+      }
+      const message = classified.message;
+      if (!("method" in message) && typeof message.id === "string" && message.id.startsWith(OWN_ID)) continue;
+      if (!("method" in message) && "result" in message && this.#initialize?.id === message.id) {
+        this.#protocolVersion = String((message.result as { protocolVersion?: unknown }).protocolVersion);
+      }
+      this.#events.message(message);
+    }
+  }
+}

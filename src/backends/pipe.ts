@@ -1,0 +1,38 @@
+/**
+ * What a backend connection talks through: a stdio child or a remote Streamable HTTP server.
+ */
+import type { JsonRpcMessage } from "../jsonrpc/messages.ts";
+
+/** How a pipe ended: a process's exit code or signal; both null for a closed remote connection. */
+export interface ExitStatus {
+  readonly code: number | null;
+  readonly signal: Deno.Signal | null;
+}
+
+/** What a pipe reports. */
+export interface PipeEvents {
+  /** A well-formed JSON-RPC message from the backend. */
+  message(message: JsonRpcMessage): void;
+  /** Output that is not JSON-RPC; logged and skipped. */
+  noise(line: string): void;
+  /** One line of diagnostics (a process's stderr). */
+  stderr(line: string): void;
+}
+
+/** A two-way JSON-RPC channel to one backend. */
+export interface MessagePipe {
+  /** The process id, for stdio pipes. */
+  readonly pid?: number;
+  /** Resolves when the pipe has ended (process exit, or stop() of a remote connection). */
+  readonly exited: Promise<ExitStatus>;
+  /** Sends one message; ordered; never throws. */
+  send(message: JsonRpcMessage): void;
+  /** Ends the pipe; a process gets SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs: number): Promise<ExitStatus>;
+}
+
+/** Describes an exit for a log line or an error. */
+export function describeExit(status: ExitStatus): string {
+  if (status.signal !== null) return `was killed by ${status.signal}`;
+  return status.code === null ? "was closed" : `exited with code ${status.code}`;
+}

@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { MEMORY, RemoteEverything, startGateway } from "../support/gateway.ts";
+
+const e2e = { sanitizeOps: false, sanitizeResources: false };
+type Named = { name: string };
+const text = (result: { content?: unknown }) => (result.content as { type: string; text: string }[])[0].text;
+const http = (id: string, url: string) =>
+  `[servers.${id}]\ntype = "http"\nurl = "${url}"\nheaders = { X-Test = "awmg" }\n`;
+
+Deno.test(
+  "an HTTP backend beside a stdio one, routed and unified; down and expired sessions",
+  e2e,
+  async (t) => {
+    const remote = new RemoteEverything();
+    await remote.start();
+    try {
+      await t.step("routed: tools, calls and SSE progress through a remote server", async () => {
+        const gateway = await startGateway({ toml: http("remote", remote.url) + MEMORY() });
+        try {
+          const client = await gateway.client("remote");
+          const { tools } = await client.listTools();
+          assert.ok(tools.some((tool: Named) => tool.name === "echo"));
+          assert.equal(
+            text(await client.callTool({ name: "echo", arguments: { message: "far" } })),
+            "Echo: far",
+          );
+          const progress: number[] = [];
+          await client.callTool(
+            { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 2 } },
+            undefined,
+            { onprogress: (p: { progress: number }) => progress.push(p.progress) },
+          );
+          assert.deepEqual(progress, [1, 2]);
+          await client.close();
+        } finally {
+          await gateway.stop();
+        }
+      });
+
+      await t.step("unified: remote and local tools side by side", async () => {
+        const gateway = await startGateway({
+          toml: http("remote", remote.url) + MEMORY(),
+          args: ["--unified"],
+        });
+        try {
+          const client = await gateway.client("");
+          const names = (await client.listTools()).tools.map((tool: Named) => tool.name);
+          assert.ok(names.includes("remote___echo") && names.includes("memory___read_graph"));
+          assert.equal(
+            text(await client.callTool({ name: "remote___echo", arguments: { message: "u" } })),
+            "Echo: u",
+          );
+          await client.close();
+        } finally {
+          await gateway.stop();
+        }
+      });
+
+      await t.step("an expired remote session is re-initialized transparently", async () => {
+        const gateway = await startGateway({ toml: http("remote", remote.url) });
+        try {
+          const before = await gateway.post("/mcp/remote", { jsonrpc: "2.0", id: 1, method: "tools/list" });
+          assert.ok((await before.json()).result.tools.length > 0);
+          await remote.stop();
+          await remote.start();
+          const after = await gateway.post("/mcp/remote", {
+            jsonrpc: "2.0",
+            id: 2,
+            method: "tools/call",
+            params: { name: "echo", arguments: { message: "again" } },
+          });
+          const body = await after.json();
+          assert.equal(body.result?.content?.[0]?.text, "Echo: again", JSON.stringify(body));
+        } finally {
+          await gateway.stop();
+        }
+      });
+
+      await t.step(
+        "a remote server that goes down: a clear -32001 naming the URL and the cause",
+        async () => {
+          const gateway = await startGateway({ toml: http("remote", remote.url) + MEMORY() });
+          try {
+            await remote.stop();
+            const response = await gateway.post("/mcp/remote", {
+              jsonrpc: "2.0",
+              id: 3,
+              method: "tools/list",
+            });
+            const body = await response.json();
+            assert.equal(body.id, 3);
+            assert.equal(body.error.code, -32001);
+            assert.equal(body.error.message, "Server unavailable");
+            assert.equal(body.error.data.server, "remote");
+            assert.match(
+              body.error.data.detail,
+              new RegExp(`cannot reach ${remote.url.replaceAll(".", "\\.")}: .+`),
+            );
+            const memory = await gateway.post("/mcp/memory", { jsonrpc: "2.0", id: 4, method: "tools/list" });
+            assert.ok((await memory.json()).result.tools.length > 0, "the stdio server must keep serving");
+          } finally {
+            await gateway.stop();
+            await remote.start();
+          }
+        },
+      );
+
+      await t.step("a remote server that is down at startup fails the start with its URL", async () => {
+        const gateway = await startGateway({
+          toml: http("gone", "http://127.0.0.1:9/mcp"),
+          waitHealthy: false,
+        });
+        assert.equal((await gateway.exited).code, 1);
+        const [failure] = JSON.parse(gateway.stdout).error.servers;
+        assert.equal(failure.server, "gone");
+        assert.equal(failure.url, "http://127.0.0.1:9/mcp");
+        assert.match(
+          failure.error,
+          /initialize failed: Server unavailable: cannot reach http:\/\/127\.0\.0\.1:9\/mcp/,
+        );
+      });
+    } finally {
+      await remote.stop();
+    }
+  },
+);
