@@ -5,10 +5,15 @@ import type { JsonRpcMessage, JsonRpcResponse } from "../jsonrpc/messages.ts";
 
 /** Where a session's unsolicited messages go: an open GET stream. */
 export interface MessageSink {
-  send(message: JsonRpcMessage): void;
+  /** Sends a message; `eventId` lets the client resume after it with Last-Event-ID. */
+  send(message: JsonRpcMessage, eventId?: number): void;
   /** Ends the stream (session ended or gateway closing). */
   close(): void;
 }
+
+/** How many unsolicited messages a session keeps for resumption, and for how long. */
+const REPLAY_LIMIT = 200;
+const REPLAY_WINDOW_MS = 5 * 60_000;
 
 /** One client session. */
 export class Session {
@@ -19,6 +24,8 @@ export class Session {
   readonly inFlight = new Map<string | number, (reason: string) => void>();
   /** Server-to-client requests relayed to this session, by the id the client sees, awaiting its answer. */
   readonly relays = new Map<string, (response: JsonRpcResponse) => void>();
+  readonly #recent: { readonly id: number; readonly message: JsonRpcMessage; readonly at: number }[] = [];
+  #lastEvent = 0;
 
   constructor(
     /** The endpoint the session was opened on: a server id, or "" for the unified endpoint. */
@@ -36,9 +43,28 @@ export class Session {
     this.streams.clear();
   }
 
-  /** Delivers an unsolicited message to every open GET stream of the session. */
+  /**
+   * Delivers an unsolicited message to every open GET stream of the session. It is also kept for a short
+   * while, so a client that reconnects with Last-Event-ID (or had no stream open) loses nothing.
+   */
   deliver(message: JsonRpcMessage): void {
-    for (const stream of this.streams) stream.send(message);
+    const id = ++this.#lastEvent;
+    const now = Date.now();
+    this.#recent.push({ id, message, at: now });
+    while (this.#recent.length > REPLAY_LIMIT || now - this.#recent[0].at > REPLAY_WINDOW_MS) {
+      this.#recent.shift();
+    }
+    for (const stream of this.streams) stream.send(message, id);
+  }
+
+  /** Attaches a GET stream, first replaying what it missed: events after `lastEventId`, or all kept ones. */
+  attach(stream: MessageSink, lastEventId?: number): void {
+    const now = Date.now();
+    const after = lastEventId ?? (this.streams.size === 0 ? 0 : this.#lastEvent);
+    for (const event of this.#recent) {
+      if (event.id > after && now - event.at <= REPLAY_WINDOW_MS) stream.send(event.message, event.id);
+    }
+    this.streams.add(stream);
   }
 }
 

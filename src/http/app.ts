@@ -220,7 +220,8 @@ export function createApp(options: AppOptions): Hono<Env> {
       );
     }
     const stream = openSse();
-    session.streams.add(stream);
+    const lastEventId = Number(c.req.header("last-event-id"));
+    session.attach(stream, Number.isInteger(lastEventId) ? lastEventId : undefined);
     stream.closed.then(() => session.streams.delete(stream));
     return new Response(stream.body, { headers: SSE_HEADERS });
   });

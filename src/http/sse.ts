@@ -6,9 +6,10 @@ import type { JsonRpcMessage } from "../jsonrpc/messages.ts";
 const encoder = new TextEncoder();
 const KEEPALIVE_MS = 25_000;
 
-/** Encodes one message as an SSE `message` event. */
-export function sseEvent(message: JsonRpcMessage): Uint8Array {
-  return encoder.encode(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+/** Encodes one message as an SSE `message` event, with an id when it can be resumed after. */
+export function sseEvent(message: JsonRpcMessage, id?: number): Uint8Array {
+  const head = id === undefined ? "" : `id: ${id}\n`;
+  return encoder.encode(`${head}event: message\ndata: ${JSON.stringify(message)}\n\n`);
 }
 
 /** Headers of an SSE response. */
@@ -21,7 +22,7 @@ export const SSE_HEADERS = {
 /** An open SSE stream: write messages, close it; keepalive comments are sent while it is idle. */
 export interface SseStream {
   readonly body: ReadableStream<Uint8Array>;
-  send(message: JsonRpcMessage): void;
+  send(message: JsonRpcMessage, eventId?: number): void;
   close(): void;
   /** Resolves when the stream ends, by either side. */
   readonly closed: Promise<void>;
@@ -57,7 +58,7 @@ export function openSse(): SseStream {
   return {
     body,
     closed,
-    send: (message) => write(sseEvent(message)),
+    send: (message, eventId) => write(sseEvent(message, eventId)),
     close: () => {
       if (!open) return;
       finish();

@@ -95,3 +95,68 @@ Deno.test("server-to-client requests and cancellation pass through the gateway",
     await gateway.stop();
   }
 });
+
+/** Reads SSE events from a response until `count` message events have arrived. */
+async function readEvents(response: Response, count: number): Promise<{ id?: string; data: string }[]> {
+  const events: { id?: string; data: string }[] = [];
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  while (events.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let end = buffer.indexOf("\n\n");
+    while (end !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+      const id = block.split("\n").find((l) => l.startsWith("id: "))?.slice(4);
+      if (data !== "") events.push({ id, data });
+      end = buffer.indexOf("\n\n");
+    }
+  }
+  await reader.cancel();
+  return events;
+}
+
+Deno.test("the GET stream resumes after Last-Event-ID without losing a message", e2e, async () => {
+  const gateway = await startGateway({ toml: PROBE() });
+  try {
+    const init = await gateway.post("/mcp/probe", {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+    });
+    await init.body?.cancel();
+    const session = { "mcp-session-id": init.headers.get("mcp-session-id")! };
+    const addTool = (id: number) =>
+      gateway.post("/mcp/probe", {
+        jsonrpc: "2.0",
+        id,
+        method: "tools/call",
+        params: { name: "add-tool", arguments: {} },
+      }, session)
+        .then((r) => r.json());
+    const open = (lastEventId?: string) =>
+      fetch(`${gateway.url}/mcp/probe`, {
+        headers: {
+          ...session,
+          accept: "text/event-stream",
+          ...(lastEventId ? { "last-event-id": lastEventId } : {}),
+        },
+      });
+    const first = await open();
+    await addTool(2);
+    const [seen] = await readEvents(first, 1);
+    assert.equal(JSON.parse(seen.data).method, "notifications/tools/list_changed");
+    assert.equal(seen.id, "1");
+    await addTool(3);
+    await addTool(4);
+    const resumed = await readEvents(await open(seen.id), 2);
+    assert.deepEqual(resumed.map((e) => e.id), ["2", "3"]);
+    assert.ok(resumed.every((e) => JSON.parse(e.data).method === "notifications/tools/list_changed"));
+  } finally {
+    await gateway.stop();
+  }
+});
