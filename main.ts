@@ -16,6 +16,7 @@ import { createApp } from "./src/http/app.ts";
 import { clientConfig } from "./src/http/client_config.ts";
 import { setupLogging, stopLogging } from "./src/observability/logging.ts";
 import { makeRedactor } from "./src/observability/redact.ts";
+import { ToolsRegistry } from "./src/observability/tools_registry.ts";
 import { VERSION } from "./src/version.ts";
 
 const env = (name: string) => Deno.env.get(name);
@@ -42,23 +43,44 @@ async function run(options: RunOptions): Promise<void> {
     if (!loaded.ok) fail(loaded.message, 1);
   }
   const loaded = await loadConfig(options);
-  const warnings = loaded.ok ? loaded.warnings : loaded.failure.warnings;
-  for (const warning of warnings) console.error(`Warning: ${formatIssue(warning)}`);
   if (!loaded.ok) {
+    for (const warning of loaded.failure.warnings) console.error(`Warning: ${formatIssue(warning)}`);
     console.error(formatFailure(loaded.failure));
     if (options.configStdin) console.log(JSON.stringify(failurePayload(loaded.failure)));
     Deno.exit(1);
   }
   const resolved = resolveSettings(options, loaded.config, env);
   if (!resolved.ok) fail(resolved.message, 1);
-  for (const warning of resolved.warnings) console.error(`Warning: ${warning}`);
-  await serve(options, loaded.config, resolved.settings);
+  const warnings = [...loaded.warnings.map(formatIssue), ...resolved.warnings];
+  await serve(options, loaded.config, resolved.settings, warnings);
 }
 
-async function serve(options: RunOptions, config: GatewayConfig, settings: Settings): Promise<void> {
+async function serve(
+  options: RunOptions,
+  config: GatewayConfig,
+  settings: Settings,
+  warnings: string[],
+): Promise<void> {
   const redact = makeRedactor([...config.secrets, ...settings.apiKeys]);
-  await setupLogging({ verbosity: settings.verbosity, redact });
+  const destination = await setupLogging({
+    logDir: settings.logDir,
+    serverIds: config.servers.map((server) => server.id),
+    verbosity: settings.verbosity,
+    debug: env("DEBUG"),
+    colors: env("DEBUG_COLORS") !== "0" && Deno.stderr.isTerminal(),
+    redact,
+    maxSize: settings.logMaxSize,
+    maxFiles: 5,
+  });
   const log = getLogger(["awmg", "startup"]);
+  if (destination.kind === "stdout") {
+    log.warn("Cannot write logs to {dir} ({reason}); logging to stdout instead", {
+      dir: settings.logDir,
+      reason: destination.reason,
+    });
+  }
+  for (const warning of warnings) getLogger(["awmg", "config"]).warn(warning);
+  const tools = new ToolsRegistry(destination.kind === "dir" ? destination.dir : undefined);
   const { hostname, port } = settings.listen;
   log.info("Starting MCPG with config: {config}, listen: {listen}, log-dir: {logDir}", {
     config: options.configStdin ? "stdin" : options.config,
@@ -76,6 +98,7 @@ async function serve(options: RunOptions, config: GatewayConfig, settings: Setti
     sequentialLaunch: settings.sequentialLaunch,
     instanceId: `awmg-${Deno.pid}`,
     mode: settings.mode,
+    onTools: (serverId, list) => tools.set(serverId, list),
   });
   const failures = await gateway.start();
   if (failures.length > 0) {
@@ -88,6 +111,7 @@ async function serve(options: RunOptions, config: GatewayConfig, settings: Setti
       );
     }
     await gateway.close();
+    await tools.flush();
     await stopLogging();
     Deno.exit(1);
   }
@@ -98,6 +122,7 @@ async function serve(options: RunOptions, config: GatewayConfig, settings: Setti
       getLogger(["awmg", "shutdown"]).info("Shutting down");
       await gateway.close();
       await server.shutdown();
+      await tools.flush();
       await stopLogging();
       Deno.exit(0);
     })();

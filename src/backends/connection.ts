@@ -4,6 +4,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { isFailure, type JsonRpcMessage, type JsonRpcResponse } from "../jsonrpc/messages.ts";
+import { rpcRecorder } from "../observability/rpc.ts";
 import { HttpPipe, type HttpTarget } from "./http.ts";
 import type { LaunchSpec } from "./launch.ts";
 import { describeExit, type ExitStatus, type MessagePipe, type PipeEvents } from "./pipe.ts";
@@ -28,8 +29,8 @@ export interface ConnectionOptions {
   readonly clientInfo: { readonly name: string; readonly version: string };
   /** The client capabilities declared to the backend. */
   readonly capabilities: Readonly<Record<string, unknown>>;
-  /** Every message that does not answer one of the connection's own calls. */
-  readonly onMessage: (message: JsonRpcMessage) => void;
+  /** Every message that does not answer one of the connection's own calls, with its text. */
+  readonly onMessage: (message: JsonRpcMessage, text: string) => void;
   /** The backend went away; every request in flight to it has to fail now. */
   readonly onDown: (reason: string) => void;
 }
@@ -69,7 +70,11 @@ export class BackendConnection {
   readonly #options: ConnectionOptions;
   readonly #log;
   readonly #stderrTail: string[] = [];
-  readonly #calls = new Map<string, { resolve(r: JsonRpcResponse): void }>();
+  readonly #calls = new Map<
+    string,
+    { method: string; startedAt: number; resolve(r: JsonRpcResponse): void }
+  >();
+  readonly #record;
   #pipe?: MessagePipe;
   #starting?: Promise<void>;
   #callCount = 0;
@@ -80,6 +85,7 @@ export class BackendConnection {
   constructor(options: ConnectionOptions) {
     this.#options = options;
     this.#log = getLogger(["awmg", "backend", options.serverId]);
+    this.#record = rpcRecorder(options.serverId);
   }
 
   /** Starts the process and completes the handshake within the startup timeout. */
@@ -109,12 +115,12 @@ export class BackendConnection {
     }
   }
 
-  /** Sends a message to the running backend. */
-  send(message: JsonRpcMessage): void {
+  /** Sends a message to the running backend; returns the text sent. */
+  send(message: JsonRpcMessage): string {
     if (this.#pipe === undefined || this.state !== "running") {
       throw new Unavailable(`server '${this.#options.serverId}' is not running`);
     }
-    this.#pipe.send(message);
+    return this.#pipe.send(message);
   }
 
   /** Makes a request of the connection's own (not a client's) and returns its response. */
@@ -134,6 +140,8 @@ export class BackendConnection {
         reject(new Error(`no answer to ${method} within ${Math.round(timeoutMs / 1000)}s`));
       }, timeoutMs);
       this.#calls.set(id, {
+        method,
+        startedAt: Date.now(),
         resolve: (response) => {
           clearTimeout(timer);
           resolve(response);
@@ -145,7 +153,8 @@ export class BackendConnection {
           reject(new Error(`the process ${describeExit(status)} before answering ${method}`));
         }
       });
-      pipe.send({ jsonrpc: "2.0", id, method, ...(params === undefined ? {} : { params }) });
+      const text = pipe.send({ jsonrpc: "2.0", id, method, ...(params === undefined ? {} : { params }) });
+      this.#record({ direction: "outbound", session: null, method, id, text });
     });
   }
 
@@ -198,7 +207,7 @@ export class BackendConnection {
       throw new StartFailure(serverId, transport, reason, [...this.#stderrTail]);
     };
     const events: PipeEvents = {
-      message: (message) => this.#receive(message),
+      message: (message, text) => this.#receive(message, text),
       noise: (line) => this.#log.warn("Skipped output that is not JSON-RPC: {line}", { line }),
       stderr: (line) => {
         this.#stderrTail.push(line);
@@ -264,16 +273,25 @@ export class BackendConnection {
     });
   }
 
-  #receive(message: JsonRpcMessage): void {
+  #receive(message: JsonRpcMessage, text: string): void {
     if ("id" in message && typeof message.id === "string" && !("method" in message)) {
       const call = this.#calls.get(message.id);
       if (call !== undefined) {
         this.#calls.delete(message.id);
-        call.resolve(message as JsonRpcResponse);
+        this.#record({
+          direction: "inbound",
+          session: null,
+          method: call.method,
+          id: message.id,
+          text,
+          duration: Date.now() - call.startedAt,
+          ...(isFailure(message) ? { error: message.error.message } : {}),
+        });
+        call.resolve(message);
         return;
       }
     }
-    this.#options.onMessage(message);
+    this.#options.onMessage(message, text);
   }
 
   #exited(pipe: MessagePipe, status: ExitStatus): void {

@@ -43,11 +43,13 @@ export class HttpPipe implements MessagePipe {
   }
 
   /** Sends a message; requests are answered through the events, transport failures as JSON-RPC errors. */
-  send(message: JsonRpcMessage): void {
+  send(message: JsonRpcMessage): string {
     if ("method" in message && message.method === "initialize" && "id" in message) this.#initialize = message;
-    this.#post(message, true).catch((error) =>
+    const text = JSON.stringify(message);
+    this.#post(message, true, false, text).catch((error) =>
       this.#events.stderr(`unexpected failure: ${(error as Error).message}`)
     );
+    return text;
   }
 
   /** Ends the connection: the remote session is deleted, keepalives stop. */
@@ -88,17 +90,23 @@ export class HttpPipe implements MessagePipe {
     };
   }
 
-  async #post(message: JsonRpcMessage, mayRetry: boolean, demandsSession = false): Promise<void> {
+  async #post(
+    message: JsonRpcMessage,
+    mayRetry: boolean,
+    demandsSession = false,
+    text = JSON.stringify(message),
+  ): Promise<void> {
     const id = "id" in message && "method" in message ? message.id : undefined;
     const initialize = "method" in message && message.method === "initialize";
     const fail = (detail: string) => {
       if (id === undefined) {
         this.#events.stderr(`${detail} (a ${"method" in message ? message.method : "response"} was lost)`);
       } else {
-        this.#events.message(errorResponse(id, ErrorCode.ServerUnavailable, "Server unavailable", {
+        const failure = errorResponse(id, ErrorCode.ServerUnavailable, "Server unavailable", {
           server: this.#target.serverId,
           detail,
-        }));
+        });
+        this.#events.message(failure, JSON.stringify(failure));
       }
     };
     const usedSession = this.#session;
@@ -107,7 +115,7 @@ export class HttpPipe implements MessagePipe {
       response = await fetch(this.#target.url, {
         method: "POST",
         headers: this.#headers(initialize, demandsSession),
-        body: JSON.stringify(message),
+        body: text,
         signal: this.#abort.signal,
       });
     } catch (error) {
@@ -178,7 +186,7 @@ export class HttpPipe implements MessagePipe {
       if (!("method" in message) && "result" in message && this.#initialize?.id === message.id) {
         this.#protocolVersion = String((message.result as { protocolVersion?: unknown }).protocolVersion);
       }
-      this.#events.message(message);
+      this.#events.message(message, Array.isArray(parsed) ? JSON.stringify(item) : text);
     }
   }
 }

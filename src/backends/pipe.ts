@@ -11,8 +11,8 @@ export interface ExitStatus {
 
 /** What a pipe reports. */
 export interface PipeEvents {
-  /** A well-formed JSON-RPC message from the backend. */
-  message(message: JsonRpcMessage): void;
+  /** A well-formed JSON-RPC message from the backend, with the text it arrived as. */
+  message(message: JsonRpcMessage, text: string): void;
   /** Output that is not JSON-RPC; logged and skipped. */
   noise(line: string): void;
   /** One line of diagnostics (a process's stderr). */
@@ -25,8 +25,8 @@ export interface MessagePipe {
   readonly pid?: number;
   /** Resolves when the pipe has ended (process exit, or stop() of a remote connection). */
   readonly exited: Promise<ExitStatus>;
-  /** Sends one message; ordered; never throws. */
-  send(message: JsonRpcMessage): void;
+  /** Sends one message; never throws. Returns the text sent, for the logs. */
+  send(message: JsonRpcMessage): string;
   /** Ends the pipe; a process gets SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs: number): Promise<ExitStatus>;
 }

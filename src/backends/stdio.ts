@@ -32,7 +32,7 @@ export class StdioPipe implements MessagePipe {
         }
         const classified = classify(parsed);
         if (classified.kind === "invalid") events.noise(line);
-        else events.message(classified.message);
+        else events.message(classified.message, line);
       }
     })().catch(() => {});
     const stderr = (async () => {
@@ -57,8 +57,10 @@ export class StdioPipe implements MessagePipe {
   }
 
   /** Writes one message; writes are queued in order. A write to a dead process is dropped. */
-  send(message: JsonRpcMessage): void {
-    this.#writer.write(encoder.encode(JSON.stringify(message) + "\n")).catch(() => {});
+  send(message: JsonRpcMessage): string {
+    const text = JSON.stringify(message);
+    this.#writer.write(encoder.encode(text + "\n")).catch(() => {});
+    return text;
   }
 
   /** Closes stdin, then SIGTERM, then SIGKILL after `graceMs`; resolves with the exit status. */

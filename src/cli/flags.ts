@@ -23,6 +23,8 @@ export const DEFAULTS = {
   logDir: "/tmp/gh-aw/mcp-logs",
   payloadDir: "/tmp/jq-payloads",
   payloadSizeThreshold: 10240,
+  /** Text logs rotate at this size (MCP_GATEWAY_LOG_MAX_SIZE); five rotated files are kept. */
+  logMaxSize: 10 * 1024 * 1024,
 } as const;
 
 /** Every flag, in the order help lists them (alphabetical, as the Go tool's help does). */

@@ -22,6 +22,8 @@ export interface Settings {
   readonly logDir: string;
   readonly payloadDir: string;
   readonly payloadSizeThreshold: number;
+  /** Size in bytes at which a text log is rotated. */
+  readonly logMaxSize: number;
   readonly mode: "routed" | "unified";
   readonly sequentialLaunch: boolean;
   readonly verbosity: number;
@@ -159,10 +161,20 @@ export function resolveSettings(options: RunOptions, config: GatewayConfig, env:
     plain,
   ) ?? DEFAULTS.payloadSizeThreshold;
 
+  const envMaxSize = env("MCP_GATEWAY_LOG_MAX_SIZE") || undefined;
+  if (envMaxSize !== undefined && !/^[1-9]\d*$/.test(envMaxSize)) {
+    return {
+      ok: false,
+      message: `invalid MCP_GATEWAY_LOG_MAX_SIZE "${envMaxSize}": expected a positive integer (bytes)`,
+    };
+  }
+  const logMaxSize = envMaxSize === undefined ? DEFAULTS.logMaxSize : Number(envMaxSize);
+
   return {
     ok: true,
     warnings,
     settings: {
+      logMaxSize,
       listen,
       domain,
       apiKeys,

@@ -53,6 +53,8 @@ export interface GatewayOptions {
   readonly instanceId: string;
   /** Whether `/mcp` (unified) or `/mcp/{id}` (routed) is served. */
   readonly mode: "routed" | "unified";
+  /** Told each server's tools (as clients see them) at startup and whenever they change. */
+  readonly onTools?: (serverId: string, tools: readonly Record<string, unknown>[]) => void;
 }
 
 const CLOSE_DRAIN_MS = 30_000;
@@ -128,7 +130,9 @@ export class Gateway {
     const failures: StartFailure[] = [];
     const startOne = async (id: string) => {
       try {
-        await this.upstream(id, 0).connection.start();
+        const { connection } = this.upstream(id, 0);
+        await connection.start();
+        this.#options.onTools?.(id, this.#present(id, connection.tools as Tool[]));
         this.#checkNames(id);
       } catch (error) {
         if (!(error instanceof StartFailure)) throw error;
@@ -170,6 +174,9 @@ export class Gateway {
         clientInfo: { name: "awmg", version: VERSION },
         capabilities: RELAYED_CAPABILITIES,
         audience: () => this.#audience(serverId, identity),
+        onToolsChanged: identity === 0
+          ? (tools) => this.#options.onTools?.(serverId, this.#present(serverId, tools as Tool[]))
+          : undefined,
       });
       this.#upstreams.set(key, upstream);
     }

@@ -6,6 +6,7 @@ import { getLogger } from "@logtape/logtape";
 import { BackendConnection, type ConnectionOptions, Unavailable } from "../backends/connection.ts";
 import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
 import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
+import { rpcRecorder } from "../observability/rpc.ts";
 import { Exchange } from "./exchange.ts";
 import type { Session } from "./session.ts";
 
@@ -50,6 +51,8 @@ export interface UpstreamOptions extends Omit<ConnectionOptions, "onMessage" | "
   readonly toolTimeoutMs: number;
   /** The sessions that receive this backend's unsolicited notifications. */
   readonly audience: () => Iterable<Session>;
+  /** Told when the backend's tool list has been refreshed. */
+  readonly onToolsChanged?: (tools: readonly Record<string, unknown>[]) => void;
 }
 
 type Meta = { _meta?: Record<string, unknown> };
@@ -62,6 +65,7 @@ export class Upstream {
   readonly #pending = new Map<number, Pending>();
   readonly #relays = new Map<JsonRpcId, Relay>();
   readonly #log;
+  readonly #record;
   #nextId = 0;
   #nextRelay = 0;
 
@@ -69,9 +73,10 @@ export class Upstream {
     this.#options = options;
     this.serverId = options.serverId;
     this.#log = getLogger(["awmg", "backend", options.serverId]);
+    this.#record = rpcRecorder(options.serverId);
     this.connection = new BackendConnection({
       ...options,
-      onMessage: (message) => this.#receive(message),
+      onMessage: (message, text) => this.#receive(message, text),
       onDown: (reason) => this.#failAll(reason),
     });
   }
@@ -110,7 +115,16 @@ export class Upstream {
     session?.inFlight.set(clientId, (reason) => this.#cancel(backendId, reason));
     signal?.addEventListener("abort", () => this.#cancel(backendId, "client disconnected"), { once: true });
     try {
-      this.connection.send(request);
+      const text = this.connection.send(request);
+      const tool = request.method === "tools/call" ? (request.params as { name?: unknown }).name : undefined;
+      this.#record({
+        direction: "outbound",
+        session: session?.id ?? null,
+        method: request.method,
+        id: backendId,
+        text,
+        ...(typeof tool === "string" ? { tool } : {}),
+      });
     } catch (error) {
       if (!(error instanceof Unavailable)) throw error;
       this.#settle(backendId);
@@ -122,7 +136,14 @@ export class Upstream {
   /** Forwards a client notification (or any message) as it is; dropped with a warning when the backend is down. */
   notify(message: JsonRpcMessage): void {
     try {
-      this.connection.send(message);
+      const text = this.connection.send(message);
+      this.#record({
+        direction: "outbound",
+        session: null,
+        method: "method" in message ? message.method : "response",
+        id: "id" in message ? message.id : null,
+        text,
+      });
     } catch (error) {
       this.#log.warn("Dropped {what} for {server}: {error}", {
         what: "method" in message ? message.method : "a response",
@@ -192,9 +213,18 @@ export class Upstream {
     }
   }
 
-  #receive(message: JsonRpcMessage): void {
+  #receive(message: JsonRpcMessage, text: string): void {
     if (!("method" in message)) {
       const pending = typeof message.id === "number" ? this.#settle(message.id) : undefined;
+      this.#record({
+        direction: "inbound",
+        session: pending?.session?.id ?? null,
+        method: pending?.method ?? "response",
+        id: message.id,
+        text,
+        ...(pending === undefined ? {} : { duration: Date.now() - pending.startedAt }),
+        ...("error" in message ? { error: message.error.message } : {}),
+      });
       if (pending === undefined) {
         this.#log.warn("Dropped a response from {server} to an unknown or finished request id {id}", {
           server: this.serverId,
@@ -209,6 +239,13 @@ export class Upstream {
       pending.exchange.finish(message);
       return;
     }
+    this.#record({
+      direction: "inbound",
+      session: null,
+      method: message.method,
+      id: "id" in message ? message.id : null,
+      text,
+    });
     if ("id" in message) return this.#relay(message);
     if (message.method === "notifications/cancelled") {
       const params = message.params as { requestId?: JsonRpcId } | undefined;
@@ -221,12 +258,15 @@ export class Upstream {
       return;
     }
     if (message.method === "notifications/tools/list_changed") {
-      this.connection.refreshTools(this.#options.toolTimeoutMs).catch((error) =>
-        this.#log.warn("Could not refresh the tools of {server}: {error}", {
-          server: this.serverId,
-          error: error.message,
-        })
-      ).finally(() => this.#broadcast(message));
+      this.connection.refreshTools(this.#options.toolTimeoutMs).then((tools) =>
+        this.#options.onToolsChanged?.(tools)
+      )
+        .catch((error) =>
+          this.#log.warn("Could not refresh the tools of {server}: {error}", {
+            server: this.serverId,
+            error: error.message,
+          })
+        ).finally(() => this.#broadcast(message));
       return;
     }
     if (message.method === "notifications/progress") {

@@ -173,18 +173,23 @@ export function createApp(options: AppOptions): Hono<Env> {
           detail: classified.reason,
         }, classified.id);
       }
-      if (classified.kind === "request" && classified.message.method === "initialize") {
-        clientLog.info(
-          "New MCP client connection, remote={remote}, method=POST, path={path}, backend={server}",
-          { remote: remote(c), path: c.req.path, server: unified ? "(unified)" : serverId },
-        );
-      }
       const streamable = acceptsStream(c);
       const outcome = await gateway.dispatch(
         { serverId, identity: c.get("identity"), session, signal: c.req.raw.signal, streamable },
         classified,
       );
       if (outcome.kind === "accepted") return c.body(null, 202);
+      if (outcome.kind === "reply" && outcome.session !== undefined) {
+        clientLog.info(
+          "New MCP client connection, remote={remote}, method=POST, path={path}, backend={server}, session={session}",
+          {
+            remote: remote(c),
+            path: c.req.path,
+            server: unified ? "(unified)" : serverId,
+            session: outcome.session.id,
+          },
+        );
+      }
       if (outcome.kind === "reply") {
         return json(outcome.message, 200, outcome.session ? { [SESSION_HEADER]: outcome.session.id } : {});
       }

@@ -1,0 +1,111 @@
+/**
+ * How records look in each log file: Go-style text lines, Markdown for a workflow summary, JSON lines for
+ * machines. RPC records carry their facts as properties (see rpc.ts).
+ */
+import type { LogLevel, LogRecord } from "@logtape/logtape";
+
+const LEVEL_NAMES: Record<LogLevel, string> = {
+  trace: "TRACE",
+  debug: "DEBUG",
+  info: "INFO",
+  warning: "WARN",
+  error: "ERROR",
+  fatal: "ERROR",
+};
+
+/** Text payloads are cut here in the text logs, Markdown blocks at MARKDOWN_CUT. */
+export const TEXT_CUT = 10 * 1024;
+const MARKDOWN_CUT = 512;
+
+/** The facts of one JSON-RPC message seen by the gateway. */
+export interface RpcFacts {
+  readonly rpc: true;
+  readonly direction: "outbound" | "inbound";
+  readonly server: string;
+  readonly session: string | null;
+  readonly method: string;
+  readonly id: string | number | null;
+  readonly size: number;
+  /** Milliseconds from request to response, for responses. */
+  readonly duration?: number;
+  readonly error?: string;
+  /** For tools/call: the tool. */
+  readonly tool?: string;
+  /** The serialized message. */
+  readonly text: string;
+}
+
+/** The RPC facts of a record, when it is an RPC record. */
+export function rpcFacts(record: LogRecord): RpcFacts | undefined {
+  return record.properties.rpc === true ? record.properties as unknown as RpcFacts : undefined;
+}
+
+function renderValue(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value)) return `[${value.map(renderValue).join(" ")}]`;
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** The message of a record with its values filled in. */
+export function renderMessage(record: LogRecord): string {
+  const facts = rpcFacts(record);
+  if (facts !== undefined) {
+    const arrow = facts.direction === "outbound" ? "→" : "←";
+    const what =
+      facts.direction === "inbound" && !facts.method.startsWith("notifications/") && facts.id !== null
+        ? `resp${facts.error === undefined ? "" : ` err:${facts.error}`}`
+        : facts.method;
+    const payload = facts.text.length > TEXT_CUT ? `${facts.text.slice(0, TEXT_CUT)}...` : facts.text;
+    return `${facts.server}${arrow}${what} ${facts.size}b ${payload}`;
+  }
+  return record.message.map((part, i) => i % 2 === 0 ? part : renderValue(part)).join("");
+}
+
+/** A Go-style line: `[2026-01-08T23:00:00Z] [INFO] [startup] message`. */
+export function formatLine(record: LogRecord): string {
+  const time = new Date(record.timestamp).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const category = record.category[1] ?? record.category[0];
+  return `[${time}] [${LEVEL_NAMES[record.level]}] [${category}] ${renderMessage(record)}\n`;
+}
+
+/** One JSON object per RPC message, for jq. */
+export function formatJsonLine(record: LogRecord): string {
+  const facts = rpcFacts(record);
+  if (facts === undefined) return "";
+  return JSON.stringify({
+    timestamp: new Date(record.timestamp).toISOString(),
+    direction: facts.direction,
+    server: facts.server,
+    session: facts.session,
+    method: facts.method,
+    id: facts.id,
+    size: facts.size,
+    ...(facts.duration === undefined ? {} : { duration: facts.duration }),
+    ...(facts.error === undefined ? {} : { error: facts.error }),
+    ...(facts.tool === undefined ? {} : { tool: facts.tool }),
+  }) + "\n";
+}
+
+/** The compact body of a message without its envelope, for the Markdown block. */
+function body(text: string): string {
+  const head = text.slice(0, 4 * MARKDOWN_CUT)
+    .replace(/"jsonrpc"\s*:\s*"2\.0"\s*,?/, "")
+    .replace(/"method"\s*:\s*"[^"]*"\s*,?/, "")
+    .replace(/,\s*}$/, "}");
+  return head.length > MARKDOWN_CUT ? `${head.slice(0, MARKDOWN_CUT)}...` : head;
+}
+
+/** An RPC event as Markdown: `**github**→\`tools/call\` \`search_code\`` and a compact json block. */
+export function formatMarkdown(record: LogRecord): string {
+  const facts = rpcFacts(record);
+  if (facts === undefined) {
+    return record.level === "error" || record.level === "warning" ? `⚠️ ${renderMessage(record)}\n\n` : "";
+  }
+  const arrow = facts.direction === "outbound" ? "→" : "←";
+  const tool = facts.tool === undefined ? "" : ` \`${facts.tool}\``;
+  const error = facts.error === undefined ? "" : ` ⚠️\`${facts.error}\``;
+  const line = `**${facts.server}**${arrow}\`${facts.method}\`${tool}${error}\n`;
+  const block = body(facts.text);
+  const empty = /^\{\s*("id"\s*:\s*[^,}]+\s*,?\s*)?("params"\s*:\s*\{\s*\}\s*)?\}$/.test(block);
+  return empty ? `${line}\n` : `${line}\n\`\`\`json\n${block}\n\`\`\`\n\n`;
+}

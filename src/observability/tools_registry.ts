@@ -1,0 +1,41 @@
+/**
+ * tools.json: `{ "<serverID>": [ {"name": ..., "description": ...} ] }`, rewritten when a list changes.
+ */
+
+/** Keeps the tools of every server and writes them to `tools.json` shortly after each change. */
+export class ToolsRegistry {
+  readonly #path?: string;
+  readonly #tools = new Map<string, { name: string; description?: string }[]>();
+  #timer?: ReturnType<typeof setTimeout>;
+  #writing: Promise<void> = Promise.resolve();
+
+  /** `dir` undefined: nothing is written (logs went to stdout). */
+  constructor(dir: string | undefined) {
+    this.#path = dir === undefined ? undefined : `${dir}/tools.json`;
+  }
+
+  /** Records a server's current tools. */
+  set(serverId: string, tools: readonly Record<string, unknown>[]): void {
+    this.#tools.set(
+      serverId,
+      tools.map((tool) => ({
+        name: String(tool.name),
+        ...(typeof tool.description === "string" ? { description: tool.description } : {}),
+      })),
+    );
+    if (this.#path !== undefined && this.#timer === undefined) {
+      this.#timer = setTimeout(() => this.flush(), 100);
+    }
+  }
+
+  /** Writes the file now (and waits for any write in progress). */
+  async flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#path === undefined) return;
+    const path = this.#path;
+    const text = JSON.stringify(Object.fromEntries(this.#tools), null, 2) + "\n";
+    this.#writing = this.#writing.then(() => Deno.writeTextFile(path, text)).catch(() => {});
+    await this.#writing;
+  }
+}

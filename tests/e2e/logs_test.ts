@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { EVERYTHING, MEMORY, startGateway } from "../support/gateway.ts";
+
+const e2e = { sanitizeOps: false, sanitizeResources: false };
+const FILES = [
+  "mcp-gateway.log",
+  "everything.log",
+  "memory.log",
+  "gateway.md",
+  "rpc-messages.jsonl",
+  "tools.json",
+];
+
+function logDir(): string {
+  return `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
+}
+
+Deno.test(
+  "the log directory holds the five files in their documented shapes, complete after SIGTERM",
+  e2e,
+  async () => {
+    const dir = logDir();
+    const secret = "sup3r-secret-value-991";
+    const apiKey = "api-key-for-logs-test";
+    const token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    const gateway = await startGateway({
+      toml: EVERYTHING() + `env = { PLANTED = "\${PLANTED_SECRET}" }\n` + MEMORY(),
+      args: ["--log-dir", dir],
+      env: { PLANTED_SECRET: secret, MCP_GATEWAY_API_KEY: apiKey },
+    });
+    const auth = { authorization: apiKey };
+    const client = await gateway.client("everything", auth);
+    await client.callTool({ name: "echo", arguments: { message: `carry ${token} and ${secret}` } });
+    await client.listTools();
+    const unauthorized = await gateway.post("/mcp/everything", { jsonrpc: "2.0", id: 1, method: "ping" }, {
+      authorization: "wrong",
+    });
+    await unauthorized.body?.cancel();
+    await client.close();
+    const last = await gateway.post(
+      "/mcp/memory",
+      { jsonrpc: "2.0", id: "last-call", method: "tools/list" },
+      auth,
+    );
+    await last.body?.cancel();
+    assert.equal((await gateway.stop()).code, 0);
+
+    const read = async (name: string) => await Deno.readTextFile(`${dir}/${name}`);
+    for (const name of FILES) assert.ok((await Deno.stat(`${dir}/${name}`)).isFile, `${name} is missing`);
+
+    const main = await read("mcp-gateway.log");
+    for (const line of main.trimEnd().split("\n")) {
+      assert.match(
+        line,
+        /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\] \[(INFO|WARN|ERROR|DEBUG)\] \[[a-z]+\] /,
+        line,
+      );
+    }
+    assert.match(
+      main,
+      new RegExp(
+        `\\[INFO\\] \\[startup\\] Starting MCPG with config: .+, listen: 127\\.0\\.0\\.1:\\d+, log-dir: ${dir}`,
+      ),
+    );
+    assert.match(
+      main,
+      /\[INFO\] \[client\] New MCP client connection, remote=127\.0\.0\.1:\d+, method=POST, path=\/mcp\/everything, backend=everything, session=[0-9a-f-]{36}/,
+    );
+    assert.match(
+      main,
+      /\[ERROR\] \[auth\] Authentication failed: invalid API key, remote=127\.0\.0\.1:\d+, path=\/mcp\/everything/,
+    );
+    assert.match(main, /\[INFO\] \[shutdown\] Shutting down/);
+
+    const everything = await read("everything.log");
+    assert.match(
+      everything,
+      /Launching MCP backend server: everything, command=.*deno, args=\[run .*\], env=\[PLANTED\]/,
+    );
+    assert.match(everything, /stderr: Starting default \(STDIO\) server\.\.\./);
+    assert.match(everything, /everything→tools\/call \d+b \{/);
+    assert.match(everything, /everything←resp \d+b \{/);
+    assert.match(everything, /Backend server everything stopped/);
+    assert.doesNotMatch(everything, /memory→/, "another server's traffic leaked into everything.log");
+    assert.match(await read("memory.log"), /memory→tools\/list/);
+
+    const markdown = await read("gateway.md");
+    assert.match(
+      markdown,
+      /\*\*everything\*\*→`tools\/call` `echo`\n\n```json\n\{.*"params":\{"name":"echo".*\}\n```\n/,
+    );
+    assert.doesNotMatch(
+      markdown,
+      /"jsonrpc"|"method":"tools\/call"/,
+      "the envelope should not be in the block",
+    );
+
+    const records = (await read("rpc-messages.jsonl")).trimEnd().split("\n").map((line) => JSON.parse(line));
+    const call = records.find((r) => r.direction === "inbound" && r.method === "tools/call");
+    assert.equal(call.server, "everything");
+    assert.match(call.session, /^[0-9a-f-]{36}$/);
+    assert.ok(call.duration >= 0 && call.size > 0 && call.timestamp);
+    assert.ok(
+      records.some((r) =>
+        r.server === "memory" && r.method === "tools/list" && r.direction === "inbound" &&
+        r.session === null &&
+        r.duration >= 0
+      ),
+    );
+    assert.ok(
+      records.filter((r) => r.method === "tools/list").length >= 2,
+      "the last call before SIGTERM was lost",
+    );
+
+    const tools = JSON.parse(await read("tools.json"));
+    assert.deepEqual(Object.keys(tools).sort(), ["everything", "memory"]);
+    assert.deepEqual(tools.everything.find((t: { name: string }) => t.name === "echo"), {
+      name: "echo",
+      description: "Echoes back the input string",
+    });
+
+    for (const name of FILES) {
+      const text = await read(name);
+      for (const planted of [secret, apiKey, token]) {
+        assert.ok(!text.includes(planted), `${planted} leaked into ${name}`);
+      }
+    }
+    for (const planted of [secret, apiKey, token]) {
+      assert.ok(!gateway.stderr.includes(planted), `${planted} leaked into stderr`);
+    }
+    assert.match(everything, /\[REDACTED\]/);
+    await Deno.remove(dir, { recursive: true });
+  },
+);
+
+Deno.test("a log directory awmg cannot write: logs go to stdout, said once", e2e, async () => {
+  const gateway = await startGateway({
+    toml: EVERYTHING(),
+    args: ["--log-dir", "/var/awmg-not-permitted/logs"],
+  });
+  const ping = await gateway.post("/mcp/everything", { jsonrpc: "2.0", id: 1, method: "tools/list" });
+  await ping.body?.cancel();
+  await gateway.stop();
+  assert.equal(gateway.stdout.match(/Cannot write logs to \/var\/awmg-not-permitted\/logs/g)?.length, 1);
+  assert.match(gateway.stdout, /\[INFO\] \[startup\] Starting MCPG with config/);
+  assert.match(gateway.stdout, /everything→tools\/list/);
+});
+
+Deno.test("DEBUG selects namespaces on stderr; -v raises the level", e2e, async () => {
+  const dir = logDir();
+  const gateway = await startGateway({
+    toml: EVERYTHING() + MEMORY(),
+    args: ["--log-dir", dir],
+    env: { DEBUG: "backend:*,-backend:memory", DEBUG_COLORS: "0" },
+  });
+  await gateway.stop();
+  assert.match(gateway.stderr, /^backend:everything Launching MCP backend server: everything/m);
+  assert.doesNotMatch(gateway.stderr, /^backend:memory /m);
+  assert.doesNotMatch(gateway.stderr, /^rpc:/m);
+  const verbose = await startGateway({ toml: EVERYTHING(), args: ["--log-dir", dir, "-v"] });
+  await verbose.stop();
+  assert.match(verbose.stderr, /\[INFO\] \[backend\] Backend server everything is running/);
+  assert.doesNotMatch(verbose.stderr, /\[DEBUG\]/);
+  await Deno.remove(dir, { recursive: true });
+});

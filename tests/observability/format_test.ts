@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import type { LogRecord } from "@logtape/logtape";
+import { debugMatcher } from "../../src/observability/debug.ts";
+import { formatJsonLine, formatLine, formatMarkdown, TEXT_CUT } from "../../src/observability/format.ts";
+
+const at = Date.parse("2026-01-08T23:00:00Z");
+
+function record(category: string[], message: unknown[], properties: Record<string, unknown> = {}): LogRecord {
+  return {
+    category,
+    level: "info",
+    message,
+    rawMessage: "",
+    timestamp: at,
+    properties,
+  } as unknown as LogRecord;
+}
+
+function rpc(facts: Record<string, unknown>): LogRecord {
+  return {
+    ...record(["awmg", "rpc", "github"], ["rpc"], { rpc: true, server: "github", session: "s1", ...facts }),
+    level: "debug",
+  };
+}
+
+Deno.test("text lines look like the Go gateway's", () => {
+  const line = formatLine(record(["awmg", "startup"], ["Starting MCPG with config: ", "config.toml", ""]));
+  assert.equal(line, "[2026-01-08T23:00:00Z] [INFO] [startup] Starting MCPG with config: config.toml\n");
+});
+
+Deno.test("RPC lines: outbound with method and size, inbound as resp with its error, payload cut at 10 KB", () => {
+  const text = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "x" } });
+  assert.equal(
+    formatLine(rpc({ direction: "outbound", method: "tools/call", id: 1, size: text.length, text })),
+    `[2026-01-08T23:00:00Z] [DEBUG] [rpc] github→tools/call ${text.length}b ${text}\n`,
+  );
+  const big = "x".repeat(TEXT_CUT + 100);
+  const inbound = formatLine(
+    rpc({
+      direction: "inbound",
+      method: "tools/call",
+      id: 1,
+      size: 100,
+      text: big,
+      error: "Invalid request",
+    }),
+  );
+  assert.match(inbound, /github←resp err:Invalid request 100b x+\.\.\.\n$/);
+  assert.equal(
+    inbound.length,
+    "[2026-01-08T23:00:00Z] [DEBUG] [rpc] github←resp err:Invalid request 100b ".length + TEXT_CUT + 4,
+  );
+});
+
+Deno.test("Markdown: server, method and tool, a compact block without the envelope, errors marked", () => {
+  const text = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 7,
+    method: "tools/call",
+    params: { name: "search_code", arguments: { q: "a" } },
+  });
+  assert.equal(
+    formatMarkdown(
+      rpc({ direction: "outbound", method: "tools/call", id: 7, size: 1, text, tool: "search_code" }),
+    ),
+    '**github**→`tools/call` `search_code`\n\n```json\n{"id":7,"params":{"name":"search_code","arguments":{"q":"a"}}}\n```\n\n',
+  );
+  const empty = JSON.stringify({ jsonrpc: "2.0", id: 8, method: "tools/list" });
+  assert.equal(
+    formatMarkdown(rpc({ direction: "outbound", method: "tools/list", id: 8, size: 1, text: empty })),
+    "**github**→`tools/list`\n\n",
+  );
+  const failed = formatMarkdown(
+    rpc({ direction: "inbound", method: "tools/call", id: 7, size: 1, text: "{}", error: "boom" }),
+  );
+  assert.match(failed, /^\*\*github\*\*←`tools\/call` ⚠️`boom`\n/);
+});
+
+Deno.test("JSON lines carry what jq filters on", () => {
+  const line = formatJsonLine(
+    rpc({
+      direction: "inbound",
+      method: "tools/call",
+      id: 3,
+      size: 42,
+      text: "{}",
+      duration: 5001,
+      error: "x",
+    }),
+  );
+  assert.deepEqual(JSON.parse(line), {
+    timestamp: "2026-01-08T23:00:00.000Z",
+    direction: "inbound",
+    server: "github",
+    session: "s1",
+    method: "tools/call",
+    id: 3,
+    size: 42,
+    duration: 5001,
+    error: "x",
+  });
+  assert.equal(formatJsonLine(record(["awmg", "startup"], ["x"])), "");
+});
+
+Deno.test("DEBUG patterns: wildcards, lists and exclusions", () => {
+  const match = debugMatcher("backend:*,client -backend:memory");
+  assert.equal(match("backend:github"), true);
+  assert.equal(match("backend:memory"), false);
+  assert.equal(match("client"), true);
+  assert.equal(match("auth"), false);
+  assert.equal(debugMatcher("*")("rpc:github"), true);
+  assert.equal(debugMatcher(undefined)("startup"), false);
+});
