@@ -17,6 +17,7 @@ import { clientConfig } from "./src/http/client_config.ts";
 import { setupLogging, stopLogging } from "./src/observability/logging.ts";
 import { makeRedactor } from "./src/observability/redact.ts";
 import { ToolsRegistry } from "./src/observability/tools_registry.ts";
+import { PayloadStore } from "./src/payloads/store.ts";
 import { VERSION } from "./src/version.ts";
 
 const env = (name: string) => Deno.env.get(name);
@@ -99,6 +100,11 @@ async function serve(
     instanceId: `awmg-${Deno.pid}`,
     mode: settings.mode,
     onTools: (serverId, list) => tools.set(serverId, list),
+    payloads: new PayloadStore({
+      dir: settings.payloadDir,
+      threshold: settings.payloadSizeThreshold,
+      pathPrefix: settings.payloadPathPrefix,
+    }),
   });
   const failures = await gateway.start();
   if (failures.length > 0) {

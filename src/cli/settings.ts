@@ -22,6 +22,8 @@ export interface Settings {
   readonly logDir: string;
   readonly payloadDir: string;
   readonly payloadSizeThreshold: number;
+  /** Replaces payloadDir in the paths agents are given. */
+  readonly payloadPathPrefix?: string;
   /** Size in bytes at which a text log is rotated. */
   readonly logMaxSize: number;
   readonly mode: "routed" | "unified";
@@ -170,10 +172,23 @@ export function resolveSettings(options: RunOptions, config: GatewayConfig, env:
   }
   const logMaxSize = envMaxSize === undefined ? DEFAULTS.logMaxSize : Number(envMaxSize);
 
+  const payloadPathPrefix = pick<string>(
+    [
+      {
+        label: "MCP_GATEWAY_PAYLOAD_PATH_PREFIX",
+        value: env("MCP_GATEWAY_PAYLOAD_PATH_PREFIX") || undefined,
+      },
+      { label: "gateway.payloadPathPrefix in the config", value: config.gateway.payloadPathPrefix },
+    ],
+    warnings,
+    plain,
+  );
+
   return {
     ok: true,
     warnings,
     settings: {
+      payloadPathPrefix,
       logMaxSize,
       listen,
       domain,

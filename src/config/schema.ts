@@ -72,6 +72,7 @@ export const gatewaySchema = v.object({
   startupTimeout: v.optional(integer("a positive integer (seconds)", 1)),
   toolTimeout: v.optional(integer("a positive integer (seconds)", 1)),
   payloadDir: v.optional(v.pipe(nonEmpty("an absolute path"), v.startsWith("/", "an absolute path"))),
+  payloadPathPrefix: v.optional(nonEmpty()),
   sessionTimeout: v.optional(duration('a positive number of seconds or a duration such as "30m" or "6h"')),
   keepaliveInterval: v.optional(
     v.pipe(

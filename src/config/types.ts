@@ -71,6 +71,8 @@ export interface GatewaySection {
   /** Seconds allowed for any forwarded request. */
   readonly toolTimeout: number;
   readonly payloadDir?: string;
+  /** Replaces payloadDir in the paths agents are given (they mount it elsewhere). */
+  readonly payloadPathPrefix?: string;
   /** Seconds a client session may stay idle. */
   readonly sessionTimeout: number;
   /** Seconds between keepalive pings to HTTP backends; undefined when off. */

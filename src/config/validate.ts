@@ -326,6 +326,7 @@ function buildGateway(value: unknown, raw: unknown, errors: ConfigIssue[]): Gate
     startupTimeout: g.startupTimeout ?? GATEWAY_DEFAULTS.startupTimeout,
     toolTimeout: g.toolTimeout ?? GATEWAY_DEFAULTS.toolTimeout,
     payloadDir: g.payloadDir,
+    payloadPathPrefix: g.payloadPathPrefix,
     sessionTimeout: g.sessionTimeout ?? GATEWAY_DEFAULTS.sessionTimeout,
     keepaliveInterval: keepalive === -1 ? undefined : keepalive,
     maxBodySize: g.maxBodySize ?? GATEWAY_DEFAULTS.maxBodySize,

@@ -8,6 +8,7 @@ import { launchSpec } from "../backends/launch.ts";
 import type { GatewayConfig, HttpServerConfig, StdioServerConfig } from "../config/types.ts";
 import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
 import type { Classified, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
+import { metadataResult, type PayloadStore, resultText } from "../payloads/store.ts";
 import { VERSION } from "../version.ts";
 import type { Exchange } from "./exchange.ts";
 import { nameProblem, prefixName } from "./names.ts";
@@ -53,6 +54,8 @@ export interface GatewayOptions {
   readonly instanceId: string;
   /** Whether `/mcp` (unified) or `/mcp/{id}` (routed) is served. */
   readonly mode: "routed" | "unified";
+  /** Where tool results above the size threshold go. */
+  readonly payloads: PayloadStore;
   /** Told each server's tools (as clients see them) at startup and whenever they change. */
   readonly onTools?: (serverId: string, tools: readonly Record<string, unknown>[]) => void;
 }
@@ -254,6 +257,9 @@ export class Gateway {
         const listed = result as { tools?: Tool[] };
         return { ...listed, tools: this.#present(serverId, listed.tools ?? []) };
       }
+      : request.method === "tools/call"
+      ? (result: unknown, raw: { text: string; id: string | number }) =>
+        this.#offload(context, serverId, result, raw)
       : undefined;
     const exchange = await this.upstream(serverId, context.identity).forward(request, {
       session: context.session,
@@ -262,6 +268,36 @@ export class Gateway {
       transform,
     });
     return { kind: "exchange", exchange };
+  }
+
+  /** A tool result above the threshold goes to disk and the client gets its metadata; small ones pass as they are. */
+  #offload(
+    context: RequestContext,
+    serverId: string,
+    result: unknown,
+    raw: { text: string; id: string | number },
+  ) {
+    const { payloads } = this.#options;
+    if (raw.text.length <= payloads.options.threshold / 3) return result;
+    const text = resultText(raw.text, raw.id, result);
+    if (!payloads.exceeds(text)) return result;
+    return payloads.store(context.session?.id, text, result).then(
+      (metadata) => {
+        this.#log.info("Stored a {size}-byte result of {server} at {path}", {
+          size: metadata.originalSize,
+          server: serverId,
+          path: metadata.payloadPath,
+        });
+        return metadataResult(metadata);
+      },
+      (error: Error) => {
+        this.#log.error("Could not store a large result of {server} ({error}); returning it inline", {
+          server: serverId,
+          error: error.message,
+        });
+        return result;
+      },
+    );
   }
 
   async #initialize(context: RequestContext, request: JsonRpcRequest): Promise<Outcome> {

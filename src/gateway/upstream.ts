@@ -17,8 +17,11 @@ export interface ForwardOptions {
   readonly signal?: AbortSignal;
   /** The client reads an SSE answer, so server requests can travel on it. */
   readonly streamable?: boolean;
-  /** Rewrites a successful result before the client sees it. */
-  readonly transform?: (result: unknown) => unknown;
+  /**
+   * Rewrites a successful result before the client sees it; gets the text the response arrived as and the
+   * backend's id for it. May answer later (a promise) when it has I/O to do.
+   */
+  readonly transform?: (result: unknown, raw: { readonly text: string; readonly id: JsonRpcId }) => unknown;
 }
 
 interface Pending extends ForwardOptions {
@@ -232,9 +235,17 @@ export class Upstream {
         });
         return;
       }
+      const backendId = message.id!;
       message.id = pending.clientId;
       if (pending.transform !== undefined && "result" in message) {
-        message.result = pending.transform(message.result);
+        const transformed = pending.transform(message.result, { text, id: backendId });
+        if (transformed instanceof Promise) {
+          transformed.then((result) => message.result = result).finally(() =>
+            pending.exchange.finish(message)
+          );
+          return;
+        }
+        message.result = transformed;
       }
       pending.exchange.finish(message);
       return;

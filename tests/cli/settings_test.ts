@@ -29,6 +29,7 @@ Deno.test("built-in defaults when nothing is given", () => {
     logDir: "/tmp/gh-aw/mcp-logs",
     payloadDir: "/tmp/jq-payloads",
     payloadSizeThreshold: 10240,
+    payloadPathPrefix: undefined,
     logMaxSize: 10485760,
     mode: "routed",
     sequentialLaunch: false,
