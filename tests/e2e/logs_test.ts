@@ -146,20 +146,32 @@ Deno.test("a log directory awmg cannot write: logs go to stdout, said once", e2e
   assert.match(gateway.stdout, /everything→tools\/list/);
 });
 
-Deno.test("DEBUG selects namespaces on stderr; -v raises the level", e2e, async () => {
-  const dir = logDir();
-  const gateway = await startGateway({
-    toml: EVERYTHING() + MEMORY(),
-    args: ["--log-dir", dir],
-    env: { DEBUG: "backend:*,-backend:memory", DEBUG_COLORS: "0" },
-  });
-  await gateway.stop();
-  assert.match(gateway.stderr, /^backend:everything Launching MCP backend server: everything/m);
-  assert.doesNotMatch(gateway.stderr, /^backend:memory /m);
-  assert.doesNotMatch(gateway.stderr, /^rpc:/m);
-  const verbose = await startGateway({ toml: EVERYTHING(), args: ["--log-dir", dir, "-v"] });
-  await verbose.stop();
-  assert.match(verbose.stderr, /\[INFO\] \[backend\] Backend server everything is running/);
-  assert.doesNotMatch(verbose.stderr, /\[DEBUG\]/);
-  await Deno.remove(dir, { recursive: true });
-});
+Deno.test(
+  "DEBUG selects namespaces on stderr; -v raises the level; text logs rotate by size",
+  e2e,
+  async () => {
+    const dir = logDir();
+    const gateway = await startGateway({
+      toml: EVERYTHING() + MEMORY(),
+      args: ["--log-dir", dir],
+      env: { DEBUG: "backend:*,-backend:memory", DEBUG_COLORS: "0" },
+    });
+    await gateway.stop();
+    assert.match(gateway.stderr, /^backend:everything Launching MCP backend server: everything/m);
+    assert.doesNotMatch(gateway.stderr, /^backend:memory /m);
+    assert.doesNotMatch(gateway.stderr, /^rpc:/m);
+    const verbose = await startGateway({
+      toml: EVERYTHING(),
+      args: ["--log-dir", dir, "-v"],
+      env: { MCP_GATEWAY_LOG_MAX_SIZE: "4096" },
+    });
+    await verbose.stop();
+    const rotated = [...Deno.readDirSync(dir)].map((entry) => entry.name).filter((name) =>
+      /^everything\.log\.\d+$/.test(name)
+    );
+    assert.ok(rotated.length > 0, "a text log over MCP_GATEWAY_LOG_MAX_SIZE was not rotated");
+    assert.match(verbose.stderr, /\[INFO\] \[backend\] Backend server everything is running/);
+    assert.doesNotMatch(verbose.stderr, /\[DEBUG\]/);
+    await Deno.remove(dir, { recursive: true });
+  },
+);
