@@ -15,6 +15,7 @@ export class StdioPipe implements MessagePipe {
   /** Resolves when the process has exited and its stdout has been read to the end. */
   readonly exited: Promise<ExitStatus>;
   readonly pid: number;
+  #batch: string[] = [];
 
   private constructor(child: Deno.ChildProcess, events: PipeEvents) {
     this.#child = child;
@@ -56,11 +57,21 @@ export class StdioPipe implements MessagePipe {
     return new StdioPipe(child, events);
   }
 
-  /** Writes one message; writes are queued in order. A write to a dead process is dropped. */
+  /**
+   * Writes one message, in order. Messages sent in the same turn of the event loop go out in one write;
+   * a write to a dead process is dropped.
+   */
   send(message: JsonRpcMessage): string {
     const text = JSON.stringify(message);
-    this.#writer.write(encoder.encode(text + "\n")).catch(() => {});
+    this.#batch.push(text);
+    if (this.#batch.length === 1) queueMicrotask(() => this.#flush());
     return text;
+  }
+
+  #flush(): void {
+    const lines = this.#batch.length === 1 ? this.#batch[0] + "\n" : this.#batch.join("\n") + "\n";
+    this.#batch = [];
+    this.#writer.write(encoder.encode(lines)).catch(() => {});
   }
 
   /** Closes stdin, then SIGTERM, then SIGKILL after `graceMs`; resolves with the exit status. */

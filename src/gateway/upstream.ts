@@ -30,7 +30,6 @@ interface Pending extends ForwardOptions {
   readonly exchange: Exchange;
   readonly method: string;
   readonly startedAt: number;
-  readonly timer: ReturnType<typeof setTimeout>;
 }
 
 interface Relay {
@@ -71,6 +70,7 @@ export class Upstream {
   readonly #record;
   #nextId = 0;
   #nextRelay = 0;
+  #sweeper?: ReturnType<typeof setInterval>;
 
   constructor(options: UpstreamOptions) {
     this.#options = options;
@@ -112,9 +112,9 @@ export class Upstream {
       exchange,
       method: request.method,
       startedAt: Date.now(),
-      timer: setTimeout(() => this.#timeout(backendId), this.#options.toolTimeoutMs),
     };
     this.#pending.set(backendId, pending);
+    this.#sweeper ??= setInterval(() => this.#sweep(), Math.min(1000, this.#options.toolTimeoutMs / 4));
     session?.inFlight.set(clientId, (reason) => this.#cancel(backendId, reason));
     signal?.addEventListener("abort", () => this.#cancel(backendId, "client disconnected"), { once: true });
     try {
@@ -167,9 +167,24 @@ export class Upstream {
     const pending = this.#pending.get(backendId);
     if (pending === undefined) return undefined;
     this.#pending.delete(backendId);
-    clearTimeout(pending.timer);
     pending.session?.inFlight.delete(pending.clientId);
     return pending;
+  }
+
+  /**
+   * Times out what has waited longer than the tool timeout. Every request has the same timeout and the map
+   * keeps insertion order, so the expired ones are at its front: one timer for all, not one per request.
+   */
+  #sweep(): void {
+    const expired = Date.now() - this.#options.toolTimeoutMs;
+    for (const [backendId, pending] of this.#pending) {
+      if (pending.startedAt > expired) break;
+      this.#timeout(backendId);
+    }
+    if (this.#pending.size === 0) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
   }
 
   #timeout(backendId: number): void {

@@ -5,7 +5,6 @@
 import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Gateway } from "../gateway/gateway.ts";
 import { SUPPORTED_PROTOCOL_VERSIONS, UNIFIED } from "../gateway/gateway.ts";
 import type { Session } from "../gateway/session.ts";
@@ -13,6 +12,7 @@ import { ErrorCode } from "../jsonrpc/errors.ts";
 import { classify } from "../jsonrpc/messages.ts";
 import { SPEC_VERSION, VERSION } from "../version.ts";
 import { authChecker } from "./auth.ts";
+import { readBody } from "./body.ts";
 import { json, rpcError } from "./responses.ts";
 import { openSse, SSE_HEADERS } from "./sse.ts";
 
@@ -133,22 +133,21 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   app.post(
     mcpPath,
-    bodyLimit({
-      maxSize: options.maxBodySize,
-      onError: () =>
-        rpcError(
-          413,
-          ErrorCode.InvalidRequest,
-          `Request body too large: the limit is ${options.maxBodySize} bytes`,
-        ),
-    }),
     async (c) => {
       const serverId = endpointOf(c);
       const session = sessionOf(c);
       if (session === null) return sessionNotFound();
+      const body = await readBody(c.req.raw, options.maxBodySize);
+      if (body === undefined) {
+        return rpcError(
+          413,
+          ErrorCode.InvalidRequest,
+          `Request body too large: the limit is ${options.maxBodySize} bytes`,
+        );
+      }
       let parsed: unknown;
       try {
-        parsed = JSON.parse(await c.req.text());
+        parsed = JSON.parse(body);
       } catch (error) {
         return rpcError(400, ErrorCode.ParseError, "Parse error", {
           server: serverId,

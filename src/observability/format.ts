@@ -1,6 +1,6 @@
 /**
- * How records look in each log file: Go-style text lines, Markdown for a workflow summary, JSON lines for
- * machines. RPC records carry their facts as properties (see rpc.ts).
+ * How lines look in each log file: Go-style text lines, Markdown for a workflow summary, JSON lines for
+ * machines. Ordinary records come from logtape; RPC messages come as `RpcFacts` from the hook (rpc.ts).
  */
 import type { LogLevel, LogRecord } from "@logtape/logtape";
 
@@ -19,7 +19,6 @@ const MARKDOWN_CUT = 512;
 
 /** The facts of one JSON-RPC message seen by the gateway. */
 export interface RpcFacts {
-  readonly rpc: true;
   readonly direction: "outbound" | "inbound";
   readonly server: string;
   readonly session: string | null;
@@ -35,11 +34,6 @@ export interface RpcFacts {
   readonly text: string;
 }
 
-/** The RPC facts of a record, when it is an RPC record. */
-export function rpcFacts(record: LogRecord): RpcFacts | undefined {
-  return record.properties.rpc === true ? record.properties as unknown as RpcFacts : undefined;
-}
-
 function renderValue(value: unknown): string {
   if (typeof value === "string") return value;
   if (Array.isArray(value)) return `[${value.map(renderValue).join(" ")}]`;
@@ -48,32 +42,55 @@ function renderValue(value: unknown): string {
 
 /** The message of a record with its values filled in. */
 export function renderMessage(record: LogRecord): string {
-  const facts = rpcFacts(record);
-  if (facts !== undefined) {
-    const arrow = facts.direction === "outbound" ? "→" : "←";
-    const what =
-      facts.direction === "inbound" && !facts.method.startsWith("notifications/") && facts.id !== null
-        ? `resp${facts.error === undefined ? "" : ` err:${facts.error}`}`
-        : facts.method;
-    const payload = facts.text.length > TEXT_CUT ? `${facts.text.slice(0, TEXT_CUT)}...` : facts.text;
-    return `${facts.server}${arrow}${what} ${facts.size}b ${payload}`;
-  }
   return record.message.map((part, i) => i % 2 === 0 ? part : renderValue(part)).join("");
+}
+
+let cachedSecond = -1;
+let cachedTime = "";
+
+/** `2026-01-08T23:00:00Z` for a timestamp; computed once per second. */
+function secondsTime(at: number): string {
+  const second = Math.floor(at / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedTime = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+  return cachedTime;
 }
 
 /** A Go-style line: `[2026-01-08T23:00:00Z] [INFO] [startup] message`. */
 export function formatLine(record: LogRecord): string {
-  const time = new Date(record.timestamp).toISOString().replace(/\.\d{3}Z$/, "Z");
   const category = record.category[1] ?? record.category[0];
-  return `[${time}] [${LEVEL_NAMES[record.level]}] [${category}] ${renderMessage(record)}\n`;
+  return `[${secondsTime(record.timestamp)}] [${LEVEL_NAMES[record.level]}] [${category}] ${
+    renderMessage(record)
+  }\n`;
+}
+
+/** Warnings and errors as Markdown; other records are not part of the summary. */
+export function formatMarkdown(record: LogRecord): string {
+  return record.level === "error" || record.level === "warning" ? `⚠️ ${renderMessage(record)}\n\n` : "";
+}
+
+/** The message of an RPC line: `github→tools/call 58b {payload}` or `github←resp 100b err:... {payload}`. */
+export function rpcMessage(facts: RpcFacts): string {
+  const arrow = facts.direction === "outbound" ? "→" : "←";
+  const what =
+    facts.direction === "inbound" && !facts.method.startsWith("notifications/") && facts.id !== null
+      ? `resp${facts.error === undefined ? "" : ` err:${facts.error}`}`
+      : facts.method;
+  const payload = facts.text.length > TEXT_CUT ? `${facts.text.slice(0, TEXT_CUT)}...` : facts.text;
+  return `${facts.server}${arrow}${what} ${facts.size}b ${payload}`;
+}
+
+/** An RPC message as a Go-style DEBUG line of category rpc. */
+export function rpcLine(facts: RpcFacts, at: number): string {
+  return `[${secondsTime(at)}] [DEBUG] [rpc] ${rpcMessage(facts)}\n`;
 }
 
 /** One JSON object per RPC message, for jq. */
-export function formatJsonLine(record: LogRecord): string {
-  const facts = rpcFacts(record);
-  if (facts === undefined) return "";
+export function rpcJsonLine(facts: RpcFacts, at: number): string {
   return JSON.stringify({
-    timestamp: new Date(record.timestamp).toISOString(),
+    timestamp: new Date(at).toISOString(),
     direction: facts.direction,
     server: facts.server,
     session: facts.session,
@@ -95,12 +112,8 @@ function body(text: string): string {
   return head.length > MARKDOWN_CUT ? `${head.slice(0, MARKDOWN_CUT)}...` : head;
 }
 
-/** An RPC event as Markdown: `**github**→\`tools/call\` \`search_code\`` and a compact json block. */
-export function formatMarkdown(record: LogRecord): string {
-  const facts = rpcFacts(record);
-  if (facts === undefined) {
-    return record.level === "error" || record.level === "warning" ? `⚠️ ${renderMessage(record)}\n\n` : "";
-  }
+/** An RPC message as Markdown: `**github**→\`tools/call\` \`search_code\`` and a compact json block. */
+export function rpcMarkdown(facts: RpcFacts): string {
   const arrow = facts.direction === "outbound" ? "→" : "←";
   const tool = facts.tool === undefined ? "" : ` \`${facts.tool}\``;
   const error = facts.error === undefined ? "" : ` ⚠️\`${facts.error}\``;

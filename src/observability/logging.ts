@@ -1,13 +1,22 @@
 /**
- * Logging setup: every layer logs through logtape categories (`awmg.<category>`); this module decides
- * where lines go (the five files of the log directory, or stdout when it cannot be written, and stderr by
- * verbosity and DEBUG) and redacts them on the way out. File writes are buffered and flushed on a timer
- * and at shutdown.
+ * Logging setup: every layer logs through logtape categories (`awmg.<category>`), and RPC traffic through
+ * the "message seen" hook (rpc.ts); this module decides where both go (the five files of the log directory,
+ * or stdout when it cannot be written, and stderr by verbosity and DEBUG) and redacts every line on the way
+ * out. File writes are buffered (file_sink.ts) and flushed on a timer and at shutdown.
  */
 import { configure, dispose, type LogLevel, type LogRecord, type Sink } from "@logtape/logtape";
-import { getRotatingFileSink } from "@logtape/file";
 import { colorize, debugMatcher } from "./debug.ts";
-import { formatJsonLine, formatLine, formatMarkdown, renderMessage } from "./format.ts";
+import { BufferedFile } from "./file_sink.ts";
+import {
+  formatLine,
+  formatMarkdown,
+  renderMessage,
+  rpcJsonLine,
+  rpcLine,
+  rpcMarkdown,
+  rpcMessage,
+} from "./format.ts";
+import { routeRpc, type RpcSink } from "./rpc.ts";
 
 /** Options of the log setup. */
 export interface LoggingOptions {
@@ -31,39 +40,38 @@ export type LogDestination = { readonly kind: "dir"; readonly dir: string } | {
   readonly reason: string;
 };
 
+const LEVELS: LogLevel[] = ["trace", "debug", "info", "warning", "error", "fatal"];
 const STDERR_LEVELS: LogLevel[] = ["warning", "info", "debug", "trace"];
 const encoder = new TextEncoder();
+let openFiles: BufferedFile[] = [];
 
-function namespace(record: LogRecord): string {
-  return record.category.slice(1).join(":");
-}
-
-function stderrSink(options: LoggingOptions): Sink {
-  const lowest = STDERR_LEVELS[Math.min(options.verbosity, STDERR_LEVELS.length - 1)];
-  const order: LogLevel[] = ["trace", "debug", "info", "warning", "error", "fatal"];
-  const debugged = debugMatcher(options.debug);
+/** Formats and redacts each record once, however many sinks ask for it (they are called one after another). */
+function once(
+  format: (record: LogRecord) => string,
+  redact: (text: string) => string,
+): (record: LogRecord) => string {
+  let last: LogRecord | undefined;
+  let text = "";
   return (record) => {
-    const byLevel = order.indexOf(record.level) >= order.indexOf(lowest);
-    if (byLevel) return void console.error(options.redact(formatLine(record)).trimEnd());
-    const ns = namespace(record);
-    if (!debugged(ns)) return;
-    const label = options.colors ? colorize(ns) : ns;
-    console.error(options.redact(`${label} ${renderMessage(record)}`));
+    if (record !== last) {
+      last = record;
+      const formatted = format(record);
+      text = formatted === "" ? "" : redact(formatted);
+    }
+    return text;
   };
 }
 
-function fileSink(path: string, options: LoggingOptions, format: (record: LogRecord) => string): Sink {
-  return getRotatingFileSink(path, {
-    maxSize: options.maxSize,
-    maxFiles: options.maxFiles,
-    bufferSize: 64 * 1024,
-    flushInterval: 500,
-    nonBlocking: true,
-    formatter: (record) => {
-      const text = format(record);
-      return text === "" ? "" : options.redact(text);
-    },
-  });
+/** Decides what reaches stderr: records at the verbosity's level, or in a namespace DEBUG selects. */
+function stderrRules(options: LoggingOptions) {
+  const lowest = LEVELS.indexOf(STDERR_LEVELS[Math.min(options.verbosity, STDERR_LEVELS.length - 1)]);
+  const debugged = debugMatcher(options.debug);
+  const label = (namespace: string) => options.colors ? colorize(namespace) : namespace;
+  return {
+    byLevel: (level: LogLevel) => LEVELS.indexOf(level) >= lowest,
+    debugged,
+    debugLine: (namespace: string, message: string) => options.redact(`${label(namespace)} ${message}`),
+  };
 }
 
 async function openDir(dir: string): Promise<string | undefined> {
@@ -83,30 +91,80 @@ async function openDir(dir: string): Promise<string | undefined> {
 export async function setupLogging(options: LoggingOptions): Promise<LogDestination> {
   const dir = options.logDir.replace(/\/+$/, "") || "/";
   const problem = await openDir(dir);
-  const sinks: Record<string, Sink> = { stderr: stderrSink(options) };
+  const { redact } = options;
+  const rules = stderrRules(options);
+  const line = once(formatLine, redact);
+  const stderr: Sink = (record) => {
+    if (rules.byLevel(record.level)) return void console.error(line(record).trimEnd());
+    const namespace = record.category.slice(1).join(":");
+    if (rules.debugged(namespace)) console.error(rules.debugLine(namespace, renderMessage(record)));
+  };
+  const stderrRpc = (serverId: string): RpcSink[] => {
+    if (rules.byLevel("debug")) return [(facts, at) => console.error(redact(rpcLine(facts, at)).trimEnd())];
+    const namespace = `rpc:${serverId}`;
+    return rules.debugged(namespace)
+      ? [(facts) => console.error(rules.debugLine(namespace, rpcMessage(facts)))]
+      : [];
+  };
+
+  const sinks: Record<string, Sink> = { stderr };
   const loggers: { category: string[]; sinks: string[]; lowestLevel: LogLevel }[] = [
     { category: ["logtape", "meta"], sinks: ["stderr"], lowestLevel: "warning" },
   ];
+  const file = (name: string) => {
+    const opened = new BufferedFile(`${dir}/${name}`, {
+      maxSize: options.maxSize,
+      maxFiles: options.maxFiles,
+      bufferBytes: 64 * 1024,
+      flushMs: 500,
+    });
+    openFiles.push(opened);
+    return opened;
+  };
   if (problem === undefined) {
-    sinks.gateway = fileSink(`${dir}/mcp-gateway.log`, options, formatLine);
-    sinks.markdown = fileSink(`${dir}/gateway.md`, options, formatMarkdown);
-    sinks.jsonl = fileSink(`${dir}/rpc-messages.jsonl`, options, formatJsonLine);
+    const [gateway, markdown, jsonl] = [
+      file("mcp-gateway.log"),
+      file("gateway.md"),
+      file("rpc-messages.jsonl"),
+    ];
+    const servers = new Map(options.serverIds.map((id) => [id, file(`${id}.log`)]));
+    const summary = once(formatMarkdown, redact);
+    sinks.gateway = (record) => gateway.append(line(record));
+    sinks.markdown = (record) => {
+      const text = summary(record);
+      if (text !== "") markdown.append(text);
+    };
     loggers.push({ category: ["awmg"], sinks: ["stderr", "gateway", "markdown"], lowestLevel: "debug" });
-    loggers.push({ category: ["awmg", "rpc"], sinks: ["jsonl"], lowestLevel: "debug" });
-    for (const id of options.serverIds) {
-      sinks[`server:${id}`] = fileSink(`${dir}/${id}.log`, options, formatLine);
+    for (const [id, server] of servers) {
+      sinks[`server:${id}`] = (record) => server.append(line(record));
       loggers.push({ category: ["awmg", "backend", id], sinks: [`server:${id}`], lowestLevel: "debug" });
-      loggers.push({ category: ["awmg", "rpc", id], sinks: [`server:${id}`], lowestLevel: "debug" });
     }
+    routeRpc((serverId) => [
+      (facts, at) => {
+        const text = redact(rpcLine(facts, at));
+        gateway.append(text);
+        servers.get(serverId)?.append(text);
+      },
+      (facts) => markdown.append(redact(rpcMarkdown(facts))),
+      (facts, at) => jsonl.append(redact(rpcJsonLine(facts, at))),
+      ...stderrRpc(serverId),
+    ]);
   } else {
-    sinks.stdout = (record) => void Deno.stdout.write(encoder.encode(options.redact(formatLine(record))));
+    sinks.stdout = (record) => void Deno.stdout.write(encoder.encode(line(record)));
     loggers.push({ category: ["awmg"], sinks: ["stderr", "stdout"], lowestLevel: "debug" });
+    routeRpc((serverId) => [
+      (facts, at) => void Deno.stdout.write(encoder.encode(redact(rpcLine(facts, at)))),
+      ...stderrRpc(serverId),
+    ]);
   }
   await configure({ sinks, loggers });
   return problem === undefined ? { kind: "dir", dir } : { kind: "stdout", reason: problem };
 }
 
-/** Flushes and closes every sink. */
+/** Flushes and closes every sink and log file. */
 export async function stopLogging(): Promise<void> {
+  routeRpc(() => []);
   await dispose();
+  await Promise.all(openFiles.map((file) => file.close()));
+  openFiles = [];
 }

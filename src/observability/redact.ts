@@ -8,12 +8,16 @@ const TOKEN_SHAPES = [
   /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
 ];
 
+/** A cheap first look: only text with one of these can hold a token shape. */
+const MAY_HOLD_TOKEN = /gh[pousr]_|github_pat_|bearer|basic/i;
+
 /** Returns a function that replaces each secret and each token shape in a text with [REDACTED]. */
 export function makeRedactor(secrets: readonly string[]): (text: string) => string {
   const values = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
   return (text) => {
     let out = text;
     for (const value of values) if (out.includes(value)) out = out.replaceAll(value, "[REDACTED]");
+    if (!MAY_HOLD_TOKEN.test(out)) return out;
     for (const shape of TOKEN_SHAPES) {
       out = out.replace(
         shape,

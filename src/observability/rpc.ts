@@ -1,15 +1,33 @@
 /**
- * The "message seen" hook: every JSON-RPC message between the gateway and a backend becomes one record in
- * category `awmg.rpc.<server>`, which the text logs, gateway.md and rpc-messages.jsonl each render.
+ * The "message seen" hook: every JSON-RPC message between the gateway and a backend is told here once, and
+ * goes to the text logs, gateway.md, rpc-messages.jsonl and (when selected) stderr. It bypasses logtape's
+ * per-record machinery because it runs twice per forwarded call; the sinks are the same buffered files.
  */
-import { getLogger } from "@logtape/logtape";
 import type { RpcFacts } from "./format.ts";
 
 /** What a caller reports about one message. */
-export type RpcEvent = Omit<RpcFacts, "rpc" | "server" | "size">;
+export type RpcEvent = Omit<RpcFacts, "server" | "size">;
+
+/** Writes one RPC message somewhere; `at` is its time in ms. */
+export type RpcSink = (facts: RpcFacts, at: number) => void;
+
+/** The sinks of each server's RPC traffic; set by the log setup. */
+let route: (serverId: string) => readonly RpcSink[] = () => [];
+
+/** Installs the routing of RPC messages to sinks (called by the log setup). */
+export function routeRpc(sinksOf: (serverId: string) => readonly RpcSink[]): void {
+  route = sinksOf;
+}
 
 /** Returns the recorder of one server's RPC traffic. */
 export function rpcRecorder(serverId: string): (event: RpcEvent) => void {
-  const logger = getLogger(["awmg", "rpc", serverId]);
-  return (event) => logger.debug("rpc", { ...event, rpc: true, server: serverId, size: event.text.length });
+  let sinks: readonly RpcSink[] | undefined;
+  let routed = route;
+  return (event) => {
+    if (sinks === undefined || routed !== route) [sinks, routed] = [route(serverId), route];
+    if (sinks.length === 0) return;
+    const facts: RpcFacts = { ...event, server: serverId, size: event.text.length };
+    const at = Date.now();
+    for (const sink of sinks) sink(facts, at);
+  };
 }

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import { debugMatcher } from "../../src/observability/debug.ts";
-import { formatJsonLine, formatLine, formatMarkdown, TEXT_CUT } from "../../src/observability/format.ts";
+import {
+  formatLine,
+  formatMarkdown,
+  type RpcFacts,
+  rpcJsonLine,
+  rpcLine,
+  rpcMarkdown,
+  TEXT_CUT,
+} from "../../src/observability/format.ts";
 
 const at = Date.parse("2026-01-08T23:00:00Z");
 
@@ -16,10 +24,16 @@ function record(category: string[], message: unknown[], properties: Record<strin
   } as unknown as LogRecord;
 }
 
-function rpc(facts: Record<string, unknown>): LogRecord {
+function rpc(facts: Partial<RpcFacts>): RpcFacts {
   return {
-    ...record(["awmg", "rpc", "github"], ["rpc"], { rpc: true, server: "github", session: "s1", ...facts }),
-    level: "debug",
+    server: "github",
+    session: "s1",
+    direction: "outbound",
+    method: "x",
+    id: 1,
+    size: 0,
+    text: "",
+    ...facts,
   };
 }
 
@@ -31,11 +45,11 @@ Deno.test("text lines look like the Go gateway's", () => {
 Deno.test("RPC lines: outbound with method and size, inbound as resp with its error, payload cut at 10 KB", () => {
   const text = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "x" } });
   assert.equal(
-    formatLine(rpc({ direction: "outbound", method: "tools/call", id: 1, size: text.length, text })),
+    rpcLine(rpc({ direction: "outbound", method: "tools/call", id: 1, size: text.length, text }), at),
     `[2026-01-08T23:00:00Z] [DEBUG] [rpc] github→tools/call ${text.length}b ${text}\n`,
   );
   const big = "x".repeat(TEXT_CUT + 100);
-  const inbound = formatLine(
+  const inbound = rpcLine(
     rpc({
       direction: "inbound",
       method: "tools/call",
@@ -44,6 +58,7 @@ Deno.test("RPC lines: outbound with method and size, inbound as resp with its er
       text: big,
       error: "Invalid request",
     }),
+    at,
   );
   assert.match(inbound, /github←resp err:Invalid request 100b x+\.\.\.\n$/);
   assert.equal(
@@ -60,24 +75,26 @@ Deno.test("Markdown: server, method and tool, a compact block without the envelo
     params: { name: "search_code", arguments: { q: "a" } },
   });
   assert.equal(
-    formatMarkdown(
+    rpcMarkdown(
       rpc({ direction: "outbound", method: "tools/call", id: 7, size: 1, text, tool: "search_code" }),
     ),
     '**github**→`tools/call` `search_code`\n\n```json\n{"id":7,"params":{"name":"search_code","arguments":{"q":"a"}}}\n```\n\n',
   );
   const empty = JSON.stringify({ jsonrpc: "2.0", id: 8, method: "tools/list" });
   assert.equal(
-    formatMarkdown(rpc({ direction: "outbound", method: "tools/list", id: 8, size: 1, text: empty })),
+    rpcMarkdown(rpc({ method: "tools/list", id: 8, size: 1, text: empty })),
     "**github**→`tools/list`\n\n",
   );
-  const failed = formatMarkdown(
+  const failed = rpcMarkdown(
     rpc({ direction: "inbound", method: "tools/call", id: 7, size: 1, text: "{}", error: "boom" }),
   );
   assert.match(failed, /^\*\*github\*\*←`tools\/call` ⚠️`boom`\n/);
+  assert.equal(formatMarkdown({ ...record(["awmg", "auth"], ["denied"]), level: "error" }), "⚠️ denied\n\n");
+  assert.equal(formatMarkdown(record(["awmg", "startup"], ["fine"])), "");
 });
 
 Deno.test("JSON lines carry what jq filters on", () => {
-  const line = formatJsonLine(
+  const line = rpcJsonLine(
     rpc({
       direction: "inbound",
       method: "tools/call",
@@ -87,6 +104,7 @@ Deno.test("JSON lines carry what jq filters on", () => {
       duration: 5001,
       error: "x",
     }),
+    at,
   );
   assert.deepEqual(JSON.parse(line), {
     timestamp: "2026-01-08T23:00:00.000Z",
@@ -99,7 +117,6 @@ Deno.test("JSON lines carry what jq filters on", () => {
     duration: 5001,
     error: "x",
   });
-  assert.equal(formatJsonLine(record(["awmg", "startup"], ["x"])), "");
 });
 
 Deno.test("DEBUG patterns: wildcards, lists and exclusions", () => {
