@@ -115,12 +115,12 @@ export class BackendConnection {
     }
   }
 
-  /** Sends a message to the running backend; returns the text sent. */
-  send(message: JsonRpcMessage): string {
+  /** Sends a message (as `text` when already serialized) to the running backend; returns the text sent. */
+  send(message: JsonRpcMessage, text?: string): string {
     if (this.#pipe === undefined || this.state !== "running") {
       throw new Unavailable(`server '${this.#options.serverId}' is not running`);
     }
-    return this.#pipe.send(message);
+    return this.#pipe.send(message, text);
   }
 
   /** Makes a request of the connection's own (not a client's) and returns its response. */

@@ -43,9 +43,8 @@ export class HttpPipe implements MessagePipe {
   }
 
   /** Sends a message; requests are answered through the events, transport failures as JSON-RPC errors. */
-  send(message: JsonRpcMessage): string {
+  send(message: JsonRpcMessage, text = JSON.stringify(message)): string {
     if ("method" in message && message.method === "initialize" && "id" in message) this.#initialize = message;
-    const text = JSON.stringify(message);
     this.#post(message, true, false, text).catch((error) =>
       this.#events.stderr(`unexpected failure: ${(error as Error).message}`)
     );

@@ -25,8 +25,8 @@ export interface MessagePipe {
   readonly pid?: number;
   /** Resolves when the pipe has ended (process exit, or stop() of a remote connection). */
   readonly exited: Promise<ExitStatus>;
-  /** Sends one message; never throws. Returns the text sent, for the logs. */
-  send(message: JsonRpcMessage): string;
+  /** Sends one message (as `text` when it is already serialized); never throws. Returns the text sent. */
+  send(message: JsonRpcMessage, text?: string): string;
   /** Ends the pipe; a process gets SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs: number): Promise<ExitStatus>;
 }

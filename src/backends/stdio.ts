@@ -61,8 +61,7 @@ export class StdioPipe implements MessagePipe {
    * Writes one message, in order. Messages sent in the same turn of the event loop go out in one write;
    * a write to a dead process is dropped.
    */
-  send(message: JsonRpcMessage): string {
-    const text = JSON.stringify(message);
+  send(message: JsonRpcMessage, text = JSON.stringify(message)): string {
     this.#batch.push(text);
     if (this.#batch.length === 1) queueMicrotask(() => this.#flush());
     return text;

@@ -4,24 +4,30 @@
  */
 import type { JsonRpcMessage, JsonRpcResponse } from "../jsonrpc/messages.ts";
 
+/** A message for the client, with its serialized text when it is already at hand. */
+export interface Delivery {
+  readonly message: JsonRpcMessage;
+  readonly text?: string;
+}
+
 /** An ordered, single-reader queue that ends with the response. */
-export class Exchange implements AsyncIterable<JsonRpcMessage> {
-  readonly #queue: JsonRpcMessage[] = [];
+export class Exchange implements AsyncIterable<Delivery> {
+  readonly #queue: Delivery[] = [];
   #wake?: () => void;
   #finished = false;
 
   /** Queues a message that precedes the response. Ignored once finished. */
   push(message: JsonRpcMessage): void {
     if (this.#finished) return;
-    this.#queue.push(message);
+    this.#queue.push({ message });
     this.#wake?.();
   }
 
-  /** Queues the response and ends the exchange. Returns false when it had already ended. */
-  finish(response: JsonRpcResponse): boolean {
+  /** Queues the response (with its text, if known) and ends the exchange. False when it had already ended. */
+  finish(response: JsonRpcResponse, text?: string): boolean {
     if (this.#finished) return false;
     this.#finished = true;
-    this.#queue.push(response);
+    this.#queue.push({ message: response, text });
     this.#wake?.();
     return true;
   }
@@ -32,7 +38,7 @@ export class Exchange implements AsyncIterable<JsonRpcMessage> {
   }
 
   /** Waits for the next message; the last one yielded is the response. */
-  async next(): Promise<JsonRpcMessage> {
+  async next(): Promise<Delivery> {
     while (this.#queue.length === 0) {
       await new Promise<void>((resolve) => this.#wake = resolve);
       this.#wake = undefined;
@@ -40,11 +46,11 @@ export class Exchange implements AsyncIterable<JsonRpcMessage> {
     return this.#queue.shift()!;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<JsonRpcMessage> {
+  async *[Symbol.asyncIterator](): AsyncIterator<Delivery> {
     while (true) {
-      const message = await this.next();
-      yield message;
-      if (this.#finished && this.#queue.length === 0 && !("method" in message)) return;
+      const delivery = await this.next();
+      yield delivery;
+      if (this.#finished && this.#queue.length === 0 && !("method" in delivery.message)) return;
     }
   }
 }

@@ -32,6 +32,8 @@ export interface RequestContext {
   readonly signal?: AbortSignal;
   /** The client accepts an SSE answer. */
   readonly streamable?: boolean;
+  /** The message as the client sent it. */
+  readonly text?: string;
 }
 
 /** What the HTTP layer sends back. */
@@ -227,14 +229,21 @@ export class Gateway {
   async #request(context: RequestContext, request: JsonRpcRequest): Promise<Outcome> {
     if (request.method === "ping") return reply({ jsonrpc: "2.0", id: request.id, result: {} });
     if (request.method === "initialize") return await this.#initialize(context, request);
-    if (context.serverId !== UNIFIED) return await this.#forward(context, context.serverId, request);
+    if (context.serverId !== UNIFIED) {
+      return await this.#forward(context, context.serverId, request, context.text);
+    }
     const routed = await this.#router(context.identity).handle(request);
     if (!("serverId" in routed)) return reply(routed);
     return await this.#forward(context, routed.serverId, routed.request);
   }
 
   /** Forwards to one server, applying its allow-list and the schema fixes of its tool list. */
-  async #forward(context: RequestContext, serverId: string, request: JsonRpcRequest): Promise<Outcome> {
+  async #forward(
+    context: RequestContext,
+    serverId: string,
+    request: JsonRpcRequest,
+    text?: string,
+  ): Promise<Outcome> {
     const allowList = this.#servers.get(serverId)?.tools;
     const params = request.params as { name?: unknown } | undefined;
     if (request.method === "tools/call" && !isAllowed(allowList, String(params?.name))) {
@@ -266,6 +275,7 @@ export class Gateway {
       signal: context.signal,
       streamable: context.streamable,
       transform,
+      text,
     });
     return { kind: "exchange", exchange };
   }
@@ -369,7 +379,7 @@ export class Gateway {
         call: async (serverId, method, params) => {
           const request: JsonRpcRequest = { jsonrpc: "2.0", id: 0, method, ...(params ? { params } : {}) };
           const exchange = await this.upstream(serverId, identity).forward(request);
-          for await (const message of exchange) if (!("method" in message)) return message;
+          for await (const { message } of exchange) if (!("method" in message)) return message;
           throw new Error("the exchange ended without a response");
         },
         tools: async (serverId) => {

@@ -7,6 +7,7 @@ import { BackendConnection, type ConnectionOptions, Unavailable } from "../backe
 import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
 import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
 import { rpcRecorder } from "../observability/rpc.ts";
+import { withId } from "../jsonrpc/splice.ts";
 import { Exchange } from "./exchange.ts";
 import type { Session } from "./session.ts";
 
@@ -17,6 +18,8 @@ export interface ForwardOptions {
   readonly signal?: AbortSignal;
   /** The client reads an SSE answer, so server requests can travel on it. */
   readonly streamable?: boolean;
+  /** The request as the client sent it, so it can be forwarded without serializing it again. */
+  readonly text?: string;
   /**
    * Rewrites a successful result before the client sees it; gets the text the response arrived as and the
    * backend's id for it. May answer later (a promise) when it has I/O to do.
@@ -103,8 +106,12 @@ export class Upstream {
     const clientId = request.id;
     const meta = (request.params as Meta | undefined)?._meta;
     const clientToken = meta?.progressToken;
-    if (meta !== undefined && clientToken !== undefined) meta.progressToken = backendId;
+    const rewritten = meta !== undefined && clientToken !== undefined;
+    if (rewritten) meta.progressToken = backendId;
     request.id = backendId;
+    const original = options.text === undefined || rewritten
+      ? undefined
+      : withId(options.text, clientId, backendId);
     const pending: Pending = {
       ...options,
       clientId,
@@ -118,7 +125,7 @@ export class Upstream {
     session?.inFlight.set(clientId, (reason) => this.#cancel(backendId, reason));
     signal?.addEventListener("abort", () => this.#cancel(backendId, "client disconnected"), { once: true });
     try {
-      const text = this.connection.send(request);
+      const text = this.connection.send(request, original);
       const tool = request.method === "tools/call" ? (request.params as { name?: unknown }).name : undefined;
       this.#record({
         direction: "outbound",

@@ -174,7 +174,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       }
       const streamable = acceptsStream(c);
       const outcome = await gateway.dispatch(
-        { serverId, identity: c.get("identity"), session, signal: c.req.raw.signal, streamable },
+        { serverId, identity: c.get("identity"), session, signal: c.req.raw.signal, streamable, text: body },
         classified,
       );
       if (outcome.kind === "accepted") return c.body(null, 202);
@@ -194,14 +194,16 @@ export function createApp(options: AppOptions): Hono<Env> {
       }
       const { exchange } = outcome;
       const first = await exchange.next();
-      if (!("method" in first)) return json(first);
+      if (!("method" in first.message)) return json(first.message, 200, {}, first.text);
       if (!streamable) {
-        for await (const message of exchange) if (!("method" in message)) return json(message);
+        for await (const { message, text } of exchange) {
+          if (!("method" in message)) return json(message, 200, {}, text);
+        }
       }
       const stream = openSse();
-      stream.send(first);
+      stream.send(first.message, undefined, first.text);
       (async () => {
-        for await (const message of exchange) stream.send(message);
+        for await (const { message, text } of exchange) stream.send(message, undefined, text);
         stream.close();
       })();
       return new Response(stream.body, { headers: SSE_HEADERS });

@@ -6,9 +6,14 @@ import type { JsonRpcId } from "../jsonrpc/messages.ts";
 
 const JSON_HEADERS = { "content-type": "application/json" } as const;
 
-/** A JSON response. */
-export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+/** A JSON response; `text` is used as the body when the value is already serialized. */
+export function json(
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+  text?: string,
+): Response {
+  return new Response(text ?? JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
 /** A JSON-RPC error as an HTTP response with the given status. */

@@ -6,10 +6,10 @@ import type { JsonRpcMessage } from "../jsonrpc/messages.ts";
 const encoder = new TextEncoder();
 const KEEPALIVE_MS = 25_000;
 
-/** Encodes one message as an SSE `message` event, with an id when it can be resumed after. */
-export function sseEvent(message: JsonRpcMessage, id?: number): Uint8Array {
+/** Encodes one message (or its text) as an SSE `message` event, with an id when it can be resumed after. */
+export function sseEvent(message: JsonRpcMessage, id?: number, text = JSON.stringify(message)): Uint8Array {
   const head = id === undefined ? "" : `id: ${id}\n`;
-  return encoder.encode(`${head}event: message\ndata: ${JSON.stringify(message)}\n\n`);
+  return encoder.encode(`${head}event: message\ndata: ${text}\n\n`);
 }
 
 /** Headers of an SSE response. */
@@ -22,7 +22,7 @@ export const SSE_HEADERS = {
 /** An open SSE stream: write messages, close it; keepalive comments are sent while it is idle. */
 export interface SseStream {
   readonly body: ReadableStream<Uint8Array>;
-  send(message: JsonRpcMessage, eventId?: number): void;
+  send(message: JsonRpcMessage, eventId?: number, text?: string): void;
   close(): void;
   /** Resolves when the stream ends, by either side. */
   readonly closed: Promise<void>;
@@ -58,7 +58,7 @@ export function openSse(): SseStream {
   return {
     body,
     closed,
-    send: (message, eventId) => write(sseEvent(message, eventId)),
+    send: (message, eventId, text) => write(sseEvent(message, eventId, text)),
     close: () => {
       if (!open) return;
       finish();
