@@ -1,0 +1,178 @@
+/**
+ * `deno task bench`: awmg (routed and unified) beside direct stdio, in front of server-everything from npm,
+ * at C = 1, 16, 64 and with 256 KiB payloads, plus the large-result offload path. Every answer is checked.
+ * Writes bench/results/latest.json and latest.md.
+ */
+import { parseArgs } from "node:util";
+import { HttpClient, StdioClient, type ToolClient } from "./clients.ts";
+import { percentiles, runLoad } from "./load.ts";
+import { cpuMs, peakRssMb, startAwmg } from "./process.ts";
+
+const SERVER = [
+  "run",
+  "--quiet",
+  "--allow-env",
+  "--allow-read",
+  "npm:@modelcontextprotocol/server-everything@2026.8.31",
+  "stdio",
+];
+const SCENARIOS = [
+  { name: "c1", concurrency: 1, payloadBytes: 16 },
+  { name: "c16", concurrency: 16, payloadBytes: 16 },
+  { name: "c64", concurrency: 64, payloadBytes: 16 },
+  { name: "large", concurrency: 4, payloadBytes: 256 * 1024 },
+] as const;
+
+interface Row {
+  target: string;
+  scenario: string;
+  callsPerSecond: number;
+  vsDirect?: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  mismatches: number;
+  rssMb?: number;
+  cpuUsPerCall?: number;
+  startupMs?: number;
+  mbWritten?: number;
+}
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { seconds: { type: "string", default: "3" }, warmup: { type: "string", default: "1" } },
+});
+const seconds = Number(values.seconds);
+const warmupSeconds = Number(values.warmup);
+const runId = crypto.randomUUID().slice(0, 8);
+const logDir = `/tmp/gh-aw/mcp-logs/bench-${runId}`;
+const payloadDir = `/tmp/jq-payloads/bench-${runId}`;
+const config = await Deno.makeTempFile({ suffix: ".toml" });
+await Deno.writeTextFile(
+  config,
+  `[servers.everything]\ncommand = ${JSON.stringify(Deno.execPath())}\nargs = ${JSON.stringify(SERVER)}\n`,
+);
+
+const rows: Row[] = [];
+const direct = new Map<string, number>();
+
+async function measure(
+  target: string,
+  scenario: typeof SCENARIOS[number],
+  client: ToolClient,
+  tool: string,
+  pid?: number,
+) {
+  const cpuBefore = pid === undefined ? 0 : await cpuMs(pid);
+  const result = await runLoad(client, { ...scenario, seconds, warmupSeconds, tool });
+  const cpuAfter = pid === undefined ? 0 : await cpuMs(pid);
+  const callsPerSecond = result.calls / result.seconds;
+  if (target === "direct") direct.set(scenario.name, callsPerSecond);
+  const { p50, p99 } = percentiles(result.latencies);
+  const row: Row = {
+    target,
+    scenario: scenario.name,
+    callsPerSecond,
+    vsDirect: target === "direct" ? 1 : callsPerSecond / (direct.get(scenario.name) ?? NaN),
+    p50,
+    p99,
+    errors: result.errors,
+    mismatches: result.mismatches,
+  };
+  if (pid !== undefined) {
+    row.rssMb = await peakRssMb(pid);
+    row.cpuUsPerCall = ((cpuAfter - cpuBefore) * 1000) / Math.max(1, result.calls);
+  }
+  rows.push(row);
+  console.error(`${target} ${scenario.name}: ${callsPerSecond.toFixed(0)} calls/s, p50 ${p50.toFixed(2)} ms`);
+  return row;
+}
+
+for (const scenario of SCENARIOS) {
+  const client = await StdioClient.start([Deno.execPath(), ...SERVER]);
+  await measure("direct", scenario, client, "echo");
+  await client.close();
+}
+
+for (
+  const [target, flags, path, tool] of [
+    ["awmg routed", [], "/mcp/everything", "echo"],
+    ["awmg unified", ["--unified"], "/mcp", "everything___echo"],
+  ] as const
+) {
+  for (const scenario of SCENARIOS) {
+    const awmg = await startAwmg(config, [
+      "--log-dir",
+      logDir,
+      "--payload-size-threshold",
+      "1048576",
+      ...flags,
+    ]);
+    const client = await HttpClient.open(`${awmg.url}${path}`);
+    const row = await measure(target, scenario, client, tool, awmg.pid);
+    row.startupMs = awmg.startupMs;
+    await client.close();
+    await awmg.stop();
+  }
+}
+
+{
+  const awmg = await startAwmg(config, ["--log-dir", logDir, "--payload-dir", payloadDir]);
+  const client = await HttpClient.open(`${awmg.url}/mcp/everything`);
+  const check = (_message: string, answer: string) => JSON.parse(answer).originalSize > 256 * 1024;
+  const result = await runLoad(client, {
+    concurrency: 4,
+    payloadBytes: 256 * 1024,
+    seconds,
+    warmupSeconds,
+    tool: "echo",
+    check,
+  });
+  const { p50, p99 } = percentiles(result.latencies);
+  const callsPerSecond = result.calls / result.seconds;
+  rows.push({
+    target: "awmg offload",
+    scenario: "large",
+    callsPerSecond,
+    p50,
+    p99,
+    errors: result.errors,
+    mismatches: result.mismatches,
+    rssMb: await peakRssMb(awmg.pid),
+    mbWritten: (callsPerSecond * 256 * 1024) / (1024 * 1024),
+  });
+  await client.close();
+  await awmg.stop();
+}
+
+const machine =
+  `${navigator.hardwareConcurrency} CPUs, ${Deno.build.os}/${Deno.build.arch}, Deno ${Deno.version.deno}`;
+const fmt = (n: number | undefined, digits = 0) =>
+  n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits);
+const table = [
+  `awmg benchmark, ${
+    new Date().toISOString().slice(0, 10)
+  }, ${machine}, ${seconds} s per cell after ${warmupSeconds} s warm-up`,
+  "",
+  "| target | scenario | calls/s | × direct | p50 ms | p99 ms | err | mism | RSS MB | CPU µs/call | startup ms | MB/s written |",
+  "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+  ...rows.map((r) =>
+    `| ${r.target} | ${r.scenario} | ${fmt(r.callsPerSecond)} | ${fmt(r.vsDirect, 2)} | ${fmt(r.p50, 2)} | ${
+      fmt(r.p99, 2)
+    } | ${r.errors} | ${r.mismatches} | ${fmt(r.rssMb)} | ${fmt(r.cpuUsPerCall)} | ${fmt(r.startupMs)} | ${
+      fmt(r.mbWritten, 1)
+    } |`
+  ),
+].join("\n");
+const results = new URL("./results/", import.meta.url).pathname;
+await Deno.mkdir(results, { recursive: true });
+await Deno.writeTextFile(
+  `${results}latest.json`,
+  JSON.stringify({ machine, seconds, warmupSeconds, rows }, null, 2) + "\n",
+);
+await Deno.writeTextFile(`${results}latest.md`, table + "\n");
+console.log(table);
+await Deno.remove(config);
+await Deno.remove(payloadDir, { recursive: true }).catch(() => {});
+await Deno.remove(logDir, { recursive: true }).catch(() => {});
+if (rows.some((r) => r.errors > 0 || r.mismatches > 0)) Deno.exit(1);
