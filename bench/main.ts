@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { HttpClient, StdioClient, type ToolClient } from "./clients.ts";
 import { percentiles, runLoad } from "./load.ts";
-import { cpuMs, peakRssMb, startAwmg } from "./process.ts";
+import { cpuMs, peakRssMb, rssKb, startAwmg } from "./process.ts";
 
 const SERVER = [
   "run",
@@ -54,6 +54,7 @@ await Deno.writeTextFile(
 );
 
 const rows: Row[] = [];
+let idleSessionKb = NaN;
 const direct = new Map<string, number>();
 
 async function measure(
@@ -145,6 +146,28 @@ for (
   await awmg.stop();
 }
 
+{
+  const servers = Array.from(
+    { length: 5 },
+    (_, i) =>
+      `[servers.s${i}]\ncommand = ${JSON.stringify(Deno.execPath())}\nargs = ${JSON.stringify(SERVER)}\n`,
+  ).join("");
+  const fiveConfig = await Deno.makeTempFile({ suffix: ".toml" });
+  await Deno.writeTextFile(fiveConfig, servers);
+  const awmg = await startAwmg(fiveConfig, ["--log-dir", logDir]);
+  const warm = await Promise.all(
+    Array.from({ length: 5 }, (_, i) => HttpClient.open(`${awmg.url}/mcp/s${i}`)),
+  );
+  const before = await rssKb(awmg.pid);
+  for (let i = 0; i < 1000; i++) await HttpClient.open(`${awmg.url}/mcp/s${i % 5}`);
+  const after = await rssKb(awmg.pid);
+  idleSessionKb = (after - before) / 1000;
+  console.error(`1000 idle sessions over 5 backends: ${idleSessionKb.toFixed(1)} KB each`);
+  await Promise.all(warm.map((client) => client.close()));
+  await awmg.stop();
+  await Deno.remove(fiveConfig);
+}
+
 const machine =
   `${navigator.hardwareConcurrency} CPUs, ${Deno.build.os}/${Deno.build.arch}, Deno ${Deno.version.deno}`;
 const fmt = (n: number | undefined, digits = 0) =>
@@ -163,12 +186,14 @@ const table = [
       fmt(r.mbWritten, 1)
     } |`
   ),
+  "",
+  `1000 idle client sessions over 5 backends add ${fmt(idleSessionKb, 1)} KB each to the gateway's RSS.`,
 ].join("\n");
 const results = new URL("./results/", import.meta.url).pathname;
 await Deno.mkdir(results, { recursive: true });
 await Deno.writeTextFile(
   `${results}latest.json`,
-  JSON.stringify({ machine, seconds, warmupSeconds, rows }, null, 2) + "\n",
+  JSON.stringify({ machine, seconds, warmupSeconds, rows, idleSessionKb }, null, 2) + "\n",
 );
 await Deno.writeTextFile(`${results}latest.md`, table + "\n");
 console.log(table);

@@ -22,6 +22,12 @@ export async function peakRssMb(pid: number): Promise<number> {
   return kb === undefined ? NaN : Number(kb) / 1024;
 }
 
+/** Current resident memory (VmRSS) in KB. */
+export async function rssKb(pid: number): Promise<number> {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(await proc(pid, "status"))?.[1];
+  return kb === undefined ? NaN : Number(kb);
+}
+
 /** User + system CPU time in ms (10 ms ticks). */
 export async function cpuMs(pid: number): Promise<number> {
   const stat = await proc(pid, "stat");
