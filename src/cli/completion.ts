@@ -5,6 +5,11 @@ import { COMMANDS, FLAGS, type FlagSpec, type Shell, SHELLS } from "./flags.ts";
 
 const commandNames = Object.keys(COMMANDS);
 const takesValue = (flag: FlagSpec) => flag.kind === "string" || flag.kind === "int";
+
+/** What a flag's value completes to: nothing (no value), a file, a directory, or anything. */
+function valueKind(flag: FlagSpec): "none" | "file" | "dir" | "any" {
+  return takesValue(flag) ? flag.complete ?? "any" : "none";
+}
 const spellings = (flag: FlagSpec) => [`--${flag.name}`, ...(flag.short ? [`-${flag.short}`] : [])];
 
 function bash(): string {
@@ -43,13 +48,9 @@ function zshQuote(text: string): string {
 function zsh(): string {
   const specs = FLAGS.map((flag) => {
     const description = `[${zshQuote(flag.description)}]`;
-    const value = !takesValue(flag)
-      ? ""
-      : flag.complete === "file"
-      ? ":file:_files"
-      : flag.complete === "dir"
-      ? ":directory:_files -/"
-      : `:${flag.name}: `;
+    const value = { none: "", file: ":file:_files", dir: ":directory:_files -/", any: `:${flag.name}: ` }[
+      valueKind(flag)
+    ];
     if (flag.short === undefined) return `    '--${flag.name}${description}${value}'`;
     const repeat = flag.kind === "count" ? "*" : `(-${flag.short} --${flag.name})`;
     return `    '${repeat}'{-${flag.short},--${flag.name}}'${description}${value}'`;
@@ -94,13 +95,9 @@ function fish(): string {
   lines.push(`complete -c awmg -n '__fish_seen_subcommand_from help' -a '${commandNames.join(" ")}'`);
   for (const flag of FLAGS) {
     const short = flag.short === undefined ? "" : ` -s ${flag.short}`;
-    const value = !takesValue(flag)
-      ? ""
-      : flag.complete === "file"
-      ? " -r -F"
-      : flag.complete === "dir"
-      ? " -r -a '(__fish_complete_directories)'"
-      : " -r";
+    const value = { none: "", file: " -r -F", dir: " -r -a '(__fish_complete_directories)'", any: " -r" }[
+      valueKind(flag)
+    ];
     lines.push(`complete -c awmg${short} -l ${flag.name}${value} -d ${fishQuote(flag.description)}`);
   }
   return lines.join("\n") + "\n";

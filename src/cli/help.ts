@@ -8,13 +8,7 @@ export type EnvLookup = (name: string) => string | undefined;
 
 function flagColumn(flag: FlagSpec): string {
   const short = flag.short === undefined ? "    " : `-${flag.short}, `;
-  const type = flag.kind === "string"
-    ? " string"
-    : flag.kind === "int"
-    ? " int"
-    : flag.kind === "count"
-    ? " count"
-    : "";
+  const type = flag.kind === "bool" ? "" : ` ${flag.kind}`;
   return `  ${short}--${flag.name}${type}`;
 }
 

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { MEMORY, RemoteEverything, startGateway } from "../support/gateway.ts";
+import { MEMORY, RemoteEverything, startGateway, text } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 type Named = { name: string };
-const text = (result: { content?: unknown }) => (result.content as { type: string; text: string }[])[0].text;
 const http = (id: string, url: string) =>
   `[servers.${id}]\ntype = "http"\nurl = "${url}"\nheaders = { X-Test = "awmg" }\n`;
 

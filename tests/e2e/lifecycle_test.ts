@@ -7,10 +7,10 @@ import {
   npmServer,
   startGateway,
   survivors,
+  text,
 } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
-const text = (result: { content?: unknown }) => (result.content as { type: string; text: string }[])[0].text;
 
 async function allGone(pids: number[]): Promise<boolean> {
   return (await survivors(pids)).length === 0;

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { EVERYTHING, FILESYSTEM, MEMORY, startGateway } from "../support/gateway.ts";
+import { EVERYTHING, FILESYSTEM, MEMORY, startGateway, text } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 type Named = { name: string };
-const text = (result: { content?: unknown }) => (result.content as { type: string; text: string }[])[0].text;
 
 Deno.test("routed mode: three real servers through one gateway", e2e, async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "awmg-fs-" });

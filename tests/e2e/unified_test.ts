@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { EVERYTHING, MEMORY, PROBE, startGateway } from "../support/gateway.ts";
+import { EVERYTHING, MEMORY, PROBE, startGateway, text } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 type Named = { name: string };
-const text = (result: { content?: unknown }) => (result.content as { type: string; text: string }[])[0].text;
 
 async function waitFor(check: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;

@@ -237,3 +237,7 @@ export class RemoteEverything {
     await this.process?.status;
   }
 }
+
+/** The text of a tool result's first content item. */
+export const text = (result: { content?: unknown }) =>
+  (result.content as { type: string; text: string }[])[0].text;
