@@ -1,0 +1,192 @@
+import assert from "node:assert/strict";
+import { commandLine, descendants, type RunningGateway, startGateway, text } from "../support/gateway.ts";
+
+const IMAGE = "awmg-test/everything:local";
+const NODE = "/usr/local/bin/node";
+const FILESYSTEM = "/app/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js";
+
+async function dockerReady(): Promise<string | undefined> {
+  try {
+    const info = await new Deno.Command("docker", {
+      args: ["image", "inspect", IMAGE],
+      stdout: "null",
+      stderr: "null",
+    })
+      .output();
+    return info.success ? undefined : `the test image ${IMAGE} is missing (run tests/docker/env.sh start)`;
+  } catch {
+    return "docker is not installed (run tests/docker/env.sh start)";
+  }
+}
+
+const skip = await dockerReady();
+if (skip !== undefined) console.log(`docker tests ignored: ${skip}`);
+const e2e = { sanitizeOps: false, sanitizeResources: false, ignore: skip !== undefined };
+
+/** A container server entry with the network off, as every test container runs. */
+function container(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: "stdio", container: IMAGE, args: ["--network", "none"], ...extra };
+}
+
+async function containersOf(gateway: "any" | RunningGateway): Promise<string[]> {
+  const filter = gateway === "any"
+    ? "label=io.github.awmg.gateway"
+    : `label=io.github.awmg.gateway=awmg-${gateway.process.pid}`;
+  const { stdout } = await new Deno.Command("docker", {
+    args: ["ps", "-aq", "--filter", filter],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(stdout).split("\n").filter((id) => id !== "");
+}
+
+async function call(gateway: RunningGateway, server: string, name: string, args: Record<string, unknown>) {
+  const response = await gateway.post(`/mcp/${server}`, {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name, arguments: args },
+  }, { authorization: "docker-test-key" });
+  return (await response.json()).result;
+}
+
+Deno.test(
+  "containers: calls, env without argv, entrypoint, mounts ro/rw, isolation, cleanup",
+  e2e,
+  async (t) => {
+    const rw = await Deno.makeTempDir({ prefix: "awmg-rw-" });
+    const ro = await Deno.makeTempDir({ prefix: "awmg-ro-" });
+    await Deno.writeTextFile(`${ro}/keep.txt`, "read me");
+    const gateway = await startGateway({
+      json: {
+        mcpServers: {
+          everything: container({
+            env: { PASSED_THROUGH: "", EXPLICIT: "plain-value", EXPANDED: "${SECRET_FOR_CONTAINER}/suffix" },
+          }),
+          writable: container({
+            entrypoint: NODE,
+            entrypointArgs: [FILESYSTEM, "/data"],
+            mounts: [`${rw}:/data:rw`],
+          }),
+          readonly: container({
+            entrypoint: NODE,
+            entrypointArgs: [FILESYSTEM, "/data"],
+            mounts: [`${ro}:/data:ro`],
+          }),
+        },
+        gateway: { apiKey: "docker-test-key" },
+      },
+      env: { PASSED_THROUGH: "from-host", SECRET_FOR_CONTAINER: "s3cret-in-env" },
+    });
+    try {
+      await t.step("the client configuration names each container server", () => {
+        const config = JSON.parse(gateway.stdout.split("\n")[0]);
+        assert.deepEqual(Object.keys(config.mcpServers).sort(), ["everything", "readonly", "writable"]);
+        assert.deepEqual(config.mcpServers.everything.headers, { Authorization: "docker-test-key" });
+      });
+
+      await t.step("tool calls reach the server inside the container", async () => {
+        assert.equal(
+          text(await call(gateway, "everything", "echo", { message: "in a box" })),
+          "Echo: in a box",
+        );
+      });
+
+      await t.step(
+        "env passthrough, explicit and ${VAR} values arrive inside, never on docker's argv",
+        async () => {
+          const env = text(await call(gateway, "everything", "get-env", {}));
+          assert.match(env, /"PASSED_THROUGH": "from-host"/);
+          assert.match(env, /"EXPLICIT": "plain-value"/);
+          assert.match(env, /"EXPANDED": "s3cret-in-env\/suffix"/);
+          const clients = [];
+          for (const pid of await descendants(gateway.process.pid)) {
+            const line = await commandLine(pid);
+            if (/^(\S*\/)?docker run /.test(line)) clients.push(line);
+          }
+          assert.equal(clients.length, 3);
+          for (const line of clients) {
+            assert.doesNotMatch(line, /from-host|plain-value|s3cret-in-env/);
+            assert.match(
+              line,
+              /--init --label io\.github\.awmg\.gateway=awmg-\d+ --label io\.github\.awmg\.server=/,
+            );
+          }
+          assert.ok(
+            clients.some((line) =>
+              / -e PASSED_THROUGH -e EXPLICIT -e EXPANDED --network none awmg-test/.test(line)
+            ),
+          );
+        },
+      );
+
+      await t.step("entrypoint and entrypointArgs run another server; rw mounts are writable", async () => {
+        const written = await call(gateway, "writable", "write_file", {
+          path: "/data/out.txt",
+          content: "written",
+        });
+        assert.notEqual(written.isError, true, JSON.stringify(written));
+        assert.equal(await Deno.readTextFile(`${rw}/out.txt`), "written");
+      });
+
+      await t.step("ro mounts are enforced", async () => {
+        assert.equal(
+          text(await call(gateway, "readonly", "read_text_file", { path: "/data/keep.txt" })),
+          "read me",
+        );
+        const refused = await call(gateway, "readonly", "write_file", {
+          path: "/data/new.txt",
+          content: "x",
+        });
+        assert.equal(refused.isError, true);
+        assert.match(text(refused), /read-only|EROFS/i);
+      });
+
+      await t.step("two servers in two containers are isolated from each other", async () => {
+        const listing = text(await call(gateway, "readonly", "list_directory", { path: "/data" }));
+        assert.doesNotMatch(listing, /out\.txt/);
+        assert.equal((await containersOf(gateway)).length, 3);
+      });
+    } finally {
+      assert.equal((await gateway.stop()).code, 0);
+      await Deno.remove(rw, { recursive: true });
+      await Deno.remove(ro, { recursive: true });
+    }
+    assert.deepEqual(await containersOf(gateway), [], "SIGTERM left a container behind");
+    assert.ok(!gateway.stderr.includes("s3cret-in-env"));
+  },
+);
+
+Deno.test("containers: /close stops every container", e2e, async () => {
+  const gateway = await startGateway({ json: { mcpServers: { a: container(), b: container() } } });
+  assert.equal((await containersOf(gateway)).length, 2);
+  const close = await gateway.post("/close", {});
+  assert.equal((await close.json()).serversTerminated, 2);
+  assert.equal((await gateway.exited).code, 0);
+  assert.deepEqual(await containersOf(gateway), [], "/close left a container behind");
+});
+
+Deno.test(
+  "containers: one that exits at once gives the startup error payload with its stderr",
+  e2e,
+  async () => {
+    const gateway = await startGateway({
+      json: {
+        mcpServers: {
+          dying: container({
+            entrypoint: NODE,
+            entrypointArgs: ["-e", "console.error('cannot start: no config'); process.exit(4)"],
+          }),
+        },
+      },
+      waitHealthy: false,
+    });
+    assert.equal((await gateway.exited).code, 1);
+    const [failure] = JSON.parse(gateway.stdout).error.servers;
+    assert.equal(failure.server, "dying");
+    assert.equal(failure.command, "docker");
+    assert.equal(failure.image, IMAGE);
+    assert.match(failure.error, /exited with code 4/);
+    assert.ok(failure.stderr.includes("cannot start: no config"), JSON.stringify(failure.stderr));
+    assert.deepEqual(await containersOf("any"), []);
+  },
+);
