@@ -7,9 +7,11 @@ import { completionScript } from "./src/cli/completion.ts";
 import { loadEnvFile } from "./src/cli/env_file.ts";
 import { commandHelp, rootHelp } from "./src/cli/help.ts";
 import { parseCommandLine, type RunOptions } from "./src/cli/parse.ts";
-import { resolveSettings, type Settings } from "./src/cli/settings.ts";
+import { resolveLogDir, resolveSettings, type Settings } from "./src/cli/settings.ts";
 import { failurePayload, formatFailure, formatIssue } from "./src/config/issues.ts";
 import { loadConfigFile, loadConfigText, type LoadResult } from "./src/config/load.ts";
+import { environmentChecks, formatCheck, realProbe } from "./src/environment/checks.ts";
+import { containerSigns, isContainerized } from "./src/environment/detect.ts";
 import type { GatewayConfig } from "./src/config/types.ts";
 import { Gateway } from "./src/gateway/gateway.ts";
 import { createApp } from "./src/http/app.ts";
@@ -27,15 +29,35 @@ function fail(message: string, code: number): never {
   Deno.exit(code);
 }
 
-async function loadConfig(options: RunOptions): Promise<LoadResult> {
+async function loadConfig(options: RunOptions, inContainer: boolean): Promise<LoadResult> {
   if (options.configStdin) {
     const text = await new Response(Deno.stdin.readable).text();
     return loadConfigText(text, "json", { kind: "stdin" }, env);
   }
-  if (options.config === undefined) {
-    fail("no configuration given: pass --config <file.toml>, or --config-stdin with JSON on stdin", 1);
+  if (options.config !== undefined) return await loadConfigFile(options.config, env);
+  if (inContainer) {
+    fail(
+      "no configuration given: in a container, pipe the JSON config in (docker run -i ... < config.json) with --config-stdin",
+      1,
+    );
   }
-  return await loadConfigFile(options.config, env);
+  return loadConfigText("", "toml", { kind: "default" }, env);
+}
+
+/** Runs the environment checks; prints them and exits for --validate-env, stops a container start on a failure. */
+async function checkEnvironment(options: RunOptions, inContainer: boolean): Promise<void> {
+  if (!options.validateEnv && !inContainer) return;
+  const checks = await environmentChecks(
+    realProbe({ env, inContainer, logDir: resolveLogDir(options, env) }),
+  );
+  if (options.validateEnv) {
+    for (const check of checks) console.log(formatCheck(check));
+    Deno.exit(checks.some((check) => check.status === "fail") ? 1 : 0);
+  }
+  for (const check of checks) if (check.status !== "pass") console.error(formatCheck(check));
+  if (checks.some((check) => check.status === "fail")) {
+    fail("the container environment is not usable (see the checks above)", 1);
+  }
 }
 
 async function run(options: RunOptions): Promise<void> {
@@ -43,14 +65,16 @@ async function run(options: RunOptions): Promise<void> {
     const loaded = await loadEnvFile(options.envFile);
     if (!loaded.ok) fail(loaded.message, 1);
   }
-  const loaded = await loadConfig(options);
+  const inContainer = isContainerized(await containerSigns(env), options.configStdin, env);
+  await checkEnvironment(options, inContainer);
+  const loaded = await loadConfig(options, inContainer);
   if (!loaded.ok) {
     for (const warning of loaded.failure.warnings) console.error(`Warning: ${formatIssue(warning)}`);
     console.error(formatFailure(loaded.failure));
     if (options.configStdin) console.log(JSON.stringify(failurePayload(loaded.failure)));
     Deno.exit(1);
   }
-  const resolved = resolveSettings(options, loaded.config, env);
+  const resolved = resolveSettings(options, loaded.config, env, inContainer);
   if (!resolved.ok) fail(resolved.message, 1);
   const warnings = [...loaded.warnings.map(formatIssue), ...resolved.warnings];
   await serve(options, loaded.config, resolved.settings, warnings);
@@ -164,6 +188,17 @@ if (import.meta.main) {
     case "completion":
       await Deno.stdout.write(new TextEncoder().encode(completionScript(invocation.shell)));
       break;
+    case "health": {
+      const url = invocation.url ?? `http://127.0.0.1:${env("MCP_GATEWAY_PORT") || "3000"}/health`;
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+        console.log(await response.text());
+        Deno.exit(response.status === 200 ? 0 : 1);
+      } catch (error) {
+        fail(`${url} did not answer: ${(error as Error).message}`, 1);
+      }
+      break;
+    }
     case "error": {
       const help = invocation.command === undefined ? "awmg --help" : `awmg ${invocation.command} --help`;
       console.error(`Error: ${invocation.message}\nRun '${help}' for usage.`);

@@ -97,6 +97,7 @@ export const FLAGS: readonly FlagSpec[] = [
 /** Subcommands, with their one-line descriptions. */
 export const COMMANDS = {
   completion: "Generate completion script",
+  health: "Query a running gateway's /health (exit 0 when healthy, 1 otherwise)",
   help: "Help about any command",
 } as const;
 

@@ -52,6 +52,18 @@ export function rootHelp(env: EnvLookup): string {
 
 /** Help for one subcommand. */
 export function commandHelp(command: CommandName): string {
+  if (command === "health") {
+    return [
+      "Query a running gateway's /health and exit 0 when it answers 200 (healthy), 1 otherwise.",
+      "Meant for container health checks: it needs no shell or curl.",
+      "",
+      "Usage:",
+      "  awmg health [url]",
+      "",
+      "The default URL is http://127.0.0.1:$MCP_GATEWAY_PORT/health (port 3000 when unset).",
+      "",
+    ].join("\n");
+  }
   if (command === "help") {
     return [
       "Help provides help for any command in the application.",

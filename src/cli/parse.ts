@@ -26,6 +26,7 @@ export type Invocation =
   | { readonly kind: "help"; readonly command?: CommandName }
   | { readonly kind: "version" }
   | { readonly kind: "completion"; readonly shell: Shell }
+  | { readonly kind: "health"; readonly url?: string }
   | { readonly kind: "error"; readonly message: string; readonly command?: CommandName };
 
 const parseOptions = Object.fromEntries(
@@ -77,6 +78,12 @@ function parseSubcommand(command: CommandName, rest: string[]): Invocation {
       return { kind: "error", message: `unknown help topic ${JSON.stringify(rest.join(" "))}` };
     }
     return { kind: "help", command: topic };
+  }
+  if (command === "health") {
+    if (rest.length > 1) {
+      return { kind: "error", message: "health takes at most one argument: the /health URL", command };
+    }
+    return { kind: "health", url: rest[0] };
   }
   const [shell, ...extra] = rest;
   if (shell === undefined || extra.length > 0) {

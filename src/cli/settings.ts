@@ -77,8 +77,21 @@ function parsePort(label: string, text: string | undefined): number | undefined 
   return port;
 }
 
-/** Resolves the run's settings from its flags, the environment and the loaded config. */
-export function resolveSettings(options: RunOptions, config: GatewayConfig, env: EnvLookup): SettingsResult {
+/** The log directory: --log-dir > MCP_GATEWAY_LOG_DIR > the default. */
+export function resolveLogDir(options: RunOptions, env: EnvLookup): string {
+  return options.logDir ?? (env("MCP_GATEWAY_LOG_DIR") || undefined) ?? DEFAULTS.logDir;
+}
+
+/**
+ * Resolves the run's settings from its flags, the environment and the loaded config. In a container the
+ * gateway listens on all interfaces unless --listen says otherwise.
+ */
+export function resolveSettings(
+  options: RunOptions,
+  config: GatewayConfig,
+  env: EnvLookup,
+  inContainer = false,
+): SettingsResult {
   const warnings: string[] = [];
   const plain = (value: unknown) => String(value);
   const hidden = () => "value hidden";

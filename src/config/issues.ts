@@ -18,7 +18,10 @@ export interface ConfigIssue {
 }
 
 /** Where a configuration came from. */
-export type ConfigSource = { readonly kind: "file"; readonly path: string } | { readonly kind: "stdin" };
+export type ConfigSource =
+  | { readonly kind: "file"; readonly path: string }
+  | { readonly kind: "stdin" }
+  | { readonly kind: "default" };
 
 /** A configuration that could not be loaded: every error found, plus warnings. */
 export interface ConfigFailure {
@@ -29,7 +32,11 @@ export interface ConfigFailure {
 
 /** Names the source for messages: the file path, or "stdin". */
 export function describeSource(source: ConfigSource): string {
-  return source.kind === "file" ? source.path : "stdin";
+  return source.kind === "file"
+    ? source.path
+    : source.kind === "stdin"
+    ? "stdin"
+    : "the built-in default config";
 }
 
 /** Formats one issue as the lines a person reads. */

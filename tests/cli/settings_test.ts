@@ -109,3 +109,18 @@ Deno.test("payload threshold: flag > environment > default; bad values are error
     message: 'invalid listen address "localhost": expected host:port, e.g. 127.0.0.1:3000',
   });
 });
+
+Deno.test("containerized mode listens on all interfaces unless --listen says otherwise", () => {
+  const parsed = parseCommandLine([]);
+  const flagged = parseCommandLine(["--listen", "127.0.0.1:8000"]);
+  const loaded = loadConfigText('{"mcpServers": {}}', "json", { kind: "stdin" }, () => undefined);
+  if (parsed.kind !== "run" || flagged.kind !== "run" || !loaded.ok) throw new Error("bad fixture");
+  const env = (name: string) => ({ MCP_GATEWAY_PORT: "8000" } as Record<string, string>)[name];
+  const container = resolveSettings(parsed.options, loaded.config, env, true);
+  assert.ok(
+    container.ok && container.settings.listen.hostname === "0.0.0.0" &&
+      container.settings.listen.port === 8000,
+  );
+  const explicit = resolveSettings(flagged.options, loaded.config, env, true);
+  assert.ok(explicit.ok && explicit.settings.listen.hostname === "127.0.0.1");
+});

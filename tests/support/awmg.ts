@@ -27,7 +27,7 @@ export async function runAwmg(
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-    env: options.env,
+    env: { MCP_GATEWAY_CONTAINERIZED: "0", ...options.env },
     clearEnv: options.clearEnv,
   }).spawn();
   if (options.stdin !== undefined) {

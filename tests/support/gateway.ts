@@ -88,7 +88,9 @@ export class RunningGateway {
 
 /** Options of a gateway start. */
 export interface StartOptions {
+  /** A TOML config file's text; with neither this nor `json`, awmg starts without a config. */
   readonly toml?: string;
+  /** A JSON config for stdin. */
   readonly json?: unknown;
   readonly args?: string[];
   readonly env?: Record<string, string>;
@@ -104,13 +106,13 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     const path = await Deno.makeTempFile({ prefix: "awmg-e2e-", suffix: ".toml" });
     await Deno.writeTextFile(path, options.toml);
     args.push("--config", path);
-  } else {
+  } else if (options.json !== undefined) {
     args.push("--config-stdin");
   }
   const process = new Deno.Command(AWMG[0], {
     args,
     cwd: ROOT,
-    env: options.env,
+    env: { MCP_GATEWAY_CONTAINERIZED: "0", ...options.env },
     stdin: options.json === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
