@@ -111,7 +111,7 @@ export function resolveSettings(
   );
   const defaultListen = parseListen(DEFAULTS.listen) as ListenAddress;
   const listen = {
-    hostname: flagListen?.hostname ?? defaultListen.hostname,
+    hostname: flagListen?.hostname ?? (inContainer ? "0.0.0.0" : defaultListen.hostname),
     port: port ?? defaultListen.port,
   };
 
