@@ -103,13 +103,19 @@ async function selfChecks(probe: Probe): Promise<Check[]> {
     }];
   }
   const [container] = JSON.parse(inspected.stdout) as {
-    HostConfig?: { PortBindings?: Record<string, unknown> };
+    HostConfig?: { PortBindings?: Record<string, unknown>; NetworkMode?: string };
     Mounts?: { Destination: string; Source: string }[];
     Config?: { User?: string };
   }[];
   const checks: Check[] = [];
   const port = probe.env("MCP_GATEWAY_PORT");
-  if (port !== undefined) {
+  if (port !== undefined && container.HostConfig?.NetworkMode === "host") {
+    checks.push({
+      name: "port mapping",
+      status: "pass",
+      message: `host network: ${port}/tcp needs no mapping`,
+    });
+  } else if (port !== undefined) {
     const published = Object.keys(container.HostConfig?.PortBindings ?? {}).includes(`${port}/tcp`);
     checks.push(
       published ? { name: "port mapping", status: "pass", message: `${port}/tcp is published` } : {
