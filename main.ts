@@ -121,7 +121,7 @@ async function serve(
 
   const gateway = new Gateway(config, {
     sequentialLaunch: settings.sequentialLaunch,
-    instanceId: `awmg-${Deno.pid}`,
+    instanceId: `awmg-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
     mode: settings.mode,
     onTools: (serverId, list) => tools.set(serverId, list),
     payloads: new PayloadStore({

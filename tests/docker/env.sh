@@ -2,10 +2,14 @@
 # Real Docker for the container tests, offline: `env.sh start` installs the engine (Debian's docker.io) if
 # needed, starts dockerd without networking (bridge, iptables and masquerading off) on a temporary data
 # root, and builds the test image awmg-test/everything:local from a root filesystem assembled here: this
-# machine's node binary with the libraries ldd names, and real MCP servers from npm. `env.sh stop` stops
+# machine's node binary with the libraries ldd names, and real MCP servers from npm. It also builds
+# awmg-test/gateway:local: awmg itself (Deno, this checkout with its node_modules, the static docker CLI)
+# with the image's entrypoint (`--config-stdin`), to prove containerized mode for real. `env.sh stop` stops
 # the daemon it started.
 set -euo pipefail
 IMAGE=awmg-test/everything:local
+GATEWAY_IMAGE=awmg-test/gateway:local
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 STATE=${AWMG_DOCKER_STATE:-/tmp/awmg-docker}
 SERVERS="@modelcontextprotocol/server-everything@2026.8.31 @modelcontextprotocol/server-filesystem@2026.8.31"
 
@@ -42,8 +46,30 @@ build_image() {
   rm -rf "$root"
 }
 
+copy_with_libs() {
+  local binary=$1 root=$2 target=$3
+  cp "$binary" "$root$target"
+  for lib in $(ldd "$binary" 2>/dev/null | grep -o '/[^ ]*'); do cp --parents -L "$lib" "$root"; done
+}
+
+build_gateway_image() {
+  if docker image inspect "$GATEWAY_IMAGE" >/dev/null 2>&1; then return 0; fi
+  local root
+  root=$(mktemp -d)
+  mkdir -p "$root/usr/local/bin" "$root/app" "$root/tmp"
+  chmod 1777 "$root/tmp"
+  copy_with_libs "$(readlink -f "$(command -v deno)")" "$root" /usr/local/bin/deno
+  cp "$(readlink -f "$(command -v docker)")" "$root/usr/local/bin/docker"
+  (cd "$ROOT" && deno install >/dev/null 2>&1 && cp -r deno.json deno.lock main.ts src node_modules "$root/app/")
+  tar -C "$root" -c . | docker import \
+    -c 'ENV DENO_DIR=/tmp/deno-dir MCP_GATEWAY_LOG_DIR=/tmp/gh-aw/mcp-logs' -c 'WORKDIR /app' \
+    -c 'ENTRYPOINT ["/usr/local/bin/deno", "run", "--quiet", "--cached-only", "-P=gateway", "/app/main.ts", "--config-stdin"]' \
+    - "$GATEWAY_IMAGE" >/dev/null
+  rm -rf "$root"
+}
+
 case "${1:-}" in
-  start) start_daemon && build_image && echo "docker ready: $IMAGE" ;;
+  start) start_daemon && build_image && build_gateway_image && echo "docker ready: $IMAGE $GATEWAY_IMAGE" ;;
   stop)
     if [ -f "$STATE/dockerd.pid" ]; then kill "$(cat "$STATE/dockerd.pid")" 2>/dev/null || true; fi
     ;;

@@ -28,15 +28,26 @@ function container(extra: Record<string, unknown> = {}): Record<string, unknown>
   return { type: "stdio", container: IMAGE, args: ["--network", "none"], ...extra };
 }
 
-async function containersOf(gateway: "any" | RunningGateway): Promise<string[]> {
-  const filter = gateway === "any"
-    ? "label=io.github.awmg.gateway"
-    : `label=io.github.awmg.gateway=awmg-${gateway.process.pid}`;
+/** Ids of the containers a gateway started (all gateways' with "any"), by the label awmg puts on them. */
+async function containersOf(gateway: "any" | RunningGateway | string): Promise<string[]> {
+  const prefix = gateway === "any"
+    ? "awmg-"
+    : typeof gateway === "string"
+    ? gateway
+    : `awmg-${gateway.process.pid}-`;
   const { stdout } = await new Deno.Command("docker", {
-    args: ["ps", "-aq", "--filter", filter],
+    args: [
+      "ps",
+      "-a",
+      "--filter",
+      "label=io.github.awmg.gateway",
+      "--format",
+      '{{.ID}} {{.Label "io.github.awmg.gateway"}}',
+    ],
     stdout: "piped",
   }).output();
-  return new TextDecoder().decode(stdout).split("\n").filter((id) => id !== "");
+  return new TextDecoder().decode(stdout).split("\n").filter((line) => line.split(" ")[1]?.startsWith(prefix))
+    .map((line) => line.split(" ")[0]);
 }
 
 async function call(gateway: RunningGateway, server: string, name: string, args: Record<string, unknown>) {
@@ -108,7 +119,7 @@ Deno.test(
             assert.doesNotMatch(line, /from-host|plain-value|s3cret-in-env/);
             assert.match(
               line,
-              /--init --label io\.github\.awmg\.gateway=awmg-\d+ --label io\.github\.awmg\.server=/,
+              /--init --label io\.github\.awmg\.gateway=awmg-\d+-[0-9a-f]{8} --label io\.github\.awmg\.server=/,
             );
           }
           assert.ok(
@@ -188,5 +199,120 @@ Deno.test(
     assert.match(failure.error, /exited with code 4/);
     assert.ok(failure.stderr.includes("cannot start: no config"), JSON.stringify(failure.stderr));
     assert.deepEqual(await containersOf("any"), []);
+  },
+);
+
+const GATEWAY_IMAGE = "awmg-test/gateway:local";
+const gatewayImage = skip ??
+  await new Deno.Command("docker", {
+    args: ["image", "inspect", GATEWAY_IMAGE],
+    stdout: "null",
+    stderr: "null",
+  })
+    .output().then((r) =>
+      r.success ? undefined : `the image ${GATEWAY_IMAGE} is missing (run tests/docker/env.sh start)`
+    );
+const containerized = { ...e2e, ignore: gatewayImage !== undefined };
+
+/** Runs awmg's own image (containerized mode) with the JSON config on stdin, the socket mounted, on loopback. */
+function runContainerized(config: unknown, port: number, env: Record<string, string>, extra: string[] = []) {
+  const child = new Deno.Command("docker", {
+    args: [
+      "run",
+      "--rm",
+      "-i",
+      "--network",
+      "host",
+      ...Object.keys(env).flatMap((name) => ["-e", name]),
+      "-v",
+      "/var/run/docker.sock:/var/run/docker.sock",
+      GATEWAY_IMAGE,
+      "--listen",
+      `127.0.0.1:${port}`,
+      ...extra,
+    ],
+    env,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  writer.write(new TextEncoder().encode(JSON.stringify(config))).then(() => writer.close());
+  return child;
+}
+
+Deno.test(
+  "containerized mode for real: awmg in a container launches sibling containers and leaves none",
+  containerized,
+  async () => {
+    const port = 18600 + Math.floor(Math.random() * 300);
+    const env = {
+      MCP_GATEWAY_PORT: String(port),
+      MCP_GATEWAY_DOMAIN: "localhost",
+      MCP_GATEWAY_API_KEY: "inside-key",
+    };
+    const before = await containersOf("any");
+    const child = runContainerized({ mcpServers: { everything: container() } }, port, env);
+    const output = child.output();
+    let healthy = false;
+    for (let i = 0; i < 120 && !healthy; i++) {
+      healthy = await fetch(`http://127.0.0.1:${port}/health`).then((r) =>
+        r.body?.cancel().then(() =>
+          r.ok
+        ), () => false) ?? false;
+      if (!healthy) {
+        await new Promise((resolve) =>
+          setTimeout(resolve, 250)
+        );
+      }
+    }
+    assert.ok(healthy, "the containerized gateway did not become healthy");
+    const response = await fetch(`http://127.0.0.1:${port}/mcp/everything`, {
+      method: "POST",
+      headers: { authorization: "inside-key", "content-type": "application/json" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "echo", arguments: { message: "sibling" } },
+      }),
+    });
+    assert.equal((await response.json()).result.content[0].text, "Echo: sibling");
+    const siblings = (await containersOf("any")).filter((id) => !before.includes(id));
+    assert.equal(siblings.length, 1, "one sibling container for the one server");
+    const close = await fetch(`http://127.0.0.1:${port}/close`, {
+      method: "POST",
+      headers: { authorization: "inside-key" },
+    });
+    assert.equal((await close.json()).serversTerminated, 1);
+    const result = await output;
+    assert.equal(result.code, 0);
+    const stdout = new TextDecoder().decode(result.stdout);
+    assert.deepEqual(JSON.parse(stdout.split("\n")[0]).mcpServers.everything, {
+      type: "http",
+      url: `http://localhost:${port}/mcp/everything`,
+      headers: { Authorization: "inside-key" },
+    });
+    const left = (await containersOf("any")).filter((id) => !before.includes(id));
+    assert.deepEqual(left, [], "a sibling container outlived the gateway");
+  },
+);
+
+Deno.test(
+  "containerized mode for real: a missing requirement stops the start with its fix",
+  containerized,
+  async () => {
+    const child = runContainerized({ mcpServers: {} }, 18999, {
+      MCP_GATEWAY_PORT: "18999",
+      MCP_GATEWAY_DOMAIN: "localhost",
+    });
+    const result = await child.output();
+    assert.equal(result.code, 1);
+    const stderr = new TextDecoder().decode(result.stderr);
+    assert.match(
+      stderr,
+      /\[FAIL\] MCP_GATEWAY_API_KEY: required in a container, but not set - fix: add -e MCP_GATEWAY_API_KEY=your-key/,
+    );
+    assert.match(stderr, /\[PASS\]|\[WARN\]|Error: the container environment is not usable/);
   },
 );
