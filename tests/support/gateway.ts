@@ -9,7 +9,16 @@ const deno = Deno.execPath();
 
 /** TOML for a stdio server that runs a package from npm under Deno. */
 export function npmServer(id: string, pkg: string, args: string[] = [], flags: string[] = []): string {
-  const argv = ["run", "--quiet", "--allow-env", "--allow-read", ...flags, `npm:${pkg}`, ...args];
+  const argv = [
+    "run",
+    "--quiet",
+    "--no-lock",
+    "--allow-env",
+    "--allow-read",
+    ...flags,
+    `npm:${pkg}`,
+    ...args,
+  ];
   return `[servers.${id}]\ncommand = ${JSON.stringify(deno)}\nargs = ${JSON.stringify(argv)}\n`;
 }
 
