@@ -260,16 +260,19 @@ export class Upstream {
       const backendId = message.id!;
       message.id = pending.clientId;
       if (pending.transform !== undefined && "result" in message) {
-        const transformed = pending.transform(message.result, { text, id: backendId });
+        const result = message.result;
+        const transformed = pending.transform(result, { text, id: backendId });
         if (transformed instanceof Promise) {
-          transformed.then((result) => message.result = result).finally(() =>
-            pending.exchange.finish(message)
-          );
+          transformed.then((out) => message.result = out).finally(() => pending.exchange.finish(message));
           return;
         }
-        message.result = transformed;
+        if (transformed !== result) {
+          message.result = transformed;
+          pending.exchange.finish(message);
+          return;
+        }
       }
-      pending.exchange.finish(message);
+      pending.exchange.finish(message, withId(text, backendId, pending.clientId));
       return;
     }
     this.#record({
