@@ -4,7 +4,7 @@
  * JSON-RPC errors naming the URL and the cause, and a keepalive ping keeps long sessions alive.
  */
 import { createParser } from "eventsource-parser";
-import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
+import { unavailableResponse } from "../jsonrpc/errors.ts";
 import { classify, type JsonRpcMessage, type JsonRpcRequest } from "../jsonrpc/messages.ts";
 import type { ExitStatus, MessagePipe, PipeEvents } from "./pipe.ts";
 
@@ -101,10 +101,7 @@ export class HttpPipe implements MessagePipe {
       if (id === undefined) {
         this.#events.stderr(`${detail} (a ${"method" in message ? message.method : "response"} was lost)`);
       } else {
-        const failure = errorResponse(id, ErrorCode.ServerUnavailable, "Server unavailable", {
-          server: this.#target.serverId,
-          detail,
-        });
+        const failure = unavailableResponse(id, this.#target.serverId, detail);
         this.#events.message(failure, JSON.stringify(failure));
       }
     };

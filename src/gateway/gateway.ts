@@ -6,7 +6,7 @@ import { getLogger } from "@logtape/logtape";
 import { StartFailure, type Transport } from "../backends/connection.ts";
 import { launchSpec } from "../backends/launch.ts";
 import type { GatewayConfig, HttpServerConfig, StdioServerConfig } from "../config/types.ts";
-import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
+import { ErrorCode, errorResponse, unavailableResponse } from "../jsonrpc/errors.ts";
 import type { Classified, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
 import { metadataResult, type PayloadStore, resultText } from "../payloads/store.ts";
 import { VERSION } from "../version.ts";
@@ -324,10 +324,7 @@ export class Gateway {
         results.push(connection.initializeResult!);
       } catch (error) {
         if (context.serverId !== UNIFIED) {
-          return reply(errorResponse(request.id, ErrorCode.ServerUnavailable, "Server unavailable", {
-            server: id,
-            detail: (error as Error).message,
-          }));
+          return reply(unavailableResponse(request.id, id, (error as Error).message));
         }
         this.#log.warn("Unified initialize leaves out server {server}: {error}", {
           server: id,

@@ -4,7 +4,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { BackendConnection, type ConnectionOptions, Unavailable } from "../backends/connection.ts";
-import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
+import { ErrorCode, errorResponse, unavailableResponse } from "../jsonrpc/errors.ts";
 import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
 import { rpcRecorder } from "../observability/rpc.ts";
 import { withId } from "../jsonrpc/splice.ts";
@@ -164,10 +164,7 @@ export class Upstream {
   }
 
   #unavailable(id: JsonRpcId, detail: string): JsonRpcResponse {
-    return errorResponse(id, ErrorCode.ServerUnavailable, "Server unavailable", {
-      server: this.serverId,
-      detail,
-    });
+    return unavailableResponse(id, this.serverId, detail);
   }
 
   #settle(backendId: number): Pending | undefined {

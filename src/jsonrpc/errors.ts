@@ -33,3 +33,8 @@ export function errorResponse(
   const error = data === undefined ? { code, message } : { code, message, data };
   return { jsonrpc: "2.0", id, error };
 }
+
+/** The -32001 "Server unavailable" error, naming the server and why. */
+export function unavailableResponse(id: JsonRpcId | null, server: string, detail: string): JsonRpcFailure {
+  return errorResponse(id, ErrorCode.ServerUnavailable, "Server unavailable", { server, detail });
+}
