@@ -2,6 +2,7 @@
  * `${VAR}` expansion in every string of a configuration tree.
  */
 import type { ConfigIssue } from "./issues.ts";
+import { joinPath } from "./tree.ts";
 
 const reference = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
@@ -19,11 +20,6 @@ export type EnvLookup = (name: string) => string | undefined;
 /** True when the whole string is a single `${VAR}` reference. */
 export function isSingleReference(text: string): boolean {
   return /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(text);
-}
-
-function joinPath(path: string, key: string | number): string {
-  if (typeof key === "number") return `${path}[${key}]`;
-  return path === "" ? key : `${path}.${key}`;
 }
 
 /** Expands `${VAR}` in every string value of `tree`; undefined variables are errors naming the path. */

@@ -4,6 +4,7 @@
 import { parse, TomlError } from "smol-toml";
 import type { ConfigIssue } from "./issues.ts";
 import { knownKeys } from "./schema.ts";
+import { isRecord } from "./tree.ts";
 import type { CanonicalDocument } from "./validate.ts";
 import type { ParsedDocument } from "./document.ts";
 
@@ -16,10 +17,6 @@ const TOP_LEVEL: Record<string, keyof Omit<CanonicalDocument, "unknownTopLevel">
 
 function camel(key: string): string {
   return key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Renames the snake_case keys of one section to their canonical spelling, remembering what was written. */

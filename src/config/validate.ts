@@ -7,6 +7,7 @@ import { type EnvLookup, expandVariables, isSingleReference } from "./expand.ts"
 import { type ConfigIssue, type ConfigSource, describeFound } from "./issues.ts";
 import { customSchemasSchema, gatewaySchema, knownKeys, type ServerInput, serverSchema } from "./schema.ts";
 import { closest } from "./suggest.ts";
+import { isRecord, joinPath } from "./tree.ts";
 import {
   type EnvEntry,
   GATEWAY_DEFAULTS,
@@ -43,21 +44,12 @@ const SECRET_FIELDS = new Set(["env", "headers", "apiKey", "agentId", "agentIds"
 
 type PathKey = string | number;
 
-function join(path: string, key: PathKey): string {
-  return typeof key === "number" ? `${path}[${key}]` : path === "" ? key : `${path}.${key}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Converts valibot issues under `base` into config issues; values under secret fields stay hidden. */
 function fromValibot(base: string, issues: readonly v.BaseIssue<unknown>[]): ConfigIssue[] {
   return issues.map((issue) => {
     const keys = (issue.path ?? []).map((item) => item.key as PathKey);
-    const path = keys.reduce<string>(join, base);
-    const secret = keys.some((key) => typeof key === "string" && SECRET_FIELDS.has(key)) ||
-      base.endsWith("gateway") && keys.length > 0 && SECRET_FIELDS.has(String(keys[0]));
+    const path = keys.reduce<string>(joinPath, base);
+    const secret = keys.some((key) => typeof key === "string" && SECRET_FIELDS.has(key));
     return {
       path,
       message: issue.kind === "schema" ? "wrong type" : "invalid value",
@@ -81,8 +73,8 @@ function unknownKeys(
   return Object.keys(object).filter((key) => !known.includes(key)).map((key) => {
     const near = closest(key, known.map((k) => spell(k, format)));
     return {
-      path: join(path, key),
-      message: `Unknown configuration key '${join(path, key)}' - check for typos or deprecated options`,
+      path: joinPath(path, key),
+      message: `Unknown configuration key '${joinPath(path, key)}' - check for typos or deprecated options`,
       suggestion: near === undefined ? undefined : `did you mean '${near}'?`,
     };
   });
@@ -151,13 +143,13 @@ function buildServer(
   const tools = input.tools === undefined || input.tools.includes("*") ? undefined : input.tools;
   const common = { id, tools, registry: input.registry };
   const forbid = (field: keyof ServerInput, why: string, suggestion?: string) => {
-    if (input[field] !== undefined) errors.push({ path: join(path, field), message: why, suggestion });
+    if (input[field] !== undefined) errors.push({ path: joinPath(path, field), message: why, suggestion });
   };
 
   if (type === "http") {
     if (input.url === undefined) {
       errors.push({
-        path: join(path, "url"),
+        path: joinPath(path, "url"),
         message: 'an http server requires "url"',
         expected: "an http(s) URL",
         found: "nothing",
@@ -182,7 +174,7 @@ function buildServer(
     if (schemaUrl === undefined) {
       const near = closest(type, [...BUILTIN_TYPES, ...Object.keys(context.customTypes)]);
       errors.push({
-        path: join(path, "type"),
+        path: joinPath(path, "type"),
         message: `unknown server type "${type}"`,
         expected: '"stdio", "http" or a type registered in customSchemas',
         found: JSON.stringify(type),
@@ -198,13 +190,13 @@ function buildServer(
   forbid("url", '"url" applies only to http servers', 'set "type": "http" or remove "url"');
   forbid("headers", '"headers" apply only to http servers', 'set "type": "http" or remove "headers"');
   const mounts = (input.mounts ?? []).map((spec, i) =>
-    parseMount(spec, join(join(path, "mounts"), i), errors)
+    parseMount(spec, joinPath(joinPath(path, "mounts"), i), errors)
   );
   const env = envEntries(input.env);
 
   if (format === "json" && input.command !== undefined) {
     errors.push({
-      path: join(path, "command"),
+      path: joinPath(path, "command"),
       message: '"command" is not supported in the JSON stdin format',
       suggestion: 'use "container": "<image>"; awmg runs it as docker run --rm -i <image>',
     });
@@ -212,7 +204,7 @@ function buildServer(
   if (input.container !== undefined) {
     if (format === "toml" && input.command !== undefined) {
       errors.push({
-        path: join(path, "command"),
+        path: joinPath(path, "command"),
         message: 'use either "command" or "container", not both',
         suggestion: 'keep "container" to run an image, or "command" to run a program',
       });
@@ -243,7 +235,7 @@ function buildServer(
     });
   } else if (input.container === undefined && format === "json" && input.command === undefined) {
     errors.push({
-      path: join(path, "container"),
+      path: joinPath(path, "container"),
       message: 'a stdio server requires "container"',
       expected: "a Docker image name",
       found: "nothing",
@@ -268,7 +260,7 @@ function validateCustomSchemas(value: unknown, errors: ConfigIssue[]): Record<st
   }
   const types: Record<string, string> = {};
   for (const [name, url] of Object.entries(parsed.output)) {
-    const path = join("customSchemas", name);
+    const path = joinPath("customSchemas", name);
     if (BUILTIN_TYPES.includes(name)) {
       errors.push({
         path,
@@ -394,7 +386,7 @@ export function validateDocument(
     });
   } else {
     for (const [id, entry] of Object.entries(tree.servers)) {
-      const path = join("servers", id);
+      const path = joinPath("servers", id);
       if (!SERVER_ID.test(id) || id.includes("___")) {
         errors.push({
           path,
