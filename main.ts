@@ -8,7 +8,7 @@ import { loadEnvFile } from "./src/cli/env_file.ts";
 import { commandHelp, rootHelp } from "./src/cli/help.ts";
 import { parseCommandLine, type RunOptions } from "./src/cli/parse.ts";
 import { resolveLogDir, resolveSettings, type Settings } from "./src/cli/settings.ts";
-import { failurePayload, formatFailure, formatIssue } from "./src/config/issues.ts";
+import { describeSource, failurePayload, formatFailure, formatIssue } from "./src/config/issues.ts";
 import { loadConfigFile, loadConfigText, type LoadResult } from "./src/config/load.ts";
 import { environmentChecks, formatCheck, realProbe } from "./src/environment/checks.ts";
 import { containerSigns, isContainerized } from "./src/environment/detect.ts";
@@ -108,7 +108,7 @@ async function serve(
   const tools = new ToolsRegistry(destination.kind === "dir" ? destination.dir : undefined);
   const { hostname, port } = settings.listen;
   log.info("Starting MCPG with config: {config}, listen: {listen}, log-dir: {logDir}", {
-    config: options.configStdin ? "stdin" : options.config,
+    config: describeSource(config.source),
     listen: `${hostname}:${port}`,
     logDir: settings.logDir,
   });

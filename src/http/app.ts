@@ -92,8 +92,8 @@ export function createApp(options: AppOptions): Hono<Env> {
   const unified = gateway.mode === "unified";
   const mcpPath = unified ? "/mcp" : "/mcp/:server";
   const endpointOf = (c: Context<Env>) => unified ? UNIFIED : c.req.param("server") ?? "";
-  const endpointList = () =>
-    unified ? "/mcp (unified mode)" : `/mcp/{serverID} for: ${gateway.serverIds.join(", ") || "(none)"}`;
+  const serverList = () => gateway.serverIds.join(", ") || "(none)";
+  const endpointList = () => unified ? "/mcp (unified mode)" : `/mcp/{serverID} for: ${serverList()}`;
 
   app.use(mcpPath, async (c, next) => {
     if (gateway.state !== "open") {
@@ -103,7 +103,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     if (!unified && !gateway.serverIds.includes(serverId)) {
       return rpcError(404, ErrorCode.ServerUnavailable, `Unknown server '${serverId}'`, {
         server: serverId,
-        detail: `configured servers: ${gateway.serverIds.join(", ") || "(none)"}`,
+        detail: `configured servers: ${serverList()}`,
       });
     }
     const version = c.req.header("mcp-protocol-version");
