@@ -110,7 +110,10 @@ export interface StartOptions {
 /** Starts awmg with a TOML config file or a JSON config on stdin; resolves once /health answers. */
 export async function startGateway(options: StartOptions): Promise<RunningGateway> {
   const port = freePort();
-  const args = [...AWMG.slice(1), "--listen", `127.0.0.1:${port}`, ...(options.args ?? [])];
+  const own = options.args?.includes("--log-dir")
+    ? []
+    : ["--log-dir", `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`];
+  const args = [...AWMG.slice(1), "--listen", `127.0.0.1:${port}`, ...own, ...(options.args ?? [])];
   if (options.toml !== undefined) {
     const path = await Deno.makeTempFile({ prefix: "awmg-e2e-", suffix: ".toml" });
     await Deno.writeTextFile(path, options.toml);
