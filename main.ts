@@ -10,12 +10,20 @@ import { parseCommandLine, type RunOptions } from "./src/cli/parse.ts";
 import { resolveLogDir, resolveSettings, type Settings } from "./src/cli/settings.ts";
 import { describeSource, failurePayload, formatFailure, formatIssue } from "./src/config/issues.ts";
 import { loadConfigFile, loadConfigText, type LoadResult } from "./src/config/load.ts";
-import { environmentChecks, formatCheck, realProbe } from "./src/environment/checks.ts";
+import {
+  type Check,
+  environmentChecks,
+  environmentPayload,
+  formatCheck,
+  realProbe,
+} from "./src/environment/checks.ts";
 import { containerSigns, isContainerized } from "./src/environment/detect.ts";
 import type { GatewayConfig } from "./src/config/types.ts";
 import { Gateway } from "./src/gateway/gateway.ts";
 import { createApp } from "./src/http/app.ts";
 import { clientConfig } from "./src/http/client_config.ts";
+import { originPolicy } from "./src/http/origin.ts";
+import { serveResilient } from "./src/http/serve.ts";
 import { setupLogging, stopLogging } from "./src/observability/logging.ts";
 import { makeRedactor } from "./src/observability/redact.ts";
 import { ToolsRegistry } from "./src/observability/tools_registry.ts";
@@ -44,9 +52,12 @@ async function loadConfig(options: RunOptions, inContainer: boolean): Promise<Lo
   return loadConfigText("", "toml", { kind: "default" }, env);
 }
 
-/** Runs the environment checks; prints them and exits for --validate-env, stops a container start on a failure. */
-async function checkEnvironment(options: RunOptions, inContainer: boolean): Promise<void> {
-  if (!options.validateEnv && !inContainer) return;
+/**
+ * Runs the environment checks; prints them and exits for --validate-env. In a container it prints the
+ * ones that did not pass and returns the failed ones, so the start can report them with the config's errors.
+ */
+async function checkEnvironment(options: RunOptions, inContainer: boolean): Promise<Check[]> {
+  if (!options.validateEnv && !inContainer) return [];
   const checks = await environmentChecks(
     realProbe({ env, inContainer, logDir: resolveLogDir(options, env) }),
   );
@@ -55,9 +66,7 @@ async function checkEnvironment(options: RunOptions, inContainer: boolean): Prom
     Deno.exit(checks.some((check) => check.status === "fail") ? 1 : 0);
   }
   for (const check of checks) if (check.status !== "pass") console.error(formatCheck(check));
-  if (checks.some((check) => check.status === "fail")) {
-    fail("the container environment is not usable (see the checks above)", 1);
-  }
+  return checks.filter((check) => check.status === "fail");
 }
 
 async function run(options: RunOptions): Promise<void> {
@@ -66,22 +75,27 @@ async function run(options: RunOptions): Promise<void> {
     if (!loaded.ok) fail(loaded.message, 1);
   }
   const inContainer = isContainerized(await containerSigns(env), options.configStdin, env);
-  await checkEnvironment(options, inContainer);
+  const failedChecks = await checkEnvironment(options, inContainer);
   const loaded = await loadConfig(options, inContainer);
   if (!loaded.ok) {
     for (const warning of loaded.failure.warnings) console.error(`Warning: ${formatIssue(warning)}`);
     console.error(formatFailure(loaded.failure));
+  }
+  if (failedChecks.length > 0) {
+    console.log(JSON.stringify(environmentPayload(failedChecks, loaded.ok ? undefined : loaded.failure)));
+    fail("the container environment is not usable (see the checks above)", 1);
+  }
+  if (!loaded.ok) {
     if (options.configStdin) console.log(JSON.stringify(failurePayload(loaded.failure)));
     Deno.exit(1);
   }
   const resolved = resolveSettings(options, loaded.config, env, inContainer);
   if (!resolved.ok) fail(resolved.message, 1);
   const warnings = [...loaded.warnings.map(formatIssue), ...resolved.warnings];
-  await serve(options, loaded.config, resolved.settings, warnings);
+  await serve(loaded.config, resolved.settings, warnings);
 }
 
 async function serve(
-  options: RunOptions,
   config: GatewayConfig,
   settings: Settings,
   warnings: string[],
@@ -98,6 +112,12 @@ async function serve(
     maxFiles: 5,
   });
   const log = getLogger(["awmg", "startup"]);
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    getLogger(["awmg", "gateway"]).error("Unhandled failure (the gateway keeps serving): {error}", {
+      error: String(event.reason),
+    });
+  });
   if (destination.kind === "stdout") {
     log.warn("Cannot write logs to {dir} ({reason}); logging to stdout instead", {
       dir: settings.logDir,
@@ -112,10 +132,10 @@ async function serve(
     listen: `${hostname}:${port}`,
     logDir: settings.logDir,
   });
-  if (settings.apiKeys.length === 0) {
+  if (settings.auth === "off") {
     log.warn(
-      "AUTHENTICATION IS DISABLED: no API key is set, so any local process can use every backend. " +
-        "Set MCP_GATEWAY_API_KEY (or gateway.apiKey) outside local development.",
+      "AUTHENTICATION IS DISABLED (--no-auth): any local process can use every backend. " +
+        "Use it for local development only.",
     );
   }
 
@@ -123,6 +143,7 @@ async function serve(
     sequentialLaunch: settings.sequentialLaunch,
     instanceId: `awmg-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
     mode: settings.mode,
+    hostEnv: env,
     onTools: (serverId, list) => tools.set(serverId, list),
     payloads: new PayloadStore({
       dir: settings.payloadDir,
@@ -132,7 +153,7 @@ async function serve(
   });
   const failures = await gateway.start();
   if (failures.length > 0) {
-    const servers = failures.map((failure) => describeStartFailure(failure, env));
+    const servers = failures.map(describeStartFailure);
     const message = failures.map((failure) => failure.message).join("; ");
     console.log(redact(JSON.stringify({ error: { code: "backend_start_failed", message, servers } })));
     for (const failure of failures) {
@@ -160,17 +181,32 @@ async function serve(
   const app = createApp({
     gateway,
     apiKeys: settings.apiKeys,
+    originCheck: originPolicy({
+      listenHost: hostname,
+      domain: settings.domain,
+      allowedHosts: config.gateway.allowedHosts,
+      allowedOrigins: config.gateway.allowedOrigins,
+    }),
     maxBodySize: config.gateway.maxBodySize,
+    bodyTimeoutMs: config.gateway.bodyTimeout * 1000,
+    maxUnsentBytes: config.gateway.maxUnsentBytes,
     onClosed: stop,
   });
-  const server = Deno.serve({ hostname, port, onListen: () => {} }, app.fetch);
-  if (options.configStdin) {
-    const origin = { domain: settings.domain, port: server.addr.port, mode: settings.mode };
-    console.log(JSON.stringify(clientConfig(gateway.serverIds, origin, settings.apiKeys[0])));
+  const server = serveResilient(hostname, port, app.fetch);
+  if (settings.auth === "generated") {
+    // Straight to stderr, never through the logger: the key must not reach a log file.
+    console.error(
+      `No API key configured: generated one for this run. Clients send "Authorization: ${
+        settings.apiKeys[0]
+      }" ` +
+        "(the client configuration on stdout carries it).",
+    );
   }
+  const origin = { domain: settings.domain, port: server.port, mode: settings.mode };
+  console.log(JSON.stringify(clientConfig(gateway.serverIds, origin, settings.apiKeys[0])));
   log.info("Listening on http://{host}:{port} in {mode} mode", {
     host: hostname,
-    port: server.addr.port,
+    port: server.port,
     mode: settings.mode,
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);

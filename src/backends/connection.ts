@@ -3,12 +3,13 @@
  * demand with backoff after it dies. It knows nothing of clients or sessions.
  */
 import { getLogger } from "@logtape/logtape";
+import { preview } from "../jsonrpc/framer.ts";
 import { isFailure, type JsonRpcMessage, type JsonRpcResponse } from "../jsonrpc/messages.ts";
 import { rpcRecorder } from "../observability/rpc.ts";
 import { HttpPipe, type HttpTarget } from "./http.ts";
 import type { LaunchSpec } from "./launch.ts";
-import { describeExit, type ExitStatus, type MessagePipe, type PipeEvents } from "./pipe.ts";
-import { StdioPipe } from "./stdio.ts";
+import { describeExit, type ExitStatus, type MessagePipe, type PipeEvents, Unavailable } from "./pipe.ts";
+import { type StdioLimits, StdioPipe } from "./stdio.ts";
 
 /** Lifecycle of a backend connection. */
 export type BackendState = "starting" | "running" | "stopped" | "error";
@@ -18,7 +19,7 @@ export const BACKEND_PROTOCOL_VERSION = "2025-11-25";
 
 /** How a backend is reached: a process to start, or a remote URL. */
 export type Transport =
-  | { readonly kind: "stdio"; readonly spec: LaunchSpec }
+  | { readonly kind: "stdio"; readonly spec: LaunchSpec; readonly limits: StdioLimits }
   | { readonly kind: "http"; readonly target: HttpTarget };
 
 /** What the connection needs to know. */
@@ -47,8 +48,7 @@ export class StartFailure extends Error {
   }
 }
 
-/** The backend is not running and may not be restarted yet. */
-export class Unavailable extends Error {}
+export { Unavailable };
 
 const STDERR_TAIL = 40;
 const STOP_GRACE_MS = 10_000;
@@ -208,7 +208,8 @@ export class BackendConnection {
     };
     const events: PipeEvents = {
       message: (message, text) => this.#receive(message, text),
-      noise: (line) => this.#log.warn("Skipped output that is not JSON-RPC: {line}", { line }),
+      noise: (line) => this.#log.warn("Skipped output that is not JSON-RPC: {line}", { line: preview(line) }),
+      oversized: (bytes, start) => this.#oversized(bytes, start),
       stderr: (line) => {
         this.#stderrTail.push(line);
         if (this.#stderrTail.length > STDERR_TAIL) this.#stderrTail.shift();
@@ -231,7 +232,7 @@ export class BackendConnection {
         env: spec.envNames,
       });
       try {
-        pipe = StdioPipe.spawn(spec, events);
+        pipe = StdioPipe.spawn(spec, events, transport.limits);
       } catch (error) {
         const reason = error instanceof Deno.errors.NotFound
           ? `command not found: ${spec.command}`
@@ -292,6 +293,38 @@ export class BackendConnection {
       }
     }
     this.#options.onMessage(message, text);
+  }
+
+  /**
+   * A message over the size limit. A remote server's answer fails only its own request (the pipe does
+   * that); a process's stdout has lost its framing, so its requests fail now and it is restarted.
+   */
+  #oversized(bytes: number, start: string): void {
+    const { serverId, transport } = this.#options;
+    if (transport.kind === "http") {
+      this.#log.error("Backend server {server}: {detail}", { server: serverId, detail: start });
+      return;
+    }
+    const limit = transport.limits.maxMessageSize;
+    const reason =
+      `server '${serverId}' sent a message larger than gateway.maxMessageSize (${limit} bytes); ` +
+      "it is being restarted";
+    this.#log.error(
+      "Backend server {server} sent more than {bytes} bytes in one message, starting {start}; {reason}",
+      {
+        server: serverId,
+        bytes,
+        start,
+        reason: "its requests fail and it is restarted",
+      },
+    );
+    const pipe = this.#pipe;
+    if (pipe === undefined || this.state !== "running") return;
+    this.state = "error";
+    this.lastError = `sent a message larger than ${limit} bytes`;
+    this.#backOff();
+    this.#options.onDown(reason);
+    pipe.stop(0);
   }
 
   #exited(pipe: MessagePipe, status: ExitStatus): void {

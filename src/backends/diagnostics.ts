@@ -41,10 +41,7 @@ export function suggestFix(failure: StartFailure): string | undefined {
 }
 
 /** A start failure as a plain object for the error payload. */
-export function describeStartFailure(
-  failure: StartFailure,
-  env: (name: string) => string | undefined,
-): Record<string, unknown> {
+export function describeStartFailure(failure: StartFailure): Record<string, unknown> {
   const { transport } = failure;
   const suggestion = suggestFix(failure);
   const hint = suggestion === undefined ? {} : { suggestion };
@@ -58,7 +55,7 @@ export function describeStartFailure(
     };
   }
   const { spec } = transport;
-  const set = spec.envNames.filter((name) => name in spec.env || env(name) !== undefined);
+  const set = spec.envNames.filter((name) => Object.hasOwn(spec.env, name));
   return {
     server: failure.serverId,
     command: spec.command,

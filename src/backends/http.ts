@@ -4,7 +4,8 @@
  * JSON-RPC errors naming the URL and the cause, and a keepalive ping keeps long sessions alive.
  */
 import { createParser } from "eventsource-parser";
-import { unavailableResponse } from "../jsonrpc/errors.ts";
+import { ErrorCode, errorResponse, unavailableResponse } from "../jsonrpc/errors.ts";
+import { readLimited } from "../jsonrpc/framer.ts";
 import { classify, type JsonRpcMessage, type JsonRpcRequest } from "../jsonrpc/messages.ts";
 import type { ExitStatus, MessagePipe, PipeEvents } from "./pipe.ts";
 
@@ -15,6 +16,8 @@ export interface HttpTarget {
   readonly headers: Readonly<Record<string, string>>;
   /** Milliseconds between keepalive pings; undefined for none. */
   readonly keepaliveMs?: number;
+  /** Largest answer (a JSON body or one SSE event) in bytes. */
+  readonly maxMessageSize: number;
 }
 
 const OWN_ID = "awmg-http-";
@@ -140,8 +143,25 @@ export class HttpPipe implements MessagePipe {
       return fail(`${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`);
     }
     const type = response.headers.get("content-type") ?? "";
-    if (type.includes("text/event-stream")) return await this.#readStream(response);
-    this.#receive(await response.text());
+    if (type.includes("text/event-stream")) return await this.#readStream(response, id);
+    const body = await readLimited(response.body, this.#target.maxMessageSize);
+    if (body === undefined) {
+      return this.#oversized(id, `an answer of more than ${this.#target.maxMessageSize} bytes`);
+    }
+    this.#receive(body);
+  }
+
+  /** Fails the request whose answer passed the size limit, naming the limit. */
+  #oversized(id: string | number | undefined, what: string): void {
+    const detail =
+      `${this.#target.url} sent ${what} (gateway.maxMessageSize is ${this.#target.maxMessageSize})`;
+    this.#events.oversized(this.#target.maxMessageSize + 1, detail);
+    if (id === undefined) return;
+    const failure = errorResponse(id, ErrorCode.MessageTooLarge, "Message too large", {
+      server: this.#target.serverId,
+      detail,
+    });
+    this.#events.message(failure, JSON.stringify(failure));
   }
 
   /** Opens a new session after the server forgot ours, replaying the gateway's initialize. */
@@ -153,11 +173,23 @@ export class HttpPipe implements MessagePipe {
     this.#reinitializing = undefined;
   }
 
-  async #readStream(response: Response): Promise<void> {
-    const parser = createParser({ onEvent: (event) => this.#receive(event.data) });
+  async #readStream(response: Response, id: string | number | undefined): Promise<void> {
+    let pending = 0;
+    const parser = createParser({
+      onEvent: (event) => {
+        pending = 0;
+        this.#receive(event.data);
+      },
+    });
     const decoder = new TextDecoder();
     try {
-      for await (const chunk of response.body!) parser.feed(decoder.decode(chunk, { stream: true }));
+      for await (const chunk of response.body!) {
+        pending += chunk.byteLength;
+        if (pending > this.#target.maxMessageSize) {
+          return this.#oversized(id, `an SSE event of more than ${this.#target.maxMessageSize} bytes`);
+        }
+        parser.feed(decoder.decode(chunk, { stream: true }));
+      }
     } catch (error) {
       this.#events.stderr(`the SSE answer from ${this.#target.url} broke off: ${(error as Error).message}`);
     }

@@ -9,6 +9,9 @@ export interface ExitStatus {
   readonly signal: Deno.Signal | null;
 }
 
+/** The backend cannot take a message now: not running, or not reading what it was sent. */
+export class Unavailable extends Error {}
+
 /** What a pipe reports. */
 export interface PipeEvents {
   /** A well-formed JSON-RPC message from the backend, with the text it arrived as. */
@@ -17,6 +20,8 @@ export interface PipeEvents {
   noise(line: string): void;
   /** One line of diagnostics (a process's stderr). */
   stderr(line: string): void;
+  /** The backend sent a message larger than the limit; `preview` is its start. */
+  oversized(bytes: number, preview: string): void;
 }
 
 /** A two-way JSON-RPC channel to one backend. */
@@ -25,7 +30,10 @@ export interface MessagePipe {
   readonly pid?: number;
   /** Resolves when the pipe has ended (process exit, or stop() of a remote connection). */
   readonly exited: Promise<ExitStatus>;
-  /** Sends one message (as `text` when it is already serialized); never throws. Returns the text sent. */
+  /**
+   * Sends one message (as `text` when it is already serialized) and returns the text sent. Throws
+   * `Unavailable` only when the backend has stopped reading and too much is waiting for it.
+   */
   send(message: JsonRpcMessage, text?: string): string;
   /** Ends the pipe; a process gets SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs: number): Promise<ExitStatus>;

@@ -1,29 +1,46 @@
 /**
  * A child process spoken to with newline-delimited JSON-RPC over stdin/stdout.
  */
-import { readLines } from "../jsonrpc/framer.ts";
+import { isOversized, readLines } from "../jsonrpc/framer.ts";
 import { classify, type JsonRpcMessage } from "../jsonrpc/messages.ts";
 import type { LaunchSpec } from "./launch.ts";
-import type { ExitStatus, MessagePipe, PipeEvents } from "./pipe.ts";
+import { type ExitStatus, type MessagePipe, type PipeEvents, Unavailable } from "./pipe.ts";
 
 const encoder = new TextEncoder();
+/** A stderr line is diagnostics for a person: longer ones are cut to their start. */
+const STDERR_LINE_LIMIT = 16 * 1024;
+
+/** The bounds a stdio pipe keeps. */
+export interface StdioLimits {
+  /** Largest stdout line (one message) in bytes. */
+  readonly maxMessageSize: number;
+  /** Bytes written to stdin that the process may leave unread before sends are refused. */
+  readonly maxUnsentBytes: number;
+}
 
 /** A running stdio server. */
 export class StdioPipe implements MessagePipe {
   readonly #child: Deno.ChildProcess;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #maxUnsent: number;
   /** Resolves when the process has exited and its stdout has been read to the end. */
   readonly exited: Promise<ExitStatus>;
   readonly pid: number;
   #batch: string[] = [];
+  #unsent = 0;
 
-  private constructor(child: Deno.ChildProcess, events: PipeEvents) {
+  private constructor(child: Deno.ChildProcess, events: PipeEvents, limits: StdioLimits) {
     this.#child = child;
     this.pid = child.pid;
+    this.#maxUnsent = limits.maxUnsentBytes;
     this.#writer = child.stdin.getWriter();
     this.#writer.closed.catch(() => {});
     const stdout = (async () => {
-      for await (const line of readLines(child.stdout)) {
+      for await (const line of readLines(child.stdout, limits.maxMessageSize)) {
+        if (isOversized(line)) {
+          events.oversized(line.bytes, line.preview);
+          continue;
+        }
         let parsed: unknown;
         try {
           parsed = JSON.parse(line);
@@ -37,7 +54,11 @@ export class StdioPipe implements MessagePipe {
       }
     })().catch(() => {});
     const stderr = (async () => {
-      for await (const line of readLines(child.stderr)) events.stderr(line);
+      for await (const line of readLines(child.stderr, STDERR_LINE_LIMIT)) {
+        events.stderr(
+          isOversized(line) ? `${line.preview} (a line of more than ${STDERR_LINE_LIMIT} bytes, cut)` : line,
+        );
+      }
     })().catch(() => {});
     this.exited = Promise.all([child.status, stdout, stderr]).then(([status]) => ({
       code: status.signal === null ? status.code : null,
@@ -45,23 +66,30 @@ export class StdioPipe implements MessagePipe {
     }));
   }
 
-  /** Starts the process; throws Deno's error when the program cannot be started. */
-  static spawn(spec: LaunchSpec, events: PipeEvents): StdioPipe {
+  /** Starts the process with exactly the spec's environment; throws Deno's error when it cannot be started. */
+  static spawn(spec: LaunchSpec, events: PipeEvents, limits: StdioLimits): StdioPipe {
     const child = new Deno.Command(spec.command, {
       args: [...spec.args],
       env: { ...spec.env },
+      clearEnv: true,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    return new StdioPipe(child, events);
+    return new StdioPipe(child, events, limits);
   }
 
   /**
    * Writes one message, in order. Messages sent in the same turn of the event loop go out in one write;
-   * a write to a dead process is dropped.
+   * a write to a dead process is dropped. A process that has left more than the limit unread gets no more.
    */
   send(message: JsonRpcMessage, text = JSON.stringify(message)): string {
+    if (this.#unsent > 0 && this.#unsent + text.length > this.#maxUnsent) {
+      throw new Unavailable(
+        `the server is not reading its stdin: ${this.#unsent} bytes are waiting (gateway.maxUnsentBytes is ${this.#maxUnsent})`,
+      );
+    }
+    this.#unsent += text.length + 1;
     this.#batch.push(text);
     if (this.#batch.length === 1) queueMicrotask(() => this.#flush());
     return text;
@@ -70,12 +98,20 @@ export class StdioPipe implements MessagePipe {
   #flush(): void {
     const lines = this.#batch.length === 1 ? this.#batch[0] + "\n" : this.#batch.join("\n") + "\n";
     this.#batch = [];
-    this.#writer.write(encoder.encode(lines)).catch(() => {});
+    const size = lines.length;
+    const done = () => this.#unsent -= size;
+    this.#writer.write(encoder.encode(lines)).then(done, done);
   }
 
   /** Closes stdin, then SIGTERM, then SIGKILL after `graceMs`; resolves with the exit status. */
   async stop(graceMs: number): Promise<ExitStatus> {
-    await this.#writer.close().catch(() => {});
+    // A process that stopped reading never lets the close through; it gets its signal all the same.
+    let waited: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#writer.close().catch(() => {}),
+      new Promise((resolve) => waited = setTimeout(resolve, Math.min(graceMs, 1000))),
+    ]);
+    clearTimeout(waited);
     this.#signal("SIGTERM");
     let timer: ReturnType<typeof setTimeout> | undefined;
     const killed = new Promise<void>((resolve) => {

@@ -58,6 +58,12 @@ export const FLAGS: readonly FlagSpec[] = [
     complete: "dir",
   },
   {
+    name: "no-auth",
+    kind: "bool",
+    description:
+      "Serve without authentication (local development only). Without it and without a configured key, a random key is generated",
+  },
+  {
     name: "payload-dir",
     kind: "string",
     description: "Directory for storing large payload files (segmented by session ID)",

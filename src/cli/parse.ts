@@ -15,6 +15,8 @@ export interface RunOptions {
   readonly payloadDir?: string;
   readonly payloadSizeThreshold?: number;
   readonly mode?: "routed" | "unified";
+  /** Serve without authentication (--no-auth). */
+  readonly noAuth: boolean;
   readonly sequentialLaunch: boolean;
   readonly validateEnv: boolean;
   readonly verbosity: number;
@@ -144,6 +146,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       payloadDir: text("payload-dir"),
       payloadSizeThreshold,
       mode: values.unified ? "unified" : values.routed ? "routed" : undefined,
+      noAuth: values["no-auth"] === true,
       sequentialLaunch: values["sequential-launch"] === true,
       validateEnv: values["validate-env"] === true,
       verbosity: (values.verbose as unknown[] | undefined)?.length ?? 0,

@@ -17,8 +17,10 @@ export interface ListenAddress {
 export interface Settings {
   readonly listen: ListenAddress;
   readonly domain: string;
-  /** Accepted API keys; empty when auth is off. The first is the primary identity. */
+  /** Accepted API keys; empty only with --no-auth. The first is the primary identity. */
   readonly apiKeys: readonly string[];
+  /** Where the keys came from: the config or environment, generated for this run, or none (--no-auth). */
+  readonly auth: "configured" | "generated" | "off";
   readonly logDir: string;
   readonly payloadDir: string;
   readonly payloadSizeThreshold: number;
@@ -77,6 +79,12 @@ function parsePort(label: string, text: string | undefined): number | undefined 
   return port;
 }
 
+/** A random API key (256 bits, hex), as the Go gateway generates when none is configured (spec 7.3). */
+export function randomApiKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** The log directory: --log-dir > MCP_GATEWAY_LOG_DIR > the default. */
 export function resolveLogDir(options: RunOptions, env: EnvLookup): string {
   return options.logDir ?? (env("MCP_GATEWAY_LOG_DIR") || undefined) ?? DEFAULTS.logDir;
@@ -91,6 +99,7 @@ export function resolveSettings(
   config: GatewayConfig,
   env: EnvLookup,
   inContainer = false,
+  generateKey: () => string = randomApiKey,
 ): SettingsResult {
   const warnings: string[] = [];
   const plain = (value: unknown) => String(value);
@@ -125,7 +134,7 @@ export function resolveSettings(
   ) ?? "localhost";
 
   const envKey = env("MCP_GATEWAY_API_KEY") || undefined;
-  const apiKeys = pick<readonly string[]>(
+  const configuredKeys = pick<readonly string[]>(
     [
       { label: "MCP_GATEWAY_API_KEY", value: envKey === undefined ? undefined : [envKey] },
       {
@@ -135,7 +144,17 @@ export function resolveSettings(
     ],
     warnings,
     hidden,
-  ) ?? [];
+  );
+  if (options.noAuth && configuredKeys !== undefined) {
+    return {
+      ok: false,
+      message: envKey === undefined
+        ? "--no-auth conflicts with the API key in the config: remove one of them"
+        : "--no-auth conflicts with MCP_GATEWAY_API_KEY: unset it or drop --no-auth",
+    };
+  }
+  const auth = options.noAuth ? "off" : configuredKeys === undefined ? "generated" : "configured";
+  const apiKeys = auth === "off" ? [] : configuredKeys ?? [generateKey()];
 
   const logDir = pick<string>(
     [
@@ -206,6 +225,7 @@ export function resolveSettings(
       listen,
       domain,
       apiKeys,
+      auth,
       logDir,
       payloadDir,
       payloadSizeThreshold,

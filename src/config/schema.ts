@@ -58,7 +58,10 @@ export const serverSchema = v.object({
   headers: v.optional(stringMap("string value")),
   tools: v.optional(stringList("an array of tool names")),
   registry: v.optional(text()),
+  isolation: v.optional(v.picklist(["shared", "session"], '"shared" or "session"')),
 }, "an object");
+
+const ORIGIN = 'origin such as "https://app.example.com" (scheme, host and port; no path)';
 
 /** Fields of the `gateway` section. */
 export const gatewaySchema = v.object({
@@ -81,6 +84,17 @@ export const gatewaySchema = v.object({
     ),
   ),
   maxBodySize: v.optional(integer("a positive integer (bytes)", 1)),
+  maxMessageSize: v.optional(integer("a positive integer (bytes)", 1)),
+  maxUnsentBytes: v.optional(integer("a positive integer (bytes)", 1)),
+  maxSessions: v.optional(integer("a positive integer", 1)),
+  bodyTimeout: v.optional(integer("a positive integer (seconds)", 1)),
+  allowedHosts: v.optional(stringList("an array of host names")),
+  allowedOrigins: v.optional(
+    v.array(
+      v.pipe(v.string(ORIGIN), v.regex(/^https?:\/\/[^/\s?#]+$/i, ORIGIN)),
+      `an array of ${ORIGIN}s`,
+    ),
+  ),
 }, "an object");
 
 /** The `customSchemas` section: type name to schema URL. */

@@ -34,6 +34,11 @@ interface ServerCommon {
   readonly tools?: readonly string[];
   /** Informational registry reference. */
   readonly registry?: string;
+  /**
+   * "shared": one backend connection per (server, identity); "session": one per client session, so
+   * server-to-client requests always have exactly one session to go to.
+   */
+  readonly isolation: "shared" | "session";
 }
 
 /** A backend spoken to over stdin/stdout. */
@@ -79,6 +84,18 @@ export interface GatewaySection {
   readonly keepaliveInterval?: number;
   /** Largest accepted request body in bytes. */
   readonly maxBodySize: number;
+  /** Largest message a backend may send, in bytes; a longer line fails its requests and restarts it. */
+  readonly maxMessageSize: number;
+  /** Bytes the gateway holds for a peer that does not read (a client's SSE stream, a backend's stdin). */
+  readonly maxUnsentBytes: number;
+  /** Live client sessions; at the bound the least recently used idle one is closed. */
+  readonly maxSessions: number;
+  /** Seconds a client may take to send a request body. */
+  readonly bodyTimeout: number;
+  /** Host names accepted in the Host header besides loopback, the listen address and the domain. */
+  readonly allowedHosts: readonly string[];
+  /** Origins accepted besides those of the accepted hosts. */
+  readonly allowedOrigins: readonly string[];
 }
 
 /** A loaded, validated configuration. */
@@ -97,4 +114,8 @@ export const GATEWAY_DEFAULTS = {
   sessionTimeout: 6 * 60 * 60,
   keepaliveInterval: 25 * 60,
   maxBodySize: 10 * 1024 * 1024,
+  maxMessageSize: 64 * 1024 * 1024,
+  maxUnsentBytes: 16 * 1024 * 1024,
+  maxSessions: 10_000,
+  bodyTimeout: 30,
 } as const;

@@ -39,6 +39,9 @@ export type ValidationResult =
   };
 
 const BUILTIN_TYPES = ["stdio", "http", "local"];
+/** Security policy keys awmg cannot enforce yet: refusing them beats running without the policy. */
+const POLICY_TOP_LEVEL = ["guards"];
+const POLICY_SERVER_KEYS = ["guard", "guard-policies", "guardPolicies", "guard_policies", "auth"];
 const SERVER_ID = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const SECRET_FIELDS = new Set(["env", "headers", "apiKey", "agentId", "agentIds"]);
 
@@ -78,6 +81,22 @@ function unknownKeys(
       suggestion: near === undefined ? undefined : `did you mean '${near}'?`,
     };
   });
+}
+
+/** What a refused policy key asks for, in words. */
+function policyName(key: string, value: unknown): string {
+  if (key !== "auth") return key === "guard" ? "a guard" : "guard policies";
+  const type = isRecord(value) && typeof value.type === "string" ? value.type : undefined;
+  return type === undefined ? "an auth block" : `auth of type "${type}"`;
+}
+
+/** The error for a policy awmg would not enforce. */
+function unenforced(path: string, what: string): ConfigIssue {
+  return {
+    path,
+    message: `${what} cannot be enforced by awmg: the server would run without this security policy`,
+    suggestion: `remove '${path}' to run without the policy, or use a gateway that enforces it`,
+  };
 }
 
 function parseMount(spec: string, path: string, errors: ConfigIssue[]): Mount | undefined {
@@ -141,7 +160,7 @@ function buildServer(
   const rawType = input.type ?? "";
   const type = rawType === "" || rawType === "local" ? "stdio" : rawType;
   const tools = input.tools === undefined || input.tools.includes("*") ? undefined : input.tools;
-  const common = { id, tools, registry: input.registry };
+  const common = { id, tools, registry: input.registry, isolation: input.isolation ?? "shared" };
   const forbid = (field: keyof ServerInput, why: string, suggestion?: string) => {
     if (input[field] !== undefined) errors.push({ path: joinPath(path, field), message: why, suggestion });
   };
@@ -282,7 +301,7 @@ function validateCustomSchemas(value: unknown, errors: ConfigIssue[]): Record<st
 }
 
 function buildGateway(value: unknown, raw: unknown, errors: ConfigIssue[]): GatewaySection {
-  const defaults: GatewaySection = { apiKeys: [], ...GATEWAY_DEFAULTS };
+  const defaults: GatewaySection = { apiKeys: [], allowedHosts: [], allowedOrigins: [], ...GATEWAY_DEFAULTS };
   if (value === undefined) return defaults;
   const parsed = v.safeParse(gatewaySchema, value, { abortEarly: false });
   if (!parsed.success) {
@@ -322,6 +341,12 @@ function buildGateway(value: unknown, raw: unknown, errors: ConfigIssue[]): Gate
     sessionTimeout: g.sessionTimeout ?? GATEWAY_DEFAULTS.sessionTimeout,
     keepaliveInterval: keepalive === -1 ? undefined : keepalive,
     maxBodySize: g.maxBodySize ?? GATEWAY_DEFAULTS.maxBodySize,
+    maxMessageSize: g.maxMessageSize ?? GATEWAY_DEFAULTS.maxMessageSize,
+    maxUnsentBytes: g.maxUnsentBytes ?? GATEWAY_DEFAULTS.maxUnsentBytes,
+    maxSessions: g.maxSessions ?? GATEWAY_DEFAULTS.maxSessions,
+    bodyTimeout: g.bodyTimeout ?? GATEWAY_DEFAULTS.bodyTimeout,
+    allowedHosts: g.allowedHosts ?? [],
+    allowedOrigins: g.allowedOrigins ?? [],
   };
 }
 
@@ -343,7 +368,10 @@ export function validateDocument(
   const errors: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
 
-  for (const key of document.unknownTopLevel) {
+  for (const key of document.unknownTopLevel.filter((key) => POLICY_TOP_LEVEL.includes(key))) {
+    errors.push(unenforced(key, "guard definitions"));
+  }
+  for (const key of document.unknownTopLevel.filter((key) => !POLICY_TOP_LEVEL.includes(key))) {
     const known = format === "json"
       ? ["mcpServers", "gateway", "customSchemas"]
       : ["servers", "gateway", "custom_schemas"];
@@ -396,7 +424,11 @@ export function validateDocument(
         });
         continue;
       }
-      if (isRecord(entry)) warnings.push(...unknownKeys(entry, knownKeys.server, path, format));
+      if (isRecord(entry)) {
+        const policies = Object.keys(entry).filter((key) => POLICY_SERVER_KEYS.includes(key));
+        errors.push(...policies.map((key) => unenforced(joinPath(path, key), policyName(key, entry[key]))));
+        warnings.push(...unknownKeys(entry, [...knownKeys.server, ...policies], path, format));
+      }
       const parsed = v.safeParse(serverSchema, entry, { abortEarly: false });
       if (!parsed.success) {
         errors.push(...fromValibot(path, parsed.issues));

@@ -3,6 +3,8 @@
  * outcome, the reason, and the fix to apply.
  */
 
+import { type ConfigFailure, failurePayload } from "../config/issues.ts";
+
 /** One check's outcome. */
 export interface Check {
   readonly name: string;
@@ -160,6 +162,24 @@ export async function environmentChecks(probe: Probe): Promise<Check[]> {
 export function formatCheck(check: Check): string {
   const fix = check.fix === undefined || check.status === "pass" ? "" : ` - fix: ${check.fix}`;
   return `[${check.status.toUpperCase()}] ${check.name}: ${check.message}${fix}`;
+}
+
+/**
+ * The JSON payload written to stdout when a container start fails its checks, for the orchestrator: the
+ * failed checks and, when the config was invalid as well, its errors (the `invalid_configuration` payload).
+ */
+export function environmentPayload(
+  failed: readonly Check[],
+  config?: ConfigFailure,
+): { error: Record<string, unknown> } {
+  return {
+    error: {
+      code: "environment_invalid",
+      message: `the container environment is not usable: ${failed.map((check) => check.name).join(", ")}`,
+      checks: failed.map((check) => ({ ...check })),
+      ...(config === undefined ? {} : { configuration: failurePayload(config).error }),
+    },
+  };
 }
 
 /** The probe of the real environment. */

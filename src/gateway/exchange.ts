@@ -15,6 +15,8 @@ export class Exchange implements AsyncIterable<Delivery> {
   readonly #queue: Delivery[] = [];
   #wake?: () => void;
   #finished = false;
+  /** Set by whoever forwarded the request: cancels it at the backend. */
+  canceller?: (reason: string) => void;
 
   /** Queues a message that precedes the response. Ignored once finished. */
   push(message: JsonRpcMessage): void {
@@ -30,6 +32,11 @@ export class Exchange implements AsyncIterable<Delivery> {
     this.#queue.push({ message: response, text });
     this.#wake?.();
     return true;
+  }
+
+  /** The client went away before the response came: the request is cancelled at the backend. */
+  abandon(reason: string): void {
+    if (!this.#finished) this.canceller?.(reason);
   }
 
   /** True once the response has been queued. */

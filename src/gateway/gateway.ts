@@ -4,7 +4,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { StartFailure, type Transport } from "../backends/connection.ts";
-import { launchSpec } from "../backends/launch.ts";
+import { type EnvLookup, launchSpec } from "../backends/launch.ts";
 import type { GatewayConfig, HttpServerConfig, StdioServerConfig } from "../config/types.ts";
 import { ErrorCode, errorResponse, unavailableResponse } from "../jsonrpc/errors.ts";
 import type { Classified, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
@@ -12,6 +12,7 @@ import { metadataResult, type PayloadStore, resultText } from "../payloads/store
 import { VERSION } from "../version.ts";
 import type { Exchange } from "./exchange.ts";
 import { nameProblem, prefixName } from "./names.ts";
+import { paramsProblem } from "./params.ts";
 import { Session, SessionStore } from "./session.ts";
 import { isAllowed, presentTools, type Tool } from "./tools.ts";
 import { type Backends, UnifiedRouter } from "./unified.ts";
@@ -56,6 +57,8 @@ export interface GatewayOptions {
   readonly instanceId: string;
   /** Whether `/mcp` (unified) or `/mcp/{id}` (routed) is served. */
   readonly mode: "routed" | "unified";
+  /** The gateway's own environment; a backend gets only the variables its config names from it. */
+  readonly hostEnv: EnvLookup;
   /** Where tool results above the size threshold go. */
   readonly payloads: PayloadStore;
   /** Told each server's tools (as clients see them) at startup and whenever they change. */
@@ -96,11 +99,19 @@ export class Gateway {
         s,
       ) => [s.id, s]),
     );
-    this.sessions = new SessionStore(config.gateway.sessionTimeout * 1000, (session) => {
-      this.#log.info("Session {session} expired after {seconds}s idle", {
-        session: session.id,
-        seconds: config.gateway.sessionTimeout,
-      });
+    const { sessionTimeout, maxSessions } = config.gateway;
+    this.sessions = new SessionStore(sessionTimeout * 1000, maxSessions, (session, why) => {
+      if (why === "expired") {
+        this.#log.info("Session {session} expired after {seconds}s idle", {
+          session: session.id,
+          seconds: sessionTimeout,
+        });
+      } else {
+        this.#log.warn(
+          "Closed session {session}, the least recently used idle one: {count} sessions is the bound (gateway.maxSessions)",
+          { session: session.id, count: maxSessions },
+        );
+      }
     });
   }
 
@@ -152,16 +163,26 @@ export class Gateway {
     return failures;
   }
 
-  /** The upstream for a server and identity, created on first use. */
-  upstream(serverId: string, identity: number): Upstream {
-    const key = `${serverId}\u0000${identity}`;
+  /**
+   * The upstream for a server and identity, created on first use; for a server with `isolation = "session"`
+   * and a request in a session, that session's own upstream, stopped when the session ends.
+   */
+  upstream(serverId: string, identity: number, session?: Session): Upstream {
+    const server = this.#servers.get(serverId);
+    if (server === undefined) throw new Error(`unknown server ${serverId}`);
+    const own = server.isolation === "session" ? session : undefined;
+    const key = own === undefined
+      ? `${serverId}\u0000${identity}`
+      : `${serverId}\u0000${identity}\u0000${own.id}`;
     let upstream = this.#upstreams.get(key);
     if (upstream === undefined) {
-      const server = this.#servers.get(serverId);
-      if (server === undefined) throw new Error(`unknown server ${serverId}`);
-      const { keepaliveInterval } = this.#config.gateway;
+      const { keepaliveInterval, maxMessageSize, maxUnsentBytes } = this.#config.gateway;
       const transport: Transport = server.type === "stdio"
-        ? { kind: "stdio", spec: launchSpec(server, this.#options.instanceId) }
+        ? {
+          kind: "stdio",
+          spec: launchSpec(server, this.#options.instanceId, this.#options.hostEnv),
+          limits: { maxMessageSize, maxUnsentBytes },
+        }
         : {
           kind: "http",
           target: {
@@ -169,6 +190,7 @@ export class Gateway {
             url: server.url,
             headers: server.headers,
             keepaliveMs: keepaliveInterval === undefined ? undefined : keepaliveInterval * 1000,
+            maxMessageSize,
           },
         };
       upstream = new Upstream({
@@ -178,12 +200,19 @@ export class Gateway {
         toolTimeoutMs: this.#config.gateway.toolTimeout * 1000,
         clientInfo: { name: "awmg", version: VERSION },
         capabilities: RELAYED_CAPABILITIES,
-        audience: () => this.#audience(serverId, identity),
-        onToolsChanged: identity === 0
+        audience: () => own === undefined ? this.#audience(serverId, identity) : [own],
+        onToolsChanged: identity === 0 && own === undefined
           ? (tools) => this.#options.onTools?.(serverId, this.#present(serverId, tools as Tool[]))
           : undefined,
       });
       this.#upstreams.set(key, upstream);
+      if (own !== undefined) {
+        const created = upstream;
+        own.onEnd(() => {
+          this.#upstreams.delete(key);
+          created.connection.stop();
+        });
+      }
     }
     return upstream;
   }
@@ -206,7 +235,7 @@ export class Gateway {
           return { kind: "accepted" };
         }
         for (const serverId of context.serverId === UNIFIED ? this.serverIds : [context.serverId]) {
-          this.upstream(serverId, context.identity).notify(classified.message);
+          this.upstream(serverId, context.identity, context.session).notify(classified.message);
         }
         return { kind: "accepted" };
       }
@@ -228,6 +257,13 @@ export class Gateway {
 
   async #request(context: RequestContext, request: JsonRpcRequest): Promise<Outcome> {
     if (request.method === "ping") return reply({ jsonrpc: "2.0", id: request.id, result: {} });
+    const problem = paramsProblem(request.method, request.params);
+    if (problem !== undefined) {
+      return reply(errorResponse(request.id, ErrorCode.InvalidParams, `Invalid params: ${problem}`, {
+        ...(context.serverId === UNIFIED ? {} : { server: context.serverId }),
+        detail: `${request.method} was not forwarded`,
+      }));
+    }
     if (request.method === "initialize") return await this.#initialize(context, request);
     if (context.serverId !== UNIFIED) {
       return await this.#forward(context, context.serverId, request, context.text);
@@ -270,7 +306,7 @@ export class Gateway {
       ? (result: unknown, raw: { text: string; id: string | number }) =>
         this.#offload(context, serverId, result, raw)
       : undefined;
-    const exchange = await this.upstream(serverId, context.identity).forward(request, {
+    const exchange = await this.upstream(serverId, context.identity, context.session).forward(request, {
       session: context.session,
       signal: context.signal,
       streamable: context.streamable,
@@ -317,13 +353,15 @@ export class Gateway {
     };
     const ids = context.serverId === UNIFIED ? this.serverIds : [context.serverId];
     const results: Record<string, unknown>[] = [];
+    const session = new Session(context.serverId, context.identity, params.capabilities ?? {});
     for (const id of ids) {
-      const connection = this.upstream(id, context.identity).connection;
+      const connection = this.upstream(id, context.identity, session).connection;
       try {
         await connection.ensureRunning();
         results.push(connection.initializeResult!);
       } catch (error) {
         if (context.serverId !== UNIFIED) {
+          session.end();
           return reply(unavailableResponse(request.id, id, (error as Error).message));
         }
         this.#log.warn("Unified initialize leaves out server {server}: {error}", {
@@ -334,8 +372,13 @@ export class Gateway {
     }
     const result = context.serverId === UNIFIED ? this.#unifiedInitialize(ids, results) : results[0];
     const version = negotiateVersion(params.protocolVersion, String(result.protocolVersion));
-    const session = new Session(context.serverId, context.identity, version, params.capabilities ?? {});
-    this.sessions.add(session);
+    if (!this.sessions.add(session)) {
+      session.end();
+      return reply(errorResponse(request.id, ErrorCode.ServerUnavailable, "Too many sessions", {
+        detail:
+          `all ${this.#config.gateway.maxSessions} sessions (gateway.maxSessions) have requests in flight`,
+      }));
+    }
     this.#log.info("New session {session} on {endpoint}", {
       session: session.id,
       endpoint: context.serverId === UNIFIED ? "/mcp" : `/mcp/${context.serverId}`,

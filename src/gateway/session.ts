@@ -25,6 +25,7 @@ export class Session {
   /** Server-to-client requests relayed to this session, by the id the client sees, awaiting its answer. */
   readonly relays = new Map<string, (response: JsonRpcResponse) => void>();
   readonly #recent: { readonly id: number; readonly message: JsonRpcMessage; readonly at: number }[] = [];
+  readonly #onEnd: (() => void)[] = [];
   #lastEvent = 0;
 
   constructor(
@@ -32,15 +33,20 @@ export class Session {
     readonly endpoint: string,
     /** Index of the API key the client presented (0 when auth is off). */
     readonly identity: number,
-    readonly protocolVersion: string,
     /** The capabilities the client declared at initialize. */
     readonly capabilities: Readonly<Record<string, unknown>> = {},
   ) {}
 
-  /** Closes every stream of the session. */
+  /** Closes every stream of the session and releases what belongs to it alone. */
   end(): void {
     for (const stream of this.streams) stream.close();
     this.streams.clear();
+    for (const release of this.#onEnd.splice(0)) release();
+  }
+
+  /** Registers something to release when the session ends (its own backend connections). */
+  onEnd(release: () => void): void {
+    this.#onEnd.push(release);
   }
 
   /**
@@ -68,33 +74,68 @@ export class Session {
   }
 }
 
-/** Every live session, with idle expiry. */
+/** Why a session was closed by the gateway rather than by its client. */
+export type SessionEnd = "expired" | "evicted";
+
+/**
+ * Every live session, with idle expiry and a bound: the map is kept in order of last use, so at the bound
+ * the least recently used idle session is at its front.
+ */
 export class SessionStore {
   readonly #sessions = new Map<string, Session>();
   readonly #timer: ReturnType<typeof setInterval>;
+  readonly #max: number;
+  readonly #onEnd: (session: Session, why: SessionEnd) => void;
 
-  constructor(readonly timeoutMs: number, onExpire: (session: Session) => void) {
+  constructor(
+    readonly timeoutMs: number,
+    max: number,
+    onEnd: (session: Session, why: SessionEnd) => void,
+  ) {
+    this.#max = max;
+    this.#onEnd = onEnd;
     this.#timer = setInterval(() => {
       const now = Date.now();
       for (const session of this.#sessions.values()) {
-        if (now - session.lastSeen > timeoutMs) {
-          this.#sessions.delete(session.id);
-          session.end();
-          onExpire(session);
-        }
+        if (now - session.lastSeen > timeoutMs) this.#close(session, "expired");
       }
     }, Math.min(60_000, Math.max(100, timeoutMs / 2)));
   }
 
-  /** Registers a new session. */
-  add(session: Session): void {
+  /**
+   * Registers a new session. At the bound the least recently used session with no request in flight is
+   * closed first; false when every session is busy, and the new one is not registered.
+   */
+  add(session: Session): boolean {
+    if (this.#sessions.size >= this.#max) {
+      let idle: Session | undefined;
+      for (const candidate of this.#sessions.values()) {
+        if (candidate.inFlight.size === 0) {
+          idle = candidate;
+          break;
+        }
+      }
+      if (idle === undefined) return false;
+      this.#close(idle, "evicted");
+    }
     this.#sessions.set(session.id, session);
+    return true;
+  }
+
+  #close(session: Session, why: SessionEnd): void {
+    this.#sessions.delete(session.id);
+    session.end();
+    this.#onEnd(session, why);
   }
 
   /** Finds a live session and marks it used. */
   touch(id: string): Session | undefined {
     const session = this.#sessions.get(id);
-    if (session !== undefined) session.lastSeen = Date.now();
+    if (session !== undefined) {
+      session.lastSeen = Date.now();
+      this.#sessions.delete(id);
+      this.#sessions.set(id, session);
+    }
     return session;
   }
 

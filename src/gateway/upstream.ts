@@ -5,7 +5,13 @@
 import { getLogger } from "@logtape/logtape";
 import { BackendConnection, type ConnectionOptions, Unavailable } from "../backends/connection.ts";
 import { ErrorCode, errorResponse, unavailableResponse } from "../jsonrpc/errors.ts";
-import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
+import {
+  bareRequest,
+  type JsonRpcId,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from "../jsonrpc/messages.ts";
 import { rpcRecorder } from "../observability/rpc.ts";
 import { withId } from "../jsonrpc/splice.ts";
 import { Exchange } from "./exchange.ts";
@@ -109,7 +115,8 @@ export class Upstream {
     const rewritten = meta !== undefined && clientToken !== undefined;
     if (rewritten) meta.progressToken = backendId;
     request.id = backendId;
-    const original = options.text === undefined || rewritten
+    const outgoing = bareRequest(request);
+    const original = options.text === undefined || rewritten || outgoing !== request
       ? undefined
       : withId(options.text, clientId, backendId);
     const pending: Pending = {
@@ -122,10 +129,12 @@ export class Upstream {
     };
     this.#pending.set(backendId, pending);
     this.#sweeper ??= setInterval(() => this.#sweep(), Math.min(1000, this.#options.toolTimeoutMs / 4));
-    session?.inFlight.set(clientId, (reason) => this.#cancel(backendId, reason));
-    signal?.addEventListener("abort", () => this.#cancel(backendId, "client disconnected"), { once: true });
+    const cancel = (reason: string) => this.#cancel(backendId, reason);
+    exchange.canceller = cancel;
+    session?.inFlight.set(clientId, cancel);
+    signal?.addEventListener("abort", () => cancel("client disconnected"), { once: true });
     try {
-      const text = this.connection.send(request, original);
+      const text = this.connection.send(outgoing, original);
       const tool = request.method === "tools/call" ? (request.params as { name?: unknown }).name : undefined;
       this.#record({
         direction: "outbound",
@@ -321,8 +330,8 @@ export class Upstream {
   }
 
   /**
-   * Relays a server-to-client request to the session that caused it: the client of the latest request in
-   * flight (stdio carries no other link between the two). It travels on that request's SSE answer when the
+   * Relays a server-to-client request to the session that caused it: the one session with requests in
+   * flight (stdio carries no other link between the two, so with several it is refused, never guessed). It travels on that request's SSE answer when the
    * client reads one, else on the session's GET stream. Without a client able to answer, the backend gets
    * an error at once instead of waiting.
    */
@@ -338,7 +347,18 @@ export class Upstream {
     if (request.method === "ping") return this.notify({ jsonrpc: "2.0", id: request.id, result: {} });
     const capability = RELAYED[request.method];
     if (capability === undefined) return refuse(`awmg does not relay ${request.method} to clients`);
-    const cause = [...this.#pending.values()].reverse().find((p) => p.session !== undefined);
+    const callers = new Set<Session | undefined>();
+    let cause: Pending | undefined;
+    for (const pending of this.#pending.values()) {
+      callers.add(pending.session);
+      cause = pending;
+    }
+    if (callers.size > 1) {
+      return refuse(
+        `${callers.size} clients have requests in flight on ${this.serverId}, so the one that caused it is not known; ` +
+          `give the server isolation = "session" to relay such requests under concurrency`,
+      );
+    }
     const session = cause?.session;
     if (cause === undefined || session === undefined) {
       return refuse(`no client session is waiting on ${this.serverId}`);

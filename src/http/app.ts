@@ -13,14 +13,22 @@ import { classify } from "../jsonrpc/messages.ts";
 import { SPEC_VERSION, VERSION } from "../version.ts";
 import { authChecker } from "./auth.ts";
 import { readBody } from "./body.ts";
+import type { OriginCheck } from "./origin.ts";
 import { json, rpcError } from "./responses.ts";
 import { openSse, SSE_HEADERS } from "./sse.ts";
 
 /** What the HTTP layer is given. */
 export interface AppOptions {
   readonly gateway: Gateway;
+  /** Accepted API keys; empty only when auth was turned off with --no-auth. */
   readonly apiKeys: readonly string[];
+  /** DNS-rebinding protection for every endpoint. */
+  readonly originCheck: OriginCheck;
   readonly maxBodySize: number;
+  /** How long a client may take to send a request body. */
+  readonly bodyTimeoutMs: number;
+  /** Unread bytes an SSE stream may hold before its client is disconnected. */
+  readonly maxUnsentBytes: number;
   /** Called once /close has answered, to stop serving and exit. */
   readonly onClosed: () => void;
 }
@@ -30,6 +38,7 @@ type Env = { Bindings: { remoteAddr?: Deno.NetAddr }; Variables: { identity: num
 const SESSION_HEADER = "mcp-session-id";
 const clientLog = getLogger(["awmg", "client"]);
 const authLog = getLogger(["awmg", "auth"]);
+const originLog = getLogger(["awmg", "origin"]);
 
 function remote(c: Context<Env>): string {
   const addr = c.env?.remoteAddr;
@@ -42,6 +51,30 @@ export function createApp(options: AppOptions): Hono<Env> {
   const app = new Hono<Env>({ strict: false });
   const check = authChecker(options.apiKeys);
   const authOn = options.apiKeys.length > 0;
+
+  app.use("*", async (c, next) => {
+    const refusal = options.originCheck(c.req.header("host") ?? null, c.req.header("origin") ?? null);
+    if (refusal === undefined) return await next();
+    originLog.warn("Refused a request with {header} {value}, remote={remote}, path={path}", {
+      header: refusal.header,
+      value: refusal.value,
+      remote: remote(c),
+      path: c.req.path,
+    });
+    return rpcError(
+      403,
+      ErrorCode.Forbidden,
+      `Forbidden: ${refusal.header} ${JSON.stringify(refusal.value)} is not allowed`,
+      {
+        header: refusal.header,
+        value: refusal.value,
+        detail:
+          `a web page on another site may be driving a browser here (DNS rebinding); if clients really use this ${
+            refusal.header === "Host" ? "name" : "origin"
+          }, add it to ${refusal.setting}`,
+      },
+    );
+  });
 
   app.get("/health", () => {
     const servers = gateway.health();
@@ -129,6 +162,12 @@ export function createApp(options: AppOptions): Hono<Env> {
     rpcError(404, ErrorCode.InvalidRequest, "Session not found", {
       detail: "the session expired or was closed: send initialize again",
     });
+  const openStream = (sessionId: string | undefined) =>
+    openSse(options.maxUnsentBytes, (unsent) =>
+      clientLog.warn(
+        "Disconnected session {session}: it left {bytes} bytes of its SSE stream unread (gateway.maxUnsentBytes)",
+        { session: sessionId ?? "(none)", bytes: unsent },
+      ));
   const acceptsStream = (c: Context<Env>) => c.req.header("accept")?.includes("text/event-stream") === true;
 
   app.post(
@@ -137,14 +176,25 @@ export function createApp(options: AppOptions): Hono<Env> {
       const serverId = endpointOf(c);
       const session = sessionOf(c);
       if (session === null) return sessionNotFound();
-      const body = await readBody(c.req.raw, options.maxBodySize);
-      if (body === undefined) {
+      const read = await readBody(c.req.raw, options.maxBodySize, options.bodyTimeoutMs);
+      if (read.kind === "too-large") {
         return rpcError(
           413,
           ErrorCode.InvalidRequest,
           `Request body too large: the limit is ${options.maxBodySize} bytes`,
+          { detail: "gateway.maxBodySize (max_body_size in TOML) sets the limit" },
         );
       }
+      if (read.kind === "timeout") {
+        clientLog.warn("Dropped a request whose body did not arrive within {seconds}s, remote={remote}", {
+          seconds: options.bodyTimeoutMs / 1000,
+          remote: remote(c),
+        });
+        return rpcError(408, ErrorCode.InvalidRequest, "Request timeout: the body did not arrive in time", {
+          detail: `the limit is ${options.bodyTimeoutMs / 1000}s (gateway.bodyTimeout)`,
+        });
+      }
+      const body = read.text;
       let parsed: unknown;
       try {
         parsed = JSON.parse(body);
@@ -200,7 +250,8 @@ export function createApp(options: AppOptions): Hono<Env> {
           if (!("method" in message)) return json(message, 200, {}, text);
         }
       }
-      const stream = openSse();
+      const stream = openStream(session?.id);
+      stream.closed.then(() => exchange.abandon("the client closed its SSE stream"));
       stream.send(first.message, undefined, first.text);
       (async () => {
         for await (const { message, text } of exchange) stream.send(message, undefined, text);
@@ -225,7 +276,7 @@ export function createApp(options: AppOptions): Hono<Env> {
         "Not Acceptable: the client must accept text/event-stream",
       );
     }
-    const stream = openSse();
+    const stream = openStream(session.id);
     const lastEventId = Number(c.req.header("last-event-id"));
     session.attach(stream, Number.isInteger(lastEventId) ? lastEventId : undefined);
     stream.closed.then(() => session.streams.delete(stream));

@@ -1,33 +1,33 @@
 /**
- * Reads a request body as text within a size limit, without buffering more than the limit.
+ * Reads a request body as text within a size limit and a time limit, without buffering more than the limit.
  */
+import { readLimited } from "../jsonrpc/framer.ts";
 
-const decoder = new TextDecoder();
+/** A body, or why it was not read. */
+export type BodyResult =
+  | { readonly kind: "ok"; readonly text: string }
+  | { readonly kind: "too-large" }
+  | { readonly kind: "timeout" };
 
-/** The body as text, or undefined when it is larger than `limit` bytes. */
-export async function readBody(request: Request, limit: number): Promise<string | undefined> {
+/** Reads the body; larger than `limit` bytes, or not complete within `timeoutMs`, it is refused. */
+export async function readBody(request: Request, limit: number, timeoutMs: number): Promise<BodyResult> {
   const declared = request.headers.get("content-length");
-  if (declared !== null) {
-    if (Number(declared) > limit) {
-      await request.body?.cancel();
-      return undefined;
+  if (declared !== null && Number(declared) > limit) {
+    await request.body?.cancel();
+    return { kind: "too-large" };
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<"timeout">((resolve) =>
+    timer = setTimeout(() => resolve("timeout"), timeoutMs)
+  );
+  try {
+    const text = await Promise.race([readLimited(request.body, limit), timedOut]);
+    if (text === "timeout") {
+      await request.body?.cancel().catch(() => {});
+      return { kind: "timeout" };
     }
-    return await request.text();
+    return text === undefined ? { kind: "too-large" } : { kind: "ok", text };
+  } finally {
+    clearTimeout(timer);
   }
-  if (request.body === null) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of request.body) {
-    size += chunk.byteLength;
-    if (size > limit) return undefined;
-    chunks.push(chunk);
-  }
-  if (chunks.length === 1) return decoder.decode(chunks[0]);
-  const whole = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return decoder.decode(whole);
 }

@@ -28,8 +28,12 @@ export interface SseStream {
   readonly closed: Promise<void>;
 }
 
-/** Opens an SSE stream. */
-export function openSse(): SseStream {
+/**
+ * Opens an SSE stream that holds at most `maxUnsent` bytes the client has not read yet (one event is always
+ * let through). Past that the client is not keeping up: the stream is ended with an error, so the
+ * connection is dropped, and `onOverflow` is told how many bytes were waiting.
+ */
+export function openSse(maxUnsent: number, onOverflow: (unsent: number) => void): SseStream {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let open = true;
   let markClosed!: () => void;
@@ -43,6 +47,13 @@ export function openSse(): SseStream {
   };
   const write = (bytes: Uint8Array) => {
     if (!open) return;
+    const unsent = maxUnsent - (controller.desiredSize ?? 0);
+    if (unsent > 0 && unsent + bytes.byteLength > maxUnsent) {
+      finish();
+      controller.error(new Error(`the client did not read ${unsent} bytes of its stream`));
+      onOverflow(unsent);
+      return;
+    }
     try {
       controller.enqueue(bytes);
     } catch {
@@ -54,7 +65,7 @@ export function openSse(): SseStream {
       controller = c;
     },
     cancel: finish,
-  });
+  }, new ByteLengthQueuingStrategy({ highWaterMark: maxUnsent }));
   return {
     body,
     closed,

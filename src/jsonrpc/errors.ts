@@ -18,6 +18,10 @@ export const ErrorCode = {
   Unauthorized: -32003,
   /** The gateway is shutting down. */
   ShuttingDown: -32004,
+  /** The request's Host or Origin is not one the gateway serves (DNS-rebinding protection). */
+  Forbidden: -32005,
+  /** A message exceeded a size limit. */
+  MessageTooLarge: -32006,
 } as const;
 
 /** One of the error codes above. */

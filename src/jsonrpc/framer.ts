@@ -1,27 +1,94 @@
 /**
- * Newline-delimited framing of a byte stream into text lines.
+ * Framing of byte streams into messages: newline-delimited lines (stdio) and whole bodies (HTTP), each
+ * within a size limit, so a peer that never ends its message cannot make the gateway buffer without bound.
  *
- * Chunks may hold several lines or a fraction of one; a single line may span megabytes. Only the new chunk
- * is scanned for a newline, so a large message costs one pass over its bytes, not one per chunk.
+ * Chunks may hold several lines or a fraction of one; a single line may span megabytes. Each chunk is
+ * scanned once for newlines, so a large message costs one pass over its bytes, not one per chunk.
  */
 
-/** Splits a stream of bytes into lines (without the trailing newline); empty lines are dropped. */
-export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+/** A line longer than the limit: its first characters for the log, and how many bytes were seen. */
+export interface Oversized {
+  readonly oversized: true;
+  /** Bytes seen when the limit was passed (the rest of the line is skipped unread). */
+  readonly bytes: number;
+  readonly preview: string;
+}
+
+const NEWLINE = 10;
+const PREVIEW_CHARS = 200;
+
+/** The first characters of a text for a log line, with the full length when cut. */
+export function preview(text: string, chars = PREVIEW_CHARS): string {
+  return text.length <= chars ? text : `${text.slice(0, chars)}... (${text.length} characters)`;
+}
+
+/**
+ * Splits a stream of bytes into lines (without the trailing newline or carriage return); blank lines are
+ * dropped. A line longer than `limit` bytes is reported once, as soon as the limit is passed, as an
+ * `Oversized` marker, and the rest of it is skipped up to the next newline without being kept.
+ */
+export async function* readLines(
+  stream: ReadableStream<Uint8Array>,
+  limit = Infinity,
+): AsyncGenerator<string | Oversized> {
   const decoder = new TextDecoder();
-  let pending: string[] = [];
+  let parts: string[] = [];
+  let size = 0;
+  let skipping = false;
+  const take = (): string => {
+    parts.push(decoder.decode());
+    const line = parts.length === 1 ? parts[0] : parts.join("");
+    parts = [];
+    size = 0;
+    return line.endsWith("\r") ? line.slice(0, -1) : line;
+  };
   for await (const chunk of stream) {
-    let text = decoder.decode(chunk, { stream: true });
-    let newline = text.indexOf("\n");
-    while (newline !== -1) {
-      pending.push(text.slice(0, newline));
-      const line = pending.length === 1 ? pending[0] : pending.join("");
-      pending = [];
-      if (line.trim() !== "") yield line.endsWith("\r") ? line.slice(0, -1) : line;
-      text = text.slice(newline + 1);
-      newline = text.indexOf("\n");
+    let start = 0;
+    while (start <= chunk.length) {
+      const newline = chunk.indexOf(NEWLINE, start);
+      const end = newline === -1 ? chunk.length : newline;
+      if (!skipping && end > start) {
+        size += end - start;
+        parts.push(decoder.decode(chunk.subarray(start, end), { stream: true }));
+        if (size > limit) {
+          skipping = true;
+          yield { oversized: true, bytes: size, preview: preview(take(), PREVIEW_CHARS) };
+        }
+      }
+      if (newline === -1) break;
+      if (skipping) skipping = false;
+      else if (size > 0) {
+        const line = take();
+        if (line.trim() !== "") yield line;
+      }
+      start = newline + 1;
     }
-    if (text !== "") pending.push(text);
   }
-  const rest = pending.join("") + decoder.decode();
-  if (rest.trim() !== "") yield rest;
+  if (!skipping && size > 0) {
+    const rest = take();
+    if (rest.trim() !== "") yield rest;
+  }
+}
+
+/** True for the marker of a line over the limit. */
+export function isOversized(item: string | Oversized): item is Oversized {
+  return typeof item !== "string";
+}
+
+/** A whole stream as text, or undefined when it holds more than `limit` bytes (reading stops there). */
+export async function readLimited(
+  stream: ReadableStream<Uint8Array> | null,
+  limit: number,
+): Promise<string | undefined> {
+  if (stream === null) return "";
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.byteLength;
+    if (size > limit) return undefined;
+    parts.push(decoder.decode(chunk, { stream: true }));
+  }
+  parts.push(decoder.decode());
+  return parts.length === 1 ? parts[0] : parts.join("");
 }

@@ -110,3 +110,19 @@ export function classify(value: unknown): Classified {
 export function isFailure(message: JsonRpcResponse): message is JsonRpcFailure {
   return "error" in message;
 }
+
+const REQUEST_MEMBERS = new Set(["jsonrpc", "id", "method", "params"]);
+
+/**
+ * The request with only the members JSON-RPC defines: the object itself when it has no others, else a copy
+ * without them, so nothing a client added beside the envelope reaches a backend.
+ */
+export function bareRequest(request: JsonRpcRequest): JsonRpcRequest {
+  for (const key in request) {
+    if (!REQUEST_MEMBERS.has(key)) {
+      const { jsonrpc, id, method, params } = request;
+      return params === undefined ? { jsonrpc, id, method } : { jsonrpc, id, method, params };
+    }
+  }
+  return request;
+}

@@ -4,20 +4,28 @@
  */
 import type { JsonRpcId } from "./messages.ts";
 
+const ID = '"id"';
+
 /**
- * The text with the envelope's `id` changed from `from` to `to`, or undefined when the id is not where it
- * can be found without parsing: the last member (`...,"id":X}`) or leading (`{"jsonrpc":"2.0","id":X,` or
- * `{"id":X,`). Inside a JSON string the quotes would be escaped, so these positions are always the envelope's.
+ * The text with the envelope's `id` changed from `from` to `to`, or undefined when that cannot be done
+ * safely without parsing. The id must be the last member (`...,"id":X}`) or lead (`{"jsonrpc":"2.0","id":X,`
+ * or `{"id":X,`), and `"id"` must occur nowhere else in the text: a second `id` member could be the one a
+ * peer's parser keeps, so such text is serialized again instead. Inside a JSON string the quotes would be
+ * escaped, so these positions are always the envelope's.
  */
 export function withId(text: string, from: JsonRpcId, to: JsonRpcId): string | undefined {
   const old = JSON.stringify(from);
   const next = JSON.stringify(to);
-  const tail = `"id":${old}}`;
-  if (text.endsWith(tail) && text[text.length - tail.length - 1] === ",") {
-    return `${text.slice(0, text.length - tail.length)}"id":${next}}`;
+  const tail = `${ID}:${old}}`;
+  const at = text.length - tail.length;
+  if (text.endsWith(tail) && text[at - 1] === "," && text.indexOf(ID) === at) {
+    return `${text.slice(0, at)}${ID}:${next}}`;
   }
-  for (const head of [`{"jsonrpc":"2.0","id":`, `{"id":`]) {
-    if (text.startsWith(`${head}${old},`)) return `${head}${next}${text.slice(head.length + old.length)}`;
+  for (const head of [`{"jsonrpc":"2.0",${ID}:`, `{${ID}:`]) {
+    const rest = head.length + old.length;
+    if (text.startsWith(`${head}${old},`) && text.indexOf(ID, rest) === -1) {
+      return `${head}${next}${text.slice(rest)}`;
+    }
   }
   return undefined;
 }

@@ -40,7 +40,17 @@ Deno.test("docker argv: the guide's custom server (entrypoint, mounts, env, args
     env: { API_KEY: "", API_URL: "https://api.example.com", TOKEN: "${SECRET}" },
     args: ["--memory", "512m"],
   }, { HOME: "/home/user", SECRET: "t0ken-value" });
-  const spec = launchSpec(s, "gw-1");
+  const spec = launchSpec(
+    s,
+    "gw-1",
+    (name) =>
+      ({
+        API_KEY: "from-host",
+        MCP_GATEWAY_API_KEY: "gw-secret",
+        HOME: "/home/u",
+        DOCKER_HOST: "unix:///d.sock",
+      })[name],
+  );
   assert.equal(spec.command, "docker");
   assert.deepEqual(spec.args, [
     "run",
@@ -66,7 +76,17 @@ Deno.test("docker argv: the guide's custom server (entrypoint, mounts, env, args
     "--verbose",
     "--log-level=debug",
   ]);
-  assert.deepEqual(spec.env, { API_URL: "https://api.example.com", TOKEN: "t0ken-value" });
+  assert.deepEqual(
+    spec.env,
+    {
+      HOME: "/home/u",
+      DOCKER_HOST: "unix:///d.sock",
+      API_KEY: "from-host",
+      API_URL: "https://api.example.com",
+      TOKEN: "t0ken-value",
+    },
+    "the docker CLI gets the basics, its daemon settings and the configured variables, never the gateway's own",
+  );
   assert.ok(!spec.args.some((arg) => arg.includes("t0ken-value") || arg.includes("api.example.com")));
   assert.deepEqual(spec.envNames, ["API_KEY", "API_URL", "TOKEN"]);
   assert.equal(spec.image, "myorg/custom-mcp-server:v1.2.3");
@@ -83,10 +103,18 @@ Deno.test("a TOML command server runs as given", () => {
     () => undefined,
   );
   if (!loaded.ok || loaded.config.servers[0].type !== "stdio") throw new Error("bad fixture");
-  assert.deepEqual(launchSpec(loaded.config.servers[0], "gw"), {
+  const host: Record<string, string> = {
+    PATH: "/usr/bin",
+    B: "passed",
+    GITHUB_TOKEN: "ghp_planted",
+    DOCKER_HOST: "tcp://x",
+    BASH_FUNC_f: "() { :; }",
+    SHELL: "() { evil; }",
+  };
+  assert.deepEqual(launchSpec(loaded.config.servers[0], "gw", (name) => host[name]), {
     command: "node",
     args: ["a.js"],
-    env: { A: "1" },
+    env: { PATH: "/usr/bin", A: "1", B: "passed" },
     envNames: ["A", "B"],
-  });
+  }, "a command server gets the SDK's basic list and what its config names: no token, no docker settings");
 });

@@ -24,6 +24,7 @@ Deno.test("flags, shorthands and repeatable -v", () => {
     sequentialLaunch: true,
     validateEnv: false,
     verbosity: 3,
+    noAuth: false,
   });
 });
 

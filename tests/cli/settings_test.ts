@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { parseCommandLine, type RunOptions } from "../../src/cli/parse.ts";
-import { resolveSettings, type SettingsResult } from "../../src/cli/settings.ts";
+import { randomApiKey, resolveSettings, type SettingsResult } from "../../src/cli/settings.ts";
 import { loadConfigText } from "../../src/config/load.ts";
 
 function resolve(
   argv: string[],
   env: Record<string, string>,
   gateway: Record<string, unknown> = {},
+  generateKey = () => "generated-key",
 ): SettingsResult {
   const parsed = parseCommandLine(argv);
   const loaded = loadConfigText(
@@ -16,7 +17,13 @@ function resolve(
     () => undefined,
   );
   if (parsed.kind !== "run" || !loaded.ok) throw new Error("bad fixture");
-  return resolveSettings(parsed.options as RunOptions, loaded.config, (name) => env[name]);
+  return resolveSettings(
+    parsed.options as RunOptions,
+    loaded.config,
+    (name) => env[name],
+    false,
+    generateKey,
+  );
 }
 
 Deno.test("built-in defaults when nothing is given", () => {
@@ -25,7 +32,8 @@ Deno.test("built-in defaults when nothing is given", () => {
   assert.deepEqual(result.settings, {
     listen: { hostname: "127.0.0.1", port: 3000 },
     domain: "localhost",
-    apiKeys: [],
+    apiKeys: ["generated-key"],
+    auth: "generated",
     logDir: "/tmp/gh-aw/mcp-logs",
     payloadDir: "/tmp/jq-payloads",
     payloadSizeThreshold: 10240,
@@ -123,4 +131,29 @@ Deno.test("containerized mode listens on all interfaces unless --listen says oth
   );
   const explicit = resolveSettings(flagged.options, loaded.config, env, true);
   assert.ok(explicit.ok && explicit.settings.listen.hostname === "127.0.0.1");
+});
+
+Deno.test("auth is on by default: a random key when none is configured; --no-auth turns it off, never silently", () => {
+  const key = randomApiKey();
+  assert.match(key, /^[0-9a-f]{64}$/, "256 bits from crypto.getRandomValues");
+  assert.notEqual(key, randomApiKey());
+
+  const configured = resolve([], {}, { apiKey: "from-config" });
+  assert.ok(configured.ok);
+  assert.deepEqual([configured.settings.auth, configured.settings.apiKeys], ["configured", ["from-config"]]);
+
+  const off = resolve(["--no-auth"], {});
+  assert.ok(off.ok);
+  assert.deepEqual([off.settings.auth, off.settings.apiKeys], ["off", []]);
+
+  const conflict = resolve(["--no-auth"], { MCP_GATEWAY_API_KEY: "k" });
+  assert.deepEqual(conflict, {
+    ok: false,
+    message: "--no-auth conflicts with MCP_GATEWAY_API_KEY: unset it or drop --no-auth",
+  });
+  const conflictConfig = resolve(["--no-auth"], {}, { apiKey: "k" });
+  assert.equal(
+    !conflictConfig.ok && conflictConfig.message,
+    "--no-auth conflicts with the API key in the config: remove one of them",
+  );
 });

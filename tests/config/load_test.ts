@@ -33,6 +33,7 @@ env = { ROOT = "/data", TOKEN = "" }
     type: "stdio",
     tools: undefined,
     registry: undefined,
+    isolation: "shared",
     env: [{ name: "ROOT", value: "/data" }, { name: "TOKEN", passthrough: true }],
     launch: { kind: "command", command: "node", args: ["/srv/fs.js", "/data"] },
   }]);
@@ -111,6 +112,7 @@ Deno.test("JSON stdio container server with every field, and an http server", ()
     headers: {},
     tools: undefined,
     registry: undefined,
+    isolation: "shared",
   });
   assert.equal(config.gateway.port, 8080);
   assert.equal(config.gateway.payloadDir, "/tmp/p");
@@ -250,6 +252,7 @@ Deno.test("custom types: registered, unregistered, reserved names, non-https sch
     schemaUrl: "https://example.com/schema.json",
     tools: undefined,
     registry: undefined,
+    isolation: "shared",
   });
   assert.deepEqual(errors(json({ mcpServers: { s: { type: "htp", url: "https://x" } } })), [
     'mcpServers.s.type: unknown server type "htp"\n' +

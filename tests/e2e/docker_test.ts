@@ -87,6 +87,7 @@ Deno.test(
         gateway: { apiKey: "docker-test-key" },
       },
       env: { PASSED_THROUGH: "from-host", SECRET_FOR_CONTAINER: "s3cret-in-env" },
+      auth: true,
     });
     try {
       await t.step("the client configuration names each container server", () => {

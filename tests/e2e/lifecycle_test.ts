@@ -22,6 +22,7 @@ Deno.test(
     const gateway = await startGateway({
       toml: EVERYTHING() + '[gateway]\napi_key = "file-key"\n',
       env: { MCP_GATEWAY_API_KEY: "s3cret-key-1" },
+      auth: true,
     });
     try {
       const ping = { jsonrpc: "2.0", id: 1, method: "ping" };
@@ -213,7 +214,7 @@ Deno.test("--config-stdin writes the client configuration once every backend is 
     mcpServers: {},
     gateway: { apiKey: "stdin-key", domain: "localhost" },
   };
-  const gateway = await startGateway({ json: config });
+  const gateway = await startGateway({ json: config, auth: true });
   try {
     assert.deepEqual(JSON.parse(gateway.stdout), { mcpServers: {} });
   } finally {

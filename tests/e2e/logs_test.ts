@@ -27,6 +27,7 @@ Deno.test(
       toml: EVERYTHING() + `env = { PLANTED = "\${PLANTED_SECRET}" }\n` + MEMORY(),
       args: ["--log-dir", dir],
       env: { PLANTED_SECRET: secret, MCP_GATEWAY_API_KEY: apiKey },
+      auth: true,
     });
     const auth = { authorization: apiKey };
     const client = await gateway.client("everything", auth);

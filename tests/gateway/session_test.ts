@@ -14,7 +14,7 @@ function sink(): MessageSink & { got: [number | undefined, string][] } {
 const note = (method: string): JsonRpcMessage => ({ jsonrpc: "2.0", method });
 
 Deno.test("a session keeps what arrives with no stream open, and replays after Last-Event-ID", () => {
-  const session = new Session("s", 0, "2025-06-18");
+  const session = new Session("s", 0);
   session.deliver(note("a"));
   const first = sink();
   session.attach(first);

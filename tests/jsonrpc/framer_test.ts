@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readLines } from "../../src/jsonrpc/framer.ts";
+import { type Oversized, readLimited, readLines } from "../../src/jsonrpc/framer.ts";
 import { classify } from "../../src/jsonrpc/messages.ts";
 
 function streamOf(chunks: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
@@ -7,8 +7,8 @@ function streamOf(chunks: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
   return ReadableStream.from(chunks.map((c) => typeof c === "string" ? encoder.encode(c) : c));
 }
 
-async function lines(chunks: (string | Uint8Array)[]): Promise<string[]> {
-  return await Array.fromAsync(readLines(streamOf(chunks)));
+async function lines(chunks: (string | Uint8Array)[], limit?: number): Promise<(string | Oversized)[]> {
+  return await Array.fromAsync(readLines(streamOf(chunks), limit));
 }
 
 Deno.test("framing: several messages in one chunk, partial reads, CRLF, blank lines, no final newline", async () => {
@@ -31,7 +31,7 @@ Deno.test("framing: a single message of many megabytes in small chunks", async (
   for (let i = 0; i < big.length; i += 65536) chunks.push(big.slice(i, i + 65536));
   chunks.push("\n");
   const [line] = await lines(chunks);
-  assert.equal(line.length, big.length);
+  assert.equal((line as string).length, big.length);
   assert.equal(line, big);
 });
 
@@ -58,4 +58,21 @@ Deno.test("classification of requests, notifications, responses and invalid mess
     reason: 'the "params" member must be an object or an array',
     id: 3,
   });
+});
+
+Deno.test("framing: a line over the limit is reported once, at the limit, and skipped to its newline", async () => {
+  const out = await lines(['{"a":1}\n', "x".repeat(40), "y".repeat(40), "z".repeat(100), '\n{"b":2}\n'], 64);
+  assert.equal(out.length, 3);
+  assert.equal(out[0], '{"a":1}');
+  const marker = out[1] as Oversized;
+  assert.equal(marker.oversized, true);
+  assert.equal(marker.bytes, 80, "reported as soon as the limit was passed, not at the newline");
+  assert.ok(marker.preview.startsWith("x".repeat(40)));
+  assert.equal(out[2], '{"b":2}', "the next message is read as usual");
+});
+
+Deno.test("readLimited: the whole body within the limit, undefined past it", async () => {
+  assert.equal(await readLimited(streamOf(["ab", "cd"]), 4), "abcd");
+  assert.equal(await readLimited(streamOf(["ab", "cde"]), 4), undefined);
+  assert.equal(await readLimited(null, 4), "");
 });

@@ -3,8 +3,8 @@ import { withId } from "../../src/jsonrpc/splice.ts";
 
 Deno.test("withId rewrites the envelope id in the usual positions, and only there", () => {
   assert.equal(
-    withId('{"result":{"id":1},"jsonrpc":"2.0","id":1}', 1, "c-9"),
-    '{"result":{"id":1},"jsonrpc":"2.0","id":"c-9"}',
+    withId('{"result":{"n":1},"jsonrpc":"2.0","id":1}', 1, "c-9"),
+    '{"result":{"n":1},"jsonrpc":"2.0","id":"c-9"}',
   );
   assert.equal(
     withId('{"jsonrpc":"2.0","id":"a","method":"x"}', "a", 7),
@@ -26,5 +26,19 @@ Deno.test("withId rewrites the envelope id in the usual positions, and only ther
     ]] as const
   ) {
     assert.deepEqual(JSON.parse(withId(text, from, to)!), { ...JSON.parse(text), id: to });
+  }
+});
+
+Deno.test("withId refuses text with a second id, wherever it is: a peer's parser might keep that one", () => {
+  for (
+    const text of [
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{},"id":1}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{},"id":7}',
+      '{"id":7,"jsonrpc":"2.0","method":"x","id":1}',
+      '{"result":{"id":1},"jsonrpc":"2.0","id":1}',
+      '{"id":1,"method":"x","params":{"name":"id"}}',
+    ]
+  ) {
+    assert.equal(withId(text, 1, 99), undefined, text);
   }
 });

@@ -103,6 +103,8 @@ export interface StartOptions {
   readonly json?: unknown;
   readonly args?: string[];
   readonly env?: Record<string, string>;
+  /** Authentication as configured (a key, or a generated one); without this the gateway runs with --no-auth. */
+  readonly auth?: boolean;
   /** Wait for /health to answer (default); false returns at once. */
   readonly waitHealthy?: boolean;
 }
@@ -113,7 +115,15 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const own = options.args?.includes("--log-dir")
     ? []
     : ["--log-dir", `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`];
-  const args = [...AWMG.slice(1), "--listen", `127.0.0.1:${port}`, ...own, ...(options.args ?? [])];
+  const noAuth = options.auth === true ? [] : ["--no-auth"];
+  const args = [
+    ...AWMG.slice(1),
+    "--listen",
+    `127.0.0.1:${port}`,
+    ...own,
+    ...noAuth,
+    ...(options.args ?? []),
+  ];
   if (options.toml !== undefined) {
     const path = await Deno.makeTempFile({ prefix: "awmg-e2e-", suffix: ".toml" });
     await Deno.writeTextFile(path, options.toml);

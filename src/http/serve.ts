@@ -1,0 +1,60 @@
+/**
+ * The listening socket, kept alive. Deno's server stops accepting for good when accept() fails, as it does
+ * when the process runs out of file descriptors; the connections it already has keep working. So the
+ * listener is opened again on the same address once descriptors are free, and new connections are refused
+ * only meanwhile. (Deno raises the soft descriptor limit to the hard one at start.)
+ */
+import { getLogger } from "@logtape/logtape";
+
+const RETRY_MS = 500;
+const log = getLogger(["awmg", "listen"]);
+
+/** A server that reopens its listener after accept() failures. */
+export interface ResilientServer {
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  /** Stops listening and lets open connections finish. */
+  shutdown(): Promise<void>;
+}
+
+/** Serves `handler` on `hostname:port`, reopening the listener whenever accepting fails. */
+export function serveResilient(
+  hostname: string,
+  port: number,
+  handler: Deno.ServeHandler<Deno.NetAddr>,
+): ResilientServer {
+  let current: Deno.HttpServer<Deno.NetAddr>;
+  let stopped = false;
+  const open = (bind: number): Deno.HttpServer<Deno.NetAddr> => {
+    const server = Deno.serve({ hostname, port: bind, onListen: () => {} }, handler);
+    server.finished.catch((error: Error) => {
+      if (stopped) return;
+      log.error(
+        "Stopped accepting connections ({error}); existing ones keep working, the listener reopens when it can. " +
+          "If this says 'Too many open files', raise the hard limit (ulimit -Hn, docker --ulimit nofile=N:N)",
+        { error: error.message },
+      );
+      reopen(server.addr.port);
+    });
+    return server;
+  };
+  const reopen = (bind: number) => {
+    setTimeout(() => {
+      if (stopped) return;
+      try {
+        current = open(bind);
+        log.warn("Accepting connections again on {host}:{port}", { host: hostname, port: bind });
+      } catch {
+        reopen(bind);
+      }
+    }, RETRY_MS);
+  };
+  current = open(port);
+  return {
+    port: current.addr.port,
+    shutdown: async () => {
+      stopped = true;
+      await current.shutdown();
+    },
+  };
+}
