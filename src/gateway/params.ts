@@ -10,6 +10,15 @@ const meta = v.optional(
   v.object({ progressToken: v.optional(v.union([v.string(), v.number()], "a string or a number")) }),
 );
 const object = (entries: v.ObjectEntries) => v.looseObject({ ...entries, _meta: meta }, "an object");
+/** A JSON object of values (valibot's record alone would take an array too). */
+const record = (value: v.GenericSchema, expected: string) =>
+  v.pipe(
+    v.custom<Record<string, unknown>>(
+      (x) => typeof x === "object" && x !== null && !Array.isArray(x),
+      expected,
+    ),
+    v.record(v.string(), value, expected),
+  );
 const name = v.pipe(v.string("a string"), v.nonEmpty("a non-empty string"));
 const cursor = object({ cursor: v.optional(v.string("a string")) });
 const uri = object({ uri: v.pipe(v.string("a string"), v.nonEmpty("a non-empty string")) });
@@ -18,11 +27,11 @@ const uri = object({ uri: v.pipe(v.string("a string"), v.nonEmpty("a non-empty s
 const SCHEMAS: Record<string, v.GenericSchema> = {
   "tools/call": object({
     name,
-    arguments: v.optional(v.record(v.string(), v.unknown(), "an object")),
+    arguments: v.optional(record(v.unknown(), "an object")),
   }),
   "prompts/get": object({
     name,
-    arguments: v.optional(v.record(v.string(), v.string("a string"), "an object of strings")),
+    arguments: v.optional(record(v.string("a string"), "an object of strings")),
   }),
   "resources/read": uri,
   "resources/subscribe": uri,
@@ -46,5 +55,5 @@ export function paramsProblem(method: string, params: unknown): string | undefin
   if (result.success) return undefined;
   const issue = result.issues[0];
   const path = ["params", ...(issue.path ?? []).map((item) => String(item.key))].join(".");
-  return `${path}: expected ${issue.message}`;
+  return issue.input === undefined ? `${path} is required` : `${path}: expected ${issue.message}`;
 }

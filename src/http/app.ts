@@ -190,9 +190,16 @@ export function createApp(options: AppOptions): Hono<Env> {
           seconds: options.bodyTimeoutMs / 1000,
           remote: remote(c),
         });
-        return rpcError(408, ErrorCode.InvalidRequest, "Request timeout: the body did not arrive in time", {
-          detail: `the limit is ${options.bodyTimeoutMs / 1000}s (gateway.bodyTimeout)`,
-        });
+        const response = rpcError(
+          408,
+          ErrorCode.InvalidRequest,
+          "Request timeout: the body did not arrive in time",
+          {
+            detail: `the limit is ${options.bodyTimeoutMs / 1000}s (gateway.bodyTimeout)`,
+          },
+        );
+        response.headers.set("connection", "close");
+        return response;
       }
       const body = read.text;
       let parsed: unknown;

@@ -29,6 +29,32 @@ Deno.test("containerized mode refuses to start without its requirements, naming 
     /\[FAIL\] MCP_GATEWAY_PORT: required in a container, but not set - fix: add -e MCP_GATEWAY_PORT=8000/,
   );
   assert.match(run.stderr, /Error: the container environment is not usable \(see the checks above\)/);
+  const payload = JSON.parse(run.stdout).error;
+  assert.equal(payload.code, "environment_invalid", "the orchestrator gets the failure on stdout");
+  assert.ok(payload.checks.some((c: { name: string; status: string }) => c.name === "MCP_GATEWAY_PORT"));
+  assert.equal(payload.configuration, undefined);
+
+  const both = await runAwmg(["--config-stdin"], {
+    stdin: '{"mcpServers": {"x": {"type": "stdio"}}, "guards": {}}',
+    env: {
+      MCP_GATEWAY_CONTAINERIZED: "1",
+      MCP_GATEWAY_PORT: "",
+      MCP_GATEWAY_DOMAIN: "",
+      MCP_GATEWAY_API_KEY: "",
+    },
+  });
+  assert.equal(both.code, 1);
+  const reported = JSON.parse(both.stdout).error;
+  assert.equal(reported.code, "environment_invalid");
+  assert.equal(
+    reported.configuration.code,
+    "invalid_configuration",
+    "an invalid config is reported in the same run",
+  );
+  assert.deepEqual(reported.configuration.errors.map((e: { path: string }) => e.path), [
+    "guards",
+    "mcpServers.x.container",
+  ]);
   const validate = await runAwmg(["--validate-env"], {
     env: { MCP_GATEWAY_CONTAINERIZED: "1", MCP_GATEWAY_API_KEY: "" },
   });

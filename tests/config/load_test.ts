@@ -307,3 +307,57 @@ Deno.test("session timeout accepts seconds and durations", () => {
   assert.equal(ok(json({ mcpServers: {}, gateway: { sessionTimeout: "30m" } })).gateway.sessionTimeout, 1800);
   assert.equal(ok(json({ mcpServers: {}, gateway: {} })).gateway.sessionTimeout, 21600);
 });
+
+Deno.test("security policy awmg cannot enforce is refused, with its path; other unknown keys stay warnings", () => {
+  const policy = "cannot be enforced by awmg: the server would run without this security policy";
+  assert.deepEqual(
+    errors(json({
+      guards: { g: { type: "wasm", path: "/g.wasm" } },
+      mcpServers: {
+        github: {
+          container: "i",
+          guard: "g",
+          "guard-policies": { "allow-only": { repos: "public" } },
+          auth: { type: "github-oidc", audience: "x" },
+        },
+      },
+    })).map((e) => e.split("\n")[0]),
+    [
+      `guards: guard definitions ${policy}`,
+      `mcpServers.github.guard: a guard ${policy}`,
+      `mcpServers.github.guard-policies: guard policies ${policy}`,
+      `mcpServers.github.auth: auth of type "github-oidc" ${policy}`,
+    ],
+  );
+  const tomlErrors = errors(
+    toml('[guards.g]\ntype = "noop"\n[servers.s]\ncommand = "x"\nguard_policies = {}\n'),
+  );
+  assert.deepEqual(tomlErrors.map((e) => e.split("\n")[0]), [
+    `guards: guard definitions ${policy}`,
+    `servers.s.guard_policies: guard policies ${policy} (line 5)`,
+  ]);
+  const warned = toml('[servers.s]\ncommand = "x"\nfuture_key = 1\n');
+  assert.ok(warned.ok, "an unknown key that is not a policy is a warning");
+});
+
+Deno.test("the security limits and allow-lists: defaults, both spellings, validated", () => {
+  const defaults = ok(json({ mcpServers: {} })).gateway;
+  assert.deepEqual(
+    [defaults.maxMessageSize, defaults.maxUnsentBytes, defaults.maxSessions, defaults.bodyTimeout],
+    [64 * 1024 * 1024, 16 * 1024 * 1024, 10_000, 30],
+  );
+  const set = ok(toml(
+    '[gateway]\nmax_sessions = 5\nallowed_hosts = ["gw.internal"]\nallowed_origins = ["https://app.example.com"]\n',
+  )).gateway;
+  assert.deepEqual([set.maxSessions, set.allowedHosts, set.allowedOrigins], [5, ["gw.internal"], [
+    "https://app.example.com",
+  ]]);
+  assert.match(
+    errors(json({ mcpServers: {}, gateway: { allowedOrigins: ["https://x.example/path"] } }))[0],
+    /^gateway\.allowedOrigins\[0\]: invalid value\n {4}expected origin such as "https:\/\/app\.example\.com"/,
+  );
+  assert.match(
+    errors(json({ mcpServers: { s: { container: "i", isolation: "process" } } }))[0],
+    /^mcpServers\.s\.isolation: .*\n {4}expected "shared" or "session"/,
+  );
+});

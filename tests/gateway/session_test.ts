@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { JsonRpcMessage } from "../../src/jsonrpc/messages.ts";
-import { type MessageSink, Session } from "../../src/gateway/session.ts";
+import { type MessageSink, Session, SessionStore } from "../../src/gateway/session.ts";
 
 function sink(): MessageSink & { got: [number | undefined, string][] } {
   const got: [number | undefined, string][] = [];
@@ -29,4 +29,22 @@ Deno.test("a session keeps what arrives with no stream open, and replays after L
   const second = sink();
   session.attach(second);
   assert.deepEqual(second.got, [], "a second stream gets only new messages");
+});
+
+Deno.test("the session store is bounded: the least recently used idle session goes first, busy ones stay", () => {
+  const ended: string[] = [];
+  const store = new SessionStore(60_000, 2, (session, why) => ended.push(`${session.endpoint}:${why}`));
+  try {
+    const [a, b, c, d] = ["a", "b", "c", "d"].map((name) => new Session(name, 0));
+    assert.ok(store.add(a) && store.add(b));
+    store.touch(a.id);
+    assert.ok(store.add(c), "b, used least recently, makes room");
+    assert.deepEqual(ended, ["b:evicted"]);
+    a.inFlight.set(1, () => {});
+    c.inFlight.set(1, () => {});
+    assert.equal(store.add(d), false, "every session is busy: the new one is refused, none is dropped");
+    assert.equal(store.size, 2);
+  } finally {
+    store.close();
+  }
 });

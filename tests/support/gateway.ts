@@ -105,6 +105,8 @@ export interface StartOptions {
   readonly env?: Record<string, string>;
   /** Authentication as configured (a key, or a generated one); without this the gateway runs with --no-auth. */
   readonly auth?: boolean;
+  /** A shell command run before awmg in the same process (e.g. `ulimit -n 256`). */
+  readonly shellPrefix?: string;
   /** Wait for /health to answer (default); false returns at once. */
   readonly waitHealthy?: boolean;
 }
@@ -131,8 +133,11 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   } else if (options.json !== undefined) {
     args.push("--config-stdin");
   }
-  const process = new Deno.Command(AWMG[0], {
-    args,
+  const [program, argv] = options.shellPrefix === undefined
+    ? [AWMG[0], args]
+    : ["bash", ["-c", `${options.shellPrefix} && exec "$0" "$@"`, AWMG[0], ...args]];
+  const process = new Deno.Command(program, {
+    args: argv,
     cwd: ROOT,
     env: { MCP_GATEWAY_CONTAINERIZED: "0", ...options.env },
     stdin: options.json === undefined ? "null" : "piped",
@@ -208,12 +213,17 @@ export async function commandLine(pid: number): Promise<string> {
 }
 
 /** The probe server fixture (tests/fixtures/probe_server.ts) over stdio. */
-export const PROBE = (id = "probe", extra = "") =>
-  `[servers.${id}]\ncommand = ${JSON.stringify(deno)}\n` +
-  `args = ${
-    JSON.stringify(["run", "--quiet", "--allow-env", "--allow-read", `${ROOT}tests/fixtures/probe_server.ts`])
-  }\n` +
-  extra;
+/** TOML for a fixture server of tests/fixtures run by Deno over stdio. */
+function fixtureServer(file: string, id: string, extra: string): string {
+  const argv = ["run", "--quiet", "--allow-env", "--allow-read", `${ROOT}tests/fixtures/${file}`];
+  return `[servers.${id}]\ncommand = ${JSON.stringify(deno)}\nargs = ${JSON.stringify(argv)}\n${extra}`;
+}
+
+/** The probe server fixture (tests/fixtures/probe_server.ts) over stdio. */
+export const PROBE = (id = "probe", extra = "") => fixtureServer("probe_server.ts", id, extra);
+
+/** The hostile server fixture (tests/fixtures/hostile_server.ts) over stdio. */
+export const HOSTILE = (id = "hostile", extra = "") => fixtureServer("hostile_server.ts", id, extra);
 
 /** server-everything serving Streamable HTTP on a free loopback port, as a separate process. */
 export class RemoteEverything {

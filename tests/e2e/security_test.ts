@@ -1,0 +1,388 @@
+/**
+ * The gateway as a security boundary, attacked end to end: DNS rebinding, auth by default, what a backend
+ * can see of the gateway's environment, hostile backends, message integrity, descriptor exhaustion.
+ */
+import assert from "node:assert/strict";
+import { INHERITED } from "../../src/backends/launch.ts";
+import { EVERYTHING, HOSTILE, PROBE, type RunningGateway, startGateway, text } from "../support/gateway.ts";
+
+const e2e = { sanitizeOps: false, sanitizeResources: false };
+const initialize = {
+  jsonrpc: "2.0",
+  id: 0,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+};
+const callTool = (id: number, name: string, args: Record<string, unknown> = {}) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name, arguments: args },
+});
+
+/** Sends a raw HTTP/1.1 request (any Host header) and returns the status code and body. */
+async function raw(port: number, head: string, body = ""): Promise<{ status: number; body: string }> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const bytes = new TextEncoder().encode(body);
+  const request = `${head}\r\nContent-Length: ${bytes.length}\r\nConnection: close\r\n\r\n${body}`;
+  await conn.write(new TextEncoder().encode(request));
+  const answer = await new Response(conn.readable).text();
+  return { status: Number(answer.split(" ")[1]), body: answer.slice(answer.indexOf("\r\n\r\n") + 4) };
+}
+
+async function toolText(gateway: RunningGateway, server: string, name: string, args = {}, headers = {}) {
+  const response = await gateway.post(`/mcp/${server}`, callTool(1, name, args), headers);
+  const body = await response.json();
+  return body.result === undefined ? body : text(body.result);
+}
+
+Deno.test(
+  "DNS rebinding: a foreign Host or Origin is refused on every endpoint; local ones pass",
+  e2e,
+  async () => {
+    const gateway = await startGateway({
+      toml: EVERYTHING() + '[gateway]\nallowed_origins = ["https://app.example.com"]\n',
+    });
+    try {
+      const port = gateway.port;
+      const ping = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" });
+      for (const [method, path] of [["GET", "/health"], ["POST", "/mcp/everything"], ["POST", "/close"]]) {
+        const host = await raw(port, `${method} ${path} HTTP/1.1\r\nHost: evil.example.com:${port}`, ping);
+        assert.equal(host.status, 403, `${method} ${path} with a foreign Host`);
+        const error = JSON.parse(host.body).error;
+        assert.equal(error.message, `Forbidden: Host "evil.example.com:${port}" is not allowed`);
+        assert.match(error.data.detail, /gateway\.allowedHosts \(allowed_hosts in TOML\)/);
+        const origin = await raw(
+          port,
+          `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: http://evil.example.com`,
+          ping,
+        );
+        assert.equal(origin.status, 403, `${method} ${path} with a foreign Origin`);
+        assert.match(JSON.parse(origin.body).error.data.detail, /gateway\.allowedOrigins/);
+      }
+      assert.equal(
+        (await fetch(`${gateway.url}/health`)).status,
+        200,
+        "still serving after the refused /close",
+      );
+      const local = await raw(
+        port,
+        `POST /mcp/everything HTTP/1.1\r\nHost: localhost:${port}\r\nOrigin: http://localhost:5173\r\nContent-Type: application/json`,
+        ping,
+      );
+      assert.equal(local.status, 200, "a loopback origin on any port is accepted");
+      const configured = await raw(
+        port,
+        `POST /mcp/everything HTTP/1.1\r\nHost: [::1]:${port}\r\nOrigin: https://app.example.com`,
+        ping,
+      );
+      assert.equal(configured.status, 200, "an origin from gateway.allowedOrigins is accepted");
+      const client = await gateway.client("everything");
+      assert.ok((await client.listTools()).tools.length > 0, "the SDK client (no Origin) is unaffected");
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
+
+Deno.test("auth on by default: a generated key, printed once, required, and never logged", e2e, async () => {
+  const logDir = `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
+  const gateway = await startGateway({ toml: EVERYTHING(), auth: true, args: ["--log-dir", logDir] });
+  try {
+    const printed = /generated one for this run\. Clients send "Authorization: ([0-9a-f]{64})"/.exec(
+      gateway.stderr,
+    );
+    assert.ok(printed, gateway.stderr);
+    const key = printed[1];
+    const config = JSON.parse(gateway.stdout);
+    assert.deepEqual(config.mcpServers.everything.headers, { Authorization: key }, "written to stdout too");
+    const ping = { jsonrpc: "2.0", id: 1, method: "ping" };
+    assert.equal((await gateway.post("/mcp/everything", ping)).status, 401);
+    assert.equal((await gateway.post("/mcp/everything", ping, { authorization: key })).status, 200);
+    await gateway.stop();
+    for await (const entry of Deno.readDir(logDir)) {
+      const content = await Deno.readTextFile(`${logDir}/${entry.name}`);
+      assert.ok(!content.includes(key), `the key is not in ${entry.name}`);
+    }
+  } finally {
+    await gateway.stop();
+  }
+});
+
+Deno.test("--no-auth serves without a key, with the loud warning", e2e, async () => {
+  const gateway = await startGateway({ toml: EVERYTHING() });
+  try {
+    assert.equal(
+      (await gateway.post("/mcp/everything", { jsonrpc: "2.0", id: 1, method: "ping" })).status,
+      200,
+    );
+    assert.match(gateway.stderr, /AUTHENTICATION IS DISABLED \(--no-auth\)/);
+  } finally {
+    await gateway.stop();
+  }
+});
+
+Deno.test("a backend sees only the basic variables and the ones its config names", e2e, async () => {
+  const gateway = await startGateway({
+    toml: HOSTILE("hostile", 'env = { PASSED = "", EXPLICIT = "value" }\n'),
+    env: { PASSED: "from-host", GITHUB_TOKEN: "ghp_planted", MCP_GATEWAY_API_KEY_PLANTED: "planted" },
+  });
+  try {
+    const names = JSON.parse(await toolText(gateway, "hostile", "env"));
+    const inherited = INHERITED.filter((name) => Deno.env.get(name) !== undefined);
+    assert.deepEqual(names, [...inherited, "EXPLICIT", "PASSED"].sort());
+  } finally {
+    await gateway.stop();
+  }
+});
+
+Deno.test(
+  "hostile backends: an oversized message, a backend that stops reading, a flood nobody reads",
+  e2e,
+  async (t) => {
+    const gateway = await startGateway({
+      toml: HOSTILE() + EVERYTHING() +
+        "[gateway]\nmax_message_size = 1048576\nmax_unsent_bytes = 1048576\ntool_timeout = 10\n",
+    });
+    try {
+      await t.step(
+        "a line over max_message_size fails the call, naming the limit; the backend restarts",
+        async () => {
+          const error = await toolText(gateway, "hostile", "huge");
+          assert.equal(error.error.code, -32001);
+          assert.match(error.error.data.detail, /larger than gateway\.maxMessageSize \(1048576 bytes\)/);
+          assert.equal(
+            await toolText(gateway, "everything", "echo", { message: "still here" }),
+            "Echo: still here",
+          );
+          assert.match(
+            await toolText(gateway, "hostile", "raw"),
+            /"name":"raw"/,
+            "restarted by the next call",
+          );
+        },
+      );
+      await t.step(
+        "a backend that stops reading stdin gets its own calls refused, not the gateway's memory",
+        async () => {
+          assert.equal(await toolText(gateway, "hostile", "deaf"), "not listening any more");
+          const big = "b".repeat(256 * 1024);
+          const refused = await (async () => {
+            for (let i = 0; i < 64; i++) {
+              const response = await Promise.race([
+                gateway.post("/mcp/hostile", callTool(i, "raw", { big })).then((r) => r.json()),
+                new Promise((resolve) => setTimeout(resolve, 20)),
+              ]) as { error?: { code: number; data: { detail: string } } } | undefined;
+              if (response?.error !== undefined) return response.error;
+            }
+          })();
+          assert.ok(refused, "some call was refused");
+          assert.equal(refused.code, -32001);
+          assert.match(
+            refused.data.detail,
+            /not reading its stdin: \d+ bytes are waiting \(gateway\.maxUnsentBytes/,
+          );
+          assert.equal(await toolText(gateway, "everything", "echo", { message: "fine" }), "Echo: fine");
+        },
+      );
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
+
+Deno.test("a client that never reads its stream is disconnected; others are not slowed", e2e, async () => {
+  const gateway = await startGateway({
+    toml: HOSTILE() + EVERYTHING() + "[gateway]\nmax_unsent_bytes = 1048576\n",
+  });
+  try {
+    const init = await gateway.post("/mcp/hostile", initialize);
+    const session = init.headers.get("mcp-session-id")!;
+    await init.body?.cancel();
+    const stream = await fetch(`${gateway.url}/mcp/hostile`, {
+      headers: { "mcp-session-id": session, accept: "text/event-stream" },
+    });
+    assert.equal(stream.status, 200);
+    const flood = await gateway.post("/mcp/hostile", callTool(2, "flood", { count: 400 }), {
+      "mcp-session-id": session,
+    });
+    assert.equal(text((await flood.json()).result), "flooded");
+    assert.equal(
+      await toolText(gateway, "everything", "echo", { message: "unhindered" }),
+      "Echo: unhindered",
+    );
+    await stream.body?.cancel().catch(() => {});
+    await gateway.stop();
+    assert.match(
+      gateway.stderr,
+      new RegExp(`Disconnected session ${session}: it left \\d+ bytes of its SSE stream unread`),
+    );
+  } finally {
+    await gateway.stop();
+  }
+});
+
+Deno.test(
+  "message integrity: one id, the gateway's; no client can answer another's request",
+  e2e,
+  async () => {
+    const gateway = await startGateway({ toml: HOSTILE() });
+    try {
+      const forged = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"raw","arguments":{}},' +
+        '"result":{"forged":true},  "id":1}\n';
+      const seen = text((await (await gateway.post("/mcp/hostile", forged)).json()).result);
+      const message = JSON.parse(seen);
+      assert.equal(seen.split('"id"').length - 1, 1, `exactly one id in ${seen}`);
+      assert.equal(typeof message.id, "number");
+      assert.equal(message.result, undefined, "members beside the envelope are not forwarded");
+
+      const victim = gateway.post("/mcp/hostile", callTool(7, "slow-echo", { message: "victim", ms: 1500 }));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const injections = Array.from({ length: 20 }, (_, n) =>
+        gateway.post(
+          "/mcp/hostile",
+          `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow-echo","arguments":{"message":"INJECTED"}},"id":${n}}\n`,
+        ).then((r) => r.json()));
+      assert.equal(text((await (await victim).json()).result), "victim");
+      for (const answer of await Promise.all(injections)) assert.equal(text(answer.result), "INJECTED");
+
+      for (
+        const [body, pattern] of [
+          [{ jsonrpc: "2.0", id: 3, method: "tools/call" }, /params is required/],
+          [{ jsonrpc: "2.0", id: 4, method: "tools/call", params: {} }, /params\.name is required/],
+          [
+            { jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "raw", arguments: [] } },
+            /params\.arguments/,
+          ],
+        ] as const
+      ) {
+        const answer = await (await gateway.post("/mcp/hostile", body)).json();
+        assert.equal(answer.error.code, -32602);
+        assert.equal(answer.id, body.id);
+        assert.match(answer.error.message, pattern);
+      }
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
+
+Deno.test("an SSE client that goes away cancels its backend request", e2e, async () => {
+  const gateway = await startGateway({ toml: PROBE() });
+  try {
+    const controller = new AbortController();
+    const response = await fetch(`${gateway.url}/mcp/probe`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "wait", arguments: {}, _meta: { progressToken: "p" } },
+      }),
+      signal: controller.signal,
+    });
+    assert.equal(response.headers.get("content-type"), "text/event-stream");
+    const reader = response.body!.getReader();
+    assert.match(new TextDecoder().decode((await reader.read()).value), /notifications\/progress/);
+    controller.abort();
+    let cancelled = "0";
+    for (let i = 0; i < 50 && cancelled === "0"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      cancelled = await toolText(gateway, "probe", "cancellations");
+    }
+    assert.equal(cancelled, "1");
+  } finally {
+    await gateway.stop();
+  }
+});
+
+Deno.test('isolation = "session": each client session has its own backend process', e2e, async () => {
+  const gateway = await startGateway({ toml: HOSTILE("hostile", 'isolation = "session"\n') });
+  try {
+    const a = await gateway.client("hostile");
+    const b = await gateway.client("hostile");
+    const pid = async (client: typeof a) =>
+      text(await client.callTool({ name: "pid", arguments: {} }) as { content: unknown });
+    const [pa, pb] = [await pid(a), await pid(b)];
+    assert.notEqual(pa, pb);
+    assert.equal(await pid(a), pa, "a session keeps its process");
+    await a.close();
+    await b.close();
+  } finally {
+    await gateway.stop();
+  }
+});
+
+Deno.test("sessions are bounded: the least recently used idle one is closed", e2e, async () => {
+  const gateway = await startGateway({ toml: EVERYTHING() + "[gateway]\nmax_sessions = 3\n" });
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const response = await gateway.post("/mcp/everything", initialize);
+      ids.push(response.headers.get("mcp-session-id")!);
+      await response.body?.cancel();
+    }
+    const ping = { jsonrpc: "2.0", id: 1, method: "ping" };
+    const status = async (id: string) => {
+      const response = await gateway.post("/mcp/everything", ping, { "mcp-session-id": id });
+      await response.body?.cancel();
+      return response.status;
+    };
+    assert.deepEqual([await status(ids[0]), await status(ids[1]), await status(ids[4])], [404, 404, 200]);
+    await gateway.stop();
+    assert.match(
+      gateway.stderr,
+      /Closed session .*, the least recently used idle one: 3 sessions is the bound/,
+    );
+  } finally {
+    await gateway.stop();
+  }
+});
+
+Deno.test("out of file descriptors: the gateway survives and answers once they are free", e2e, async () => {
+  const gateway = await startGateway({ toml: EVERYTHING(), shellPrefix: "ulimit -n 256" });
+  try {
+    const idle: Deno.TcpConn[] = [];
+    for (let i = 0; i < 300; i++) {
+      try {
+        idle.push(await Deno.connect({ hostname: "127.0.0.1", port: gateway.port }));
+      } catch {
+        break;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const conn of idle) conn.close();
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      status = await fetch(`${gateway.url}/health`).then((r) =>
+        r.body?.cancel().then(() => r.status), () => 0) ??
+        0;
+    }
+    assert.equal(status, 200, gateway.stderr);
+    assert.equal(await toolText(gateway, "everything", "echo", { message: "alive" }), "Echo: alive");
+    assert.match(gateway.stderr, /Too many open files/);
+  } finally {
+    await gateway.stop();
+  }
+});
+
+Deno.test("a body that does not arrive in time gets 408", e2e, async () => {
+  const gateway = await startGateway({ toml: EVERYTHING() + "[gateway]\nbody_timeout = 1\n" });
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: gateway.port });
+    await conn.write(
+      new TextEncoder().encode(
+        `POST /mcp/everything HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"jsonrpc":`,
+      ),
+    );
+    const reader = conn.readable.getReader();
+    const answer = new TextDecoder().decode((await reader.read()).value);
+    assert.match(answer, /^HTTP\/1\.1 408/);
+    assert.match(answer, /the body did not arrive in time/);
+  } finally {
+    await gateway.stop();
+  }
+});
