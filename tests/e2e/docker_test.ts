@@ -86,7 +86,7 @@ Deno.test(
         },
         gateway: { apiKey: "docker-test-key" },
       },
-      env: { PASSED_THROUGH: "from-host", SECRET_FOR_CONTAINER: "s3cret-in-env" },
+      env: { PASSED_THROUGH: "from-host", SECRET_FOR_CONTAINER: "s3cret-in-env", GITHUB_TOKEN: "ghp_planted" },
       auth: true,
     });
     try {
@@ -110,6 +110,11 @@ Deno.test(
           assert.match(env, /"PASSED_THROUGH": "from-host"/);
           assert.match(env, /"EXPLICIT": "plain-value"/);
           assert.match(env, /"EXPANDED": "s3cret-in-env\/suffix"/);
+          assert.deepEqual(
+            Object.keys(JSON.parse(env)).sort(),
+            ["EXPANDED", "EXPLICIT", "HOME", "HOSTNAME", "PASSED_THROUGH", "PATH"],
+            "the container sees what its config names and docker's own basics, nothing of the gateway's",
+          );
           const clients = [];
           for (const pid of await descendants(gateway.process.pid)) {
             const line = await commandLine(pid);
