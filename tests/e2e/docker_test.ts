@@ -86,7 +86,11 @@ Deno.test(
         },
         gateway: { apiKey: "docker-test-key" },
       },
-      env: { PASSED_THROUGH: "from-host", SECRET_FOR_CONTAINER: "s3cret-in-env", GITHUB_TOKEN: "ghp_planted" },
+      env: {
+        PASSED_THROUGH: "from-host",
+        SECRET_FOR_CONTAINER: "s3cret-in-env",
+        GITHUB_TOKEN: "ghp_planted",
+      },
       auth: true,
     });
     try {
