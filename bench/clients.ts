@@ -93,11 +93,11 @@ export class HttpClient implements ToolClient {
   #session = "";
   #nextId = 0;
 
-  private constructor(readonly url: string) {}
+  private constructor(readonly url: string, readonly headers: Readonly<Record<string, string>>) {}
 
-  /** Opens a session at `url`. */
-  static async open(url: string): Promise<HttpClient> {
-    const client = new HttpClient(url);
+  /** Opens a session at `url`, sending `headers` (the API key) on every request. */
+  static async open(url: string, headers: Record<string, string> = {}): Promise<HttpClient> {
+    const client = new HttpClient(url, headers);
     const init = await client.#post({
       jsonrpc: "2.0",
       id: 0,
@@ -117,6 +117,7 @@ export class HttpClient implements ToolClient {
     const response = await fetch(this.url, {
       method: "POST",
       headers: {
+        ...this.headers,
         "content-type": "application/json",
         "accept": "application/json, text/event-stream",
         ...(this.#session ? { "mcp-session-id": this.#session, "mcp-protocol-version": "2025-06-18" } : {}),
@@ -155,8 +156,7 @@ export class HttpClient implements ToolClient {
   }
 
   async close(): Promise<void> {
-    await fetch(this.url, { method: "DELETE", headers: { "mcp-session-id": this.#session } }).then((r) =>
-      r.body?.cancel()
-    );
+    await fetch(this.url, { method: "DELETE", headers: { ...this.headers, "mcp-session-id": this.#session } })
+      .then((r) => r.body?.cancel());
   }
 }

@@ -1,12 +1,14 @@
 /**
  * `deno task bench`: awmg (routed and unified) beside direct stdio, in front of server-everything from npm,
  * at C = 1, 16, 64 and with 256 KiB payloads, plus the large-result offload path. Every answer is checked.
- * Writes bench/results/latest.json and latest.md.
+ * Then the gateway's peak memory under each hostile case (bench/hostile.ts). Writes bench/results/latest.json
+ * and latest.md; `--hostile` runs only the hostile cases and writes bench/results/hostile.json and hostile.md.
  */
 import { parseArgs } from "node:util";
 import { HttpClient, StdioClient, type ToolClient } from "./clients.ts";
 import { percentiles, runLoad } from "./load.ts";
-import { cpuMs, peakRssMb, rssKb, startAwmg } from "./process.ts";
+import { hostileFigures, type HostileRow } from "./hostile.ts";
+import { AUTH, cpuMs, peakRssMb, rssKb, startAwmg } from "./process.ts";
 
 const SERVER = [
   "run",
@@ -40,7 +42,11 @@ interface Row {
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { seconds: { type: "string", default: "3" }, warmup: { type: "string", default: "1" } },
+  options: {
+    seconds: { type: "string", default: "3" },
+    warmup: { type: "string", default: "1" },
+    hostile: { type: "boolean", default: false },
+  },
 });
 const seconds = Number(values.seconds);
 const warmupSeconds = Number(values.warmup);
@@ -89,84 +95,88 @@ async function measure(
   return row;
 }
 
-for (const scenario of SCENARIOS) {
-  const client = await StdioClient.start([Deno.execPath(), ...SERVER]);
-  await measure("direct", scenario, client, "echo");
-  await client.close();
-}
-
-for (
-  const [target, flags, path, tool] of [
-    ["awmg routed", [], "/mcp/everything", "echo"],
-    ["awmg unified", ["--unified"], "/mcp", "everything___echo"],
-  ] as const
-) {
+if (!values.hostile) {
   for (const scenario of SCENARIOS) {
-    const awmg = await startAwmg(config, [
-      "--log-dir",
-      logDir,
-      "--payload-size-threshold",
-      "1048576",
-      ...flags,
-    ]);
-    const client = await HttpClient.open(`${awmg.url}${path}`);
-    const row = await measure(target, scenario, client, tool, awmg.pid);
-    row.startupMs = awmg.startupMs;
+    const client = await StdioClient.start([Deno.execPath(), ...SERVER]);
+    await measure("direct", scenario, client, "echo");
+    await client.close();
+  }
+
+  for (
+    const [target, flags, path, tool] of [
+      ["awmg routed", [], "/mcp/everything", "echo"],
+      ["awmg unified", ["--unified"], "/mcp", "everything___echo"],
+    ] as const
+  ) {
+    for (const scenario of SCENARIOS) {
+      const awmg = await startAwmg(config, [
+        "--log-dir",
+        logDir,
+        "--payload-size-threshold",
+        "1048576",
+        ...flags,
+      ]);
+      const client = await HttpClient.open(`${awmg.url}${path}`, AUTH);
+      const row = await measure(target, scenario, client, tool, awmg.pid);
+      row.startupMs = awmg.startupMs;
+      await client.close();
+      await awmg.stop();
+    }
+  }
+
+  {
+    const awmg = await startAwmg(config, ["--log-dir", logDir, "--payload-dir", payloadDir]);
+    const client = await HttpClient.open(`${awmg.url}/mcp/everything`, AUTH);
+    const check = (_message: string, answer: string) => JSON.parse(answer).originalSize > 256 * 1024;
+    const result = await runLoad(client, {
+      concurrency: 4,
+      payloadBytes: 256 * 1024,
+      seconds,
+      warmupSeconds,
+      tool: "echo",
+      check,
+    });
+    const { p50, p99 } = percentiles(result.latencies);
+    const callsPerSecond = result.calls / result.seconds;
+    rows.push({
+      target: "awmg offload",
+      scenario: "large",
+      callsPerSecond,
+      p50,
+      p99,
+      errors: result.errors,
+      mismatches: result.mismatches,
+      rssMb: await peakRssMb(awmg.pid),
+      mbWritten: (callsPerSecond * 256 * 1024) / (1024 * 1024),
+    });
     await client.close();
     await awmg.stop();
   }
+
+  {
+    const servers = Array.from(
+      { length: 5 },
+      (_, i) =>
+        `[servers.s${i}]\ncommand = ${JSON.stringify(Deno.execPath())}\nargs = ${JSON.stringify(SERVER)}\n`,
+    ).join("");
+    const fiveConfig = await Deno.makeTempFile({ suffix: ".toml" });
+    await Deno.writeTextFile(fiveConfig, servers);
+    const awmg = await startAwmg(fiveConfig, ["--log-dir", logDir]);
+    const warm = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => HttpClient.open(`${awmg.url}/mcp/s${i}`, AUTH)),
+    );
+    const before = await rssKb(awmg.pid);
+    for (let i = 0; i < 1000; i++) await HttpClient.open(`${awmg.url}/mcp/s${i % 5}`, AUTH);
+    const after = await rssKb(awmg.pid);
+    idleSessionKb = (after - before) / 1000;
+    console.error(`1000 idle sessions over 5 backends: ${idleSessionKb.toFixed(1)} KB each`);
+    await Promise.all(warm.map((client) => client.close()));
+    await awmg.stop();
+    await Deno.remove(fiveConfig);
+  }
 }
 
-{
-  const awmg = await startAwmg(config, ["--log-dir", logDir, "--payload-dir", payloadDir]);
-  const client = await HttpClient.open(`${awmg.url}/mcp/everything`);
-  const check = (_message: string, answer: string) => JSON.parse(answer).originalSize > 256 * 1024;
-  const result = await runLoad(client, {
-    concurrency: 4,
-    payloadBytes: 256 * 1024,
-    seconds,
-    warmupSeconds,
-    tool: "echo",
-    check,
-  });
-  const { p50, p99 } = percentiles(result.latencies);
-  const callsPerSecond = result.calls / result.seconds;
-  rows.push({
-    target: "awmg offload",
-    scenario: "large",
-    callsPerSecond,
-    p50,
-    p99,
-    errors: result.errors,
-    mismatches: result.mismatches,
-    rssMb: await peakRssMb(awmg.pid),
-    mbWritten: (callsPerSecond * 256 * 1024) / (1024 * 1024),
-  });
-  await client.close();
-  await awmg.stop();
-}
-
-{
-  const servers = Array.from(
-    { length: 5 },
-    (_, i) =>
-      `[servers.s${i}]\ncommand = ${JSON.stringify(Deno.execPath())}\nargs = ${JSON.stringify(SERVER)}\n`,
-  ).join("");
-  const fiveConfig = await Deno.makeTempFile({ suffix: ".toml" });
-  await Deno.writeTextFile(fiveConfig, servers);
-  const awmg = await startAwmg(fiveConfig, ["--log-dir", logDir]);
-  const warm = await Promise.all(
-    Array.from({ length: 5 }, (_, i) => HttpClient.open(`${awmg.url}/mcp/s${i}`)),
-  );
-  const before = await rssKb(awmg.pid);
-  for (let i = 0; i < 1000; i++) await HttpClient.open(`${awmg.url}/mcp/s${i % 5}`);
-  const after = await rssKb(awmg.pid);
-  idleSessionKb = (after - before) / 1000;
-  console.error(`1000 idle sessions over 5 backends: ${idleSessionKb.toFixed(1)} KB each`);
-  await Promise.all(warm.map((client) => client.close()));
-  await awmg.stop();
-  await Deno.remove(fiveConfig);
-}
+const hostile: HostileRow[] = await hostileFigures(SERVER, logDir);
 
 const machine =
   `${navigator.hardwareConcurrency} CPUs, ${Deno.build.os}/${Deno.build.arch}, Deno ${Deno.version.deno}`;
@@ -189,14 +199,23 @@ const table = [
   "",
   `1000 idle client sessions over 5 backends add ${fmt(idleSessionKb, 1)} KB each to the gateway's RSS.`,
 ].join("\n");
+const hostileTable = [
+  "Hostile cases, each on a fresh gateway (routed, logging on, auth on); server-everything answers after each:",
+  "",
+  "| case | what happens | gateway peak RSS MB |",
+  "|---|---|--:|",
+  ...hostile.map((r) => `| ${r.scenario} | ${r.note} | ${fmt(r.peakRssMb)} |`),
+].join("\n");
 const results = new URL("./results/", import.meta.url).pathname;
 await Deno.mkdir(results, { recursive: true });
+const name = values.hostile ? "hostile" : "latest";
+const markdown = values.hostile ? `${machine}\n\n${hostileTable}` : `${table}\n\n${hostileTable}`;
 await Deno.writeTextFile(
-  `${results}latest.json`,
-  JSON.stringify({ machine, seconds, warmupSeconds, rows, idleSessionKb }, null, 2) + "\n",
+  `${results}${name}.json`,
+  JSON.stringify({ machine, seconds, warmupSeconds, rows, idleSessionKb, hostile }, null, 2) + "\n",
 );
-await Deno.writeTextFile(`${results}latest.md`, table + "\n");
-console.log(table);
+await Deno.writeTextFile(`${results}${name}.md`, markdown + "\n");
+console.log(markdown);
 await Deno.remove(config);
 await Deno.remove(payloadDir, { recursive: true }).catch(() => {});
 await Deno.remove(logDir, { recursive: true }).catch(() => {});

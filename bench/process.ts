@@ -35,6 +35,11 @@ export async function cpuMs(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** The API key every benchmarked gateway runs with: auth stays on, as in production. */
+export const BENCH_KEY = "awmg-bench-key";
+/** The header that carries it. */
+export const AUTH = { authorization: BENCH_KEY } as const;
+
 /** A running awmg. */
 export interface RunningAwmg {
   readonly pid: number;
@@ -63,6 +68,7 @@ export async function startAwmg(configPath: string, flags: string[]): Promise<Ru
       ...flags,
     ],
     cwd: ROOT,
+    env: { MCP_GATEWAY_API_KEY: BENCH_KEY },
     stdout: "null",
     stderr: "null",
   }).spawn();

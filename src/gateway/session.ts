@@ -11,8 +11,9 @@ export interface MessageSink {
   close(): void;
 }
 
-/** How many unsolicited messages a session keeps for resumption, and for how long. */
+/** How many unsolicited messages (and bytes of them) a session keeps for resumption, and for how long. */
 const REPLAY_LIMIT = 200;
+const REPLAY_BYTES = 8 * 1024 * 1024;
 const REPLAY_WINDOW_MS = 5 * 60_000;
 
 /** One client session. */
@@ -24,7 +25,13 @@ export class Session {
   readonly inFlight = new Map<string | number, (reason: string) => void>();
   /** Server-to-client requests relayed to this session, by the id the client sees, awaiting its answer. */
   readonly relays = new Map<string, (response: JsonRpcResponse) => void>();
-  readonly #recent: { readonly id: number; readonly message: JsonRpcMessage; readonly at: number }[] = [];
+  readonly #recent: {
+    readonly id: number;
+    readonly message: JsonRpcMessage;
+    readonly at: number;
+    readonly size: number;
+  }[] = [];
+  #recentBytes = 0;
   readonly #onEnd: (() => void)[] = [];
   #lastEvent = 0;
 
@@ -50,15 +57,20 @@ export class Session {
   }
 
   /**
-   * Delivers an unsolicited message to every open GET stream of the session. It is also kept for a short
-   * while, so a client that reconnects with Last-Event-ID (or had no stream open) loses nothing.
+   * Delivers an unsolicited message (of `size` bytes as it arrived) to every open GET stream of the session.
+   * It is also kept for a short while, within a count and a byte bound, so a client that reconnects with
+   * Last-Event-ID (or had no stream open) loses nothing.
    */
-  deliver(message: JsonRpcMessage): void {
+  deliver(message: JsonRpcMessage, size = 0): void {
     const id = ++this.#lastEvent;
     const now = Date.now();
-    this.#recent.push({ id, message, at: now });
-    while (this.#recent.length > REPLAY_LIMIT || now - this.#recent[0].at > REPLAY_WINDOW_MS) {
-      this.#recent.shift();
+    this.#recent.push({ id, message, at: now, size });
+    this.#recentBytes += size;
+    while (
+      this.#recent.length > REPLAY_LIMIT || this.#recentBytes > REPLAY_BYTES ||
+      now - this.#recent[0].at > REPLAY_WINDOW_MS
+    ) {
+      this.#recentBytes -= this.#recent.shift()!.size;
     }
     for (const stream of this.streams) stream.send(message, id);
   }

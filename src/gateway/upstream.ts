@@ -308,7 +308,7 @@ export class Upstream {
             server: this.serverId,
             error: error.message,
           })
-        ).finally(() => this.#broadcast(message));
+        ).finally(() => this.#broadcast(message, text.length));
       return;
     }
     if (message.method === "notifications/progress") {
@@ -322,17 +322,17 @@ export class Upstream {
         return;
       }
     }
-    this.#broadcast(message);
+    this.#broadcast(message, text.length);
   }
 
-  #broadcast(message: JsonRpcMessage): void {
-    for (const session of this.#options.audience()) session.deliver(message);
+  #broadcast(message: JsonRpcMessage, size: number): void {
+    for (const session of this.#options.audience()) session.deliver(message, size);
   }
 
   /**
    * Relays a server-to-client request to the session that caused it: the one session with requests in
-   * flight (stdio carries no other link between the two, so with several it is refused, never guessed). It travels on that request's SSE answer when the
-   * client reads one, else on the session's GET stream. Without a client able to answer, the backend gets
+   * flight (stdio carries no other link between the two, so with several it is refused, never guessed). It
+   * travels on that request's SSE answer when the client reads one, else on the session's GET stream. Without a client able to answer, the backend gets
    * an error at once instead of waiting.
    */
   #relay(request: JsonRpcRequest): void {

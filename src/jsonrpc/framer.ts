@@ -52,7 +52,15 @@ export async function* readLines(
         parts.push(decoder.decode(chunk.subarray(start, end), { stream: true }));
         if (size > limit) {
           skipping = true;
-          yield { oversized: true, bytes: size, preview: preview(take(), PREVIEW_CHARS) };
+          const marker: Oversized = {
+            oversized: true,
+            bytes: size,
+            preview: `${parts[0].slice(0, PREVIEW_CHARS)}...`,
+          };
+          parts = [];
+          size = 0;
+          decoder.decode();
+          yield marker;
         }
       }
       if (newline === -1) break;

@@ -160,3 +160,42 @@ Deno.test("the GET stream resumes after Last-Event-ID without losing a message",
     await gateway.stop();
   }
 });
+
+Deno.test(
+  'sampling with two sessions in flight: refused rather than guessed; isolation = "session" relays it',
+  e2e,
+  async () => {
+    for (const isolation of ["shared", "session"] as const) {
+      const gateway = await startGateway({
+        toml: EVERYTHING("everything") + `isolation = "${isolation}"\n`,
+      });
+      try {
+        const a = await capableClient(gateway, "/mcp/everything");
+        const b = await capableClient(gateway, "/mcp/everything");
+        const busy = a.client.callTool({
+          name: "trigger-long-running-operation",
+          arguments: { duration: 2, steps: 2 },
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const sampled = await b.client.callTool({
+          name: "trigger-sampling-request",
+          arguments: { prompt: "whose?", maxTokens: 10 },
+        }).then(texts, (error: Error) => error.message);
+        await busy;
+        assert.deepEqual(a.asked, [], `${isolation}: the other client never sees the prompt`);
+        if (isolation === "shared") {
+          assert.deepEqual(b.asked, []);
+          assert.match(sampled, /2 clients have requests in flight on everything/);
+          assert.match(gateway.stderr, /Refused sampling\/createMessage from everything: 2 clients/);
+        } else {
+          assert.deepEqual(b.asked, ["sampling"]);
+          assert.match(sampled, /sampled 1 message\(s\)/);
+        }
+        await a.client.close();
+        await b.client.close();
+      } finally {
+        await gateway.stop();
+      }
+    }
+  },
+);

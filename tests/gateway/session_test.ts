@@ -48,3 +48,11 @@ Deno.test("the session store is bounded: the least recently used idle session go
     store.close();
   }
 });
+
+Deno.test("the replay kept for a session without a stream is bounded in bytes, not only in count", () => {
+  const session = new Session("s", 0);
+  for (const name of ["a", "b", "c"]) session.deliver(note(name), 5 * 1024 * 1024);
+  const late = sink();
+  session.attach(late);
+  assert.deepEqual(late.got, [[3, "c"]], "15 MiB of notifications leave only what fits in 8 MiB");
+});
