@@ -125,6 +125,7 @@ async function serve(
     });
   }
   for (const warning of warnings) getLogger(["awmg", "config"]).warn(warning);
+  const toolCounts = new Map<string, number>();
   const tools = new ToolsRegistry(destination.kind === "dir" ? destination.dir : undefined);
   const { hostname, port } = settings.listen;
   log.info("Starting MCPG with config: {config}, listen: {listen}, log-dir: {logDir}", {
@@ -144,7 +145,13 @@ async function serve(
     instanceId: `awmg-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
     mode: settings.mode,
     hostEnv: env,
-    onTools: (serverId, list) => tools.set(serverId, list),
+    toolTimeoutMs: settings.toolTimeoutMs,
+    sessionTimeoutMs: settings.sessionTimeoutMs,
+    shutdownTimeoutMs: settings.shutdownTimeoutMs,
+    onTools: (serverId, list) => {
+      toolCounts.set(serverId, list.length);
+      tools.set(serverId, list);
+    },
     payloads: new PayloadStore({
       dir: settings.payloadDir,
       threshold: settings.payloadSizeThreshold,
@@ -203,12 +210,17 @@ async function serve(
     );
   }
   const origin = { domain: settings.domain, port: server.port, mode: settings.mode };
-  console.log(JSON.stringify(clientConfig(gateway.serverIds, origin, settings.apiKeys[0])));
+  const client = clientConfig(gateway.serverIds, origin, settings.apiKeys[0]);
+  console.log(JSON.stringify(client));
   log.info("Listening on http://{host}:{port} in {mode} mode", {
     host: hostname,
     port: server.port,
     mode: settings.mode,
   });
+  for (const id of gateway.serverIds) {
+    const url = settings.mode === "unified" ? client.mcpServers.awmg.url : client.mcpServers[id].url;
+    log.info("Server {server}: {url} ({tools} tools)", { server: id, url, tools: toolCounts.get(id) ?? 0 });
+  }
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
 }
 

@@ -72,14 +72,22 @@ export async function hostileFigures(everything: readonly string[], logDir: stri
   await run("oversized line", "the backend writes one 300 MB line (limit 64 MiB)", async (url) => {
     await (await post(`${url}/mcp/hostile`, call(1, "huge", { bytes: 300 * 1024 * 1024 }))).body?.cancel();
   });
-  await run("deaf backend", "the backend stops reading stdin; 200 calls of 256 KiB follow", async (url) => {
-    await (await post(`${url}/mcp/hostile`, call(1, "deaf"))).body?.cancel();
+  const burst = async (url: string) => {
     const big = "b".repeat(256 * 1024);
     const answers = Array.from(
       { length: 200 },
       (_, i) => post(`${url}/mcp/hostile`, call(i + 2, "raw", { big })).then((r) => r.body?.cancel()),
     );
     await Promise.race([Promise.all(answers), new Promise((resolve) => setTimeout(resolve, 3000))]);
+  };
+  await run(
+    "burst (healthy)",
+    "200 concurrent calls of 256 KiB, answered in full: the baseline for the next",
+    burst,
+  );
+  await run("deaf backend", "the backend stops reading stdin; the same 200 calls follow", async (url) => {
+    await (await post(`${url}/mcp/hostile`, call(1, "deaf"))).body?.cancel();
+    await burst(url);
   });
   await run("unread stream", "1,000 notifications of 64 KiB to a GET stream never read", async (url) => {
     const init = await post(`${url}/mcp/hostile`, initialize);

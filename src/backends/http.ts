@@ -18,6 +18,8 @@ export interface HttpTarget {
   readonly keepaliveMs?: number;
   /** Largest answer (a JSON body or one SSE event) in bytes. */
   readonly maxMessageSize: number;
+  /** Milliseconds allowed for the handshake (`initialize`) to be answered. */
+  readonly connectTimeoutMs: number;
 }
 
 const OWN_ID = "awmg-http-";
@@ -115,10 +117,15 @@ export class HttpPipe implements MessagePipe {
         method: "POST",
         headers: this.#headers(initialize, demandsSession),
         body: text,
-        signal: this.#abort.signal,
+        signal: initialize
+          ? AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#target.connectTimeoutMs)])
+          : this.#abort.signal,
       });
     } catch (error) {
-      return fail(`cannot reach ${this.#target.url}: ${(error as Error).message}`);
+      const reason = (error as Error).name === "TimeoutError"
+        ? `no answer within connectTimeout (${this.#target.connectTimeoutMs / 1000}s)`
+        : (error as Error).message;
+      return fail(`cannot reach ${this.#target.url}: ${reason}`);
     }
     const session = response.headers.get("mcp-session-id");
     if (session !== null) this.#session = session;

@@ -25,6 +25,8 @@ export const DEFAULTS = {
   payloadSizeThreshold: 10240,
   /** Text logs rotate at this size (MCP_GATEWAY_LOG_MAX_SIZE); five rotated files are kept. */
   logMaxSize: 10 * 1024 * 1024,
+  /** How long /close and SIGTERM wait for requests in flight (a Go-style duration). */
+  shutdownTimeout: "30s",
 } as const;
 
 /** Every flag, in the order help lists them (alphabetical, as the Go tool's help does). */
@@ -72,6 +74,13 @@ export const FLAGS: readonly FlagSpec[] = [
     complete: "dir",
   },
   {
+    name: "payload-path-prefix",
+    kind: "string",
+    description:
+      "Path prefix that replaces the payload directory in the paths given to agents (they mount it elsewhere)",
+    env: "MCP_GATEWAY_PAYLOAD_PATH_PREFIX",
+  },
+  {
     name: "payload-size-threshold",
     kind: "int",
     description:
@@ -86,6 +95,14 @@ export const FLAGS: readonly FlagSpec[] = [
     description: "Launch MCP servers sequentially during startup (parallel launch is default)",
   },
   { name: "unified", kind: "bool", description: "Run in unified mode (all backends at /mcp)" },
+  {
+    name: "shutdown-timeout",
+    kind: "string",
+    description:
+      "Maximum time to wait for in-flight requests to complete during graceful shutdown (e.g. 30s, 2m)",
+    default: DEFAULTS.shutdownTimeout,
+    env: "MCP_GATEWAY_SHUTDOWN_TIMEOUT",
+  },
   {
     name: "validate-env",
     kind: "bool",

@@ -13,7 +13,10 @@ export interface RunOptions {
   readonly listen?: string;
   readonly logDir?: string;
   readonly payloadDir?: string;
+  readonly payloadPathPrefix?: string;
   readonly payloadSizeThreshold?: number;
+  /** A Go-style duration, checked when settings are resolved. */
+  readonly shutdownTimeout?: string;
   readonly mode?: "routed" | "unified";
   /** Serve without authentication (--no-auth). */
   readonly noAuth: boolean;
@@ -131,7 +134,17 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
     if (typeof parsed === "string") return { kind: "error", message: parsed };
     payloadSizeThreshold = parsed;
   }
-  for (const name of ["config", "env", "listen", "log-dir", "payload-dir"]) {
+  for (
+    const name of [
+      "config",
+      "env",
+      "listen",
+      "log-dir",
+      "payload-dir",
+      "payload-path-prefix",
+      "shutdown-timeout",
+    ]
+  ) {
     if (values[name] === "") return { kind: "error", message: `flag needs a non-empty argument: --${name}` };
   }
   const text = (name: string) => values[name] as string | undefined;
@@ -144,7 +157,9 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       listen: text("listen"),
       logDir: text("log-dir"),
       payloadDir: text("payload-dir"),
+      payloadPathPrefix: text("payload-path-prefix"),
       payloadSizeThreshold,
+      shutdownTimeout: text("shutdown-timeout"),
       mode: values.unified ? "unified" : values.routed ? "routed" : undefined,
       noAuth: values["no-auth"] === true,
       sequentialLaunch: values["sequential-launch"] === true,

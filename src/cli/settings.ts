@@ -31,6 +31,12 @@ export interface Settings {
   readonly mode: "routed" | "unified";
   readonly sequentialLaunch: boolean;
   readonly verbosity: number;
+  /** Milliseconds allowed for a forwarded request (a server's own toolTimeout wins for that server). */
+  readonly toolTimeoutMs: number;
+  /** Milliseconds a client session may stay idle. */
+  readonly sessionTimeoutMs: number;
+  /** Milliseconds /close and SIGTERM wait for requests in flight. */
+  readonly shutdownTimeoutMs: number;
 }
 
 /** Settings, or the one reason they could not be resolved. */
@@ -83,6 +89,23 @@ function parsePort(label: string, text: string | undefined): number | undefined 
 export function randomApiKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  "µs": 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** Parses a Go-style duration ("30s", "2m", "1h30m", "500ms") into milliseconds; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) return undefined;
+  return parts.reduce((total, [, amount, unit]) => total + Number(amount) * DURATION_UNITS[unit], 0);
 }
 
 /** The log directory: --log-dir > MCP_GATEWAY_LOG_DIR > the default. */
@@ -190,6 +213,7 @@ export function resolveSettings(
         label: "MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD",
         value: envThreshold === undefined ? undefined : Number(envThreshold),
       },
+      { label: "gateway.payloadSizeThreshold in the config", value: config.gateway.payloadSizeThreshold },
     ],
     warnings,
     plain,
@@ -206,6 +230,7 @@ export function resolveSettings(
 
   const payloadPathPrefix = pick<string>(
     [
+      { label: "--payload-path-prefix", value: options.payloadPathPrefix },
       {
         label: "MCP_GATEWAY_PAYLOAD_PATH_PREFIX",
         value: env("MCP_GATEWAY_PAYLOAD_PATH_PREFIX") || undefined,
@@ -216,10 +241,64 @@ export function resolveSettings(
     plain,
   );
 
+  const envToolTimeout = env("MCP_GATEWAY_TOOL_TIMEOUT") || undefined;
+  if (envToolTimeout !== undefined && (!/^\d+$/.test(envToolTimeout) || Number(envToolTimeout) < 10)) {
+    return {
+      ok: false,
+      message:
+        `invalid MCP_GATEWAY_TOOL_TIMEOUT "${envToolTimeout}": expected an integer of at least 10 (seconds)`,
+    };
+  }
+  const toolTimeout = pick<number>(
+    [
+      {
+        label: "MCP_GATEWAY_TOOL_TIMEOUT",
+        value: envToolTimeout === undefined ? undefined : Number(envToolTimeout),
+      },
+      { label: "gateway.toolTimeout in the config", value: config.gateway.toolTimeout },
+    ],
+    warnings,
+    plain,
+  )!;
+
+  const duration = (label: string, text: string | undefined): number | string | undefined => {
+    if (text === undefined || text === "") return undefined;
+    const ms = parseDuration(text);
+    return ms === undefined || ms <= 0
+      ? `invalid ${label} "${text}": expected a positive duration such as 90s, 30m or 1h30m`
+      : ms;
+  };
+  const envSession = duration("MCP_GATEWAY_SESSION_TIMEOUT", env("MCP_GATEWAY_SESSION_TIMEOUT"));
+  if (typeof envSession === "string") return { ok: false, message: envSession };
+  const sessionTimeoutMs = pick<number>(
+    [
+      { label: "MCP_GATEWAY_SESSION_TIMEOUT", value: envSession },
+      { label: "gateway.sessionTimeout in the config", value: config.gateway.sessionTimeout * 1000 },
+    ],
+    warnings,
+    (ms) => `${ms / 1000}s`,
+  )!;
+
+  const flagShutdown = duration("--shutdown-timeout", options.shutdownTimeout);
+  if (typeof flagShutdown === "string") return { ok: false, message: flagShutdown };
+  const envShutdown = duration("MCP_GATEWAY_SHUTDOWN_TIMEOUT", env("MCP_GATEWAY_SHUTDOWN_TIMEOUT"));
+  if (typeof envShutdown === "string") return { ok: false, message: envShutdown };
+  const shutdownTimeoutMs = pick<number>(
+    [
+      { label: "--shutdown-timeout", value: flagShutdown },
+      { label: "MCP_GATEWAY_SHUTDOWN_TIMEOUT", value: envShutdown },
+    ],
+    warnings,
+    (ms) => `${ms / 1000}s`,
+  ) ?? parseDuration(DEFAULTS.shutdownTimeout)!;
+
   return {
     ok: true,
     warnings,
     settings: {
+      toolTimeoutMs: toolTimeout * 1000,
+      sessionTimeoutMs,
+      shutdownTimeoutMs,
       payloadPathPrefix,
       logMaxSize,
       listen,

@@ -59,6 +59,13 @@ export const serverSchema = v.object({
   tools: v.optional(stringList("an array of tool names")),
   registry: v.optional(text()),
   isolation: v.optional(v.picklist(["shared", "session"], '"shared" or "session"')),
+  toolTimeout: v.optional(
+    v.pipe(
+      integer("0 (the gateway's toolTimeout) or at least 10 (seconds)", 0),
+      v.check((n) => n === 0 || n >= 10, "0 (the gateway's toolTimeout) or at least 10 (seconds)"),
+    ),
+  ),
+  connectTimeout: v.optional(integer("a positive integer (seconds)", 1)),
 }, "an object");
 
 const ORIGIN = 'origin such as "https://app.example.com" (scheme, host and port; no path)';
@@ -84,6 +91,7 @@ export const gatewaySchema = v.object({
     ),
   ),
   maxBodySize: v.optional(integer("a positive integer (bytes)", 1)),
+  payloadSizeThreshold: v.optional(integer("a non-negative integer (bytes)", 0)),
   maxMessageSize: v.optional(integer("a positive integer (bytes)", 1)),
   maxUnsentBytes: v.optional(integer("a positive integer (bytes)", 1)),
   maxSessions: v.optional(integer("a positive integer", 1)),

@@ -39,6 +39,8 @@ interface ServerCommon {
    * server-to-client requests always have exactly one session to go to.
    */
   readonly isolation: "shared" | "session";
+  /** Seconds allowed for a request to this server; undefined means the gateway's toolTimeout. */
+  readonly toolTimeout?: number;
 }
 
 /** A backend spoken to over stdin/stdout. */
@@ -53,6 +55,8 @@ export interface HttpServerConfig extends ServerCommon {
   readonly type: "http";
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** Seconds allowed to reach the server and complete its handshake. */
+  readonly connectTimeout: number;
 }
 
 /** A server of a type registered in `customSchemas`; validated, but awmg has no launcher for it. */
@@ -76,6 +80,8 @@ export interface GatewaySection {
   /** Seconds allowed for any forwarded request. */
   readonly toolTimeout: number;
   readonly payloadDir?: string;
+  /** Tool results larger than this many bytes go to disk; undefined means the flag, environment or default. */
+  readonly payloadSizeThreshold?: number;
   /** Replaces payloadDir in the paths agents are given (they mount it elsewhere). */
   readonly payloadPathPrefix?: string;
   /** Seconds a client session may stay idle. */
@@ -118,4 +124,5 @@ export const GATEWAY_DEFAULTS = {
   maxUnsentBytes: 16 * 1024 * 1024,
   maxSessions: 10_000,
   bodyTimeout: 30,
+  connectTimeout: 30,
 } as const;

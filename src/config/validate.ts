@@ -160,7 +160,13 @@ function buildServer(
   const rawType = input.type ?? "";
   const type = rawType === "" || rawType === "local" ? "stdio" : rawType;
   const tools = input.tools === undefined || input.tools.includes("*") ? undefined : input.tools;
-  const common = { id, tools, registry: input.registry, isolation: input.isolation ?? "shared" };
+  const common = {
+    id,
+    tools,
+    registry: input.registry,
+    isolation: input.isolation ?? "shared",
+    toolTimeout: input.toolTimeout === 0 ? undefined : input.toolTimeout,
+  };
   const forbid = (field: keyof ServerInput, why: string, suggestion?: string) => {
     if (input[field] !== undefined) errors.push({ path: joinPath(path, field), message: why, suggestion });
   };
@@ -185,7 +191,13 @@ function buildServer(
     );
     forbid("env", '"env" applies only to stdio servers; send values to an http server with "headers"');
     if (errors.length > before || input.url === undefined) return undefined;
-    return { ...common, type: "http", url: input.url, headers: { ...input.headers } };
+    return {
+      ...common,
+      type: "http",
+      url: input.url,
+      headers: { ...input.headers },
+      connectTimeout: input.connectTimeout ?? GATEWAY_DEFAULTS.connectTimeout,
+    };
   }
 
   if (type !== "stdio") {
@@ -207,6 +219,7 @@ function buildServer(
   }
 
   forbid("url", '"url" applies only to http servers', 'set "type": "http" or remove "url"');
+  forbid("connectTimeout", '"connectTimeout" applies only to http servers', 'remove "connectTimeout"');
   forbid("headers", '"headers" apply only to http servers', 'set "type": "http" or remove "headers"');
   const mounts = (input.mounts ?? []).map((spec, i) =>
     parseMount(spec, joinPath(joinPath(path, "mounts"), i), errors)
@@ -338,6 +351,7 @@ function buildGateway(value: unknown, raw: unknown, errors: ConfigIssue[]): Gate
     toolTimeout: g.toolTimeout ?? GATEWAY_DEFAULTS.toolTimeout,
     payloadDir: g.payloadDir,
     payloadPathPrefix: g.payloadPathPrefix,
+    payloadSizeThreshold: g.payloadSizeThreshold,
     sessionTimeout: g.sessionTimeout ?? GATEWAY_DEFAULTS.sessionTimeout,
     keepaliveInterval: keepalive === -1 ? undefined : keepalive,
     maxBodySize: g.maxBodySize ?? GATEWAY_DEFAULTS.maxBodySize,

@@ -57,6 +57,12 @@ export interface GatewayOptions {
   readonly instanceId: string;
   /** Whether `/mcp` (unified) or `/mcp/{id}` (routed) is served. */
   readonly mode: "routed" | "unified";
+  /** Milliseconds allowed for a forwarded request, unless the server sets its own toolTimeout. */
+  readonly toolTimeoutMs: number;
+  /** Milliseconds a client session may stay idle. */
+  readonly sessionTimeoutMs: number;
+  /** Milliseconds close() waits for requests in flight. */
+  readonly shutdownTimeoutMs: number;
   /** The gateway's own environment; a backend gets only the variables its config names from it. */
   readonly hostEnv: EnvLookup;
   /** Where tool results above the size threshold go. */
@@ -64,8 +70,6 @@ export interface GatewayOptions {
   /** Told each server's tools (as clients see them) at startup and whenever they change. */
   readonly onTools?: (serverId: string, tools: readonly Record<string, unknown>[]) => void;
 }
-
-const CLOSE_DRAIN_MS = 30_000;
 
 /** Negotiates the protocol revision: the client's when the gateway and the backend both speak it. */
 export function negotiateVersion(requested: unknown, backendVersion: string): string {
@@ -99,12 +103,12 @@ export class Gateway {
         s,
       ) => [s.id, s]),
     );
-    const { sessionTimeout, maxSessions } = config.gateway;
-    this.sessions = new SessionStore(sessionTimeout * 1000, maxSessions, (session, why) => {
+    const { maxSessions } = config.gateway;
+    this.sessions = new SessionStore(options.sessionTimeoutMs, maxSessions, (session, why) => {
       if (why === "expired") {
         this.#log.info("Session {session} expired after {seconds}s idle", {
           session: session.id,
-          seconds: sessionTimeout,
+          seconds: options.sessionTimeoutMs / 1000,
         });
       } else {
         this.#log.warn(
@@ -191,13 +195,16 @@ export class Gateway {
             headers: server.headers,
             keepaliveMs: keepaliveInterval === undefined ? undefined : keepaliveInterval * 1000,
             maxMessageSize,
+            connectTimeoutMs: server.connectTimeout * 1000,
           },
         };
       upstream = new Upstream({
         serverId,
         transport,
         startupTimeoutMs: this.#config.gateway.startupTimeout * 1000,
-        toolTimeoutMs: this.#config.gateway.toolTimeout * 1000,
+        toolTimeoutMs: server.toolTimeout === undefined
+          ? this.#options.toolTimeoutMs
+          : server.toolTimeout * 1000,
         clientInfo: { name: "awmg", version: VERSION },
         capabilities: RELAYED_CAPABILITIES,
         audience: () => own === undefined ? this.#audience(serverId, identity) : [own],
@@ -479,12 +486,12 @@ export class Gateway {
     return report;
   }
 
-  /** Stops accepting work, lets in-flight requests finish (up to 30 s), stops every backend. */
+  /** Stops accepting work, lets in-flight requests finish (up to the shutdown timeout), stops every backend. */
   async close(): Promise<number> {
     if (this.#state !== "open") return 0;
     this.#state = "closing";
     const upstreams = [...this.#upstreams.values()];
-    const deadline = Date.now() + CLOSE_DRAIN_MS;
+    const deadline = Date.now() + this.#options.shutdownTimeoutMs;
     while (upstreams.some((u) => u.inFlight > 0) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -62,6 +62,11 @@ function once(
   };
 }
 
+/** The startup lines (config, where awmg listens, each server) reach stderr at every verbosity. */
+function isStartupLine(record: LogRecord): boolean {
+  return record.category[1] === "startup" && record.level === "info";
+}
+
 /** Decides what reaches stderr: records at the verbosity's level, or in a namespace DEBUG selects. */
 function stderrRules(options: LoggingOptions) {
   const lowest = LEVELS.indexOf(STDERR_LEVELS[Math.min(options.verbosity, STDERR_LEVELS.length - 1)]);
@@ -95,7 +100,9 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
   const rules = stderrRules(options);
   const line = once(formatLine, redact);
   const stderr: Sink = (record) => {
-    if (rules.byLevel(record.level)) return void console.error(line(record).trimEnd());
+    if (rules.byLevel(record.level) || isStartupLine(record)) {
+      return void console.error(line(record).trimEnd());
+    }
     const namespace = record.category.slice(1).join(":");
     if (rules.debugged(namespace)) console.error(rules.debugLine(namespace, renderMessage(record)));
   };

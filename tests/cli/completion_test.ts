@@ -27,7 +27,11 @@ async function complete(words: string[]): Promise<string[]> {
 Deno.test("bash script passes bash -n and completes flags and subcommands", async () => {
   const check = await bash(`bash -n <<'EOF'\n${completionScript("bash")}\nEOF`);
   assert.equal(check.code, 0, check.out);
-  assert.deepEqual(await complete(["--pay"]), ["--payload-dir", "--payload-size-threshold"]);
+  assert.deepEqual(await complete(["--pay"]), [
+    "--payload-dir",
+    "--payload-path-prefix",
+    "--payload-size-threshold",
+  ]);
   assert.deepEqual(await complete(["comp"]), ["completion"]);
   assert.deepEqual(await complete(["completion", "f"]), ["fish"]);
   assert.deepEqual(await complete(["-c", "/etc/hostnam"]), ["/etc/hostname"]);

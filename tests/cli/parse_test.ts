@@ -10,6 +10,10 @@ Deno.test("flags, shorthands and repeatable -v", () => {
     "-vvv",
     "--unified",
     "--sequential-launch",
+    "--payload-path-prefix",
+    "/workspace/payloads",
+    "--shutdown-timeout",
+    "2m",
   ]);
   assert.equal(parsed.kind, "run");
   assert.deepEqual(parsed.kind === "run" && parsed.options, {
@@ -19,7 +23,9 @@ Deno.test("flags, shorthands and repeatable -v", () => {
     listen: "0.0.0.0:8000",
     logDir: undefined,
     payloadDir: undefined,
+    payloadPathPrefix: "/workspace/payloads",
     payloadSizeThreshold: undefined,
+    shutdownTimeout: "2m",
     mode: "unified",
     sequentialLaunch: true,
     validateEnv: false,

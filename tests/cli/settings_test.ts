@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseCommandLine, type RunOptions } from "../../src/cli/parse.ts";
-import { randomApiKey, resolveSettings, type SettingsResult } from "../../src/cli/settings.ts";
+import { parseDuration, randomApiKey, resolveSettings, type SettingsResult } from "../../src/cli/settings.ts";
 import { loadConfigText } from "../../src/config/load.ts";
 
 function resolve(
@@ -42,6 +42,9 @@ Deno.test("built-in defaults when nothing is given", () => {
     mode: "routed",
     sequentialLaunch: false,
     verbosity: 0,
+    toolTimeoutMs: 120_000,
+    sessionTimeoutMs: 6 * 3600_000,
+    shutdownTimeoutMs: 30_000,
   });
   assert.deepEqual(result.warnings, []);
 });
@@ -156,4 +159,51 @@ Deno.test("auth is on by default: a random key when none is configured; --no-aut
     !conflictConfig.ok && conflictConfig.message,
     "--no-auth conflicts with the API key in the config: remove one of them",
   );
+});
+
+Deno.test("the newer gateway settings: each source, its precedence, its validation", () => {
+  assert.deepEqual(
+    ["30s", "2m", "1h30m", "500ms", "1.5s", "", "10", "5x", "s"].map(parseDuration),
+    [30_000, 120_000, 5_400_000, 500, 1500, undefined, undefined, undefined, undefined],
+  );
+  const fromConfig = resolve([], {}, {
+    toolTimeout: 300,
+    sessionTimeout: "30m",
+    payloadSizeThreshold: 524288,
+  });
+  assert.ok(fromConfig.ok);
+  assert.deepEqual(
+    [
+      fromConfig.settings.toolTimeoutMs,
+      fromConfig.settings.sessionTimeoutMs,
+      fromConfig.settings.payloadSizeThreshold,
+    ],
+    [300_000, 1_800_000, 524288],
+  );
+  const fromEnv = resolve(["--shutdown-timeout", "5s", "--payload-path-prefix", "/flag"], {
+    MCP_GATEWAY_TOOL_TIMEOUT: "45",
+    MCP_GATEWAY_SESSION_TIMEOUT: "1h",
+    MCP_GATEWAY_SHUTDOWN_TIMEOUT: "1m",
+    MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD: "2048",
+    MCP_GATEWAY_PAYLOAD_PATH_PREFIX: "/env",
+  }, { toolTimeout: 300, payloadSizeThreshold: 524288 });
+  assert.ok(fromEnv.ok);
+  const s = fromEnv.settings;
+  assert.deepEqual(
+    [s.toolTimeoutMs, s.sessionTimeoutMs, s.shutdownTimeoutMs, s.payloadSizeThreshold, s.payloadPathPrefix],
+    [45_000, 3_600_000, 5_000, 2048, "/flag"],
+  );
+  assert.ok(
+    fromEnv.warnings.includes(
+      "MCP_GATEWAY_TOOL_TIMEOUT (45) overrides gateway.toolTimeout in the config (300)",
+    ),
+  );
+  assert.deepEqual(resolve([], { MCP_GATEWAY_TOOL_TIMEOUT: "5" }), {
+    ok: false,
+    message: 'invalid MCP_GATEWAY_TOOL_TIMEOUT "5": expected an integer of at least 10 (seconds)',
+  });
+  assert.deepEqual(resolve(["--shutdown-timeout", "soon"], {}), {
+    ok: false,
+    message: 'invalid --shutdown-timeout "soon": expected a positive duration such as 90s, 30m or 1h30m',
+  });
 });

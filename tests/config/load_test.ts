@@ -34,6 +34,7 @@ env = { ROOT = "/data", TOKEN = "" }
     tools: undefined,
     registry: undefined,
     isolation: "shared",
+    toolTimeout: undefined,
     env: [{ name: "ROOT", value: "/data" }, { name: "TOKEN", passthrough: true }],
     launch: { kind: "command", command: "node", args: ["/srv/fs.js", "/data"] },
   }]);
@@ -113,6 +114,8 @@ Deno.test("JSON stdio container server with every field, and an http server", ()
     tools: undefined,
     registry: undefined,
     isolation: "shared",
+    toolTimeout: undefined,
+    connectTimeout: 30,
   });
   assert.equal(config.gateway.port, 8080);
   assert.equal(config.gateway.payloadDir, "/tmp/p");
@@ -253,6 +256,7 @@ Deno.test("custom types: registered, unregistered, reserved names, non-https sch
     tools: undefined,
     registry: undefined,
     isolation: "shared",
+    toolTimeout: undefined,
   });
   assert.deepEqual(errors(json({ mcpServers: { s: { type: "htp", url: "https://x" } } })), [
     'mcpServers.s.type: unknown server type "htp"\n' +
@@ -359,5 +363,27 @@ Deno.test("the security limits and allow-lists: defaults, both spellings, valida
   assert.match(
     errors(json({ mcpServers: { s: { container: "i", isolation: "process" } } }))[0],
     /^mcpServers\.s\.isolation: .*\n {4}expected "shared" or "session"/,
+  );
+});
+
+Deno.test("per-server toolTimeout (0 or at least 10) and connectTimeout (http only)", () => {
+  const config = ok(json({
+    mcpServers: {
+      slow: { container: "i", toolTimeout: 600 },
+      remote: { type: "http", url: "https://x.example/mcp", connectTimeout: 5 },
+      plain: { container: "i", toolTimeout: 0 },
+    },
+  }));
+  const [slow, remote, plain] = config.servers;
+  assert.equal(slow.toolTimeout, 600);
+  assert.equal(remote.type === "http" && remote.connectTimeout, 5);
+  assert.equal(plain.toolTimeout, undefined, "0 means the gateway's toolTimeout");
+  assert.match(
+    errors(json({ mcpServers: { s: { container: "i", toolTimeout: 5 } } }))[0],
+    /^mcpServers\.s\.toolTimeout: invalid value\n {4}expected 0 \(the gateway's toolTimeout\) or at least 10/,
+  );
+  assert.match(
+    errors(toml('[servers.s]\ncommand = "x"\nconnect_timeout = 5\n'))[0],
+    /^servers\.s\.connect_timeout: "connectTimeout" applies only to http servers/,
   );
 });
