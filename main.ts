@@ -23,7 +23,7 @@ import { Gateway } from "./src/gateway/gateway.ts";
 import { createApp } from "./src/http/app.ts";
 import { clientConfig } from "./src/http/client_config.ts";
 import { originPolicy } from "./src/http/origin.ts";
-import { serveResilient } from "./src/http/serve.ts";
+import { type ResilientServer, serveResilient, type TlsFiles } from "./src/http/serve.ts";
 import { setupLogging, stopLogging } from "./src/observability/logging.ts";
 import { makeRedactor } from "./src/observability/redact.ts";
 import { ToolsRegistry } from "./src/observability/tools_registry.ts";
@@ -92,13 +92,27 @@ async function run(options: RunOptions): Promise<void> {
   const resolved = resolveSettings(options, loaded.config, env, inContainer);
   if (!resolved.ok) fail(resolved.message, 1);
   const warnings = [...loaded.warnings.map(formatIssue), ...resolved.warnings];
-  await serve(loaded.config, resolved.settings, warnings);
+  const tls = options.tls === undefined ? undefined : await readTls(options.tls);
+  await serve(loaded.config, resolved.settings, warnings, tls);
+}
+
+/** Reads the PEM files of --tls-cert and --tls-key; a missing or unreadable one stops the start, named. */
+async function readTls(paths: { cert: string; key: string }): Promise<TlsFiles> {
+  const read = async (flag: string, path: string) => {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      return fail(`cannot read the ${flag} file ${path}: ${(error as Error).message}`, 1);
+    }
+  };
+  return { cert: await read("--tls-cert", paths.cert), key: await read("--tls-key", paths.key) };
 }
 
 async function serve(
   config: GatewayConfig,
   settings: Settings,
   warnings: string[],
+  tls: TlsFiles | undefined,
 ): Promise<void> {
   const redact = makeRedactor([...config.secrets, ...settings.apiKeys]);
   const destination = await setupLogging({
@@ -158,6 +172,12 @@ async function serve(
       pathPrefix: settings.payloadPathPrefix,
     }),
   });
+  const exitFailed = async (): Promise<never> => {
+    await gateway.close();
+    await tools.flush();
+    await stopLogging();
+    Deno.exit(1);
+  };
   const failures = await gateway.start();
   if (failures.length > 0) {
     const servers = failures.map(describeStartFailure);
@@ -168,10 +188,7 @@ async function serve(
         redact(`Error: ${failure.message}\n${failure.stderrTail.map((l) => `  stderr: ${l}`).join("\n")}`),
       );
     }
-    await gateway.close();
-    await tools.flush();
-    await stopLogging();
-    Deno.exit(1);
+    await exitFailed();
   }
 
   let stopping: Promise<void> | undefined;
@@ -199,7 +216,14 @@ async function serve(
     maxUnsentBytes: config.gateway.maxUnsentBytes,
     onClosed: stop,
   });
-  const server = serveResilient(hostname, port, app.fetch);
+  let server: ResilientServer;
+  try {
+    server = serveResilient(hostname, port, app.fetch, tls);
+  } catch (error) {
+    const what = tls === undefined ? `listen on ${hostname}:${port}` : `serve HTTPS on ${hostname}:${port}`;
+    console.error(`Error: cannot ${what}: ${(error as Error).message}`);
+    return await exitFailed();
+  }
   if (settings.auth === "generated") {
     // Straight to stderr, never through the logger: the key must not reach a log file.
     console.error(
@@ -209,10 +233,12 @@ async function serve(
         "(the client configuration on stdout carries it).",
     );
   }
-  const origin = { domain: settings.domain, port: server.port, mode: settings.mode };
+  const scheme = tls === undefined ? "http" : "https";
+  const origin = { domain: settings.domain, port: server.port, mode: settings.mode, scheme } as const;
   const client = clientConfig(gateway.serverIds, origin, settings.apiKeys[0]);
   console.log(JSON.stringify(client));
-  log.info("Listening on http://{host}:{port} in {mode} mode", {
+  log.info("Listening on {scheme}://{host}:{port} in {mode} mode", {
+    scheme,
     host: hostname,
     port: server.port,
     mode: settings.mode,

@@ -94,6 +94,13 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: "bool",
     description: "Launch MCP servers sequentially during startup (parallel launch is default)",
   },
+  {
+    name: "tls-cert",
+    kind: "string",
+    description: "TLS certificate chain (PEM) to serve HTTPS with; needs --tls-key",
+    complete: "file",
+  },
+  { name: "tls-key", kind: "string", description: "TLS private key (PEM) for --tls-cert", complete: "file" },
   { name: "unified", kind: "bool", description: "Run in unified mode (all backends at /mcp)" },
   {
     name: "shutdown-timeout",

@@ -17,6 +17,8 @@ export interface RunOptions {
   readonly payloadSizeThreshold?: number;
   /** A Go-style duration, checked when settings are resolved. */
   readonly shutdownTimeout?: string;
+  /** PEM files to serve HTTPS with: both or neither. */
+  readonly tls?: { readonly cert: string; readonly key: string };
   readonly mode?: "routed" | "unified";
   /** Serve without authentication (--no-auth). */
   readonly noAuth: boolean;
@@ -148,6 +150,10 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
     if (values[name] === "") return { kind: "error", message: `flag needs a non-empty argument: --${name}` };
   }
   const text = (name: string) => values[name] as string | undefined;
+  if ((text("tls-cert") === undefined) !== (text("tls-key") === undefined)) {
+    return { kind: "error", message: "--tls-cert and --tls-key go together: give both to serve HTTPS" };
+  }
+  const tls = text("tls-cert") === undefined ? undefined : { cert: text("tls-cert")!, key: text("tls-key")! };
   return {
     kind: "run",
     options: {
@@ -160,6 +166,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       payloadPathPrefix: text("payload-path-prefix"),
       payloadSizeThreshold,
       shutdownTimeout: text("shutdown-timeout"),
+      tls,
       mode: values.unified ? "unified" : values.routed ? "routed" : undefined,
       noAuth: values["no-auth"] === true,
       sequentialLaunch: values["sequential-launch"] === true,

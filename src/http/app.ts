@@ -40,6 +40,15 @@ const clientLog = getLogger(["awmg", "client"]);
 const authLog = getLogger(["awmg", "auth"]);
 const originLog = getLogger(["awmg", "origin"]);
 
+/** The host a request names: its Host header, or over HTTP/2 its `:authority`, which Deno puts in the URL. */
+function requestHost(request: Request): string {
+  const host = request.headers.get("host");
+  if (host !== null) return host;
+  const start = request.url.indexOf("//") + 2;
+  const end = request.url.indexOf("/", start);
+  return request.url.slice(start, end === -1 ? undefined : end);
+}
+
 function remote(c: Context<Env>): string {
   const addr = c.env?.remoteAddr;
   return addr === undefined ? "unknown" : `${addr.hostname}:${addr.port}`;
@@ -53,7 +62,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   const authOn = options.apiKeys.length > 0;
 
   app.use("*", async (c, next) => {
-    const refusal = options.originCheck(c.req.header("host") ?? null, c.req.header("origin") ?? null);
+    const refusal = options.originCheck(requestHost(c.req.raw), c.req.header("origin") ?? null);
     if (refusal === undefined) return await next();
     originLog.warn("Refused a request with {header} {value}, remote={remote}, path={path}", {
       header: refusal.header,

@@ -1,6 +1,6 @@
 /**
- * The client configuration written to stdout once all backends are up (`--config-stdin`), so an
- * orchestrator can point its agent at the gateway.
+ * The client configuration written to stdout once all backends are up, so an orchestrator can point its
+ * agent at the gateway.
  */
 
 /**
@@ -9,10 +9,16 @@
  */
 export function clientConfig(
   serverIds: readonly string[],
-  origin: { readonly domain: string; readonly port: number; readonly mode: "routed" | "unified" },
+  origin: {
+    readonly domain: string;
+    readonly port: number;
+    readonly mode: "routed" | "unified";
+    /** "https" when the gateway serves TLS. */
+    readonly scheme?: "http" | "https";
+  },
   apiKey: string | undefined,
 ): { mcpServers: Record<string, Record<string, unknown>> } {
-  const base = `http://${origin.domain}:${origin.port}`;
+  const base = `${origin.scheme ?? "http"}://${origin.domain}:${origin.port}`;
   const entries = origin.mode === "unified"
     ? [["awmg", `${base}/mcp`]]
     : serverIds.map((id) => [id, `${base}/mcp/${id}`]);

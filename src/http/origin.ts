@@ -24,8 +24,8 @@ export interface OriginRefusal {
   readonly setting: string;
 }
 
-/** Checks a request's Host and Origin headers; undefined means the request may proceed. */
-export type OriginCheck = (host: string | null, origin: string | null) => OriginRefusal | undefined;
+/** Checks the host a request names and its Origin header; undefined means the request may proceed. */
+export type OriginCheck = (host: string, origin: string | null) => OriginRefusal | undefined;
 
 function bracketed(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
@@ -58,10 +58,10 @@ export function originPolicy(options: OriginPolicyOptions): OriginCheck {
     return (url.protocol === "http:" || url.protocol === "https:") && hosts.has(url.hostname);
   };
   return (host, origin) => {
-    if (host === null || !hosts.has(hostName(host))) {
+    if (!hosts.has(hostName(host))) {
       return {
         header: "Host",
-        value: host ?? "(missing)",
+        value: host,
         setting: "gateway.allowedHosts (allowed_hosts in TOML)",
       };
     }

@@ -17,16 +17,26 @@ export interface ResilientServer {
   shutdown(): Promise<void>;
 }
 
-/** Serves `handler` on `hostname:port`, reopening the listener whenever accepting fails. */
+/** A certificate chain and its key, both PEM text, to serve HTTPS with. */
+export interface TlsFiles {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/**
+ * Serves `handler` on `hostname:port` (HTTPS with `tls`), reopening the listener whenever accepting fails.
+ * Throws when the first listener cannot be opened (address in use, a certificate Deno cannot load).
+ */
 export function serveResilient(
   hostname: string,
   port: number,
   handler: Deno.ServeHandler<Deno.NetAddr>,
+  tls?: TlsFiles,
 ): ResilientServer {
   let current: Deno.HttpServer<Deno.NetAddr>;
   let stopped = false;
   const open = (bind: number): Deno.HttpServer<Deno.NetAddr> => {
-    const server = Deno.serve({ hostname, port: bind, onListen: () => {} }, handler);
+    const server = Deno.serve({ hostname, port: bind, onListen: () => {}, ...tls }, handler);
     server.finished.catch((error: Error) => {
       if (stopped) return;
       log.error(

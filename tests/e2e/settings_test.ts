@@ -2,6 +2,7 @@
  * The newer gateway settings end to end: per-server timeouts and the startup lines.
  */
 import assert from "node:assert/strict";
+import { runAwmg, tempFile } from "../support/awmg.ts";
 import { HOSTILE, startGateway, text } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -46,3 +47,127 @@ Deno.test(
     }
   },
 );
+
+/** Runs openssl with `args`; throws with its stderr when it fails. */
+async function openssl(args: string[]): Promise<void> {
+  const run = await new Deno.Command("openssl", { args, stdout: "null", stderr: "piped" }).output();
+  if (!run.success) throw new Error(new TextDecoder().decode(run.stderr));
+}
+
+/** A throwaway CA and a certificate it signed for localhost and 127.0.0.1 (rustls refuses a CA as a server). */
+async function testCertificate(): Promise<{ cert: string; key: string; ca: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "awmg-tls-" });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await openssl([
+    "req",
+    "-x509",
+    ...ec,
+    "-days",
+    "1",
+    "-subj",
+    "/CN=awmg test CA",
+    "-keyout",
+    `${dir}/ca.key`,
+    "-out",
+    `${dir}/ca.pem`,
+  ]);
+  await openssl([
+    "req",
+    ...ec,
+    "-subj",
+    "/CN=localhost",
+    "-keyout",
+    `${dir}/key.pem`,
+    "-out",
+    `${dir}/req.csr`,
+  ]);
+  await Deno.writeTextFile(
+    `${dir}/ext.cnf`,
+    "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
+  );
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    `${dir}/req.csr`,
+    "-CA",
+    `${dir}/ca.pem`,
+    "-CAkey",
+    `${dir}/ca.key`,
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-extfile",
+    `${dir}/ext.cnf`,
+    "-out",
+    `${dir}/cert.pem`,
+  ]);
+  return { cert: `${dir}/cert.pem`, key: `${dir}/key.pem`, ca: await Deno.readTextFile(`${dir}/ca.pem`) };
+}
+
+Deno.test("--tls-cert and --tls-key serve HTTPS; the client configuration says https", e2e, async () => {
+  const { cert, key, ca } = await testCertificate();
+  const gateway = await startGateway({
+    toml: HOSTILE(),
+    args: ["--tls-cert", cert, "--tls-key", key],
+    waitHealthy: false,
+  });
+  const client = Deno.createHttpClient({ caCerts: [ca] });
+  try {
+    const url = `https://localhost:${gateway.port}`;
+    let health: Response | undefined;
+    for (let i = 0; i < 200 && health === undefined; i++) {
+      health = await fetch(`${url}/health`, { client }).catch(() => undefined);
+      if (health === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(health?.status, 200, gateway.stderr);
+    await health?.body?.cancel();
+    assert.equal(
+      JSON.parse(gateway.stdout).mcpServers.hostile.url,
+      `https://localhost:${gateway.port}/mcp/hostile`,
+    );
+    assert.match(gateway.stderr, new RegExp(`Listening on https://127\\.0\\.0\\.1:${gateway.port}`));
+    const answer = await fetch(`${url}/mcp/hostile`, {
+      client,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "pid", arguments: {} },
+      }),
+    }).then((r) => r.json());
+    assert.match(text(answer.result), /^\d+$/);
+  } finally {
+    client.close();
+    await gateway.stop();
+  }
+});
+
+Deno.test("a TLS file that cannot be read, or only one of the two flags, stops the start with its name", async () => {
+  const missing = await runAwmg([
+    "--tls-cert",
+    "/nonexistent/cert.pem",
+    "--tls-key",
+    "/nonexistent/key.pem",
+    "--no-auth",
+  ]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /cannot read the --tls-cert file \/nonexistent\/cert\.pem/);
+  const garbage = await tempFile("not a certificate", ".pem");
+  const bad = await runAwmg([
+    "--tls-cert",
+    garbage,
+    "--tls-key",
+    garbage,
+    "--no-auth",
+    "--listen",
+    "127.0.0.1:0",
+  ]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /cannot serve HTTPS on 127\.0\.0\.1:0: /);
+  const half = await runAwmg(["--tls-cert", garbage]);
+  assert.equal(half.code, 2);
+  assert.match(half.stderr, /--tls-cert and --tls-key go together/);
+});

@@ -27,7 +27,7 @@ Deno.test("origin policy: loopback, the listen address, the domain and the allow
     value: "evil.example.com:3000",
     setting: "gateway.allowedHosts (allowed_hosts in TOML)",
   });
-  assert.equal(check(null, null)?.header, "Host");
+  assert.equal(check("", null)?.header, "Host");
   for (const origin of ["http://evil.example.com", "null", "file://", "ws://localhost"]) {
     assert.equal(check("localhost:3000", origin)?.header, "Origin", origin);
   }
