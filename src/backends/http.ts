@@ -145,6 +145,19 @@ export class HttpPipe implements MessagePipe {
       );
     }
     if (response.status === 202 || response.status === 204) return void await response.body?.cancel();
+    if (response.status === 429) {
+      await response.body?.cancel();
+      const retry = response.headers.get("retry-after");
+      const detail = `${this.#target.url} answered HTTP 429 Too Many Requests${
+        retry ? ` (Retry-After: ${retry})` : ""
+      }`;
+      if (id === undefined) return this.#events.stderr(detail);
+      const failure = errorResponse(id, ErrorCode.RateLimited, "Rate limited", {
+        server: this.#target.serverId,
+        detail,
+      });
+      return this.#events.message(failure, JSON.stringify(failure));
+    }
     if (!response.ok) {
       const body = (await response.text()).slice(0, 500);
       return fail(`${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`);

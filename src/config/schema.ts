@@ -66,6 +66,8 @@ export const serverSchema = v.object({
     ),
   ),
   connectTimeout: v.optional(integer("a positive integer (seconds)", 1)),
+  rateLimitThreshold: v.optional(integer("a positive integer (rate-limited answers in a row)", 1)),
+  rateLimitCooldown: v.optional(integer("a positive integer (seconds)", 1)),
 }, "an object");
 
 const ORIGIN = 'origin such as "https://app.example.com" (scheme, host and port; no path)';

@@ -41,6 +41,10 @@ interface ServerCommon {
   readonly isolation: "shared" | "session";
   /** Seconds allowed for a request to this server; undefined means the gateway's toolTimeout. */
   readonly toolTimeout?: number;
+  /** Rate-limited tool answers in a row that open the server's circuit breaker. */
+  readonly rateLimitThreshold: number;
+  /** Seconds the breaker stays open before one trial call. */
+  readonly rateLimitCooldown: number;
 }
 
 /** A backend spoken to over stdin/stdout. */
@@ -125,4 +129,6 @@ export const GATEWAY_DEFAULTS = {
   maxSessions: 10_000,
   bodyTimeout: 30,
   connectTimeout: 30,
+  rateLimitThreshold: 3,
+  rateLimitCooldown: 60,
 } as const;

@@ -166,6 +166,8 @@ function buildServer(
     registry: input.registry,
     isolation: input.isolation ?? "shared",
     toolTimeout: input.toolTimeout === 0 ? undefined : input.toolTimeout,
+    rateLimitThreshold: input.rateLimitThreshold ?? GATEWAY_DEFAULTS.rateLimitThreshold,
+    rateLimitCooldown: input.rateLimitCooldown ?? GATEWAY_DEFAULTS.rateLimitCooldown,
   };
   const forbid = (field: keyof ServerInput, why: string, suggestion?: string) => {
     if (input[field] !== undefined) errors.push({ path: joinPath(path, field), message: why, suggestion });

@@ -11,6 +11,7 @@ import type { Classified, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/mes
 import { metadataResult, type PayloadStore, resultText } from "../payloads/store.ts";
 import { VERSION } from "../version.ts";
 import type { Exchange } from "./exchange.ts";
+import { RateLimitBreaker } from "./breaker.ts";
 import { nameProblem, prefixName } from "./names.ts";
 import { paramsProblem } from "./params.ts";
 import { Session, SessionStore } from "./session.ts";
@@ -48,6 +49,9 @@ export interface ServerHealth {
   readonly status: "running" | "starting" | "stopped" | "error";
   readonly uptime: number;
   readonly error?: string;
+  /** The rate-limit circuit breaker: tool calls fail fast while it is "open". */
+  readonly circuit: "closed" | "open" | "half-open";
+  readonly reopensAt?: string;
 }
 
 /** Runtime options of the gateway. */
@@ -92,6 +96,7 @@ export class Gateway {
   readonly #servers: Map<string, StdioServerConfig | HttpServerConfig>;
   readonly #unified = new Map<number, UnifiedRouter>();
   readonly #normalized = new Set<string>();
+  readonly #breakers = new Map<string, RateLimitBreaker>();
   readonly #log = getLogger(["awmg", "gateway"]);
   #state: "open" | "closing" | "closed" = "open";
 
@@ -117,6 +122,25 @@ export class Gateway {
         );
       }
     });
+  }
+
+  /** The rate-limit breaker of a server, shared by all its connections: the limit is the backend's. */
+  #breaker(server: StdioServerConfig | HttpServerConfig): RateLimitBreaker {
+    let breaker = this.#breakers.get(server.id);
+    if (breaker === undefined) {
+      breaker = new RateLimitBreaker(
+        server.rateLimitThreshold,
+        server.rateLimitCooldown * 1000,
+        (from, to) => {
+          const facts = { server: server.id, from, to };
+          const message = "Rate limit circuit breaker of {server}: {from} -> {to}";
+          if (to === "open") this.#log.warn(message, facts);
+          else this.#log.info(message, facts);
+        },
+      );
+      this.#breakers.set(server.id, breaker);
+    }
+    return breaker;
   }
 
   /** The ids of the servers clients can reach. */
@@ -208,6 +232,7 @@ export class Gateway {
         clientInfo: { name: "awmg", version: VERSION },
         capabilities: RELAYED_CAPABILITIES,
         audience: () => own === undefined ? this.#audience(serverId, identity) : [own],
+        breaker: this.#breaker(server),
         onToolsChanged: identity === 0 && own === undefined
           ? (tools) => this.#options.onTools?.(serverId, this.#present(serverId, tools as Tool[]))
           : undefined,
@@ -477,10 +502,13 @@ export class Gateway {
     for (const id of this.#servers.keys()) {
       const connection = this.upstream(id, 0).connection;
       const running = connection.state === "running" && connection.startedAt !== undefined;
+      const circuit = this.#breakers.get(id)?.state ?? { kind: "closed" };
       report[id] = {
         status: connection.state,
         uptime: running ? Math.floor((Date.now() - connection.startedAt!) / 1000) : 0,
         ...(connection.lastError === undefined ? {} : { error: connection.lastError }),
+        circuit: circuit.kind,
+        ...(circuit.kind === "open" ? { reopensAt: new Date(circuit.reopensAt).toISOString() } : {}),
       };
     }
     return report;

@@ -14,6 +14,7 @@ import {
 } from "../jsonrpc/messages.ts";
 import { rpcRecorder } from "../observability/rpc.ts";
 import { withId } from "../jsonrpc/splice.ts";
+import { isRateLimitResult, type RateLimitBreaker } from "./breaker.ts";
 import { Exchange } from "./exchange.ts";
 import type { Session } from "./session.ts";
 
@@ -39,6 +40,8 @@ interface Pending extends ForwardOptions {
   readonly exchange: Exchange;
   readonly method: string;
   readonly startedAt: number;
+  /** A tools/call the rate-limit breaker let through, and whether as its one trial call. */
+  readonly breaker?: { readonly trial: boolean };
 }
 
 interface Relay {
@@ -64,9 +67,16 @@ export interface UpstreamOptions extends Omit<ConnectionOptions, "onMessage" | "
   readonly audience: () => Iterable<Session>;
   /** Told when the backend's tool list has been refreshed. */
   readonly onToolsChanged?: (tools: readonly Record<string, unknown>[]) => void;
+  /** The backend's rate-limit circuit breaker, which tool calls pass through. */
+  readonly breaker?: RateLimitBreaker;
 }
 
 type Meta = { _meta?: Record<string, unknown> };
+
+/** A rate-limit answer: HTTP 429 from a remote server, or a tool error that says the limit was hit. */
+function isRateLimited(answer: JsonRpcResponse): boolean {
+  return "error" in answer ? answer.error.code === ErrorCode.RateLimited : isRateLimitResult(answer.result);
+}
 
 /** A backend connection shared by the sessions of one identity. */
 export class Upstream {
@@ -108,6 +118,12 @@ export class Upstream {
       exchange.finish(this.#unavailable(request.id, (error as Error).message));
       return exchange;
     }
+    const breaker = request.method === "tools/call" ? this.#options.breaker : undefined;
+    const verdict = breaker?.allow(Date.now());
+    if (verdict !== undefined && !verdict.allowed) {
+      exchange.finish(this.#breakerOpen(request.id, breaker!, verdict.reopensAt, verdict.trialInFlight));
+      return exchange;
+    }
     const backendId = ++this.#nextId;
     const clientId = request.id;
     const meta = (request.params as Meta | undefined)?._meta;
@@ -126,6 +142,7 @@ export class Upstream {
       exchange,
       method: request.method,
       startedAt: Date.now(),
+      ...(verdict === undefined ? {} : { breaker: { trial: verdict.trial } }),
     };
     this.#pending.set(backendId, pending);
     this.#sweeper ??= setInterval(() => this.#sweep(), Math.min(1000, this.#options.toolTimeoutMs / 4));
@@ -176,12 +193,34 @@ export class Upstream {
     return unavailableResponse(id, this.serverId, detail);
   }
 
-  #settle(backendId: number): Pending | undefined {
+  /** Ends a request in flight: with the backend's answer, or without one (timeout, cancellation, backend down). */
+  #settle(backendId: number, answer?: JsonRpcResponse): Pending | undefined {
     const pending = this.#pending.get(backendId);
     if (pending === undefined) return undefined;
     this.#pending.delete(backendId);
     pending.session?.inFlight.delete(pending.clientId);
+    if (pending.breaker !== undefined) {
+      const breaker = this.#options.breaker!;
+      if (answer !== undefined) breaker.record(isRateLimited(answer), Date.now());
+      else if (pending.breaker.trial) breaker.release(Date.now());
+    }
     return pending;
+  }
+
+  /** The fast failure of a tool call while the rate-limit breaker is open. */
+  #breakerOpen(id: JsonRpcId, breaker: RateLimitBreaker, reopensAt: number, trialInFlight: boolean) {
+    const seconds = Math.max(0, Math.ceil((reopensAt - Date.now()) / 1000));
+    const detail = trialInFlight
+      ? `server '${this.serverId}' is rate-limited; a trial call is in flight to see whether it has recovered`
+      : `server '${this.serverId}' answered ${breaker.threshold} tool calls in a row with a rate-limit error; ` +
+        `calls fail fast until ${
+          new Date(reopensAt).toISOString()
+        } (in ${seconds}s), then one trial call is let through`;
+    return errorResponse(id, ErrorCode.ServerUnavailable, "Rate limit circuit breaker is open", {
+      server: this.serverId,
+      detail,
+      reopensAt: new Date(reopensAt).toISOString(),
+    });
   }
 
   /**
@@ -246,7 +285,7 @@ export class Upstream {
 
   #receive(message: JsonRpcMessage, text: string): void {
     if (!("method" in message)) {
-      const pending = typeof message.id === "number" ? this.#settle(message.id) : undefined;
+      const pending = typeof message.id === "number" ? this.#settle(message.id, message) : undefined;
       this.#record({
         direction: "inbound",
         session: pending?.session?.id ?? null,

@@ -22,6 +22,8 @@ export const ErrorCode = {
   Forbidden: -32005,
   /** A message exceeded a size limit. */
   MessageTooLarge: -32006,
+  /** A remote server answered HTTP 429 Too Many Requests. */
+  RateLimited: -32007,
 } as const;
 
 /** One of the error codes above. */

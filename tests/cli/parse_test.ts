@@ -26,6 +26,7 @@ Deno.test("flags, shorthands and repeatable -v", () => {
     payloadPathPrefix: "/workspace/payloads",
     payloadSizeThreshold: undefined,
     shutdownTimeout: "2m",
+    tls: undefined,
     mode: "unified",
     sequentialLaunch: true,
     validateEnv: false,

@@ -35,6 +35,8 @@ env = { ROOT = "/data", TOKEN = "" }
     registry: undefined,
     isolation: "shared",
     toolTimeout: undefined,
+    rateLimitThreshold: 3,
+    rateLimitCooldown: 60,
     env: [{ name: "ROOT", value: "/data" }, { name: "TOKEN", passthrough: true }],
     launch: { kind: "command", command: "node", args: ["/srv/fs.js", "/data"] },
   }]);
@@ -115,6 +117,8 @@ Deno.test("JSON stdio container server with every field, and an http server", ()
     registry: undefined,
     isolation: "shared",
     toolTimeout: undefined,
+    rateLimitThreshold: 3,
+    rateLimitCooldown: 60,
     connectTimeout: 30,
   });
   assert.equal(config.gateway.port, 8080);
@@ -257,6 +261,8 @@ Deno.test("custom types: registered, unregistered, reserved names, non-https sch
     registry: undefined,
     isolation: "shared",
     toolTimeout: undefined,
+    rateLimitThreshold: 3,
+    rateLimitCooldown: 60,
   });
   assert.deepEqual(errors(json({ mcpServers: { s: { type: "htp", url: "https://x" } } })), [
     'mcpServers.s.type: unknown server type "htp"\n' +

@@ -40,7 +40,7 @@ Deno.test(
       );
       assert.match(
         gateway.stderr,
-        new RegExp(`Server hostile: http://localhost:${gateway.port}/mcp/hostile \\(7 tools\\)`),
+        new RegExp(`Server hostile: http://localhost:${gateway.port}/mcp/hostile \\(8 tools\\)`),
       );
     } finally {
       await gateway.stop();
@@ -170,4 +170,78 @@ Deno.test("a TLS file that cannot be read, or only one of the two flags, stops t
   const half = await runAwmg(["--tls-cert", garbage]);
   assert.equal(half.code, 2);
   assert.match(half.stderr, /--tls-cert and --tls-key go together/);
+});
+
+const callTool = (id: number, name: string, args: Record<string, unknown> = {}) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name, arguments: args },
+});
+
+Deno.test("the rate-limit breaker opens, fails fast, and closes after a good trial call", e2e, async () => {
+  const gateway = await startGateway({
+    toml: HOSTILE("hostile", "rate_limit_threshold = 3\nrate_limit_cooldown = 1\n"),
+  });
+  try {
+    const call = async () => await (await gateway.post("/mcp/hostile", callTool(1, "limited"))).json();
+    const circuit = async () => (await (await fetch(`${gateway.url}/health`)).json()).servers.hostile;
+    for (let i = 0; i < 3; i++) assert.equal((await call()).result.isError, true, "the backend's own answer");
+    const fast = await call();
+    assert.equal(fast.error.code, -32001);
+    assert.equal(fast.error.message, "Rate limit circuit breaker is open");
+    assert.match(
+      fast.error.data.detail,
+      /server 'hostile' answered 3 tool calls in a row with a rate-limit error/,
+    );
+    assert.equal((await circuit()).circuit, "open");
+    const list = await (await gateway.post("/mcp/hostile", { jsonrpc: "2.0", id: 2, method: "tools/list" }))
+      .json();
+    assert.ok(list.result.tools.length > 0, "methods other than tools/call pass");
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.equal(text((await call()).result), "answered call 4", "the trial call reached the backend");
+    assert.deepEqual([(await circuit()).circuit, (await circuit()).reopensAt], ["closed", undefined]);
+    assert.match(gateway.stderr, /Rate limit circuit breaker of hostile: closed -> open/);
+  } finally {
+    await gateway.stop();
+  }
+});
+
+/** A remote MCP server that answers every tool call with HTTP 429, on a loopback port. */
+function throttledServer(): { url: string; close: () => Promise<void> } {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
+    const message = await request.json();
+    if (message.id === undefined) return new Response(null, { status: 202 });
+    const reply = (result: unknown) => Response.json({ jsonrpc: "2.0", id: message.id, result });
+    if (message.method === "initialize") {
+      return reply({
+        protocolVersion: "2025-06-18",
+        capabilities: { tools: {} },
+        serverInfo: { name: "t", version: "1" },
+      });
+    }
+    if (message.method === "tools/list") {
+      return reply({ tools: [{ name: "search", inputSchema: { type: "object", properties: {} } }] });
+    }
+    return new Response("slow down", { status: 429, headers: { "retry-after": "30" } });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}/mcp`, close: () => server.shutdown() };
+}
+
+Deno.test("HTTP 429 from a remote server counts toward its breaker", e2e, async () => {
+  const remote = throttledServer();
+  const gateway = await startGateway({
+    toml: `[servers.remote]\ntype = "http"\nurl = "${remote.url}"\nrate_limit_threshold = 2\n`,
+  });
+  try {
+    const call = async () => await (await gateway.post("/mcp/remote", callTool(1, "search"))).json();
+    const first = await call();
+    assert.equal(first.error.code, -32007);
+    assert.match(first.error.data.detail, /answered HTTP 429 Too Many Requests \(Retry-After: 30\)/);
+    await call();
+    assert.equal((await call()).error.message, "Rate limit circuit breaker is open");
+  } finally {
+    await gateway.stop();
+    await remote.close();
+  }
 });
