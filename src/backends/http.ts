@@ -20,6 +20,14 @@ export interface HttpTarget {
   readonly maxMessageSize: number;
   /** Milliseconds allowed for the handshake (`initialize`) to be answered. */
   readonly connectTimeoutMs: number;
+  /** A bearer token source (GitHub Actions OIDC), sent as `Authorization` on every request. */
+  readonly bearer?: BearerSource;
+}
+
+/** Where bearer tokens come from: a valid token, and a way to drop one the server refused. */
+export interface BearerSource {
+  token(): Promise<string>;
+  invalidate(): void;
 }
 
 const OWN_ID = "awmg-http-";
@@ -82,11 +90,12 @@ export class HttpPipe implements MessagePipe {
    * later calls carry the server's session, or `gateway-init-{serverID}` for servers that issue none but
    * require the header on every request.
    */
-  #headers(initialize = false, demandsSession = false): Record<string, string> {
+  #headers(initialize = false, demandsSession = false, bearer?: string): Record<string, string> {
     const session = this.#session ??
       (initialize && !demandsSession ? undefined : `gateway-init-${this.#target.serverId}`);
     return {
       ...this.#target.headers,
+      ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
       "content-type": "application/json",
       "accept": "application/json, text/event-stream",
       ...(session === undefined ? {} : { "mcp-session-id": session }),
@@ -111,11 +120,19 @@ export class HttpPipe implements MessagePipe {
       }
     };
     const usedSession = this.#session;
+    let bearer: string | undefined;
+    if (this.#target.bearer !== undefined) {
+      try {
+        bearer = await this.#target.bearer.token();
+      } catch (error) {
+        return fail(`cannot get an OIDC token for ${this.#target.url}: ${(error as Error).message}`);
+      }
+    }
     let response: Response;
     try {
       response = await fetch(this.#target.url, {
         method: "POST",
-        headers: this.#headers(initialize, demandsSession),
+        headers: this.#headers(initialize, demandsSession, bearer),
         body: text,
         signal: initialize
           ? AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#target.connectTimeoutMs)])
@@ -129,6 +146,12 @@ export class HttpPipe implements MessagePipe {
     }
     const session = response.headers.get("mcp-session-id");
     if (session !== null) this.#session = session;
+    if (response.status === 401 && bearer !== undefined && mayRetry) {
+      await response.body?.cancel();
+      this.#events.stderr(`${this.#target.url} refused the OIDC token (HTTP 401); fetching a new one`);
+      this.#target.bearer!.invalidate();
+      return await this.#post(message, false, demandsSession, text);
+    }
     if ((response.status === 404 || response.status === 400) && mayRetry) {
       const body = await response.text();
       const aboutSession = response.status === 404 || /session/i.test(body);

@@ -68,6 +68,12 @@ export const serverSchema = v.object({
   connectTimeout: v.optional(integer("a positive integer (seconds)", 1)),
   rateLimitThreshold: v.optional(integer("a positive integer (rate-limited answers in a row)", 1)),
   rateLimitCooldown: v.optional(integer("a positive integer (seconds)", 1)),
+  auth: v.optional(
+    v.object(
+      { type: nonEmpty(), audience: v.optional(nonEmpty()) },
+      'an object such as {"type": "github-oidc"}',
+    ),
+  ),
 }, "an object");
 
 const ORIGIN = 'origin such as "https://app.example.com" (scheme, host and port; no path)';

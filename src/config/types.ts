@@ -61,6 +61,8 @@ export interface HttpServerConfig extends ServerCommon {
   readonly headers: Readonly<Record<string, string>>;
   /** Seconds allowed to reach the server and complete its handshake. */
   readonly connectTimeout: number;
+  /** A bearer token from GitHub Actions' OIDC endpoint for this audience, on every request. */
+  readonly oidcAudience?: string;
 }
 
 /** A server of a type registered in `customSchemas`; validated, but awmg has no launcher for it. */

@@ -41,7 +41,11 @@ export type ValidationResult =
 const BUILTIN_TYPES = ["stdio", "http", "local"];
 /** Security policy keys awmg cannot enforce yet: refusing them beats running without the policy. */
 const POLICY_TOP_LEVEL = ["guards"];
-const POLICY_SERVER_KEYS = ["guard", "guard-policies", "guardPolicies", "guard_policies", "auth"];
+const POLICY_SERVER_KEYS = ["guard", "guard-policies", "guardPolicies", "guard_policies"];
+/** The upstream auth types awmg implements. */
+const AUTH_TYPES = ["github-oidc"];
+/** What `github-oidc` needs from the environment (GitHub Actions with `permissions: id-token: write`). */
+export const OIDC_VARIABLES = ["ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"] as const;
 const SERVER_ID = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const SECRET_FIELDS = new Set(["env", "headers", "apiKey", "agentId", "agentIds"]);
 
@@ -84,10 +88,8 @@ function unknownKeys(
 }
 
 /** What a refused policy key asks for, in words. */
-function policyName(key: string, value: unknown): string {
-  if (key !== "auth") return key === "guard" ? "a guard" : "guard policies";
-  const type = isRecord(value) && typeof value.type === "string" ? value.type : undefined;
-  return type === undefined ? "an auth block" : `auth of type "${type}"`;
+function policyName(key: string): string {
+  return key === "guard" ? "a guard" : "guard policies";
 }
 
 /** The error for a policy awmg would not enforce. */
@@ -145,6 +147,7 @@ function envEntries(env: Record<string, string> | undefined): EnvEntry[] {
 
 interface ServerContext {
   readonly format: Format;
+  readonly env: EnvLookup;
   readonly customTypes: Readonly<Record<string, string>>;
   readonly errors: ConfigIssue[];
 }
@@ -173,7 +176,27 @@ function buildServer(
     if (input[field] !== undefined) errors.push({ path: joinPath(path, field), message: why, suggestion });
   };
 
+  if (input.auth !== undefined && !AUTH_TYPES.includes(input.auth.type)) {
+    errors.push(
+      unenforced(
+        joinPath(path, "auth.type"),
+        `auth of type "${input.auth.type}" (awmg implements "github-oidc")`,
+      ),
+    );
+  }
   if (type === "http") {
+    if (input.auth !== undefined) {
+      const missing = OIDC_VARIABLES.filter((name) => (context.env(name) ?? "") === "");
+      if (missing.length > 0) {
+        errors.push({
+          path: joinPath(path, "auth"),
+          message: `github-oidc auth needs ${missing.join(" and ")}, which ${
+            missing.length === 1 ? "is" : "are"
+          } not set`,
+          suggestion: "run in GitHub Actions with `permissions: id-token: write`, or remove the auth block",
+        });
+      }
+    }
     if (input.url === undefined) {
       errors.push({
         path: joinPath(path, "url"),
@@ -199,6 +222,7 @@ function buildServer(
       url: input.url,
       headers: { ...input.headers },
       connectTimeout: input.connectTimeout ?? GATEWAY_DEFAULTS.connectTimeout,
+      ...(input.auth === undefined ? {} : { oidcAudience: input.auth.audience ?? input.url }),
     };
   }
 
@@ -222,6 +246,7 @@ function buildServer(
 
   forbid("url", '"url" applies only to http servers', 'set "type": "http" or remove "url"');
   forbid("connectTimeout", '"connectTimeout" applies only to http servers', 'remove "connectTimeout"');
+  forbid("auth", '"auth" applies only to http servers', 'remove "auth" or set "type": "http"');
   forbid("headers", '"headers" apply only to http servers', 'set "type": "http" or remove "headers"');
   const mounts = (input.mounts ?? []).map((spec, i) =>
     parseMount(spec, joinPath(joinPath(path, "mounts"), i), errors)
@@ -442,7 +467,7 @@ export function validateDocument(
       }
       if (isRecord(entry)) {
         const policies = Object.keys(entry).filter((key) => POLICY_SERVER_KEYS.includes(key));
-        errors.push(...policies.map((key) => unenforced(joinPath(path, key), policyName(key, entry[key]))));
+        errors.push(...policies.map((key) => unenforced(joinPath(path, key), policyName(key))));
         warnings.push(...unknownKeys(entry, [...knownKeys.server, ...policies], path, format));
       }
       const parsed = v.safeParse(serverSchema, entry, { abortEarly: false });
@@ -450,7 +475,7 @@ export function validateDocument(
         errors.push(...fromValibot(path, parsed.issues));
         continue;
       }
-      const server = buildServer(id, parsed.output, path, { format, customTypes, errors });
+      const server = buildServer(id, parsed.output, path, { format, env, customTypes, errors });
       if (server !== undefined) servers.push(server);
     }
   }
@@ -461,8 +486,11 @@ export function validateDocument(
       ? server.env.flatMap((entry) => "passthrough" in entry ? [env(entry.name) ?? ""] : [])
       : []
   );
-  const secrets = [...new Set([...expanded.secrets, ...passedThrough, ...gateway.apiKeys])].filter((s) =>
-    s !== ""
-  );
+  const oidc = servers.some((server) => server.type === "http" && server.oidcAudience !== undefined)
+    ? [env("ACTIONS_ID_TOKEN_REQUEST_TOKEN") ?? ""]
+    : [];
+  const secrets = [...new Set([...expanded.secrets, ...passedThrough, ...gateway.apiKeys, ...oidc])].filter((
+    s,
+  ) => s !== "");
   return { ok: true, warnings, config: deepFreeze({ source, servers, gateway, secrets }) };
 }

@@ -4,7 +4,9 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { StartFailure, type Transport } from "../backends/connection.ts";
+import type { BearerSource } from "../backends/http.ts";
 import { type EnvLookup, launchSpec } from "../backends/launch.ts";
+import { OidcTokens } from "../backends/oidc.ts";
 import type { GatewayConfig, HttpServerConfig, StdioServerConfig } from "../config/types.ts";
 import { ErrorCode, errorResponse, unavailableResponse } from "../jsonrpc/errors.ts";
 import type { Classified, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
@@ -97,6 +99,7 @@ export class Gateway {
   readonly #unified = new Map<number, UnifiedRouter>();
   readonly #normalized = new Set<string>();
   readonly #breakers = new Map<string, RateLimitBreaker>();
+  #oidc?: OidcTokens;
   readonly #log = getLogger(["awmg", "gateway"]);
   #state: "open" | "closing" | "closed" = "open";
 
@@ -122,6 +125,16 @@ export class Gateway {
         );
       }
     });
+  }
+
+  /** Bearer tokens for an audience from GitHub Actions' OIDC endpoint (its variables were checked with the config). */
+  #bearer(audience: string): BearerSource {
+    this.#oidc ??= new OidcTokens({
+      requestUrl: this.#options.hostEnv("ACTIONS_ID_TOKEN_REQUEST_URL") ?? "",
+      requestToken: this.#options.hostEnv("ACTIONS_ID_TOKEN_REQUEST_TOKEN") ?? "",
+    });
+    const oidc = this.#oidc;
+    return { token: () => oidc.token(audience), invalidate: () => oidc.invalidate(audience) };
   }
 
   /** The rate-limit breaker of a server, shared by all its connections: the limit is the backend's. */
@@ -220,6 +233,7 @@ export class Gateway {
             keepaliveMs: keepaliveInterval === undefined ? undefined : keepaliveInterval * 1000,
             maxMessageSize,
             connectTimeoutMs: server.connectTimeout * 1000,
+            ...(server.oidcAudience === undefined ? {} : { bearer: this.#bearer(server.oidcAudience) }),
           },
         };
       upstream = new Upstream({

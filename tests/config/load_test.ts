@@ -328,15 +328,16 @@ Deno.test("security policy awmg cannot enforce is refused, with its path; other 
           container: "i",
           guard: "g",
           "guard-policies": { "allow-only": { repos: "public" } },
-          auth: { type: "github-oidc", audience: "x" },
         },
+        remote: { type: "http", url: "https://x.example/mcp", auth: { type: "api-key" } },
       },
     })).map((e) => e.split("\n")[0]),
     [
       `guards: guard definitions ${policy}`,
       `mcpServers.github.guard: a guard ${policy}`,
       `mcpServers.github.guard-policies: guard policies ${policy}`,
-      `mcpServers.github.auth: auth of type "github-oidc" ${policy}`,
+      `mcpServers.remote.auth.type: auth of type "api-key" (awmg implements "github-oidc") ${policy}`,
+      "mcpServers.remote.auth: github-oidc auth needs ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN, which are not set",
     ],
   );
   const tomlErrors = errors(
@@ -391,5 +392,28 @@ Deno.test("per-server toolTimeout (0 or at least 10) and connectTimeout (http on
   assert.match(
     errors(toml('[servers.s]\ncommand = "x"\nconnect_timeout = 5\n'))[0],
     /^servers\.s\.connect_timeout: "connectTimeout" applies only to http servers/,
+  );
+});
+
+Deno.test("github-oidc auth on an http server: audience defaults to the url; the request token is a secret", () => {
+  const env: Record<string, string> = {
+    ACTIONS_ID_TOKEN_REQUEST_URL: "http://127.0.0.1:1/t",
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: "rt-1",
+  };
+  const loaded = loadConfigText(
+    JSON.stringify({
+      mcpServers: { a: { type: "http", url: "https://a.example/mcp", auth: { type: "github-oidc" } } },
+    }),
+    "json",
+    { kind: "stdin" },
+    (name) => env[name],
+  );
+  assert.ok(loaded.ok);
+  const [server] = loaded.config.servers;
+  assert.equal(server.type === "http" && server.oidcAudience, "https://a.example/mcp");
+  assert.ok(loaded.config.secrets.includes("rt-1"));
+  assert.match(
+    errors(json({ mcpServers: { s: { container: "i", auth: { type: "github-oidc" } } } }))[0],
+    /^mcpServers\.s\.auth: "auth" applies only to http servers/,
   );
 });

@@ -1,0 +1,109 @@
+/**
+ * GitHub Actions OIDC to a remote server, end to end: a fake Actions token endpoint and a remote MCP server
+ * that checks the bearer token and its audience, both on loopback.
+ */
+import assert from "node:assert/strict";
+import { runAwmg, tempFile } from "../support/awmg.ts";
+import { startGateway, text } from "../support/gateway.ts";
+
+const e2e = { sanitizeOps: false, sanitizeResources: false };
+const REQUEST_TOKEN = "actions-request-token-5521";
+
+const base64url = (value: unknown) =>
+  btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+
+/** The Actions token endpoint: checks the request token, issues JWTs for the audience asked for. */
+function tokenEndpoint(lifetimeSeconds: number) {
+  const issued: { audience: string; token: string }[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    if (request.headers.get("authorization") !== `Bearer ${REQUEST_TOKEN}`) {
+      return new Response(null, { status: 403 });
+    }
+    const audience = new URL(request.url).searchParams.get("audience") ?? "";
+    const exp = Math.floor(Date.now() / 1000) + lifetimeSeconds;
+    const token = `${base64url({ alg: "none" })}.${base64url({ aud: audience, exp, n: issued.length })}.sig`;
+    issued.push({ audience, token });
+    return Response.json({ value: token });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}/token`, issued, close: () => server.shutdown() };
+}
+
+/** A remote MCP server that accepts only the latest token issued for its audience, unless told to refuse it. */
+function guardedServer(endpoint: ReturnType<typeof tokenEndpoint>, audience: string) {
+  const state = { refuse: "" as string, seen: [] as string[] };
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
+    const bearer = request.headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
+    state.seen.push(bearer);
+    const latest = endpoint.issued.filter((i) => i.audience === audience).at(-1)?.token;
+    if (bearer !== latest || bearer === state.refuse) return new Response("bad token", { status: 401 });
+    const message = await request.json();
+    if (message.id === undefined) return new Response(null, { status: 202 });
+    const reply = (result: unknown) => Response.json({ jsonrpc: "2.0", id: message.id, result });
+    if (message.method === "initialize") {
+      return reply({
+        protocolVersion: "2025-06-18",
+        capabilities: { tools: {} },
+        serverInfo: { name: "g", version: "1" },
+      });
+    }
+    if (message.method === "tools/list") {
+      return reply({ tools: [{ name: "whoami", inputSchema: { type: "object", properties: {} } }] });
+    }
+    return reply({ content: [{ type: "text", text: `audience ${audience}` }] });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}/mcp`, state, close: () => server.shutdown() };
+}
+
+const whoami = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "whoami", arguments: {} } };
+
+Deno.test(
+  "github-oidc: the bearer token for the audience, cached, renewed before exp and after a 401",
+  e2e,
+  async () => {
+    const endpoint = tokenEndpoint(64);
+    const remote = guardedServer(endpoint, "api://mcp-test");
+    const gateway = await startGateway({
+      toml:
+        `[servers.remote]\ntype = "http"\nurl = "${remote.url}"\nauth = { type = "github-oidc", audience = "api://mcp-test" }\n`,
+      env: { ACTIONS_ID_TOKEN_REQUEST_URL: endpoint.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN },
+    });
+    try {
+      const call = async () => text((await (await gateway.post("/mcp/remote", whoami)).json()).result);
+      assert.equal(await call(), "audience api://mcp-test");
+      assert.deepEqual(
+        endpoint.issued.map((i) => i.audience),
+        ["api://mcp-test"],
+        "one token for the handshake and the call",
+      );
+      await new Promise((resolve) => setTimeout(resolve, 4100));
+      assert.equal(await call(), "audience api://mcp-test");
+      assert.equal(endpoint.issued.length, 2, "renewed once it came within a minute of exp");
+      remote.state.refuse = endpoint.issued[1].token;
+      assert.equal(await call(), "audience api://mcp-test", "a 401 fetches a new token and retries once");
+      assert.equal(endpoint.issued.length, 3);
+      assert.ok(
+        !gateway.stderr.includes(REQUEST_TOKEN) &&
+          endpoint.issued.every((i) => !gateway.stderr.includes(i.token)),
+      );
+    } finally {
+      await gateway.stop();
+      await remote.close();
+      await endpoint.close();
+    }
+  },
+);
+
+Deno.test("github-oidc without the Actions variables is a startup error naming them", async () => {
+  const config = await tempFile(
+    '[servers.remote]\ntype = "http"\nurl = "http://127.0.0.1:9/mcp"\nauth = { type = "github-oidc" }\n',
+    ".toml",
+  );
+  const run = await runAwmg(["--config", config, "--no-auth"], {
+    env: { ACTIONS_ID_TOKEN_REQUEST_URL: "", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "" },
+  });
+  assert.equal(run.code, 1);
+  assert.match(
+    run.stderr,
+    /servers\.remote\.auth: github-oidc auth needs ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN, which are not set/,
+  );
+});
