@@ -6,6 +6,7 @@
 import { createParser } from "eventsource-parser";
 import { ErrorCode, errorResponse, unavailableResponse } from "../jsonrpc/errors.ts";
 import { readLimited } from "../jsonrpc/framer.ts";
+import { LegacySse } from "./legacy_sse.ts";
 import { classify, type JsonRpcMessage, type JsonRpcRequest } from "../jsonrpc/messages.ts";
 import type { ExitStatus, MessagePipe, PipeEvents } from "./pipe.ts";
 
@@ -45,6 +46,8 @@ export class HttpPipe implements MessagePipe {
   #initialize?: JsonRpcRequest;
   #ownIds = 0;
   #reinitializing?: Promise<void>;
+  /** Set once the server turned out to speak only the 2024-11-05 HTTP+SSE transport. */
+  #legacy?: LegacySse;
 
   constructor(target: HttpTarget, events: PipeEvents) {
     this.#target = target;
@@ -119,6 +122,10 @@ export class HttpPipe implements MessagePipe {
         this.#events.message(failure, JSON.stringify(failure));
       }
     };
+    if (this.#legacy !== undefined) {
+      const problem = await this.#legacy.post(text);
+      return problem === undefined ? undefined : fail(problem);
+    }
     const usedSession = this.#session;
     let bearer: string | undefined;
     if (this.#target.bearer !== undefined) {
@@ -181,6 +188,10 @@ export class HttpPipe implements MessagePipe {
       });
       return this.#events.message(failure, JSON.stringify(failure));
     }
+    if (initialize && (response.status === 404 || response.status === 405)) {
+      await response.body?.cancel();
+      return await this.#toLegacy(message, text, fail, response.status);
+    }
     if (!response.ok) {
       const body = (await response.text()).slice(0, 500);
       return fail(`${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`);
@@ -192,6 +203,50 @@ export class HttpPipe implements MessagePipe {
       return this.#oversized(id, `an answer of more than ${this.#target.maxMessageSize} bytes`);
     }
     this.#receive(body);
+  }
+
+  /**
+   * Switches to the 2024-11-05 HTTP+SSE transport, as the SDK clients do, when a server answers the
+   * initialize POST with 404 or 405, and sends the initialize that way.
+   */
+  async #toLegacy(
+    message: JsonRpcMessage,
+    text: string,
+    fail: (detail: string) => void,
+    status: number,
+  ): Promise<void> {
+    const { url } = this.#target;
+    this.#events.stderr(
+      `${url} answered initialize with HTTP ${status}: it does not speak Streamable HTTP; ` +
+        "using the 2024-11-05 HTTP+SSE transport",
+    );
+    const headers = async () => {
+      const bearer = await this.#target.bearer?.token();
+      return {
+        ...this.#target.headers,
+        ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
+      };
+    };
+    const events = {
+      message: (data: string) => this.#receive(data),
+      closed: (reason: string) => {
+        if (this.#abort.signal.aborted) return;
+        this.#events.stderr(reason);
+        this.#end({ code: null, signal: null });
+      },
+    };
+    try {
+      this.#legacy = await LegacySse.open(
+        url,
+        headers,
+        events,
+        this.#abort.signal,
+        this.#target.connectTimeoutMs,
+      );
+    } catch (error) {
+      return fail(`${url} speaks neither Streamable HTTP nor HTTP+SSE: ${(error as Error).message}`);
+    }
+    return await this.#post(message, false, false, text);
   }
 
   /** Fails the request whose answer passed the size limit, naming the limit. */

@@ -123,3 +123,42 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "a server that speaks only the 2024-11-05 HTTP+SSE transport is reached that way",
+  e2e,
+  async () => {
+    const remote = new RemoteEverything("sse");
+    await remote.start();
+    try {
+      const logDir = `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
+      const gateway = await startGateway({ toml: http("legacy", remote.url), args: ["--log-dir", logDir] });
+      try {
+        const client = await gateway.client("legacy");
+        const { tools } = await client.listTools();
+        assert.ok(tools.some((tool: Named) => tool.name === "echo"));
+        assert.equal(
+          text(await client.callTool({ name: "echo", arguments: { message: "old" } })),
+          "Echo: old",
+        );
+        const progress: number[] = [];
+        await client.callTool(
+          { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 2 } },
+          undefined,
+          { onprogress: (p: { progress: number }) => progress.push(p.progress) },
+        );
+        assert.deepEqual(progress, [1, 2], "progress travels on the server's SSE stream");
+        await client.close();
+        await gateway.stop();
+        const said = (await Deno.readTextFile(`${logDir}/legacy.log`)).match(
+          /does not speak Streamable HTTP; using the 2024-11-05 HTTP\+SSE transport/g,
+        );
+        assert.equal(said?.length, 1, "logged once, in the server's log");
+      } finally {
+        await gateway.stop();
+      }
+    } finally {
+      await remote.stop();
+    }
+  },
+);

@@ -225,14 +225,16 @@ export const PROBE = (id = "probe", extra = "") => fixtureServer("probe_server.t
 /** The hostile server fixture (tests/fixtures/hostile_server.ts) over stdio. */
 export const HOSTILE = (id = "hostile", extra = "") => fixtureServer("hostile_server.ts", id, extra);
 
-/** server-everything serving Streamable HTTP on a free loopback port, as a separate process. */
+/** server-everything serving Streamable HTTP (or the older HTTP+SSE) on a free loopback port, as a process. */
 export class RemoteEverything {
   process?: Deno.ChildProcess;
   readonly port = freePort();
 
+  constructor(readonly transport: "streamableHttp" | "sse" = "streamableHttp") {}
+
   /** The MCP endpoint URL. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}/mcp`;
+    return `http://127.0.0.1:${this.port}/${this.transport === "sse" ? "sse" : "mcp"}`;
   }
 
   /** Starts it and waits until it accepts connections. */
@@ -243,7 +245,7 @@ export class RemoteEverything {
         "--quiet",
         "-A",
         "npm:@modelcontextprotocol/server-everything@2026.8.31",
-        "streamableHttp",
+        this.transport,
       ],
       env: { PORT: String(this.port) },
       stdout: "null",
