@@ -26,6 +26,7 @@ import { originPolicy } from "./src/http/origin.ts";
 import { type ResilientServer, serveResilient, type TlsFiles } from "./src/http/serve.ts";
 import { setupLogging, stopLogging } from "./src/observability/logging.ts";
 import { makeRedactor } from "./src/observability/redact.ts";
+import { installTracer } from "./src/observability/tracing.ts";
 import { ToolsRegistry } from "./src/observability/tools_registry.ts";
 import { PayloadStore } from "./src/payloads/store.ts";
 import { VERSION } from "./src/version.ts";
@@ -114,7 +115,11 @@ async function serve(
   warnings: string[],
   tls: TlsFiles | undefined,
 ): Promise<void> {
-  const redact = makeRedactor([...config.secrets, ...settings.apiKeys]);
+  const redact = makeRedactor([
+    ...config.secrets,
+    ...settings.apiKeys,
+    ...Object.values(settings.tracing?.headers ?? {}),
+  ]);
   const destination = await setupLogging({
     logDir: settings.logDir,
     serverIds: config.servers.map((server) => server.id),
@@ -139,6 +144,17 @@ async function serve(
     });
   }
   for (const warning of warnings) getLogger(["awmg", "config"]).warn(warning);
+  const tracing = settings.tracing === undefined
+    ? undefined
+    : (await import("./src/observability/otel.ts")).otelTracer({ ...settings.tracing, version: VERSION });
+  installTracer(tracing?.tracer);
+  if (settings.tracing !== undefined) {
+    log.info("Tracing to {url} as {service}, sample rate {rate}", {
+      url: settings.tracing.url,
+      service: settings.tracing.serviceName,
+      rate: settings.tracing.sampleRate,
+    });
+  }
   const toolCounts = new Map<string, number>();
   const tools = new ToolsRegistry(destination.kind === "dir" ? destination.dir : undefined);
   const { hostname, port } = settings.listen;
@@ -174,6 +190,7 @@ async function serve(
   });
   const exitFailed = async (): Promise<never> => {
     await gateway.close();
+    await tracing?.shutdown();
     await tools.flush();
     await stopLogging();
     Deno.exit(1);
@@ -197,6 +214,7 @@ async function serve(
       getLogger(["awmg", "shutdown"]).info("Shutting down");
       await gateway.close();
       await server.shutdown();
+      await tracing?.shutdown();
       await tools.flush();
       await stopLogging();
       Deno.exit(0);

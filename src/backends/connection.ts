@@ -116,11 +116,11 @@ export class BackendConnection {
   }
 
   /** Sends a message (as `text` when already serialized) to the running backend; returns the text sent. */
-  send(message: JsonRpcMessage, text?: string): string {
+  send(message: JsonRpcMessage, text?: string, traceparent?: string): string {
     if (this.#pipe === undefined || this.state !== "running") {
       throw new Unavailable(`server '${this.#options.serverId}' is not running`);
     }
-    return this.#pipe.send(message, text);
+    return this.#pipe.send(message, text, traceparent);
   }
 
   /** Makes a request of the connection's own (not a client's) and returns its response. */

@@ -25,6 +25,15 @@ export interface HttpTarget {
   readonly bearer?: BearerSource;
 }
 
+/** One POST of a message: its text, and whether it may be retried (see #post). */
+interface PostAttempt {
+  readonly text?: string;
+  readonly mayRetry: boolean;
+  readonly demandsSession?: boolean;
+  /** The W3C trace context of the backend call, sent as the `traceparent` header. */
+  readonly traceparent?: string;
+}
+
 /** Where bearer tokens come from: a valid token, and a way to drop one the server refused. */
 export interface BearerSource {
   token(): Promise<string>;
@@ -59,9 +68,9 @@ export class HttpPipe implements MessagePipe {
   }
 
   /** Sends a message; requests are answered through the events, transport failures as JSON-RPC errors. */
-  send(message: JsonRpcMessage, text = JSON.stringify(message)): string {
+  send(message: JsonRpcMessage, text = JSON.stringify(message), traceparent?: string): string {
     if ("method" in message && message.method === "initialize" && "id" in message) this.#initialize = message;
-    this.#post(message, true, false, text).catch((error) =>
+    this.#post(message, { text, mayRetry: true, traceparent }).catch((error) =>
       this.#events.stderr(`unexpected failure: ${(error as Error).message}`)
     );
     return text;
@@ -106,12 +115,15 @@ export class HttpPipe implements MessagePipe {
     };
   }
 
-  async #post(
-    message: JsonRpcMessage,
-    mayRetry: boolean,
-    demandsSession = false,
-    text = JSON.stringify(message),
-  ): Promise<void> {
+  /**
+   * POSTs one message. `mayRetry` allows one transparent retry (a refused token, a forgotten session);
+   * `demandsSession` sends a session id with initialize for servers that require one on every request.
+   */
+  async #post(message: JsonRpcMessage, attempt: PostAttempt): Promise<void> {
+    const { mayRetry, demandsSession = false, traceparent } = attempt;
+    const text = attempt.text ?? JSON.stringify(message);
+    const retry = (changes: Partial<PostAttempt>) =>
+      this.#post(message, { ...attempt, text, mayRetry: false, ...changes });
     const id = "id" in message && "method" in message ? message.id : undefined;
     const initialize = "method" in message && message.method === "initialize";
     const fail = (detail: string) => {
@@ -139,7 +151,10 @@ export class HttpPipe implements MessagePipe {
     try {
       response = await fetch(this.#target.url, {
         method: "POST",
-        headers: this.#headers(initialize, demandsSession, bearer),
+        headers: {
+          ...this.#headers(initialize, demandsSession, bearer),
+          ...(traceparent === undefined ? {} : { traceparent }),
+        },
         body: text,
         signal: initialize
           ? AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#target.connectTimeoutMs)])
@@ -157,18 +172,18 @@ export class HttpPipe implements MessagePipe {
       await response.body?.cancel();
       this.#events.stderr(`${this.#target.url} refused the OIDC token (HTTP 401); fetching a new one`);
       this.#target.bearer!.invalidate();
-      return await this.#post(message, false, demandsSession, text);
+      return await retry({});
     }
     if ((response.status === 404 || response.status === 400) && mayRetry) {
       const body = await response.text();
       const aboutSession = response.status === 404 || /session/i.test(body);
       if (aboutSession && initialize && !demandsSession && this.#session === undefined) {
-        return await this.#post(message, false, true);
+        return await retry({ demandsSession: true });
       }
       if (aboutSession && usedSession !== undefined && this.#initialize !== undefined) {
         if (this.#session === usedSession) this.#reinitializing ??= this.#reinitialize(usedSession);
         await this.#reinitializing;
-        return await this.#post(message, false);
+        return await retry({ demandsSession: false });
       }
       return fail(
         `${this.#target.url} answered HTTP ${response.status}${body ? `: ${body.slice(0, 500)}` : ""}`,
@@ -246,7 +261,7 @@ export class HttpPipe implements MessagePipe {
     } catch (error) {
       return fail(`${url} speaks neither Streamable HTTP nor HTTP+SSE: ${(error as Error).message}`);
     }
-    return await this.#post(message, false, false, text);
+    return await this.#post(message, { text, mayRetry: false });
   }
 
   /** Fails the request whose answer passed the size limit, naming the limit. */
@@ -266,8 +281,8 @@ export class HttpPipe implements MessagePipe {
   async #reinitialize(expired: string): Promise<void> {
     this.#events.stderr(`session ${expired} expired at ${this.#target.url}; initializing a new one`);
     this.#session = undefined;
-    await this.#post({ ...this.#initialize!, id: this.#own("initialize").id }, false);
-    await this.#post({ jsonrpc: "2.0", method: "notifications/initialized" }, false);
+    await this.#post({ ...this.#initialize!, id: this.#own("initialize").id }, { mayRetry: false });
+    await this.#post({ jsonrpc: "2.0", method: "notifications/initialized" }, { mayRetry: false });
     this.#reinitializing = undefined;
   }
 

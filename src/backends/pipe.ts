@@ -31,10 +31,11 @@ export interface MessagePipe {
   /** Resolves when the pipe has ended (process exit, or stop() of a remote connection). */
   readonly exited: Promise<ExitStatus>;
   /**
-   * Sends one message (as `text` when it is already serialized) and returns the text sent. Throws
+   * Sends one message (as `text` when it is already serialized) and returns the text sent; a remote server
+   * gets `traceparent` as a header (a process has nowhere to carry it). Throws
    * `Unavailable` only when the backend has stopped reading and too much is waiting for it.
    */
-  send(message: JsonRpcMessage, text?: string): string;
+  send(message: JsonRpcMessage, text?: string, traceparent?: string): string;
   /** Ends the pipe; a process gets SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs: number): Promise<ExitStatus>;
 }

@@ -27,6 +27,8 @@ export const DEFAULTS = {
   logMaxSize: 10 * 1024 * 1024,
   /** How long /close and SIGTERM wait for requests in flight (a Go-style duration). */
   shutdownTimeout: "30s",
+  /** The service name traces carry, as the Go gateway's. */
+  serviceName: "mcp-gateway",
 } as const;
 
 /** Every flag, in the order help lists them (alphabetical, as the Go tool's help does). */
@@ -64,6 +66,25 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: "bool",
     description:
       "Serve without authentication (local development only). Without it and without a configured key, a random key is generated",
+  },
+  {
+    name: "otlp-endpoint",
+    kind: "string",
+    description:
+      "OTLP HTTP endpoint for trace export (e.g. http://localhost:4318). Defaults from OTEL_EXPORTER_OTLP_ENDPOINT when set. Tracing is disabled when empty",
+    env: "OTEL_EXPORTER_OTLP_ENDPOINT",
+  },
+  {
+    name: "otlp-sample-rate",
+    kind: "string",
+    description: "Fraction of traces to sample and export (0.0-1.0). Default 1.0 samples everything",
+  },
+  {
+    name: "otlp-service-name",
+    kind: "string",
+    description: "Service name reported in traces. Defaults from OTEL_SERVICE_NAME when set",
+    default: DEFAULTS.serviceName,
+    env: "OTEL_SERVICE_NAME",
   },
   {
     name: "payload-dir",

@@ -17,6 +17,10 @@ export interface RunOptions {
   readonly payloadSizeThreshold?: number;
   /** A Go-style duration, checked when settings are resolved. */
   readonly shutdownTimeout?: string;
+  readonly otlpEndpoint?: string;
+  readonly otlpServiceName?: string;
+  /** A number from 0 to 1, as given; checked when settings are resolved. */
+  readonly otlpSampleRate?: string;
   /** PEM files to serve HTTPS with: both or neither. */
   readonly tls?: { readonly cert: string; readonly key: string };
   readonly mode?: "routed" | "unified";
@@ -167,6 +171,9 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       payloadSizeThreshold,
       shutdownTimeout: text("shutdown-timeout"),
       tls,
+      otlpEndpoint: text("otlp-endpoint"),
+      otlpServiceName: text("otlp-service-name"),
+      otlpSampleRate: text("otlp-sample-rate"),
       mode: values.unified ? "unified" : values.routed ? "routed" : undefined,
       noAuth: values["no-auth"] === true,
       sequentialLaunch: values["sequential-launch"] === true,

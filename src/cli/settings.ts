@@ -3,6 +3,7 @@
  * command-line flag > environment variable > config file > built-in default.
  */
 import type { GatewayConfig } from "../config/types.ts";
+import { otlpHeaders } from "../config/validate.ts";
 import { DEFAULTS } from "./flags.ts";
 import type { EnvLookup } from "./help.ts";
 import type { RunOptions } from "./parse.ts";
@@ -37,6 +38,26 @@ export interface Settings {
   readonly sessionTimeoutMs: number;
   /** Milliseconds /close and SIGTERM wait for requests in flight. */
   readonly shutdownTimeoutMs: number;
+  /** Trace export; undefined when no endpoint is configured (tracing off). */
+  readonly tracing?: TracingSettings;
+}
+
+/** Where traces go and what they carry. */
+export interface TracingSettings {
+  /** The full OTLP/HTTP traces URL (the endpoint with its signal path). */
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly serviceName: string;
+  readonly sampleRate: number;
+  readonly parent?: { readonly traceId: string; readonly spanId: string };
+}
+
+/** The traces URL: the endpoint with the signal path appended unless it already ends with it. */
+export function tracesUrl(endpoint: string, signalPath = "/v1/traces"): string {
+  const url = new URL(endpoint);
+  const path = url.pathname.replace(/\/+$/, "");
+  url.pathname = path.endsWith(signalPath) ? path : `${path}${signalPath}`;
+  return url.toString();
 }
 
 /** Settings, or the one reason they could not be resolved. */
@@ -292,10 +313,52 @@ export function resolveSettings(
     (ms) => `${ms / 1000}s`,
   ) ?? parseDuration(DEFAULTS.shutdownTimeout)!;
 
+  const traced = config.gateway.tracing;
+  const endpoint = pick<string>(
+    [
+      { label: "--otlp-endpoint", value: options.otlpEndpoint },
+      { label: "OTEL_EXPORTER_OTLP_ENDPOINT", value: env("OTEL_EXPORTER_OTLP_ENDPOINT") || undefined },
+      { label: "gateway.opentelemetry.endpoint in the config", value: traced?.endpoint },
+    ],
+    warnings,
+    plain,
+  );
+  const sampleRate = options.otlpSampleRate === undefined
+    ? traced?.sampleRate
+    : Number(options.otlpSampleRate);
+  if (sampleRate !== undefined && !(sampleRate >= 0 && sampleRate <= 1)) {
+    return {
+      ok: false,
+      message: `invalid --otlp-sample-rate "${options.otlpSampleRate}": expected a number from 0 to 1`,
+    };
+  }
+  let tracing: TracingSettings | undefined;
+  if (endpoint !== undefined) {
+    try {
+      tracing = {
+        url: tracesUrl(endpoint, traced?.signalPath),
+        headers: Object.keys(traced?.headers ?? {}).length > 0
+          ? traced!.headers
+          : otlpHeaders(env("OTEL_EXPORTER_OTLP_HEADERS") || undefined, true),
+        serviceName: options.otlpServiceName ?? (env("OTEL_SERVICE_NAME") || undefined) ??
+          traced?.serviceName ??
+          DEFAULTS.serviceName,
+        sampleRate: sampleRate ?? 1,
+        ...(traced?.parent === undefined ? {} : { parent: traced.parent }),
+      };
+    } catch {
+      return {
+        ok: false,
+        message: `invalid OTLP endpoint "${endpoint}": expected a URL such as http://localhost:4318`,
+      };
+    }
+  }
+
   return {
     ok: true,
     warnings,
     settings: {
+      tracing,
       toolTimeoutMs: toolTimeout * 1000,
       sessionTimeoutMs,
       shutdownTimeoutMs,

@@ -76,6 +76,46 @@ export const serverSchema = v.object({
   ),
 }, "an object");
 
+const hex = (length: number, what: string) =>
+  v.pipe(
+    v.string(`${length} lowercase hex characters (${what})`),
+    v.regex(new RegExp(`^[0-9a-f]{${length}}$`), `${length} lowercase hex characters (${what})`),
+    v.check((id) => !/^0+$/.test(id), `${length} lowercase hex characters, not all zero (${what})`),
+  );
+
+/** Fields of `gateway.opentelemetry` (`[gateway.opentelemetry]` or `[gateway.tracing]` in TOML). */
+export const tracingSchema = v.object({
+  endpoint: v.optional(
+    v.pipe(
+      nonEmpty("an https URL (http only on loopback)"),
+      v.url("an https URL (http only on loopback)"),
+      v.regex(
+        /^(https:\/\/|http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$))/i,
+        "an https URL (http only on loopback)",
+      ),
+    ),
+  ),
+  headers: v.optional(
+    v.union(
+      [text(), v.record(v.string(), v.string())],
+      'a "key=value,key2=value2" string or an object of strings',
+    ),
+  ),
+  traceId: v.optional(hex(32, "a W3C trace id")),
+  spanId: v.optional(hex(16, "a W3C span id")),
+  serviceName: v.optional(nonEmpty()),
+  sampleRate: v.optional(
+    v.pipe(
+      v.number("a number from 0 to 1"),
+      v.minValue(0, "a number from 0 to 1"),
+      v.maxValue(1, "a number from 0 to 1"),
+    ),
+  ),
+  signalPath: v.optional(
+    v.pipe(nonEmpty('a path such as "/v1/traces"'), v.startsWith("/", 'a path such as "/v1/traces"')),
+  ),
+}, "an object");
+
 const ORIGIN = 'origin such as "https://app.example.com" (scheme, host and port; no path)';
 
 /** Fields of the `gateway` section. */
@@ -105,6 +145,8 @@ export const gatewaySchema = v.object({
   maxSessions: v.optional(integer("a positive integer", 1)),
   bodyTimeout: v.optional(integer("a positive integer (seconds)", 1)),
   allowedHosts: v.optional(stringList("an array of host names")),
+  opentelemetry: v.optional(tracingSchema),
+  tracing: v.optional(tracingSchema),
   allowedOrigins: v.optional(
     v.array(
       v.pipe(v.string(ORIGIN), v.regex(/^https?:\/\/[^/\s?#]+$/i, ORIGIN)),
@@ -124,6 +166,7 @@ export const customSchemasSchema = v.record(
 export const knownKeys = {
   server: Object.keys(serverSchema.entries),
   gateway: Object.keys(gatewaySchema.entries),
+  tracing: Object.keys(tracingSchema.entries),
 } as const;
 
 export type ServerInput = v.InferOutput<typeof serverSchema>;

@@ -113,7 +113,14 @@ export function readToml(text: string): ParsedDocument {
     );
   }
   if (isRecord(document.gateway)) {
-    document.gateway = canonicalize(document.gateway, knownKeys.gateway, "gateway", renames, errors);
+    const gateway = canonicalize(document.gateway, knownKeys.gateway, "gateway", renames, errors);
+    for (const section of ["opentelemetry", "tracing"]) {
+      const value = gateway[section];
+      if (isRecord(value)) {
+        gateway[section] = canonicalize(value, knownKeys.tracing, `gateway.${section}`, renames, errors);
+      }
+    }
+    document.gateway = gateway;
   }
   return {
     ok: true,

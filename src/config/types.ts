@@ -75,6 +75,17 @@ export interface CustomServerConfig extends ServerCommon {
 /** Any configured server. */
 export type ServerConfig = StdioServerConfig | HttpServerConfig | CustomServerConfig;
 
+/** Where and how traces are exported (OTLP over HTTP); absent when the config has no tracing section. */
+export interface TracingSection {
+  readonly endpoint?: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The workflow's span to make the gateway's spans children of. */
+  readonly parent?: { readonly traceId: string; readonly spanId: string };
+  readonly serviceName?: string;
+  readonly sampleRate?: number;
+  readonly signalPath?: string;
+}
+
 /** The `gateway` section, with defaults applied where the config is silent. */
 export interface GatewaySection {
   readonly port?: number;
@@ -108,6 +119,7 @@ export interface GatewaySection {
   readonly allowedHosts: readonly string[];
   /** Origins accepted besides those of the accepted hosts. */
   readonly allowedOrigins: readonly string[];
+  readonly tracing?: TracingSection;
 }
 
 /** A loaded, validated configuration. */

@@ -5,7 +5,14 @@
 import * as v from "valibot";
 import { type EnvLookup, expandVariables, isSingleReference } from "./expand.ts";
 import { type ConfigIssue, type ConfigSource, describeFound } from "./issues.ts";
-import { customSchemasSchema, gatewaySchema, knownKeys, type ServerInput, serverSchema } from "./schema.ts";
+import {
+  customSchemasSchema,
+  type GatewayInput,
+  gatewaySchema,
+  knownKeys,
+  type ServerInput,
+  serverSchema,
+} from "./schema.ts";
 import { closest } from "./suggest.ts";
 import { isRecord, joinPath } from "./tree.ts";
 import {
@@ -15,6 +22,7 @@ import {
   type GatewaySection,
   type Mount,
   type ServerConfig,
+  type TracingSection,
 } from "./types.ts";
 
 /** The two input formats differ in spelling and in a few rules. */
@@ -369,6 +377,21 @@ function buildGateway(value: unknown, raw: unknown, errors: ConfigIssue[]): Gate
       found: JSON.stringify(rawDomain),
     });
   }
+  if (g.opentelemetry !== undefined && g.tracing !== undefined) {
+    errors.push({
+      path: "gateway.tracing",
+      message: '"opentelemetry" and "tracing" are two names for the same section; use only one',
+      suggestion: 'keep "opentelemetry"',
+    });
+  }
+  const otel = g.opentelemetry ?? g.tracing;
+  if (otel?.spanId !== undefined && otel.traceId === undefined) {
+    errors.push({
+      path: `gateway.${g.opentelemetry === undefined ? "tracing" : "opentelemetry"}.spanId`,
+      message: "a parent span id needs the trace id it belongs to",
+      suggestion: 'add "traceId" (32 lowercase hex characters) or remove "spanId"',
+    });
+  }
   const keepalive = g.keepaliveInterval ?? GATEWAY_DEFAULTS.keepaliveInterval;
   return {
     port: g.port,
@@ -388,6 +411,48 @@ function buildGateway(value: unknown, raw: unknown, errors: ConfigIssue[]): Gate
     bodyTimeout: g.bodyTimeout ?? GATEWAY_DEFAULTS.bodyTimeout,
     allowedHosts: g.allowedHosts ?? [],
     allowedOrigins: g.allowedOrigins ?? [],
+    ...(otel === undefined ? {} : { tracing: tracingSection(otel) }),
+  };
+}
+
+/**
+ * Parses OTLP headers given as "key=value,key2=value2" or an object. Values from OTEL_EXPORTER_OTLP_HEADERS
+ * are percent-encoded (`decode`), as the OpenTelemetry specification says; config values are taken as written.
+ */
+export function otlpHeaders(
+  value: string | Record<string, string> | undefined,
+  decode = false,
+): Record<string, string> {
+  if (value === undefined) return {};
+  if (typeof value !== "string") return { ...value };
+  return Object.fromEntries(
+    value.split(",").flatMap((pair) => {
+      const at = pair.indexOf("=");
+      const key = pair.slice(0, at).trim();
+      const raw = pair.slice(at + 1).trim();
+      return at === -1 || key === "" ? [] : [[key, decode ? safeDecode(raw) : raw]];
+    }),
+  );
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function tracingSection(input: NonNullable<GatewayInput["opentelemetry"]>): TracingSection {
+  return {
+    endpoint: input.endpoint,
+    headers: otlpHeaders(input.headers),
+    ...(input.traceId === undefined
+      ? {}
+      : { parent: { traceId: input.traceId, spanId: input.spanId ?? "" } }),
+    serviceName: input.serviceName,
+    sampleRate: input.sampleRate,
+    signalPath: input.signalPath,
   };
 }
 

@@ -10,6 +10,7 @@ import { OidcTokens } from "../backends/oidc.ts";
 import type { GatewayConfig, HttpServerConfig, StdioServerConfig } from "../config/types.ts";
 import { ErrorCode, errorResponse, unavailableResponse } from "../jsonrpc/errors.ts";
 import type { Classified, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
+import type { Span } from "../observability/tracing.ts";
 import { metadataResult, type PayloadStore, resultText } from "../payloads/store.ts";
 import { VERSION } from "../version.ts";
 import type { Exchange } from "./exchange.ts";
@@ -38,6 +39,8 @@ export interface RequestContext {
   readonly streamable?: boolean;
   /** The message as the client sent it. */
   readonly text?: string;
+  /** The trace span of this client request, when tracing is on. */
+  readonly span?: Span;
 }
 
 /** What the HTTP layer sends back. */
@@ -356,6 +359,7 @@ export class Gateway {
       session: context.session,
       signal: context.signal,
       streamable: context.streamable,
+      span: context.span,
       transform,
       text,
     });

@@ -14,6 +14,7 @@ import {
 } from "../jsonrpc/messages.ts";
 import { rpcRecorder } from "../observability/rpc.ts";
 import { withId } from "../jsonrpc/splice.ts";
+import type { Span } from "../observability/tracing.ts";
 import { isRateLimitResult, type RateLimitBreaker } from "./breaker.ts";
 import { Exchange } from "./exchange.ts";
 import type { Session } from "./session.ts";
@@ -27,6 +28,8 @@ export interface ForwardOptions {
   readonly streamable?: boolean;
   /** The request as the client sent it, so it can be forwarded without serializing it again. */
   readonly text?: string;
+  /** The client request's trace span; the backend call becomes its child. */
+  readonly span?: Span;
   /**
    * Rewrites a successful result before the client sees it; gets the text the response arrived as and the
    * backend's id for it. May answer later (a promise) when it has I/O to do.
@@ -42,6 +45,8 @@ interface Pending extends ForwardOptions {
   readonly startedAt: number;
   /** A tools/call the rate-limit breaker let through, and whether as its one trial call. */
   readonly breaker?: { readonly trial: boolean };
+  /** The trace span of the backend call. */
+  readonly call?: Span;
 }
 
 interface Relay {
@@ -135,8 +140,14 @@ export class Upstream {
     const original = options.text === undefined || rewritten || outgoing !== request
       ? undefined
       : withId(options.text, clientId, backendId);
+    const call = options.span?.child(`backend ${request.method}`, {
+      "mcp.server": this.serverId,
+      "mcp.method": request.method,
+      "jsonrpc.request.id": backendId,
+    });
     const pending: Pending = {
       ...options,
+      call,
       clientId,
       clientToken,
       exchange,
@@ -151,7 +162,7 @@ export class Upstream {
     session?.inFlight.set(clientId, cancel);
     signal?.addEventListener("abort", () => cancel("client disconnected"), { once: true });
     try {
-      const text = this.connection.send(outgoing, original);
+      const text = this.connection.send(outgoing, original, call?.traceparent());
       const tool = request.method === "tools/call" ? (request.params as { name?: unknown }).name : undefined;
       this.#record({
         direction: "outbound",
@@ -203,6 +214,11 @@ export class Upstream {
       const breaker = this.#options.breaker!;
       if (answer !== undefined) breaker.record(isRateLimited(answer), Date.now());
       else if (pending.breaker.trial) breaker.release(Date.now());
+    }
+    if (pending.call !== undefined) {
+      if (answer === undefined) pending.call.fail("no answer: timed out, cancelled or the backend went down");
+      else if ("error" in answer) pending.call.fail(answer.error.message);
+      pending.call.end();
     }
     return pending;
   }

@@ -9,7 +9,8 @@ import type { Gateway } from "../gateway/gateway.ts";
 import { SUPPORTED_PROTOCOL_VERSIONS, UNIFIED } from "../gateway/gateway.ts";
 import type { Session } from "../gateway/session.ts";
 import { ErrorCode } from "../jsonrpc/errors.ts";
-import { classify } from "../jsonrpc/messages.ts";
+import { type Classified, classify, type JsonRpcMessage } from "../jsonrpc/messages.ts";
+import { requestSpan, type Span, tracingEnabled } from "../observability/tracing.ts";
 import { SPEC_VERSION, VERSION } from "../version.ts";
 import { authChecker } from "./auth.ts";
 import { readBody } from "./body.ts";
@@ -47,6 +48,21 @@ function requestHost(request: Request): string {
   const start = request.url.indexOf("//") + 2;
   const end = request.url.indexOf("/", start);
   return request.url.slice(start, end === -1 ? undefined : end);
+}
+
+/** A JSON answer; its size and any error go on the request's span. */
+function jsonAnswer(message: JsonRpcMessage, text: string | undefined, span: Span | undefined): Response {
+  if (span !== undefined) {
+    if (text !== undefined) span.set({ "http.response.body.size": text.length });
+    if ("error" in message) span.fail(message.error.message);
+  }
+  return json(message, 200, {}, text);
+}
+
+/** The tool a tools/call names, for the trace. */
+function toolName(message: JsonRpcMessage): string | undefined {
+  const name = ("params" in message ? message.params as { name?: unknown } | undefined : undefined)?.name;
+  return typeof name === "string" ? name : undefined;
 }
 
 function remote(c: Context<Env>): string {
@@ -238,44 +254,84 @@ export function createApp(options: AppOptions): Hono<Env> {
           detail: classified.reason,
         }, classified.id);
       }
-      const streamable = acceptsStream(c);
-      const outcome = await gateway.dispatch(
-        { serverId, identity: c.get("identity"), session, signal: c.req.raw.signal, streamable, text: body },
-        classified,
-      );
-      if (outcome.kind === "accepted") return c.body(null, 202);
-      if (outcome.kind === "reply" && outcome.session !== undefined) {
-        clientLog.info(
-          "New MCP client connection, remote={remote}, method=POST, path={path}, backend={server}, session={session}",
-          {
-            remote: remote(c),
-            path: c.req.path,
-            server: unified ? "(unified)" : serverId,
-            session: outcome.session.id,
-          },
-        );
+      const method = "method" in classified.message ? classified.message.method : "response";
+      const span = tracingEnabled()
+        ? requestSpan(`mcp ${method}`, {
+          "mcp.method": method,
+          "mcp.server": unified ? "(unified)" : serverId,
+          "mcp.session": session?.id,
+          "mcp.tool": method === "tools/call" ? toolName(classified.message) : undefined,
+          "http.request.body.size": body.length,
+        })
+        : undefined;
+      const response = await answer(c, serverId, session, classified, body, span);
+      if (span !== undefined) {
+        span.set({ "http.response.status_code": response.status });
+        if (response.status >= 400) span.fail(`HTTP ${response.status}`);
+        if (response.headers.get("content-type") !== SSE_HEADERS["content-type"]) span.end();
       }
-      if (outcome.kind === "reply") {
-        return json(outcome.message, 200, outcome.session ? { [SESSION_HEADER]: outcome.session.id } : {});
-      }
-      const { exchange } = outcome;
-      const first = await exchange.next();
-      if (!("method" in first.message)) return json(first.message, 200, {}, first.text);
-      if (!streamable) {
-        for await (const { message, text } of exchange) {
-          if (!("method" in message)) return json(message, 200, {}, text);
-        }
-      }
-      const stream = openStream(session?.id);
-      stream.closed.then(() => exchange.abandon("the client closed its SSE stream"));
-      stream.send(first.message, undefined, first.text);
-      (async () => {
-        for await (const { message, text } of exchange) stream.send(message, undefined, text);
-        stream.close();
-      })();
-      return new Response(stream.body, { headers: SSE_HEADERS });
+      return response;
     },
   );
+
+  /** Dispatches a well-formed client message and turns the outcome into a response (JSON or SSE). */
+  const answer = async (
+    c: Context<Env>,
+    serverId: string,
+    session: Session | undefined,
+    classified: Exclude<Classified, { kind: "invalid" }>,
+    body: string,
+    span: Span | undefined,
+  ): Promise<Response> => {
+    const streamable = acceptsStream(c);
+    const outcome = await gateway.dispatch(
+      {
+        serverId,
+        identity: c.get("identity"),
+        session,
+        signal: c.req.raw.signal,
+        streamable,
+        text: body,
+        span,
+      },
+      classified,
+    );
+    if (outcome.kind === "accepted") return c.body(null, 202);
+    if (outcome.kind === "reply" && outcome.session !== undefined) {
+      clientLog.info(
+        "New MCP client connection, remote={remote}, method=POST, path={path}, backend={server}, session={session}",
+        {
+          remote: remote(c),
+          path: c.req.path,
+          server: unified ? "(unified)" : serverId,
+          session: outcome.session.id,
+        },
+      );
+    }
+    if (outcome.kind === "reply") {
+      span?.set({ "mcp.session": outcome.session?.id });
+      return json(outcome.message, 200, outcome.session ? { [SESSION_HEADER]: outcome.session.id } : {});
+    }
+    const { exchange } = outcome;
+    const first = await exchange.next();
+    if (!("method" in first.message)) return jsonAnswer(first.message, first.text, span);
+    if (!streamable) {
+      for await (const { message, text } of exchange) {
+        if (!("method" in message)) return jsonAnswer(message, text, span);
+      }
+    }
+    const stream = openStream(session?.id);
+    stream.closed.then(() => {
+      exchange.abandon("the client closed its SSE stream");
+      span?.end();
+    });
+    stream.send(first.message, undefined, first.text);
+    (async () => {
+      for await (const { message, text } of exchange) stream.send(message, undefined, text);
+      stream.close();
+    })();
+    return new Response(stream.body, { headers: SSE_HEADERS });
+  };
 
   app.get(mcpPath, (c) => {
     const session = sessionOf(c);

@@ -45,6 +45,7 @@ Deno.test("built-in defaults when nothing is given", () => {
     toolTimeoutMs: 120_000,
     sessionTimeoutMs: 6 * 3600_000,
     shutdownTimeoutMs: 30_000,
+    tracing: undefined,
   });
   assert.deepEqual(result.warnings, []);
 });
@@ -205,5 +206,60 @@ Deno.test("the newer gateway settings: each source, its precedence, its validati
   assert.deepEqual(resolve(["--shutdown-timeout", "soon"], {}), {
     ok: false,
     message: 'invalid --shutdown-timeout "soon": expected a positive duration such as 90s, 30m or 1h30m',
+  });
+});
+
+Deno.test("tracing: off without an endpoint; flag > environment > config; the signal path appended once", () => {
+  const off = resolve([], {});
+  assert.ok(off.ok);
+  assert.equal(off.settings.tracing, undefined);
+  const section = {
+    opentelemetry: {
+      endpoint: "https://otel.example.com",
+      headers: "Authorization=Bearer abc",
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      sampleRate: 0.5,
+    },
+  };
+  const fromConfig = resolve([], {}, section);
+  assert.ok(fromConfig.ok);
+  assert.deepEqual(fromConfig.settings.tracing, {
+    url: "https://otel.example.com/v1/traces",
+    headers: { Authorization: "Bearer abc" },
+    serviceName: "mcp-gateway",
+    sampleRate: 0.5,
+    parent: { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" },
+  });
+  const fromEnv = resolve([], {
+    OTEL_EXPORTER_OTLP_ENDPOINT: "http://localhost:4318/",
+    OTEL_SERVICE_NAME: "env",
+  }, section);
+  assert.ok(fromEnv.ok);
+  assert.equal(fromEnv.settings.tracing?.url, "http://localhost:4318/v1/traces");
+  assert.equal(fromEnv.settings.tracing?.serviceName, "env");
+  const fromFlag = resolve(
+    [
+      "--otlp-endpoint",
+      "http://127.0.0.1:4318/v1/traces",
+      "--otlp-service-name",
+      "flag",
+      "--otlp-sample-rate",
+      "0",
+    ],
+    { OTEL_EXPORTER_OTLP_ENDPOINT: "http://localhost:4318" },
+  );
+  assert.ok(fromFlag.ok);
+  assert.deepEqual(
+    [
+      fromFlag.settings.tracing?.url,
+      fromFlag.settings.tracing?.serviceName,
+      fromFlag.settings.tracing?.sampleRate,
+    ],
+    ["http://127.0.0.1:4318/v1/traces", "flag", 0],
+  );
+  assert.deepEqual(resolve(["--otlp-endpoint", "http://x", "--otlp-sample-rate", "2"], {}), {
+    ok: false,
+    message: 'invalid --otlp-sample-rate "2": expected a number from 0 to 1',
   });
 });

@@ -417,3 +417,41 @@ Deno.test("github-oidc auth on an http server: audience defaults to the url; the
     /^mcpServers\.s\.auth: "auth" applies only to http servers/,
   );
 });
+
+Deno.test("the tracing section: JSON opentelemetry, TOML [gateway.tracing] in snake_case, validated", () => {
+  const fromToml = ok(toml(
+    '[gateway.tracing]\nendpoint = "https://otel.example.com"\ntrace_id = "4bf92f3577b34da6a3ce929d0e0e4736"\n' +
+      'span_id = "00f067aa0ba902b7"\nservice_name = "gw"\nsample_rate = 0.25\nsignal_path = "/ingest"\n',
+  )).gateway.tracing;
+  assert.deepEqual(fromToml, {
+    endpoint: "https://otel.example.com",
+    headers: {},
+    parent: { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" },
+    serviceName: "gw",
+    sampleRate: 0.25,
+    signalPath: "/ingest",
+  });
+  const problems = errors(json({
+    mcpServers: {},
+    gateway: {
+      opentelemetry: {
+        endpoint: "http://collector.example.com",
+        traceId: "0".repeat(32),
+        spanId: "xyz",
+        sampleRate: 3,
+      },
+    },
+  })).map((e) => e.split("\n")[0]);
+  assert.deepEqual(problems, [
+    "gateway.opentelemetry.endpoint: invalid value",
+    "gateway.opentelemetry.traceId: invalid value",
+    "gateway.opentelemetry.spanId: invalid value",
+    "gateway.opentelemetry.sampleRate: invalid value",
+  ]);
+  assert.equal(
+    errors(json({ mcpServers: {}, gateway: { opentelemetry: { spanId: "00f067aa0ba902b7" } } }))[0].split(
+      "\n",
+    )[0],
+    "gateway.opentelemetry.spanId: a parent span id needs the trace id it belongs to",
+  );
+});
