@@ -93,7 +93,8 @@ async function run(options: RunOptions): Promise<void> {
   const resolved = resolveSettings(options, loaded.config, env, inContainer);
   if (!resolved.ok) fail(resolved.message, 1);
   const warnings = [...loaded.warnings.map(formatIssue), ...resolved.warnings];
-  const tls = options.tls === undefined ? undefined : await readTls(options.tls);
+  const { tlsPaths } = resolved.settings;
+  const tls = tlsPaths === undefined ? undefined : await readTls(tlsPaths);
   await serve(loaded.config, resolved.settings, warnings, tls);
 }
 

@@ -119,9 +119,16 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "tls-cert",
     kind: "string",
     description: "TLS certificate chain (PEM) to serve HTTPS with; needs --tls-key",
+    env: "MCP_GATEWAY_TLS_CERT",
     complete: "file",
   },
-  { name: "tls-key", kind: "string", description: "TLS private key (PEM) for --tls-cert", complete: "file" },
+  {
+    name: "tls-key",
+    kind: "string",
+    description: "TLS private key (PEM) for --tls-cert",
+    env: "MCP_GATEWAY_TLS_KEY",
+    complete: "file",
+  },
   { name: "unified", kind: "bool", description: "Run in unified mode (all backends at /mcp)" },
   {
     name: "shutdown-timeout",

@@ -40,6 +40,8 @@ export interface Settings {
   readonly shutdownTimeoutMs: number;
   /** Trace export; undefined when no endpoint is configured (tracing off). */
   readonly tracing?: TracingSettings;
+  /** PEM files to serve HTTPS with (--tls-cert/--tls-key > MCP_GATEWAY_TLS_CERT/_KEY); undefined for HTTP. */
+  readonly tlsPaths?: { readonly cert: string; readonly key: string };
 }
 
 /** Where traces go and what they carry. */
@@ -106,6 +108,23 @@ function parsePort(label: string, text: string | undefined): number | undefined 
   return port;
 }
 
+/**
+ * Variables of the Go gateway that ask for a protection awmg does not implement. Set, they stop the start:
+ * running without the protection they ask for would be worse than not running.
+ */
+export const UNENFORCED_VARIABLES: Readonly<Record<string, string>> = {
+  MCP_GATEWAY_GUARD_POLICY_JSON: "guard policies",
+  MCP_GATEWAY_GUARDS_MODE: "guard enforcement",
+  MCP_GATEWAY_GUARDS_SINK_SERVER_IDS: "write-sink guard policies",
+  MCP_GATEWAY_ALLOWONLY_SCOPE_PUBLIC: "allow-only guard policies",
+  MCP_GATEWAY_ALLOWONLY_SCOPE_OWNER: "allow-only guard policies",
+  MCP_GATEWAY_ALLOWONLY_SCOPE_REPO: "allow-only guard policies",
+  MCP_GATEWAY_ALLOWONLY_MIN_INTEGRITY: "allow-only guard policies",
+  MCP_GATEWAY_WASM_GUARDS_DIR: "WebAssembly guards",
+  MCP_GATEWAY_CA_CERT: "client certificate verification (mTLS)",
+  MCP_GATEWAY_HMAC_SECRET: "HMAC request signing",
+};
+
 /** A random API key (256 bits, hex), as the Go gateway generates when none is configured (spec 7.3). */
 export function randomApiKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
@@ -146,6 +165,27 @@ export function resolveSettings(
   generateKey: () => string = randomApiKey,
 ): SettingsResult {
   const warnings: string[] = [];
+  const unenforced = Object.keys(UNENFORCED_VARIABLES).filter((name) => (env(name) ?? "") !== "");
+  if (unenforced.length > 0) {
+    const asked = unenforced.map((name) => `${name} (${UNENFORCED_VARIABLES[name]})`).join(", ");
+    return {
+      ok: false,
+      message: `${asked} ${unenforced.length === 1 ? "asks" : "ask"} for protection awmg does not enforce; ` +
+        "unset to run without it",
+    };
+  }
+  const envTls = {
+    cert: env("MCP_GATEWAY_TLS_CERT") || undefined,
+    key: env("MCP_GATEWAY_TLS_KEY") || undefined,
+  };
+  if ((envTls.cert === undefined) !== (envTls.key === undefined)) {
+    return {
+      ok: false,
+      message: "MCP_GATEWAY_TLS_CERT and MCP_GATEWAY_TLS_KEY go together: set both to serve HTTPS",
+    };
+  }
+  const tlsPaths = options.tls ??
+    (envTls.cert === undefined ? undefined : { cert: envTls.cert, key: envTls.key! });
   const plain = (value: unknown) => String(value);
   const hidden = () => "value hidden";
 
@@ -358,6 +398,7 @@ export function resolveSettings(
     ok: true,
     warnings,
     settings: {
+      tlsPaths,
       tracing,
       toolTimeoutMs: toolTimeout * 1000,
       sessionTimeoutMs,

@@ -46,6 +46,7 @@ Deno.test("built-in defaults when nothing is given", () => {
     sessionTimeoutMs: 6 * 3600_000,
     shutdownTimeoutMs: 30_000,
     tracing: undefined,
+    tlsPaths: undefined,
   });
   assert.deepEqual(result.warnings, []);
 });
@@ -261,5 +262,24 @@ Deno.test("tracing: off without an endpoint; flag > environment > config; the si
   assert.deepEqual(resolve(["--otlp-endpoint", "http://x", "--otlp-sample-rate", "2"], {}), {
     ok: false,
     message: 'invalid --otlp-sample-rate "2": expected a number from 0 to 1',
+  });
+});
+
+Deno.test("variables that ask for protection awmg does not enforce stop the start, each named", () => {
+  assert.deepEqual(
+    resolve([], { MCP_GATEWAY_GUARD_POLICY_JSON: '{"allow-only":{}}', MCP_GATEWAY_HMAC_SECRET: "s" }),
+    {
+      ok: false,
+      message:
+        "MCP_GATEWAY_GUARD_POLICY_JSON (guard policies), MCP_GATEWAY_HMAC_SECRET (HMAC request signing) " +
+        "ask for protection awmg does not enforce; unset to run without it",
+    },
+  );
+  const tls = resolve([], { MCP_GATEWAY_TLS_CERT: "/c.pem", MCP_GATEWAY_TLS_KEY: "/k.pem" });
+  assert.ok(tls.ok);
+  assert.deepEqual(tls.settings.tlsPaths, { cert: "/c.pem", key: "/k.pem" });
+  assert.deepEqual(resolve([], { MCP_GATEWAY_TLS_CERT: "/c.pem" }), {
+    ok: false,
+    message: "MCP_GATEWAY_TLS_CERT and MCP_GATEWAY_TLS_KEY go together: set both to serve HTTPS",
   });
 });
