@@ -15,6 +15,8 @@ export interface LaunchSpec {
   readonly envNames: readonly string[];
   /** The container image, for container servers. */
   readonly image?: string;
+  /** The working directory of the process. */
+  readonly cwd?: string;
 }
 
 /** Reads a variable of the gateway's own environment. */
@@ -65,7 +67,8 @@ export function launchSpec(server: StdioServerConfig, gatewayId: string, host: E
   const envNames = server.env.map((e) => e.name);
   if (server.launch.kind === "command") {
     const env = Object.fromEntries([...inherit(INHERITED, host), ...configured]);
-    return { command: server.launch.command, args: server.launch.args, env, envNames };
+    const { command, args, cwd } = server.launch;
+    return { command, args, env, envNames, ...(cwd === undefined ? {} : { cwd }) };
   }
   const env = Object.fromEntries([...inherit([...INHERITED, ...DOCKER_CLIENT], host), ...configured]);
   const args = dockerRunArgs(server.id, server.launch, server.env, gatewayId);

@@ -72,6 +72,7 @@ export class StdioPipe implements MessagePipe {
       args: [...spec.args],
       env: { ...spec.env },
       clearEnv: true,
+      cwd: spec.cwd,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",

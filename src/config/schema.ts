@@ -59,6 +59,7 @@ export const serverSchema = v.object({
   tools: v.optional(stringList("an array of tool names")),
   registry: v.optional(text()),
   isolation: v.optional(v.picklist(["shared", "session"], '"shared" or "session"')),
+  workingDirectory: v.optional(v.pipe(nonEmpty("an absolute path"), v.startsWith("/", "an absolute path"))),
   toolTimeout: v.optional(
     v.pipe(
       integer("0 (the gateway's toolTimeout) or at least 10 (seconds)", 0),

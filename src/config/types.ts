@@ -17,7 +17,13 @@ export interface Mount {
 
 /** How a stdio server is started: a program as given (TOML), or a container image (JSON). */
 export type StdioLaunch =
-  | { readonly kind: "command"; readonly command: string; readonly args: readonly string[] }
+  | {
+    readonly kind: "command";
+    readonly command: string;
+    readonly args: readonly string[];
+    /** Where the program runs; the gateway's own working directory when absent. */
+    readonly cwd?: string;
+  }
   | {
     readonly kind: "container";
     readonly image: string;

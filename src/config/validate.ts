@@ -49,7 +49,25 @@ export type ValidationResult =
 const BUILTIN_TYPES = ["stdio", "http", "local"];
 /** Security policy keys awmg cannot enforce yet: refusing them beats running without the policy. */
 const POLICY_TOP_LEVEL = ["guards"];
-const POLICY_SERVER_KEYS = ["guard", "guard-policies", "guardPolicies", "guard_policies"];
+const POLICY_SERVER_KEYS = [
+  "guard",
+  "guard-policies",
+  "guardPolicies",
+  "guard_policies",
+  "tool_response_filters",
+  "toolResponseFilters",
+];
+/** Gateway settings that only mean something with guards. */
+const POLICY_GATEWAY_KEYS = [
+  "guardsMode",
+  "guards_mode",
+  "trustedBots",
+  "trusted_bots",
+  "forcePublicRepos",
+  "force_public_repos",
+  "sinkVisibilityExemptServers",
+  "sink_visibility_exempt_servers",
+];
 /** The upstream auth types awmg implements. */
 const AUTH_TYPES = ["github-oidc"];
 /** What `github-oidc` needs from the environment (GitHub Actions with `permissions: id-token: write`). */
@@ -97,7 +115,8 @@ function unknownKeys(
 
 /** What a refused policy key asks for, in words. */
 function policyName(key: string): string {
-  return key === "guard" ? "a guard" : "guard policies";
+  if (key === "guard") return "a guard";
+  return /filters/i.test(key) ? "tool response filters (jq)" : "guard policies";
 }
 
 /** The error for a policy awmg would not enforce. */
@@ -268,6 +287,9 @@ function buildServer(
       suggestion: 'use "container": "<image>"; awmg runs it as docker run --rm -i <image>',
     });
   }
+  if (input.container !== undefined || format === "json") {
+    forbid("workingDirectory", '"workingDirectory" applies only to TOML command servers', "remove it");
+  }
   if (input.container !== undefined) {
     if (format === "toml" && input.command !== undefined) {
       errors.push({
@@ -314,7 +336,12 @@ function buildServer(
     ...common,
     type: "stdio",
     env,
-    launch: { kind: "command", command: input.command, args: input.args ?? [] },
+    launch: {
+      kind: "command",
+      command: input.command,
+      args: input.args ?? [],
+      ...(input.workingDirectory === undefined ? {} : { cwd: input.workingDirectory }),
+    },
   };
 }
 
@@ -501,7 +528,9 @@ export function validateDocument(
 
   const customTypes = validateCustomSchemas(tree.customSchemas, errors);
   if (isRecord(tree.gateway)) {
-    warnings.push(...unknownKeys(tree.gateway, knownKeys.gateway, "gateway", format));
+    const policies = Object.keys(tree.gateway).filter((key) => POLICY_GATEWAY_KEYS.includes(key));
+    errors.push(...policies.map((key) => unenforced(joinPath("gateway", key), `the guard setting ${key}`)));
+    warnings.push(...unknownKeys(tree.gateway, [...knownKeys.gateway, ...policies], "gateway", format));
   }
   const gateway = buildGateway(tree.gateway, document.gateway, errors);
 

@@ -455,3 +455,26 @@ Deno.test("the tracing section: JSON opentelemetry, TOML [gateway.tracing] in sn
     "gateway.opentelemetry.spanId: a parent span id needs the trace id it belongs to",
   );
 });
+
+Deno.test("working_directory for TOML command servers; guard-only gateway settings and response filters refused", () => {
+  const [server] = ok(toml('[servers.s]\ncommand = "node"\nworking_directory = "/srv/app"\n')).servers;
+  assert.deepEqual(server.type === "stdio" && server.launch, {
+    kind: "command",
+    command: "node",
+    args: [],
+    cwd: "/srv/app",
+  });
+  assert.match(
+    errors(json({ mcpServers: { s: { container: "i", workingDirectory: "/x" } } }))[0],
+    /^mcpServers\.s\.workingDirectory: "workingDirectory" applies only to TOML command servers/,
+  );
+  const refused = errors(toml(
+    '[gateway]\ntrusted_bots = ["bot[bot]"]\nguards_mode = "strict"\n[servers.s]\ncommand = "x"\n' +
+      'tool_response_filters = { list = ".[0]" }\n',
+  )).map((e) => e.split("\n")[0].replace(/ \(line \d+\)$/, ""));
+  assert.deepEqual(refused, [
+    "gateway.trusted_bots: the guard setting trusted_bots cannot be enforced by awmg: the server would run without this security policy",
+    "gateway.guards_mode: the guard setting guards_mode cannot be enforced by awmg: the server would run without this security policy",
+    "servers.s.tool_response_filters: tool response filters (jq) cannot be enforced by awmg: the server would run without this security policy",
+  ]);
+});

@@ -40,7 +40,7 @@ Deno.test(
       );
       assert.match(
         gateway.stderr,
-        new RegExp(`Server hostile: http://localhost:${gateway.port}/mcp/hostile \\(8 tools\\)`),
+        new RegExp(`Server hostile: http://localhost:${gateway.port}/mcp/hostile \\(9 tools\\)`),
       );
     } finally {
       await gateway.stop();
@@ -243,5 +243,16 @@ Deno.test("HTTP 429 from a remote server counts toward its breaker", e2e, async 
   } finally {
     await gateway.stop();
     await remote.close();
+  }
+});
+
+Deno.test("working_directory: a command server runs where its config says", e2e, async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "awmg-cwd-" }));
+  const gateway = await startGateway({ toml: HOSTILE("hostile", `working_directory = "${dir}"\n`) });
+  try {
+    const answer = await (await gateway.post("/mcp/hostile", callTool(1, "cwd"))).json();
+    assert.equal(text(answer.result), dir);
+  } finally {
+    await gateway.stop();
   }
 });
