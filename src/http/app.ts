@@ -101,6 +101,16 @@ export function createApp(options: AppOptions): Hono<Env> {
     );
   });
 
+  // OAuth discovery answers 404 without auth, as the Go gateway's: clients that probe it learn there is none.
+  for (
+    const path of ["/.well-known/oauth-authorization-server", "/mcp/.well-known/oauth-authorization-server"]
+  ) {
+    app.get(path, () =>
+      rpcError(404, ErrorCode.InvalidRequest, "Not found: awmg does not use OAuth", {
+        detail: 'send the API key as "Authorization: <api-key>"',
+      }));
+  }
+
   app.get("/health", () => {
     const servers = gateway.health();
     const healthy = gateway.state === "open" && Object.values(servers).every((s) => s.status !== "error");

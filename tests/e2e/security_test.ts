@@ -386,3 +386,18 @@ Deno.test("a body that does not arrive in time gets 408", e2e, async () => {
     await gateway.stop();
   }
 });
+
+Deno.test("OAuth discovery answers 404 without a key, as the Go gateway does", e2e, async () => {
+  const gateway = await startGateway({ toml: EVERYTHING(), auth: true });
+  try {
+    for (
+      const path of ["/.well-known/oauth-authorization-server", "/mcp/.well-known/oauth-authorization-server"]
+    ) {
+      const response = await fetch(`${gateway.url}${path}`);
+      assert.equal(response.status, 404, path);
+      assert.equal((await response.json()).error.message, "Not found: awmg does not use OAuth");
+    }
+  } finally {
+    await gateway.stop();
+  }
+});
