@@ -4,6 +4,7 @@
  */
 import type { GatewayConfig } from "../config/types.ts";
 import { otlpHeaders } from "../config/validate.ts";
+import type { TraceExport } from "../observability/tracing.ts";
 import { DEFAULTS } from "./flags.ts";
 import type { EnvLookup } from "./help.ts";
 import type { RunOptions } from "./parse.ts";
@@ -45,14 +46,7 @@ export interface Settings {
 }
 
 /** Where traces go and what they carry. */
-export interface TracingSettings {
-  /** The full OTLP/HTTP traces URL (the endpoint with its signal path). */
-  readonly url: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly serviceName: string;
-  readonly sampleRate: number;
-  readonly parent?: { readonly traceId: string; readonly spanId: string };
-}
+export type TracingSettings = TraceExport;
 
 /** The traces URL: the endpoint with the signal path appended unless it already ends with it. */
 export function tracesUrl(endpoint: string, signalPath = "/v1/traces"): string {

@@ -20,15 +20,10 @@ import {
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
-import type { Attributes, Span, Tracer } from "./tracing.ts";
+import type { Attributes, Span, TraceExport, Tracer } from "./tracing.ts";
 
-/** How traces are exported. */
-export interface OtelOptions {
-  readonly url: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly serviceName: string;
-  readonly sampleRate: number;
-  readonly parent?: { readonly traceId: string; readonly spanId: string };
+/** How traces are exported, and the gateway's version for the resource. */
+export interface OtelOptions extends TraceExport {
   readonly version: string;
 }
 

@@ -26,6 +26,17 @@ export interface Tracer {
   request(name: string, attributes: Attributes): Span;
 }
 
+/** Where traces go and what they carry: what the settings resolve and the exporter takes. */
+export interface TraceExport {
+  /** The full OTLP/HTTP traces URL (the endpoint with its signal path). */
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly serviceName: string;
+  readonly sampleRate: number;
+  /** The workflow's span, parent of the gateway's. */
+  readonly parent?: { readonly traceId: string; readonly spanId: string };
+}
+
 let tracer: Tracer | undefined;
 
 /** Installs the tracer (main does, when tracing is configured). */

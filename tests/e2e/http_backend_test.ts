@@ -1,8 +1,23 @@
 import assert from "node:assert/strict";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { MEMORY, RemoteEverything, startGateway, text } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 type Named = { name: string };
+/** Lists server-everything's tools through the gateway, calls echo, and sees a call's progress arrive. */
+async function exercise(client: Client, message: string): Promise<void> {
+  const { tools } = await client.listTools();
+  assert.ok(tools.some((tool: Named) => tool.name === "echo"));
+  assert.equal(text(await client.callTool({ name: "echo", arguments: { message } })), `Echo: ${message}`);
+  const progress: number[] = [];
+  await client.callTool(
+    { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 2 } },
+    undefined,
+    { onprogress: (p: { progress: number }) => progress.push(p.progress) },
+  );
+  assert.deepEqual(progress, [1, 2], "progress reaches the client");
+}
+
 const http = (id: string, url: string) =>
   `[servers.${id}]\ntype = "http"\nurl = "${url}"\nheaders = { X-Test = "awmg" }\n`;
 
@@ -17,19 +32,7 @@ Deno.test(
         const gateway = await startGateway({ toml: http("remote", remote.url) + MEMORY() });
         try {
           const client = await gateway.client("remote");
-          const { tools } = await client.listTools();
-          assert.ok(tools.some((tool: Named) => tool.name === "echo"));
-          assert.equal(
-            text(await client.callTool({ name: "echo", arguments: { message: "far" } })),
-            "Echo: far",
-          );
-          const progress: number[] = [];
-          await client.callTool(
-            { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 2 } },
-            undefined,
-            { onprogress: (p: { progress: number }) => progress.push(p.progress) },
-          );
-          assert.deepEqual(progress, [1, 2]);
+          await exercise(client, "far");
           await client.close();
         } finally {
           await gateway.stop();
@@ -135,19 +138,7 @@ Deno.test(
       const gateway = await startGateway({ toml: http("legacy", remote.url), args: ["--log-dir", logDir] });
       try {
         const client = await gateway.client("legacy");
-        const { tools } = await client.listTools();
-        assert.ok(tools.some((tool: Named) => tool.name === "echo"));
-        assert.equal(
-          text(await client.callTool({ name: "echo", arguments: { message: "old" } })),
-          "Echo: old",
-        );
-        const progress: number[] = [];
-        await client.callTool(
-          { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 2 } },
-          undefined,
-          { onprogress: (p: { progress: number }) => progress.push(p.progress) },
-        );
-        assert.deepEqual(progress, [1, 2], "progress travels on the server's SSE stream");
+        await exercise(client, "old");
         await client.close();
         await gateway.stop();
         const said = (await Deno.readTextFile(`${logDir}/legacy.log`)).match(

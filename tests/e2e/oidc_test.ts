@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { runAwmg, tempFile } from "../support/awmg.ts";
 import { startGateway, text } from "../support/gateway.ts";
+import { fakeRemote, textResult } from "../support/remote.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const REQUEST_TOKEN = "actions-request-token-5521";
@@ -30,28 +31,19 @@ function tokenEndpoint(lifetimeSeconds: number) {
 
 /** A remote MCP server that accepts only the latest token issued for its audience, unless told to refuse it. */
 function guardedServer(endpoint: ReturnType<typeof tokenEndpoint>, audience: string) {
-  const state = { refuse: "" as string, seen: [] as string[] };
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
-    const bearer = request.headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
-    state.seen.push(bearer);
-    const latest = endpoint.issued.filter((i) => i.audience === audience).at(-1)?.token;
-    if (bearer !== latest || bearer === state.refuse) return new Response("bad token", { status: 401 });
-    const message = await request.json();
-    if (message.id === undefined) return new Response(null, { status: 202 });
-    const reply = (result: unknown) => Response.json({ jsonrpc: "2.0", id: message.id, result });
-    if (message.method === "initialize") {
-      return reply({
-        protocolVersion: "2025-06-18",
-        capabilities: { tools: {} },
-        serverInfo: { name: "g", version: "1" },
-      });
-    }
-    if (message.method === "tools/list") {
-      return reply({ tools: [{ name: "whoami", inputSchema: { type: "object", properties: {} } }] });
-    }
-    return reply({ content: [{ type: "text", text: `audience ${audience}` }] });
+  const state = { refuse: "" };
+  const remote = fakeRemote({
+    tool: "whoami",
+    call: () => textResult(`audience ${audience}`),
+    screen: (request) => {
+      const bearer = request.headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
+      const latest = endpoint.issued.filter((i) => i.audience === audience).at(-1)?.token;
+      return bearer !== latest || bearer === state.refuse
+        ? new Response("bad token", { status: 401 })
+        : undefined;
+    },
   });
-  return { url: `http://127.0.0.1:${server.addr.port}/mcp`, state, close: () => server.shutdown() };
+  return { ...remote, state };
 }
 
 const whoami = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "whoami", arguments: {} } };

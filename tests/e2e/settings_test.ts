@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { runAwmg, tempFile } from "../support/awmg.ts";
 import { HOSTILE, startGateway, text } from "../support/gateway.ts";
+import { fakeRemote } from "../support/remote.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -207,29 +208,11 @@ Deno.test("the rate-limit breaker opens, fails fast, and closes after a good tri
   }
 });
 
-/** A remote MCP server that answers every tool call with HTTP 429, on a loopback port. */
-function throttledServer(): { url: string; close: () => Promise<void> } {
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
-    const message = await request.json();
-    if (message.id === undefined) return new Response(null, { status: 202 });
-    const reply = (result: unknown) => Response.json({ jsonrpc: "2.0", id: message.id, result });
-    if (message.method === "initialize") {
-      return reply({
-        protocolVersion: "2025-06-18",
-        capabilities: { tools: {} },
-        serverInfo: { name: "t", version: "1" },
-      });
-    }
-    if (message.method === "tools/list") {
-      return reply({ tools: [{ name: "search", inputSchema: { type: "object", properties: {} } }] });
-    }
-    return new Response("slow down", { status: 429, headers: { "retry-after": "30" } });
-  });
-  return { url: `http://127.0.0.1:${server.addr.port}/mcp`, close: () => server.shutdown() };
-}
-
 Deno.test("HTTP 429 from a remote server counts toward its breaker", e2e, async () => {
-  const remote = throttledServer();
+  const remote = fakeRemote({
+    tool: "search",
+    call: () => new Response("slow down", { status: 429, headers: { "retry-after": "30" } }),
+  });
   const gateway = await startGateway({
     toml: `[servers.remote]\ntype = "http"\nurl = "${remote.url}"\nrate_limit_threshold = 2\n`,
   });

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { HOSTILE, startGateway, text } from "../support/gateway.ts";
+import { fakeRemote, textResult } from "../support/remote.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -45,27 +46,17 @@ function receiver() {
   };
 }
 
-/** A remote MCP server that records the traceparent of each request. */
+/** A remote MCP server that records the traceparent of each tool call. */
 function remoteServer() {
   const traceparents: string[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
-    const message = await request.json();
-    if (message.id === undefined) return new Response(null, { status: 202 });
-    if (message.method === "tools/call") traceparents.push(request.headers.get("traceparent") ?? "");
-    const reply = (result: unknown) => Response.json({ jsonrpc: "2.0", id: message.id, result });
-    if (message.method === "initialize") {
-      return reply({
-        protocolVersion: "2025-06-18",
-        capabilities: { tools: {} },
-        serverInfo: { name: "r", version: "1" },
-      });
-    }
-    if (message.method === "tools/list") {
-      return reply({ tools: [{ name: "ping-back", inputSchema: { type: "object", properties: {} } }] });
-    }
-    return reply({ content: [{ type: "text", text: "pong" }] });
+  const remote = fakeRemote({
+    tool: "ping-back",
+    call: (request) => {
+      traceparents.push(request.headers.get("traceparent") ?? "");
+      return textResult("pong");
+    },
   });
-  return { url: `http://127.0.0.1:${server.addr.port}/mcp`, traceparents, close: () => server.shutdown() };
+  return { ...remote, traceparents };
 }
 
 const attribute = (span: OtlpSpan, key: string) => {
