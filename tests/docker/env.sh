@@ -52,8 +52,17 @@ copy_with_libs() {
   for lib in $(ldd "$binary" 2>/dev/null | grep -o '/[^ ]*'); do cp --parents -L "$lib" "$root"; done
 }
 
+# A digest of the sources the gateway image is built from: an image of an older checkout is rebuilt.
+source_digest() {
+  (cd "$ROOT" && cat deno.json deno.lock main.ts $(find src -type f | sort) | sha256sum | cut -c1-16)
+}
+
 build_gateway_image() {
-  if docker image inspect "$GATEWAY_IMAGE" >/dev/null 2>&1; then return 0; fi
+  local digest
+  digest=$(source_digest)
+  if [ "$(docker image inspect -f '{{index .Config.Labels "awmg.source"}}' "$GATEWAY_IMAGE" 2>/dev/null)" = "$digest" ]; then
+    return 0
+  fi
   local root
   root=$(mktemp -d)
   mkdir -p "$root/usr/local/bin" "$root/app" "$root/tmp"
@@ -63,6 +72,7 @@ build_gateway_image() {
   (cd "$ROOT" && deno install >/dev/null 2>&1 && cp -r deno.json deno.lock main.ts src node_modules "$root/app/")
   tar -C "$root" -c . | docker import \
     -c 'ENV DENO_DIR=/tmp/deno-dir MCP_GATEWAY_LOG_DIR=/tmp/gh-aw/mcp-logs' -c 'WORKDIR /app' \
+    -c "LABEL awmg.source=$digest" \
     -c 'ENTRYPOINT ["/usr/local/bin/deno", "run", "--quiet", "--cached-only", "-P=gateway", "/app/main.ts", "--config-stdin"]' \
     - "$GATEWAY_IMAGE" >/dev/null
   rm -rf "$root"
