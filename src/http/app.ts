@@ -37,6 +37,7 @@ export interface AppOptions {
 type Env = { Bindings: { remoteAddr?: Deno.NetAddr }; Variables: { identity: number } };
 
 const SESSION_HEADER = "mcp-session-id";
+const OAUTH_DISCOVERY = "/.well-known/oauth-authorization-server";
 const clientLog = getLogger(["awmg", "client"]);
 const authLog = getLogger(["awmg", "auth"]);
 const originLog = getLogger(["awmg", "origin"]);
@@ -101,16 +102,6 @@ export function createApp(options: AppOptions): Hono<Env> {
     );
   });
 
-  // OAuth discovery answers 404 without auth, as the Go gateway's: clients that probe it learn there is none.
-  for (
-    const path of ["/.well-known/oauth-authorization-server", "/mcp/.well-known/oauth-authorization-server"]
-  ) {
-    app.get(path, () =>
-      rpcError(404, ErrorCode.InvalidRequest, "Not found: awmg does not use OAuth", {
-        detail: 'send the API key as "Authorization: <api-key>"',
-      }));
-  }
-
   app.get("/health", () => {
     const servers = gateway.health();
     const healthy = gateway.state === "open" && Object.values(servers).every((s) => s.status !== "error");
@@ -131,6 +122,13 @@ export function createApp(options: AppOptions): Hono<Env> {
     if (result.kind === "ok") {
       c.set("identity", result.identity);
       return await next();
+    }
+    // OAuth discovery answers 404 without a key, as the Go gateway's: clients that probe it learn there is
+    // none. Checked only here, on the way to a 401, so no route (and no router cost) is added for it.
+    if (c.req.path.endsWith(OAUTH_DISCOVERY)) {
+      return rpcError(404, ErrorCode.InvalidRequest, "Not found: awmg does not use OAuth", {
+        detail: 'send the API key as "Authorization: <api-key>"',
+      });
     }
     const reason = result.kind === "missing"
       ? "missing Authorization header"

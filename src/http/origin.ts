@@ -4,6 +4,9 @@
  * browser then names the page's host in both headers, which is how such requests are told apart.
  */
 
+/** How many accepted Host values, as written, are remembered. */
+const ACCEPTED_CACHE = 64;
+
 /** Names that always reach this machine. */
 const LOOPBACK = ["localhost", "127.0.0.1", "[::1]"];
 
@@ -57,13 +60,17 @@ export function originPolicy(options: OriginPolicyOptions): OriginCheck {
     }
     return (url.protocol === "http:" || url.protocol === "https:") && hosts.has(url.hostname);
   };
+  // Clients send the same few Host values over and over: remember the accepted ones as written, up to a bound.
+  const accepted = new Set<string>();
+  const hostAllowed = (host: string): boolean => {
+    if (accepted.has(host)) return true;
+    if (!hosts.has(hostName(host))) return false;
+    if (accepted.size < ACCEPTED_CACHE) accepted.add(host);
+    return true;
+  };
   return (host, origin) => {
-    if (!hosts.has(hostName(host))) {
-      return {
-        header: "Host",
-        value: host,
-        setting: "gateway.allowedHosts (allowed_hosts in TOML)",
-      };
+    if (!hostAllowed(host)) {
+      return { header: "Host", value: host, setting: "gateway.allowedHosts (allowed_hosts in TOML)" };
     }
     if (origin !== null && !originAllowed(origin)) {
       return { header: "Origin", value: origin, setting: "gateway.allowedOrigins (allowed_origins in TOML)" };

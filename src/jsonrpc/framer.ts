@@ -35,47 +35,54 @@ export async function* readLines(
   let parts: string[] = [];
   let size = 0;
   let skipping = false;
-  const take = (): string => {
-    parts.push(decoder.decode());
-    const line = parts.length === 1 ? parts[0] : parts.join("");
+  const oversized = (head: string): Oversized => {
+    const marker: Oversized = { oversized: true, bytes: size, preview: `${head.slice(0, PREVIEW_CHARS)}...` };
     parts = [];
     size = 0;
-    return line.endsWith("\r") ? line.slice(0, -1) : line;
+    skipping = true;
+    decoder.decode();
+    return marker;
   };
   for await (const chunk of stream) {
     let start = 0;
-    while (start <= chunk.length) {
+    while (true) {
       const newline = chunk.indexOf(NEWLINE, start);
-      const end = newline === -1 ? chunk.length : newline;
-      if (!skipping && end > start) {
-        size += end - start;
-        parts.push(decoder.decode(chunk.subarray(start, end), { stream: true }));
-        if (size > limit) {
-          skipping = true;
-          const marker: Oversized = {
-            oversized: true,
-            bytes: size,
-            preview: `${parts[0].slice(0, PREVIEW_CHARS)}...`,
-          };
+      if (newline === -1) {
+        if (!skipping && start < chunk.length) {
+          size += chunk.length - start;
+          const part = decoder.decode(chunk.subarray(start), { stream: true });
+          if (size > limit) yield oversized(parts[0] ?? part);
+          else parts.push(part);
+        }
+        break;
+      }
+      if (skipping) {
+        skipping = false;
+      } else {
+        size += newline - start;
+        // A newline cannot sit inside a UTF-8 sequence, so the decoder has nothing pending after this part.
+        const last = decoder.decode(chunk.subarray(start, newline));
+        if (size > limit) yield oversized(parts[0] ?? last);
+        else {
+          const line = parts.length === 0 ? last : parts.join("") + last;
           parts = [];
           size = 0;
-          decoder.decode();
-          yield marker;
+          if (isContent(line)) yield line.endsWith("\r") ? line.slice(0, -1) : line;
         }
-      }
-      if (newline === -1) break;
-      if (skipping) skipping = false;
-      else if (size > 0) {
-        const line = take();
-        if (line.trim() !== "") yield line;
+        skipping = false;
       }
       start = newline + 1;
     }
   }
-  if (!skipping && size > 0) {
-    const rest = take();
-    if (rest.trim() !== "") yield rest;
+  if (!skipping && parts.length > 0) {
+    const rest = parts.join("") + decoder.decode();
+    if (isContent(rest)) yield rest;
   }
+}
+
+/** False for an empty or all-whitespace line; a JSON message starts with "{" at once. */
+function isContent(line: string): boolean {
+  return line.length > 0 && (line.charCodeAt(0) > 32 || line.trim() !== "");
 }
 
 /** True for the marker of a line over the limit. */
