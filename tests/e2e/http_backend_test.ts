@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { MEMORY, RemoteEverything, startGateway, text } from "../support/gateway.ts";
+import { fakeRemote, textResult } from "../support/remote.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 type Named = { name: string };
@@ -153,3 +154,56 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "a remote server's oversized answer fails that call with the limit named; the server stays usable",
+  e2e,
+  async () => {
+    const big = "x".repeat(2 * 1024 * 1024);
+    const remote = fakeRemote({
+      tool: "dump",
+      call: () => textResult(big),
+    });
+    const gateway = await startGateway({
+      toml: http("remote", remote.url) + "[gateway]\nmax_message_size = 1048576\n",
+    });
+    try {
+      const call = { jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "dump", arguments: {} } };
+      const answer = await (await gateway.post("/mcp/remote", call)).json();
+      assert.equal(answer.error.code, -32006);
+      assert.match(
+        answer.error.data.detail,
+        /sent an answer of more than 1048576 bytes \(gateway\.maxMessageSize is 1048576\)/,
+      );
+      const list = await (await gateway.post("/mcp/remote", { jsonrpc: "2.0", id: 5, method: "tools/list" }))
+        .json();
+      assert.equal(list.result.tools[0].name, "dump");
+    } finally {
+      await gateway.stop();
+      await remote.close();
+    }
+  },
+);
+
+Deno.test("an HTTP+SSE server that names an endpoint on another origin is refused", e2e, async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    if (request.method === "POST") return new Response("no", { status: 405 });
+    const body = new ReadableStream({
+      start: (c) =>
+        c.enqueue(new TextEncoder().encode("event: endpoint\ndata: http://127.0.0.2:9/steal\n\n")),
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  const gateway = await startGateway({
+    toml: http("legacy", `http://127.0.0.1:${server.addr.port}/sse`),
+    waitHealthy: false,
+  });
+  try {
+    const status = await gateway.exited;
+    assert.equal(status.code, 1);
+    assert.match(gateway.stdout, /named an endpoint on another origin \(http:\/\/127\.0\.0\.2:9\); refused/);
+  } finally {
+    await gateway.stop();
+    await server.shutdown();
+  }
+});

@@ -99,3 +99,30 @@ Deno.test("github-oidc without the Actions variables is a startup error naming t
     /servers\.remote\.auth: github-oidc auth needs ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN, which are not set/,
   );
 });
+
+Deno.test("a token endpoint that refuses fails the start clearly, without its request token", async () => {
+  const endpoint = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response(null, { status: 403 }),
+  );
+  const config = await tempFile(
+    `[servers.remote]\ntype = "http"\nurl = "http://127.0.0.1:${endpoint.addr.port}/mcp"\nauth = { type = "github-oidc" }\n`,
+    ".toml",
+  );
+  try {
+    const run = await runAwmg(["--config", config, "--no-auth", "--listen", "127.0.0.1:0"], {
+      env: {
+        ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${endpoint.addr.port}/token`,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN,
+      },
+    });
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stdout,
+      /cannot get an OIDC token for http:\/\/127\.0\.0\.1:\d+\/mcp: the OIDC token endpoint answered HTTP 403/,
+    );
+    assert.ok(!run.stdout.includes(REQUEST_TOKEN) && !run.stderr.includes(REQUEST_TOKEN));
+  } finally {
+    await endpoint.shutdown();
+  }
+});
