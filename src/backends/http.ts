@@ -192,9 +192,9 @@ export class HttpPipe implements MessagePipe {
     if (response.status === 202 || response.status === 204) return void await response.body?.cancel();
     if (response.status === 429) {
       await response.body?.cancel();
-      const retry = response.headers.get("retry-after");
+      const retryAfter = response.headers.get("retry-after");
       const detail = `${this.#target.url} answered HTTP 429 Too Many Requests${
-        retry ? ` (Retry-After: ${retry})` : ""
+        retryAfter ? ` (Retry-After: ${retryAfter})` : ""
       }`;
       if (id === undefined) return this.#events.stderr(detail);
       const failure = errorResponse(id, ErrorCode.RateLimited, "Rate limited", {
