@@ -2,12 +2,14 @@
  * `deno task bench`: awmg (routed and unified) beside direct stdio, in front of server-everything from npm,
  * at C = 1, 16, 64 and with 256 KiB payloads, plus the large-result offload path. Every answer is checked.
  * Then the gateway's peak memory under each hostile case (bench/hostile.ts). Writes bench/results/latest.json
- * and latest.md; `--hostile` runs only the hostile cases and writes bench/results/hostile.json and hostile.md.
+ * and latest.md; `--hostile` runs only the hostile cases and writes bench/results/hostile.json and hostile.md;
+ * `--soak MINUTES` runs only the soak (bench/soak.ts).
  */
 import { parseArgs } from "node:util";
 import { HttpClient, StdioClient, type ToolClient } from "./clients.ts";
 import { percentiles, runLoad } from "./load.ts";
 import { hostileFigures, type HostileRow } from "./hostile.ts";
+import { soak } from "./soak.ts";
 import { AUTH, cpuMs, peakRssMb, rssKb, startAwmg } from "./process.ts";
 
 const SERVER = [
@@ -46,6 +48,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "3" },
     warmup: { type: "string", default: "1" },
     hostile: { type: "boolean", default: false },
+    soak: { type: "string" },
   },
 });
 const seconds = Number(values.seconds);
@@ -58,6 +61,45 @@ await Deno.writeTextFile(
   config,
   `[servers.everything]\ncommand = ${JSON.stringify(Deno.execPath())}\nargs = ${JSON.stringify(SERVER)}\n`,
 );
+
+const results = new URL("./results/", import.meta.url).pathname;
+await Deno.mkdir(results, { recursive: true });
+
+if (values.soak !== undefined) {
+  const minutes = Number(values.soak);
+  if (!(minutes > 0)) throw new Error(`--soak takes a number of minutes, not "${values.soak}"`);
+  const result = await soak(config, minutes, logDir);
+  const { baseline, final } = result;
+  const markdown = [
+    `awmg soak, ${
+      new Date().toISOString().slice(0, 10)
+    }, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}: ` +
+    `c16 for ${minutes} min, a new session every 100 calls per worker, half of them never deleted`,
+    "",
+    `${result.calls} calls, ${result.errors} errors, ${result.sessions} sessions opened.`,
+    "",
+    "| | at s | RSS MB | anon MB | open fds | children |",
+    "|---|--:|--:|--:|--:|--:|",
+    ...[["after the first minute", baseline], ["at the end", final]].map(([label, s]) => {
+      const row = s as typeof final;
+      return `| ${label} | ${row.at.toFixed(0)} | ${row.rssMb.toFixed(1)} | ${
+        row.anonMb.toFixed(1)
+      } | ${row.fds} | ${row.children} |`;
+    }),
+    "",
+    `RSS and descriptors at the end ${result.flat ? "are" : "are NOT"} within 10 % of the first minute's.`,
+  ].join("\n");
+  await Deno.writeTextFile(
+    `${results}soak.json`,
+    JSON.stringify({ ...result, svg: undefined }, null, 2) + "\n",
+  );
+  await Deno.writeTextFile(`${results}soak.md`, markdown + "\n");
+  await Deno.writeTextFile(`${results}soak.svg`, result.svg + "\n");
+  console.log(markdown);
+  await Deno.remove(config);
+  await Deno.remove(logDir, { recursive: true }).catch(() => {});
+  Deno.exit(result.errors > 0 ? 1 : 0);
+}
 
 const rows: Row[] = [];
 let idleSessionKb = NaN;
@@ -206,8 +248,6 @@ const hostileTable = [
   "|---|---|--:|",
   ...hostile.map((r) => `| ${r.scenario} | ${r.note} | ${fmt(r.peakRssMb)} |`),
 ].join("\n");
-const results = new URL("./results/", import.meta.url).pathname;
-await Deno.mkdir(results, { recursive: true });
 const name = values.hostile ? "hostile" : "latest";
 const markdown = values.hostile ? `${machine}\n\n${hostileTable}` : `${table}\n\n${hostileTable}`;
 await Deno.writeTextFile(
