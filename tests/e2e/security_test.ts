@@ -4,7 +4,15 @@
  */
 import assert from "node:assert/strict";
 import { INHERITED } from "../../src/backends/launch.ts";
-import { EVERYTHING, HOSTILE, PROBE, type RunningGateway, startGateway, text } from "../support/gateway.ts";
+import {
+  callTool,
+  EVERYTHING,
+  HOSTILE,
+  PROBE,
+  type RunningGateway,
+  startGateway,
+  text,
+} from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const initialize = {
@@ -13,13 +21,6 @@ const initialize = {
   method: "initialize",
   params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
 };
-const callTool = (id: number, name: string, args: Record<string, unknown> = {}) => ({
-  jsonrpc: "2.0",
-  id,
-  method: "tools/call",
-  params: { name, arguments: args },
-});
-
 /** Sends a raw HTTP/1.1 request (any Host header) and returns the status code and body. */
 async function raw(port: number, head: string, body = ""): Promise<{ status: number; body: string }> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });

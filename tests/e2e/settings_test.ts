@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { runAwmg, tempFile } from "../support/awmg.ts";
-import { HOSTILE, startGateway, text } from "../support/gateway.ts";
+import { callTool, HOSTILE, startGateway, text } from "../support/gateway.ts";
 import { fakeRemote } from "../support/remote.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -171,13 +171,6 @@ Deno.test("a TLS file that cannot be read, or only one of the two flags, stops t
   const half = await runAwmg(["--tls-cert", garbage]);
   assert.equal(half.code, 2);
   assert.match(half.stderr, /--tls-cert and --tls-key go together/);
-});
-
-const callTool = (id: number, name: string, args: Record<string, unknown> = {}) => ({
-  jsonrpc: "2.0",
-  id,
-  method: "tools/call",
-  params: { name, arguments: args },
 });
 
 Deno.test("the rate-limit breaker opens, fails fast, and closes after a good trial call", e2e, async () => {

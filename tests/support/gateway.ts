@@ -274,6 +274,14 @@ export class RemoteEverything {
   }
 }
 
+/** A JSON-RPC tools/call request. */
+export const callTool = (id: number, name: string, args: Record<string, unknown> = {}) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name, arguments: args },
+});
+
 /** The text of a tool result's first content item. */
 export const text = (result: { content?: unknown }) =>
   (result.content as { type: string; text: string }[])[0].text;
