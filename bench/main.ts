@@ -3,12 +3,13 @@
  * at C = 1, 16, 64 and with 256 KiB payloads, plus the large-result offload path. Every answer is checked.
  * Then the gateway's peak memory under each hostile case (bench/hostile.ts). Writes bench/results/latest.json
  * and latest.md; `--hostile` runs only the hostile cases and writes bench/results/hostile.json and hostile.md;
- * `--soak MINUTES` runs only the soak (bench/soak.ts).
+ * `--soak MINUTES` runs only the soak (bench/soak.ts), `--scale` only the scale cases (bench/scale.ts).
  */
 import { parseArgs } from "node:util";
 import { HttpClient, StdioClient, type ToolClient } from "./clients.ts";
 import { percentiles, runLoad } from "./load.ts";
 import { hostileFigures, type HostileRow } from "./hostile.ts";
+import { scaleFigures, scaleTable } from "./scale.ts";
 import { soak } from "./soak.ts";
 import { AUTH, cpuMs, peakRssMb, rssKb, startAwmg } from "./process.ts";
 
@@ -49,6 +50,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "1" },
     hostile: { type: "boolean", default: false },
     soak: { type: "string" },
+    scale: { type: "boolean", default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -64,6 +66,16 @@ await Deno.writeTextFile(
 
 const results = new URL("./results/", import.meta.url).pathname;
 await Deno.mkdir(results, { recursive: true });
+
+if (values.scale) {
+  const result = await scaleFigures(SERVER, logDir);
+  const markdown = scaleTable(result);
+  await Deno.writeTextFile(`${results}scale.json`, JSON.stringify(result, null, 2) + "\n");
+  await Deno.writeTextFile(`${results}scale.md`, markdown + "\n");
+  console.log(markdown);
+  await Deno.remove(config);
+  Deno.exit(result.sessions.errors > 0 ? 1 : 0);
+}
 
 if (values.soak !== undefined) {
   const minutes = Number(values.soak);
