@@ -116,6 +116,14 @@ export const FLAGS: readonly FlagSpec[] = [
     description: "Launch MCP servers sequentially during startup (parallel launch is default)",
   },
   {
+    name: "shutdown-timeout",
+    kind: "string",
+    description:
+      "Maximum time to wait for in-flight requests to complete during graceful shutdown (e.g. 30s, 2m)",
+    default: DEFAULTS.shutdownTimeout,
+    env: "MCP_GATEWAY_SHUTDOWN_TIMEOUT",
+  },
+  {
     name: "tls-cert",
     kind: "string",
     description: "TLS certificate chain (PEM) to serve HTTPS with; needs --tls-key",
@@ -130,14 +138,6 @@ export const FLAGS: readonly FlagSpec[] = [
     complete: "file",
   },
   { name: "unified", kind: "bool", description: "Run in unified mode (all backends at /mcp)" },
-  {
-    name: "shutdown-timeout",
-    kind: "string",
-    description:
-      "Maximum time to wait for in-flight requests to complete during graceful shutdown (e.g. 30s, 2m)",
-    default: DEFAULTS.shutdownTimeout,
-    env: "MCP_GATEWAY_SHUTDOWN_TIMEOUT",
-  },
   {
     name: "validate-env",
     kind: "bool",
