@@ -60,6 +60,7 @@ export async function startAwmg(configPath: string, flags: string[]): Promise<Ru
       "run",
       "--quiet",
       "-P=gateway",
+      "--v8-flags=--max-semi-space-size=1",
       `${ROOT}main.ts`,
       "--config",
       configPath,

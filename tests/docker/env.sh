@@ -73,7 +73,7 @@ build_gateway_image() {
   tar -C "$root" -c . | docker import \
     -c 'ENV DENO_DIR=/tmp/deno-dir MCP_GATEWAY_LOG_DIR=/tmp/gh-aw/mcp-logs' -c 'WORKDIR /app' \
     -c "LABEL awmg.source=$digest" \
-    -c 'ENTRYPOINT ["/usr/local/bin/deno", "run", "--quiet", "--cached-only", "-P=gateway", "/app/main.ts", "--config-stdin"]' \
+    -c 'ENTRYPOINT ["/usr/local/bin/deno", "run", "--quiet", "--cached-only", "-P=gateway", "--v8-flags=--max-semi-space-size=1", "/app/main.ts", "--config-stdin"]' \
     - "$GATEWAY_IMAGE" >/dev/null
   rm -rf "$root"
 }

@@ -1,5 +1,5 @@
 /**
- * Runs awmg as a process under exactly the permission set the compile task bakes in (`-P=gateway`).
+ * Runs awmg as a process under exactly the permission set and V8 flags the compile task bakes in.
  */
 import { fileURLToPath } from "node:url";
 
@@ -7,7 +7,14 @@ import { fileURLToPath } from "node:url";
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** The argv prefix that runs main.ts as the compiled binary would run. */
-export const AWMG = [Deno.execPath(), "run", "--quiet", "-P=gateway", `${ROOT}main.ts`];
+export const AWMG = [
+  Deno.execPath(),
+  "run",
+  "--quiet",
+  "-P=gateway",
+  "--v8-flags=--max-semi-space-size=1",
+  `${ROOT}main.ts`,
+];
 
 /** What a finished awmg run printed. */
 export interface Finished {
