@@ -23,7 +23,7 @@ import { Gateway } from "./src/gateway/gateway.ts";
 import { createApp } from "./src/http/app.ts";
 import { clientConfig } from "./src/http/client_config.ts";
 import { originPolicy } from "./src/http/origin.ts";
-import { type ResilientServer, serveResilient, type TlsFiles } from "./src/http/serve.ts";
+import { readTlsFiles, type ResilientServer, serveResilient, type TlsFiles } from "./src/http/serve.ts";
 import { setupLogging, stopLogging } from "./src/observability/logging.ts";
 import { makeRedactor } from "./src/observability/redact.ts";
 import { installTracer } from "./src/observability/tracing.ts";
@@ -94,20 +94,9 @@ async function run(options: RunOptions): Promise<void> {
   if (!resolved.ok) fail(resolved.message, 1);
   const warnings = [...loaded.warnings.map(formatIssue), ...resolved.warnings];
   const { tlsPaths } = resolved.settings;
-  const tls = tlsPaths === undefined ? undefined : await readTls(tlsPaths);
+  const tls = tlsPaths === undefined ? undefined : await readTlsFiles(tlsPaths);
+  if (typeof tls === "string") fail(tls, 1);
   await serve(loaded.config, resolved.settings, warnings, tls);
-}
-
-/** Reads the PEM files of --tls-cert and --tls-key; a missing or unreadable one stops the start, named. */
-async function readTls(paths: { cert: string; key: string }): Promise<TlsFiles> {
-  const read = async (flag: string, path: string) => {
-    try {
-      return await Deno.readTextFile(path);
-    } catch (error) {
-      return fail(`cannot read the ${flag} file ${path}: ${(error as Error).message}`, 1);
-    }
-  };
-  return { cert: await read("--tls-cert", paths.cert), key: await read("--tls-key", paths.key) };
 }
 
 async function serve(

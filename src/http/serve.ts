@@ -23,6 +23,21 @@ export interface TlsFiles {
   readonly key: string;
 }
 
+/** Reads the certificate chain and key files; a missing or unreadable one is named in the message returned. */
+export async function readTlsFiles(paths: { cert: string; key: string }): Promise<TlsFiles | string> {
+  const read = async (what: string, path: string) => {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      return new Error(`cannot read the TLS ${what} file ${path}: ${(error as Error).message}`);
+    }
+  };
+  const [cert, key] = [await read("certificate", paths.cert), await read("key", paths.key)];
+  if (cert instanceof Error) return cert.message;
+  if (key instanceof Error) return key.message;
+  return { cert, key };
+}
+
 /**
  * Serves `handler` on `hostname:port` (HTTPS with `tls`), reopening the listener whenever accepting fails.
  * Throws when the first listener cannot be opened (address in use, a certificate Deno cannot load).

@@ -155,7 +155,7 @@ Deno.test("a TLS file that cannot be read, or only one of the two flags, stops t
     "--no-auth",
   ]);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /cannot read the --tls-cert file \/nonexistent\/cert\.pem/);
+  assert.match(missing.stderr, /cannot read the TLS certificate file \/nonexistent\/cert\.pem/);
   const garbage = await tempFile("not a certificate", ".pem");
   const bad = await runAwmg([
     "--tls-cert",
