@@ -4,7 +4,8 @@
 # 1. Build the single binary with the permission set of deno.json (-P=gateway) baked in.
 FROM denoland/deno:2.9.6 AS build
 WORKDIR /src
-COPY deno.json deno.lock ./
+COPY deno.json runtime.lock ./
+COPY tests/deno.json ./tests/
 COPY main.ts ./
 COPY src ./src
 RUN deno task compile

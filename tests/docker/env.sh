@@ -3,7 +3,7 @@
 # needed, starts dockerd without networking (bridge, iptables and masquerading off) on a temporary data
 # root, and builds the test image awmg-test/everything:local from a root filesystem assembled here: this
 # machine's node binary with the libraries ldd names, and real MCP servers from npm. It also builds
-# awmg-test/gateway:local: awmg itself (Deno, this checkout with its node_modules, the static docker CLI)
+# awmg-test/gateway:local: awmg itself (Deno, this checkout with its npm packages cached, the static docker CLI)
 # with the image's entrypoint (`--config-stdin`), to prove containerized mode for real. `env.sh stop` stops
 # the daemon it started.
 set -euo pipefail
@@ -54,7 +54,7 @@ copy_with_libs() {
 
 # A digest of the sources the gateway image is built from: an image of an older checkout is rebuilt.
 source_digest() {
-  (cd "$ROOT" && cat deno.json deno.lock main.ts $(find src -type f | sort) | sha256sum | cut -c1-16)
+  (cd "$ROOT" && cat deno.json runtime.lock tests/deno.json main.ts $(find src -type f | sort) | sha256sum | cut -c1-16)
 }
 
 build_gateway_image() {
@@ -69,11 +69,14 @@ build_gateway_image() {
   chmod 1777 "$root/tmp"
   copy_with_libs "$(readlink -f "$(command -v deno)")" "$root" /usr/local/bin/deno
   cp "$(readlink -f "$(command -v docker)")" "$root/usr/local/bin/docker"
-  (cd "$ROOT" && deno install >/dev/null 2>&1 && cp -r deno.json deno.lock main.ts src node_modules "$root/app/")
+  mkdir -p "$root/app/tests"
+  (cd "$ROOT" && cp -r deno.json runtime.lock main.ts src "$root/app/" && cp tests/deno.json "$root/app/tests/")
+  # The gateway's npm packages only (runtime.lock leaves the test packages out), in the image's Deno cache.
+  (cd "$root/app" && DENO_DIR="$root/deno-dir" deno cache --quiet --lock=runtime.lock main.ts src/observability/otel.ts)
   tar -C "$root" -c . | docker import \
-    -c 'ENV DENO_DIR=/tmp/deno-dir MCP_GATEWAY_LOG_DIR=/tmp/gh-aw/mcp-logs' -c 'WORKDIR /app' \
+    -c 'ENV DENO_DIR=/deno-dir MCP_GATEWAY_LOG_DIR=/tmp/gh-aw/mcp-logs' -c 'WORKDIR /app' \
     -c "LABEL awmg.source=$digest" \
-    -c 'ENTRYPOINT ["/usr/local/bin/deno", "run", "--quiet", "--cached-only", "-P=gateway", "--v8-flags=--max-semi-space-size=1", "/app/main.ts", "--config-stdin"]' \
+    -c 'ENTRYPOINT ["/usr/local/bin/deno", "run", "--quiet", "--cached-only", "--lock=runtime.lock", "-P=gateway", "--v8-flags=--max-semi-space-size=1", "/app/main.ts", "--config-stdin"]' \
     - "$GATEWAY_IMAGE" >/dev/null
   rm -rf "$root"
 }

@@ -1,5 +1,5 @@
 /**
- * Runs awmg as a process under exactly the permission set and V8 flags the compile task bakes in.
+ * Runs awmg as a process under exactly the permission set, V8 flags and lockfile of the start and compile tasks.
  */
 import { fileURLToPath } from "node:url";
 
@@ -11,6 +11,7 @@ export const AWMG = [
   Deno.execPath(),
   "run",
   "--quiet",
+  `--lock=${ROOT}runtime.lock`,
   "-P=gateway",
   "--v8-flags=--max-semi-space-size=1",
   `${ROOT}main.ts`,
