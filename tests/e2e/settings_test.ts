@@ -232,3 +232,18 @@ Deno.test("working_directory: a command server runs where its config says", e2e,
     await gateway.stop();
   }
 });
+
+Deno.test("--shutdown-timeout bounds how long /close waits for calls in flight", e2e, async () => {
+  const gateway = await startGateway({ toml: HOSTILE(), args: ["--shutdown-timeout", "500ms"] });
+  try {
+    const slow = gateway.post("/mcp/hostile", callTool(1, "slow-echo", { message: "finished", ms: 5000 }))
+      .then((r) => r.json());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const closed = await (await gateway.post("/close", {})).json();
+    assert.equal(closed.status, "closed");
+    const answer = await slow;
+    assert.equal(answer.error?.code, -32001, "the call was cut off when the backend stopped, not waited for");
+  } finally {
+    await gateway.stop();
+  }
+});
