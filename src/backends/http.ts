@@ -5,7 +5,7 @@
  */
 import { createParser } from "eventsource-parser";
 import { ErrorCode, errorResponse, unavailableResponse } from "../jsonrpc/errors.ts";
-import { readLimited } from "../jsonrpc/framer.ts";
+import { readLimited, readPreview } from "../jsonrpc/framer.ts";
 import { LegacySse } from "./legacy_sse.ts";
 import { classify, type JsonRpcMessage, type JsonRpcRequest } from "../jsonrpc/messages.ts";
 import type { ExitStatus, MessagePipe, PipeEvents } from "./pipe.ts";
@@ -175,7 +175,7 @@ export class HttpPipe implements MessagePipe {
       return await retry({});
     }
     if ((response.status === 404 || response.status === 400) && mayRetry) {
-      const body = await response.text();
+      const body = await readPreview(response.body);
       const aboutSession = response.status === 404 || /session/i.test(body);
       if (aboutSession && initialize && !demandsSession && this.#session === undefined) {
         return await retry({ demandsSession: true });
@@ -186,7 +186,7 @@ export class HttpPipe implements MessagePipe {
         return await retry({ demandsSession: false });
       }
       return fail(
-        `${this.#target.url} answered HTTP ${response.status}${body ? `: ${body.slice(0, 500)}` : ""}`,
+        `${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`,
       );
     }
     if (response.status === 202 || response.status === 204) return void await response.body?.cancel();
@@ -208,7 +208,7 @@ export class HttpPipe implements MessagePipe {
       return await this.#toLegacy(message, text, fail, response.status);
     }
     if (!response.ok) {
-      const body = (await response.text()).slice(0, 500);
+      const body = await readPreview(response.body);
       return fail(`${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`);
     }
     const type = response.headers.get("content-type") ?? "";
@@ -257,6 +257,7 @@ export class HttpPipe implements MessagePipe {
         events,
         this.#abort.signal,
         this.#target.connectTimeoutMs,
+        this.#target.maxMessageSize,
       );
     } catch (error) {
       return fail(`${url} speaks neither Streamable HTTP nor HTTP+SSE: ${(error as Error).message}`);

@@ -3,6 +3,7 @@
  * carries every server message; the server names, in an `endpoint` event, where the client POSTs its own.
  */
 import { createParser } from "eventsource-parser";
+import { readPreview } from "../jsonrpc/framer.ts";
 
 /** What the channel is told. */
 export interface LegacySseEvents {
@@ -26,7 +27,8 @@ export class LegacySse {
 
   /**
    * Opens the stream at `url` and waits (up to `timeoutMs`) for the `endpoint` event. The endpoint must be on
-   * the stream's own origin: the headers (and tokens) sent there are meant for this server only.
+   * the stream's own origin: the headers (and tokens) sent there are meant for this server only. An event
+   * larger than `maxEventSize` bytes ends the channel.
    */
   static async open(
     url: string,
@@ -34,6 +36,7 @@ export class LegacySse {
     events: LegacySseEvents,
     signal: AbortSignal,
     timeoutMs: number,
+    maxEventSize: number,
   ): Promise<LegacySse> {
     const response = await fetch(url, {
       headers: { ...(await headers()), accept: "text/event-stream" },
@@ -45,15 +48,25 @@ export class LegacySse {
     }
     let announce!: (endpoint: string) => void;
     const announced = new Promise<string>((resolve) => announce = resolve);
+    let pending = 0;
     const parser = createParser({
       onEvent: (event) => {
+        pending = 0;
         if (event.event === "endpoint") announce(event.data);
         else if (event.event === undefined || event.event === "message") events.message(event.data);
       },
     });
     (async () => {
       const decoder = new TextDecoder();
-      for await (const chunk of response.body!) parser.feed(decoder.decode(chunk, { stream: true }));
+      for await (const chunk of response.body!) {
+        pending += chunk.byteLength;
+        if (pending > maxEventSize) {
+          return events.closed(
+            `${url} sent an SSE event of more than ${maxEventSize} bytes (gateway.maxMessageSize)`,
+          );
+        }
+        parser.feed(decoder.decode(chunk, { stream: true }));
+      }
       events.closed(`the SSE stream of ${url} ended`);
     })().catch((error: Error) => events.closed(`the SSE stream of ${url} broke off: ${error.message}`));
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -78,7 +91,7 @@ export class LegacySse {
         body: text,
         signal: this.#signal,
       });
-      const body = (await response.text()).slice(0, 500);
+      const body = await readPreview(response.body);
       return response.ok
         ? undefined
         : `${this.#endpoint} answered HTTP ${response.status}${body ? `: ${body}` : ""}`;

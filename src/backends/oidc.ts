@@ -3,6 +3,7 @@
  * Actions endpoint per audience, cached until shortly before they expire, shared by concurrent callers,
  * and never logged.
  */
+import { readLimited } from "../jsonrpc/framer.ts";
 
 /** Where the Actions runtime says tokens come from. */
 export interface OidcEndpoint {
@@ -17,6 +18,8 @@ const REFRESH_MARGIN_MS = 60_000;
 /** A token whose `exp` cannot be read is kept this long. */
 const UNKNOWN_EXPIRY_MS = 5 * 60_000;
 const REQUEST_TIMEOUT_MS = 10_000;
+/** A token response is a small JSON object; more than this is refused unread. */
+const MAX_TOKEN_RESPONSE = 64 * 1024;
 
 /** The `exp` of a JWT in ms, read without verifying it (the remote server does that); undefined when unreadable. */
 export function jwtExpiry(token: string): number | undefined {
@@ -80,7 +83,16 @@ export class OidcTokens {
       await response.body?.cancel();
       throw new Error(`the OIDC token endpoint answered HTTP ${response.status}`);
     }
-    const value = ((await response.json().catch(() => ({}))) as { value?: unknown }).value;
+    const body = await readLimited(response.body, MAX_TOKEN_RESPONSE);
+    if (body === undefined) {
+      throw new Error(`the OIDC token endpoint answered more than ${MAX_TOKEN_RESPONSE} bytes`);
+    }
+    let value: unknown;
+    try {
+      value = (JSON.parse(body) as { value?: unknown }).value;
+    } catch {
+      value = undefined;
+    }
     if (typeof value !== "string" || value === "") {
       throw new Error('the OIDC token endpoint answered without a token ("value")');
     }

@@ -70,12 +70,15 @@ export class RateLimitBreaker {
 const RATE_LIMIT_PHRASES =
   /rate limit exceeded|api rate limit|secondary rate limit|too many requests|rate limit.*\b403\b|\b403\b.*rate limit/i;
 
+/** How much of each text is searched: rate-limit messages are short, and a backend's huge text is not scanned. */
+const RATE_LIMIT_SCAN = 4096;
+
 /** True when a tool result is an error whose text says a rate limit was hit (as the GitHub MCP server sends). */
 export function isRateLimitResult(result: unknown): boolean {
   const { isError, content } = (result ?? {}) as { isError?: unknown; content?: unknown };
   if (isError !== true || !Array.isArray(content)) return false;
   return content.some((item) =>
     typeof item === "object" && item !== null && (item as { type?: unknown }).type === "text" &&
-    RATE_LIMIT_PHRASES.test(String((item as { text?: unknown }).text))
+    RATE_LIMIT_PHRASES.test(String((item as { text?: unknown }).text).slice(0, RATE_LIMIT_SCAN))
   );
 }

@@ -107,3 +107,17 @@ export async function readLimited(
   parts.push(decoder.decode());
   return parts.length === 1 ? parts[0] : parts.join("");
 }
+
+/** At most the first `bytes` bytes of a stream as text (for an error message); the rest is not read. */
+export async function readPreview(stream: ReadableStream<Uint8Array> | null, bytes = 500): Promise<string> {
+  if (stream === null) return "";
+  const decoder = new TextDecoder();
+  let text = "";
+  let size = 0;
+  for await (const chunk of stream) {
+    text += decoder.decode(chunk.subarray(0, bytes - size), { stream: true });
+    size += chunk.byteLength;
+    if (size >= bytes) break;
+  }
+  return text + decoder.decode();
+}

@@ -53,4 +53,10 @@ Deno.test("rate-limit tool results: GitHub's phrasings in an error result, nothi
   assert.equal(isRateLimitResult(error("404 Not Found")), false);
   assert.equal(isRateLimitResult({ content: [{ type: "text", text: "API rate limit exceeded" }] }), false);
   assert.equal(isRateLimitResult(undefined), false);
+  assert.equal(
+    isRateLimitResult(error(`403 API rate limit exceeded ${"rate limit ".repeat(100_000)}`)),
+    true,
+    "a huge text is searched in its first 4 KB only, where the message is",
+  );
+  assert.equal(isRateLimitResult(error(`${"x".repeat(10_000)} API rate limit exceeded`)), false);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Oversized, readLimited, readLines } from "../../src/jsonrpc/framer.ts";
+import { type Oversized, readLimited, readLines, readPreview } from "../../src/jsonrpc/framer.ts";
 import { classify } from "../../src/jsonrpc/messages.ts";
 
 function streamOf(chunks: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
@@ -75,4 +75,18 @@ Deno.test("readLimited: the whole body within the limit, undefined past it", asy
   assert.equal(await readLimited(streamOf(["ab", "cd"]), 4), "abcd");
   assert.equal(await readLimited(streamOf(["ab", "cde"]), 4), undefined);
   assert.equal(await readLimited(null, 4), "");
+});
+
+Deno.test("readPreview: at most the first bytes of a stream, the rest left unread", async () => {
+  let pulled = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    pull: (c) => {
+      pulled++;
+      c.enqueue(new TextEncoder().encode("e".repeat(300)));
+    },
+  });
+  assert.equal(await readPreview(endless, 500), "e".repeat(500));
+  assert.ok(pulled <= 3, `stopped after ${pulled} chunks`);
+  assert.equal(await readPreview(streamOf(["short"])), "short");
+  assert.equal(await readPreview(null), "");
 });
