@@ -29,9 +29,17 @@ export interface OtelOptions extends TraceExport {
 
 const propagator = new W3CTraceContextPropagator();
 
+/** Attribute strings come from clients (a tool name, a session id): they are cut here, not exported whole. */
+const MAX_ATTRIBUTE_CHARS = 256;
+
 function defined(attributes: Attributes): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
-  for (const [key, value] of Object.entries(attributes)) if (value !== undefined) out[key] = value;
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined) continue;
+    out[key] = typeof value === "string" && value.length > MAX_ATTRIBUTE_CHARS
+      ? value.slice(0, MAX_ATTRIBUTE_CHARS)
+      : value;
+  }
   return out;
 }
 

@@ -86,11 +86,23 @@ Deno.test(
         })
           .then((r) => r.json());
       assert.match(text((await call("hostile", "pid")).result), /^\d+$/);
+      await call("hostile", "t".repeat(5000));
       assert.equal(text((await call("remote", "ping-back")).result), "pong");
       await gateway.stop();
 
-      const requests = otlp.spans.filter((s) => s.name === "mcp tools/call");
-      const calls = otlp.spans.filter((s) => s.name === "backend tools/call");
+      const long = otlp.spans.find((s) =>
+        s.name === "mcp tools/call" && attribute(s, "mcp.tool") !== "pid" &&
+        attribute(s, "mcp.tool") !== "ping-back"
+      );
+      assert.equal(
+        String(attribute(long!, "mcp.tool")).length,
+        256,
+        "a client's long tool name is cut, not exported whole",
+      );
+      const requests = otlp.spans.filter((s) => s.name === "mcp tools/call" && s !== long);
+      const calls = otlp.spans.filter((s) =>
+        s.name === "backend tools/call" && s.parentSpanId !== long!.spanId
+      );
       assert.equal(requests.length, 2, JSON.stringify(otlp.spans.map((s) => s.name)));
       assert.equal(calls.length, 2);
       for (const request of requests) {
