@@ -306,24 +306,19 @@ export class BackendConnection {
       return;
     }
     const limit = transport.limits.maxMessageSize;
-    const reason =
-      `server '${serverId}' sent a message larger than gateway.maxMessageSize (${limit} bytes); ` +
-      "it is being restarted";
     this.#log.error(
-      "Backend server {server} sent more than {bytes} bytes in one message, starting {start}; {reason}",
-      {
-        server: serverId,
-        bytes,
-        start,
-        reason: "its requests fail and it is restarted",
-      },
+      "Backend server {server} sent more than {bytes} bytes in one message, starting {start}; " +
+        "its requests fail and it is restarted",
+      { server: serverId, bytes, start },
     );
     const pipe = this.#pipe;
     if (pipe === undefined || this.state !== "running") return;
     this.state = "error";
     this.lastError = `sent a message larger than ${limit} bytes`;
     this.#backOff();
-    this.#options.onDown(reason);
+    this.#options.onDown(
+      `server '${serverId}' sent a message larger than gateway.maxMessageSize (${limit} bytes); it is being restarted`,
+    );
     pipe.stop(0);
   }
 

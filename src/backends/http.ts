@@ -97,6 +97,13 @@ export class HttpPipe implements MessagePipe {
     return { jsonrpc: "2.0", id: `${OWN_ID}${++this.#ownIds}`, method, ...(params ? { params } : {}) };
   }
 
+  /** The configured headers, with the bearer token (OIDC) when there is one: what every transport sends. */
+  #ownHeaders(bearer: string | undefined): Record<string, string> {
+    return bearer === undefined
+      ? { ...this.#target.headers }
+      : { ...this.#target.headers, authorization: `Bearer ${bearer}` };
+  }
+
   /**
    * Request headers. `initialize` goes without a session (as the spec says) unless the server demanded one;
    * later calls carry the server's session, or `gateway-init-{serverID}` for servers that issue none but
@@ -106,8 +113,7 @@ export class HttpPipe implements MessagePipe {
     const session = this.#session ??
       (initialize && !demandsSession ? undefined : `gateway-init-${this.#target.serverId}`);
     return {
-      ...this.#target.headers,
-      ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
+      ...this.#ownHeaders(bearer),
       "content-type": "application/json",
       "accept": "application/json, text/event-stream",
       ...(session === undefined ? {} : { "mcp-session-id": session }),
@@ -235,13 +241,7 @@ export class HttpPipe implements MessagePipe {
       `${url} answered initialize with HTTP ${status}: it does not speak Streamable HTTP; ` +
         "using the 2024-11-05 HTTP+SSE transport",
     );
-    const headers = async () => {
-      const bearer = await this.#target.bearer?.token();
-      return {
-        ...this.#target.headers,
-        ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
-      };
-    };
+    const headers = async () => this.#ownHeaders(await this.#target.bearer?.token());
     const events = {
       message: (data: string) => this.#receive(data),
       closed: (reason: string) => {
