@@ -212,7 +212,7 @@ function buildServer(
     );
   }
   if (type === "http") {
-    if (input.auth !== undefined) {
+    if (input.auth?.type === "github-oidc") {
       const missing = OIDC_VARIABLES.filter((name) => (context.env(name) ?? "") === "");
       if (missing.length > 0) {
         errors.push({

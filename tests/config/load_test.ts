@@ -337,7 +337,6 @@ Deno.test("security policy awmg cannot enforce is refused, with its path; other 
       `mcpServers.github.guard: a guard ${policy}`,
       `mcpServers.github.guard-policies: guard policies ${policy}`,
       `mcpServers.remote.auth.type: auth of type "api-key" (awmg implements "github-oidc") ${policy}`,
-      "mcpServers.remote.auth: github-oidc auth needs ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN, which are not set",
     ],
   );
   const tomlErrors = errors(
