@@ -33,6 +33,30 @@ export const DEFAULTS = {
 
 /** Every flag, in the order help lists them (alphabetical, as the Go tool's help does). */
 export const FLAGS: readonly FlagSpec[] = [
+  {
+    name: "allowonly-min-integrity",
+    kind: "string",
+    description: "AllowOnly integrity: none|unapproved|approved|merged",
+    env: "MCP_GATEWAY_ALLOWONLY_MIN_INTEGRITY",
+  },
+  {
+    name: "allowonly-scope-owner",
+    kind: "string",
+    description: "AllowOnly owner scope value",
+    env: "MCP_GATEWAY_ALLOWONLY_SCOPE_OWNER",
+  },
+  {
+    name: "allowonly-scope-public",
+    kind: "bool",
+    description: "Use public AllowOnly scope",
+    env: "MCP_GATEWAY_ALLOWONLY_SCOPE_PUBLIC",
+  },
+  {
+    name: "allowonly-scope-repo",
+    kind: "string",
+    description: "AllowOnly repo name (requires owner)",
+    env: "MCP_GATEWAY_ALLOWONLY_SCOPE_REPO",
+  },
   { name: "config", short: "c", kind: "string", description: "Path to config file", complete: "file" },
   {
     name: "config-stdin",
@@ -44,6 +68,20 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: "string",
     description: "Path to .env file to load environment variables",
     complete: "file",
+  },
+  {
+    name: "guard-policy-json",
+    kind: "string",
+    description:
+      'Guard policy JSON for every WebAssembly-guarded server (e.g. {"allow-only":{"repos":"public","min-integrity":"none"}})',
+    env: "MCP_GATEWAY_GUARD_POLICY_JSON",
+  },
+  {
+    name: "guards-mode",
+    kind: "string",
+    description: "Guards enforcement mode: strict, filter or propagate",
+    default: "strict",
+    env: "MCP_GATEWAY_GUARDS_MODE",
   },
   { name: "help", short: "h", kind: "bool", description: "help for awmg" },
   {

@@ -24,6 +24,17 @@ export interface RunOptions {
   /** PEM files to serve HTTPS with: both or neither. */
   readonly tls?: { readonly cert: string; readonly key: string };
   readonly mode?: "routed" | "unified";
+  /** --guards-mode, checked when settings are resolved. */
+  readonly guardsMode?: string;
+  /** --guard-policy-json, checked when settings are resolved. */
+  readonly guardPolicyJson?: string;
+  /** The --allowonly-* flags, when any was given. */
+  readonly allowOnly?: {
+    readonly public: boolean;
+    readonly owner?: string;
+    readonly repo?: string;
+    readonly minIntegrity?: string;
+  };
   /** Serve without authentication (--no-auth). */
   readonly noAuth: boolean;
   readonly sequentialLaunch: boolean;
@@ -158,6 +169,13 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
     return { kind: "error", message: "--tls-cert and --tls-key go together: give both to serve HTTPS" };
   }
   const tls = text("tls-cert") === undefined ? undefined : { cert: text("tls-cert")!, key: text("tls-key")! };
+  const allowOnlyGiven = [
+    "allowonly-scope-public",
+    "allowonly-scope-owner",
+    "allowonly-scope-repo",
+    "allowonly-min-integrity",
+  ]
+    .some((name) => values[name] !== undefined);
   return {
     kind: "run",
     options: {
@@ -175,6 +193,18 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       otlpServiceName: text("otlp-service-name"),
       otlpSampleRate: text("otlp-sample-rate"),
       mode: values.unified ? "unified" : values.routed ? "routed" : undefined,
+      guardsMode: text("guards-mode"),
+      guardPolicyJson: text("guard-policy-json"),
+      ...(allowOnlyGiven
+        ? {
+          allowOnly: {
+            public: values["allowonly-scope-public"] === true,
+            owner: text("allowonly-scope-owner"),
+            repo: text("allowonly-scope-repo"),
+            minIntegrity: text("allowonly-min-integrity"),
+          },
+        }
+        : {}),
       noAuth: values["no-auth"] === true,
       sequentialLaunch: values["sequential-launch"] === true,
       validateEnv: values["validate-env"] === true,

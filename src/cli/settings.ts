@@ -2,7 +2,10 @@
  * Resolves the settings that can come from several places, the same way for each:
  * command-line flag > environment variable > config file > built-in default.
  */
+import { allowOnlyFromScope, type GuardPolicy, parsePolicy } from "../config/policy.ts";
+import type { ConfigIssue } from "../config/issues.ts";
 import type { GatewayConfig } from "../config/types.ts";
+import { type Mode, MODES } from "../difc/labels.ts";
 import { otlpHeaders } from "../config/validate.ts";
 import type { TraceExport } from "../observability/tracing.ts";
 import { DEFAULTS } from "./flags.ts";
@@ -43,10 +46,104 @@ export interface Settings {
   readonly tracing?: TracingSettings;
   /** PEM files to serve HTTPS with (--tls-cert/--tls-key > MCP_GATEWAY_TLS_CERT/_KEY); undefined for HTTP. */
   readonly tlsPaths?: { readonly cert: string; readonly key: string };
+  readonly guards: GuardSettings;
 }
 
 /** Where traces go and what they carry. */
 export type TracingSettings = TraceExport;
+
+/** Guard settings from the flags, the environment and the config. */
+export interface GuardSettings {
+  /** The enforcement mode, and whether the operator chose it (a guard's own default yields to a choice). */
+  readonly mode: Mode;
+  readonly modeChosen: boolean;
+  /** The policy for every WebAssembly-guarded server, from --guard-policy-json, --allowonly-* or their variables. */
+  readonly policyOverride?: { readonly policy: GuardPolicy; readonly source: string };
+  /** MCP_GATEWAY_WASM_GUARDS_DIR: undefined when unset, "" when set blank (no guard discovery at all). */
+  readonly wasmGuardsDir?: string;
+}
+
+const ALLOW_ONLY_VARIABLES = {
+  public: "MCP_GATEWAY_ALLOWONLY_SCOPE_PUBLIC",
+  owner: "MCP_GATEWAY_ALLOWONLY_SCOPE_OWNER",
+  repo: "MCP_GATEWAY_ALLOWONLY_SCOPE_REPO",
+  minIntegrity: "MCP_GATEWAY_ALLOWONLY_MIN_INTEGRITY",
+} as const;
+
+function firstIssue(label: string, issues: readonly ConfigIssue[]): string {
+  const [issue] = issues;
+  const where = issue.path === "" ? "" : ` at ${issue.path}`;
+  const expected = issue.expected === undefined ? "" : ` (expected ${issue.expected}, found ${issue.found})`;
+  return `invalid ${label}${where}: ${issue.message}${expected}`;
+}
+
+/** The policy override: flags first, then MCP_GATEWAY_GUARD_POLICY_JSON, then the allow-only variables. */
+function policyOverride(options: RunOptions, env: EnvLookup): GuardSettings["policyOverride"] | string {
+  const issues: ConfigIssue[] = [];
+  const fromJson = (label: string, text: string) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      return `invalid ${label}: not JSON (${(error as Error).message})`;
+    }
+    const policy = parsePolicy(value, "", issues);
+    return policy === undefined ? firstIssue(label, issues) : { policy, source: label };
+  };
+  const fromScope = (label: string, scope: NonNullable<RunOptions["allowOnly"]>) => {
+    const policy = allowOnlyFromScope(scope, "", issues);
+    return policy === undefined ? firstIssue(label, issues) : { policy, source: label };
+  };
+  if (options.guardPolicyJson !== undefined && options.guardPolicyJson.trim() !== "") {
+    return fromJson("--guard-policy-json", options.guardPolicyJson);
+  }
+  if (options.allowOnly !== undefined) return fromScope("--allowonly-* flags", options.allowOnly);
+  const json = env("MCP_GATEWAY_GUARD_POLICY_JSON")?.trim() ?? "";
+  if (json !== "") return fromJson("MCP_GATEWAY_GUARD_POLICY_JSON", json);
+  const set = Object.values(ALLOW_ONLY_VARIABLES).filter((name) => env(name) !== undefined);
+  if (set.length === 0) return undefined;
+  const flag = env(ALLOW_ONLY_VARIABLES.public)?.trim().toLowerCase() ?? "";
+  return fromScope(set.join(", "), {
+    public: ["1", "true", "yes", "on"].includes(flag),
+    owner: env(ALLOW_ONLY_VARIABLES.owner),
+    repo: env(ALLOW_ONLY_VARIABLES.repo),
+    minIntegrity: env(ALLOW_ONLY_VARIABLES.minIntegrity),
+  });
+}
+
+function resolveGuards(
+  options: RunOptions,
+  config: GatewayConfig,
+  env: EnvLookup,
+  warnings: string[],
+): GuardSettings | string {
+  const envMode = env("MCP_GATEWAY_GUARDS_MODE") || undefined;
+  for (
+    const [label, value] of [["--guards-mode", options.guardsMode], ["MCP_GATEWAY_GUARDS_MODE", envMode]]
+  ) {
+    if (value !== undefined && !(MODES as readonly string[]).includes(value.toLowerCase())) {
+      return `invalid ${label} "${value}": must be one of: ${MODES.join(", ")}`;
+    }
+  }
+  const chosen = pick<string>(
+    [
+      { label: "--guards-mode", value: options.guardsMode?.toLowerCase() },
+      { label: "MCP_GATEWAY_GUARDS_MODE", value: envMode?.toLowerCase() },
+      { label: "gateway.guardsMode in the config", value: config.gateway.guardsMode },
+    ],
+    warnings,
+    String,
+  ) as Mode | undefined;
+  const override = policyOverride(options, env);
+  if (typeof override === "string") return override;
+  const dir = env("MCP_GATEWAY_WASM_GUARDS_DIR");
+  return {
+    mode: chosen ?? "strict",
+    modeChosen: chosen !== undefined,
+    ...(override === undefined ? {} : { policyOverride: override }),
+    ...(dir === undefined ? {} : { wasmGuardsDir: dir.trim() }),
+  };
+}
 
 /** The traces URL: the endpoint with the signal path appended unless it already ends with it. */
 export function tracesUrl(endpoint: string, signalPath = "/v1/traces"): string {
@@ -107,14 +204,6 @@ function parsePort(label: string, text: string | undefined): number | undefined 
  * running without the protection they ask for would be worse than not running.
  */
 export const UNENFORCED_VARIABLES: Readonly<Record<string, string>> = {
-  MCP_GATEWAY_GUARD_POLICY_JSON: "guard policies",
-  MCP_GATEWAY_GUARDS_MODE: "guard enforcement",
-  MCP_GATEWAY_GUARDS_SINK_SERVER_IDS: "write-sink guard policies",
-  MCP_GATEWAY_ALLOWONLY_SCOPE_PUBLIC: "allow-only guard policies",
-  MCP_GATEWAY_ALLOWONLY_SCOPE_OWNER: "allow-only guard policies",
-  MCP_GATEWAY_ALLOWONLY_SCOPE_REPO: "allow-only guard policies",
-  MCP_GATEWAY_ALLOWONLY_MIN_INTEGRITY: "allow-only guard policies",
-  MCP_GATEWAY_WASM_GUARDS_DIR: "WebAssembly guards",
   MCP_GATEWAY_CA_CERT: "client certificate verification (mTLS)",
   MCP_GATEWAY_HMAC_SECRET: "HMAC request signing",
 };
@@ -388,10 +477,14 @@ export function resolveSettings(
     }
   }
 
+  const guards = resolveGuards(options, config, env, warnings);
+  if (typeof guards === "string") return { ok: false, message: guards };
+
   return {
     ok: true,
     warnings,
     settings: {
+      guards,
       tlsPaths,
       tracing,
       toolTimeoutMs: toolTimeout * 1000,

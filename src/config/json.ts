@@ -33,10 +33,10 @@ export function readJson(text: string): ParsedDocument {
       },
     };
   }
-  const { mcpServers, gateway, customSchemas, ...rest } = raw as Record<string, unknown>;
+  const { mcpServers, gateway, customSchemas, guards, ...rest } = raw as Record<string, unknown>;
   return {
     ok: true,
-    document: { servers: mcpServers, gateway, customSchemas, unknownTopLevel: Object.keys(rest) },
+    document: { servers: mcpServers, gateway, customSchemas, guards, unknownTopLevel: Object.keys(rest) },
     errors: [],
     display: (path) => path.replace(/^servers(?=$|[.[])/, "mcpServers"),
     lineOf: () => undefined,

@@ -75,7 +75,25 @@ export const serverSchema = v.object({
       'an object such as {"type": "github-oidc"}',
     ),
   ),
+  guard: v.optional(nonEmpty("the name of a guard in guards")),
+  /** Checked by `policy.ts`, which knows the Go gateway's spellings. */
+  guardPolicies: v.optional(v.unknown()),
 }, "an object");
+
+/** One entry of the top-level `guards` section. */
+export const guardSchema = v.variant("type", [
+  v.object({
+    type: v.literal("wasm"),
+    path: nonEmpty("the path of a .wasm file"),
+    config: v.optional(v.record(v.string(), v.unknown(), "an object")),
+    policy: v.optional(v.unknown()),
+  }, "an object"),
+  v.object({
+    type: v.literal("noop"),
+    config: v.optional(v.record(v.string(), v.unknown(), "an object")),
+    policy: v.optional(v.unknown()),
+  }, "an object"),
+], '"wasm" (with "path") or "noop"');
 
 const hex = (length: number, what: string) =>
   v.pipe(
@@ -148,6 +166,21 @@ export const gatewaySchema = v.object({
   allowedHosts: v.optional(stringList("an array of host names")),
   opentelemetry: v.optional(tracingSchema),
   tracing: v.optional(tracingSchema),
+  guardsMode: v.optional(
+    v.pipe(
+      v.string('"strict", "filter" or "propagate"'),
+      v.transform((mode) => mode.trim().toLowerCase()),
+      v.picklist(["strict", "filter", "propagate"], '"strict", "filter" or "propagate"'),
+    ),
+  ),
+  trustedBots: v.optional(
+    v.pipe(
+      v.array(nonEmpty(), "a non-empty array of bot account names"),
+      v.minLength(1, "a non-empty array of bot account names"),
+    ),
+  ),
+  forcePublicRepos: v.optional(v.boolean("true or false")),
+  sinkVisibilityExemptServers: v.optional(stringList("an array of server ids")),
   allowedOrigins: v.optional(
     v.array(
       v.pipe(v.string(ORIGIN), v.regex(/^https?:\/\/[^/\s?#]+$/i, ORIGIN)),

@@ -13,6 +13,8 @@ const TOP_LEVEL: Record<string, keyof Omit<CanonicalDocument, "unknownTopLevel">
   gateway: "gateway",
   custom_schemas: "customSchemas",
   customSchemas: "customSchemas",
+  guards: "guards",
+  guards_mode: "guardsMode",
 };
 
 function camel(key: string): string {

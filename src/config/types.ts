@@ -1,7 +1,9 @@
 /**
  * The validated, frozen configuration every other layer reads.
  */
+import type { Mode } from "../difc/labels.ts";
 import type { ConfigSource } from "./issues.ts";
+import type { GuardPolicy } from "./policy.ts";
 
 /** An environment variable for a backend: an explicit value, or the host's value passed through. */
 export type EnvEntry =
@@ -51,6 +53,10 @@ interface ServerCommon {
   readonly rateLimitThreshold: number;
   /** Seconds the breaker stays open before one trial call. */
   readonly rateLimitCooldown: number;
+  /** The name of the guard in `guards` that labels this server's tool calls. */
+  readonly guard?: string;
+  /** The server's guard policy (`guard-policies`). */
+  readonly guardPolicy?: GuardPolicy;
 }
 
 /** A backend spoken to over stdin/stdout. */
@@ -126,13 +132,26 @@ export interface GatewaySection {
   /** Origins accepted besides those of the accepted hosts. */
   readonly allowedOrigins: readonly string[];
   readonly tracing?: TracingSection;
+  /** The guards' enforcement mode when the config sets one. */
+  readonly guardsMode?: Mode;
+  /** Bot accounts the guards trust besides their built-in list (`label_agent`'s `trusted-bots`). */
+  readonly trustedBots: readonly string[];
+  /** Write-sink servers that keep their accept patterns when no sink-visibility is set ("*" for all). */
+  readonly sinkVisibilityExemptServers: readonly string[];
 }
+
+/** A guard definition of the top-level `guards` section. */
+export type GuardDefinition =
+  | { readonly type: "wasm"; readonly path: string; readonly policy?: GuardPolicy }
+  | { readonly type: "noop"; readonly policy?: GuardPolicy };
 
 /** A loaded, validated configuration. */
 export interface GatewayConfig {
   readonly source: ConfigSource;
   readonly servers: readonly ServerConfig[];
   readonly gateway: GatewaySection;
+  /** Guards by name. */
+  readonly guards: Readonly<Record<string, GuardDefinition>>;
   /** Values taken from the environment or `${VAR}` expansion: never to be logged. */
   readonly secrets: readonly string[];
 }

@@ -5,10 +5,12 @@
 import * as v from "valibot";
 import { type EnvLookup, expandVariables, isSingleReference } from "./expand.ts";
 import { type ConfigIssue, type ConfigSource, describeFound } from "./issues.ts";
+import { parsePolicy } from "./policy.ts";
 import {
   customSchemasSchema,
   type GatewayInput,
   gatewaySchema,
+  guardSchema,
   knownKeys,
   type ServerInput,
   serverSchema,
@@ -20,6 +22,7 @@ import {
   GATEWAY_DEFAULTS,
   type GatewayConfig,
   type GatewaySection,
+  type GuardDefinition,
   type Mount,
   type ServerConfig,
   type TracingSection,
@@ -33,6 +36,10 @@ export interface CanonicalDocument {
   readonly servers?: unknown;
   readonly gateway?: unknown;
   readonly customSchemas?: unknown;
+  /** Guard definitions by name. */
+  readonly guards?: unknown;
+  /** The enforcement mode written at the top level (TOML `guards_mode`, as the Go gateway reads it). */
+  readonly guardsMode?: unknown;
   /** Top-level keys the format does not know, as written. */
   readonly unknownTopLevel: readonly string[];
 }
@@ -48,26 +55,7 @@ export type ValidationResult =
 
 const BUILTIN_TYPES = ["stdio", "http", "local"];
 /** Security policy keys awmg cannot enforce yet: refusing them beats running without the policy. */
-const POLICY_TOP_LEVEL = ["guards"];
-const POLICY_SERVER_KEYS = [
-  "guard",
-  "guard-policies",
-  "guardPolicies",
-  "guard_policies",
-  "tool_response_filters",
-  "toolResponseFilters",
-];
-/** Gateway settings that only mean something with guards. */
-const POLICY_GATEWAY_KEYS = [
-  "guardsMode",
-  "guards_mode",
-  "trustedBots",
-  "trusted_bots",
-  "forcePublicRepos",
-  "force_public_repos",
-  "sinkVisibilityExemptServers",
-  "sink_visibility_exempt_servers",
-];
+const POLICY_SERVER_KEYS = ["tool_response_filters", "toolResponseFilters"];
 /** The upstream auth types awmg implements. */
 const AUTH_TYPES = ["github-oidc"];
 /** What `github-oidc` needs from the environment (GitHub Actions with `permissions: id-token: write`). */
@@ -114,11 +102,6 @@ function unknownKeys(
 }
 
 /** What a refused policy key asks for, in words. */
-function policyName(key: string): string {
-  if (key === "guard") return "a guard";
-  return /filters/i.test(key) ? "tool response filters (jq)" : "guard policies";
-}
-
 /** The error for a policy awmg would not enforce. */
 function unenforced(path: string, what: string): ConfigIssue {
   return {
@@ -376,7 +359,14 @@ function validateCustomSchemas(value: unknown, errors: ConfigIssue[]): Record<st
 }
 
 function buildGateway(value: unknown, raw: unknown, errors: ConfigIssue[]): GatewaySection {
-  const defaults: GatewaySection = { apiKeys: [], allowedHosts: [], allowedOrigins: [], ...GATEWAY_DEFAULTS };
+  const defaults: GatewaySection = {
+    apiKeys: [],
+    allowedHosts: [],
+    allowedOrigins: [],
+    trustedBots: [],
+    sinkVisibilityExemptServers: [],
+    ...GATEWAY_DEFAULTS,
+  };
   if (value === undefined) return defaults;
   const parsed = v.safeParse(gatewaySchema, value, { abortEarly: false });
   if (!parsed.success) {
@@ -419,6 +409,14 @@ function buildGateway(value: unknown, raw: unknown, errors: ConfigIssue[]): Gate
       suggestion: 'add "traceId" (32 lowercase hex characters) or remove "spanId"',
     });
   }
+  if (g.forcePublicRepos === true) {
+    errors.push(
+      unenforced(
+        "gateway.forcePublicRepos",
+        "forcing repos to public from the workflow repository's visibility (a GitHub API lookup)",
+      ),
+    );
+  }
   const keepalive = g.keepaliveInterval ?? GATEWAY_DEFAULTS.keepaliveInterval;
   return {
     port: g.port,
@@ -439,6 +437,10 @@ function buildGateway(value: unknown, raw: unknown, errors: ConfigIssue[]): Gate
     allowedHosts: g.allowedHosts ?? [],
     allowedOrigins: g.allowedOrigins ?? [],
     ...(otel === undefined ? {} : { tracing: tracingSection(otel) }),
+    ...(g.guardsMode === undefined ? {} : { guardsMode: g.guardsMode }),
+    trustedBots: g.trustedBots ?? [],
+    // forcePublicRepos = false is the Go gateway's blanket opt-out of public-by-default write sinks.
+    sinkVisibilityExemptServers: g.forcePublicRepos === false ? ["*"] : g.sinkVisibilityExemptServers ?? [],
   };
 }
 
@@ -491,6 +493,100 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** The mode written at the top level (TOML `guards_mode`), unless the gateway section sets one too. */
+function withTopLevelMode(gateway: GatewaySection, mode: unknown, errors: ConfigIssue[]): GatewaySection {
+  if (mode === undefined) return gateway;
+  if (gateway.guardsMode !== undefined) {
+    errors.push({
+      path: "guards_mode",
+      message: "the enforcement mode is set twice, here and as gateway.guards_mode",
+      suggestion: "keep one of them",
+    });
+    return gateway;
+  }
+  const parsed = v.safeParse(gatewaySchema.entries.guardsMode, mode);
+  if (!parsed.success) {
+    errors.push(...fromValibot("guards_mode", parsed.issues));
+    return gateway;
+  }
+  return { ...gateway, guardsMode: parsed.output };
+}
+
+/** The top-level `guards` section: definitions by name, each with its policy checked. */
+function buildGuards(value: unknown, errors: ConfigIssue[]): Record<string, GuardDefinition> {
+  if (value === undefined) return {};
+  if (!isRecord(value)) {
+    errors.push({
+      path: "guards",
+      message: "wrong type",
+      expected: "an object of guards by name",
+      found: describeFound(value),
+    });
+    return {};
+  }
+  const guards: Record<string, GuardDefinition> = {};
+  for (const [name, entry] of Object.entries(value)) {
+    const path = joinPath("guards", name);
+    const parsed = v.safeParse(guardSchema, entry, { abortEarly: false });
+    if (!parsed.success) {
+      errors.push(...fromValibot(path, parsed.issues));
+      continue;
+    }
+    const policy = parsed.output.policy === undefined
+      ? undefined
+      : parsePolicy(parsed.output.policy, joinPath(path, "policy"), errors);
+    guards[name] = parsed.output.type === "wasm"
+      ? { type: "wasm", path: parsed.output.path, ...(policy === undefined ? {} : { policy }) }
+      : { type: "noop", ...(policy === undefined ? {} : { policy }) };
+  }
+  return guards;
+}
+
+/** Accepts the JSON spelling `guard-policies` for the canonical `guardPolicies`. */
+function withPolicySpelling(
+  entry: Record<string, unknown>,
+  path: string,
+  errors: ConfigIssue[],
+): Record<string, unknown> {
+  if (!("guard-policies" in entry)) return entry;
+  const { "guard-policies": policies, ...rest } = entry;
+  if (rest.guardPolicies !== undefined) {
+    errors.push({
+      path: joinPath(path, "guard-policies"),
+      message: "guard policies are set twice",
+      suggestion: "keep one spelling",
+    });
+  }
+  return { ...rest, guardPolicies: policies };
+}
+
+/** Adds a server's guard and policy, checking that the guard it names is defined. */
+function withGuard(
+  server: ServerConfig,
+  input: ServerInput,
+  policyPath: string,
+  guards: Readonly<Record<string, GuardDefinition>>,
+  errors: ConfigIssue[],
+): ServerConfig {
+  const path = policyPath.slice(0, policyPath.lastIndexOf("."));
+  if (input.guard !== undefined && guards[input.guard] === undefined) {
+    const near = closest(input.guard, Object.keys(guards));
+    errors.push({
+      path: joinPath(path, "guard"),
+      message: `no guard named "${input.guard}" is defined`,
+      suggestion: near === undefined ? 'define it under "guards"' : `did you mean "${near}"?`,
+    });
+  }
+  const policy = input.guardPolicies === undefined
+    ? undefined
+    : parsePolicy(input.guardPolicies, policyPath, errors, server.id);
+  return {
+    ...server,
+    ...(input.guard === undefined ? {} : { guard: input.guard }),
+    ...(policy === undefined ? {} : { guardPolicy: policy }),
+  };
+}
+
 /** Validates a canonical document: expansion, shapes, cross-field rules. Reports every problem. */
 export function validateDocument(
   document: CanonicalDocument,
@@ -501,13 +597,10 @@ export function validateDocument(
   const errors: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
 
-  for (const key of document.unknownTopLevel.filter((key) => POLICY_TOP_LEVEL.includes(key))) {
-    errors.push(unenforced(key, "guard definitions"));
-  }
-  for (const key of document.unknownTopLevel.filter((key) => !POLICY_TOP_LEVEL.includes(key))) {
+  for (const key of document.unknownTopLevel) {
     const known = format === "json"
-      ? ["mcpServers", "gateway", "customSchemas"]
-      : ["servers", "gateway", "custom_schemas"];
+      ? ["mcpServers", "gateway", "customSchemas", "guards"]
+      : ["servers", "gateway", "custom_schemas", "guards", "guards_mode"];
     const near = closest(key, known);
     const issue = {
       path: key,
@@ -520,7 +613,13 @@ export function validateDocument(
   }
 
   const expanded = expandVariables(
-    { servers: document.servers, gateway: document.gateway, customSchemas: document.customSchemas },
+    {
+      servers: document.servers,
+      gateway: document.gateway,
+      customSchemas: document.customSchemas,
+      guards: document.guards,
+      guardsMode: document.guardsMode,
+    },
     env,
   );
   errors.push(...expanded.errors);
@@ -528,11 +627,14 @@ export function validateDocument(
 
   const customTypes = validateCustomSchemas(tree.customSchemas, errors);
   if (isRecord(tree.gateway)) {
-    const policies = Object.keys(tree.gateway).filter((key) => POLICY_GATEWAY_KEYS.includes(key));
-    errors.push(...policies.map((key) => unenforced(joinPath("gateway", key), `the guard setting ${key}`)));
-    warnings.push(...unknownKeys(tree.gateway, [...knownKeys.gateway, ...policies], "gateway", format));
+    warnings.push(...unknownKeys(tree.gateway, knownKeys.gateway, "gateway", format));
   }
-  const gateway = buildGateway(tree.gateway, document.gateway, errors);
+  const gateway = withTopLevelMode(
+    buildGateway(tree.gateway, document.gateway, errors),
+    tree.guardsMode,
+    errors,
+  );
+  const guards = buildGuards(tree.guards, errors);
 
   const servers: ServerConfig[] = [];
   if (tree.servers !== undefined && !isRecord(tree.servers)) {
@@ -559,18 +661,24 @@ export function validateDocument(
         });
         continue;
       }
-      if (isRecord(entry)) {
-        const policies = Object.keys(entry).filter((key) => POLICY_SERVER_KEYS.includes(key));
-        errors.push(...policies.map((key) => unenforced(joinPath(path, key), policyName(key))));
-        warnings.push(...unknownKeys(entry, [...knownKeys.server, ...policies], path, format));
+      const input = isRecord(entry) ? withPolicySpelling(entry, path, errors) : entry;
+      if (isRecord(input)) {
+        const policies = Object.keys(input).filter((key) => POLICY_SERVER_KEYS.includes(key));
+        errors.push(
+          ...policies.map((key) => unenforced(joinPath(path, key), "tool response filters (jq)")),
+        );
+        warnings.push(...unknownKeys(input, [...knownKeys.server, ...policies], path, format));
       }
-      const parsed = v.safeParse(serverSchema, entry, { abortEarly: false });
+      const parsed = v.safeParse(serverSchema, input, { abortEarly: false });
       if (!parsed.success) {
         errors.push(...fromValibot(path, parsed.issues));
         continue;
       }
       const server = buildServer(id, parsed.output, path, { format, env, customTypes, errors });
-      if (server !== undefined) servers.push(server);
+      const policyKey = isRecord(entry) && "guard-policies" in entry ? "guard-policies" : "guardPolicies";
+      if (server !== undefined) {
+        servers.push(withGuard(server, parsed.output, joinPath(path, policyKey), guards, errors));
+      }
     }
   }
 
@@ -586,5 +694,5 @@ export function validateDocument(
   const secrets = [...new Set([...expanded.secrets, ...passedThrough, ...gateway.apiKeys, ...oidc])].filter((
     s,
   ) => s !== "");
-  return { ok: true, warnings, config: deepFreeze({ source, servers, gateway, secrets }) };
+  return { ok: true, warnings, config: deepFreeze({ source, servers, gateway, guards, secrets }) };
 }

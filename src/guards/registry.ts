@@ -1,0 +1,201 @@
+/**
+ * Decides which servers are guarded and by what, as the Go gateway does: a write-sink policy makes a
+ * write-sink guard; otherwise a WebAssembly module found by discovery (the image's github guard, then the
+ * first `.wasm` under `$MCP_GATEWAY_WASM_GUARDS_DIR/<serverID>/`) or named by the server's `guard`, run
+ * with the server's allow-only policy. A policy with no guard to enforce it stops the start.
+ */
+import type { AllowOnlyPolicy, GuardPolicy } from "../config/policy.ts";
+import type { GatewayConfig, ServerConfig } from "../config/types.ts";
+import { NoopGuard, WriteSinkGuard } from "./builtin.ts";
+import type { Guard } from "./guard.ts";
+import { WasmGuardHost } from "./host.ts";
+import { WasmGuard } from "./wasm_guard.ts";
+
+/** Where the Go gateway's image bakes in the github guard. */
+export const IMAGE_GUARD_PATH = "/guards/github/00-github-guard.wasm";
+
+/** Output servers that the Go gateway treats as safe-outputs. */
+const SAFE_OUTPUTS = ["safe-outputs", "safeoutputs"];
+
+/** What guards need from the settings. */
+export interface GuardOptions {
+  readonly policyOverride?: { readonly policy: GuardPolicy; readonly source: string };
+  /** MCP_GATEWAY_WASM_GUARDS_DIR: undefined when unset, "" when set blank. */
+  readonly wasmGuardsDir?: string;
+  /** Tests point this elsewhere; it is IMAGE_GUARD_PATH otherwise. */
+  readonly imageGuardPath?: string;
+}
+
+/** A guarded server's guard and what it enforces. */
+export interface ServerGuard {
+  readonly guard: Guard;
+  readonly policy: GuardPolicy | undefined;
+  /** Calls a session may make per tool (allow-only `tool-call-limits`); 0 or absent is unlimited. */
+  readonly toolCallLimits: Readonly<Record<string, number>>;
+  /** Where the guard came from, for the startup log. */
+  readonly origin: string;
+}
+
+/** The guards of a configuration, or every reason it cannot be guarded as configured. */
+export type GuardSetup =
+  | {
+    readonly ok: true;
+    readonly guards: ReadonlyMap<string, ServerGuard>;
+    readonly notes: readonly string[];
+  }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** The discovered module of a server and the places looked at. */
+async function discover(
+  serverId: string,
+  options: GuardOptions,
+): Promise<{ path?: string; looked: string[] }> {
+  const looked: string[] = [];
+  const dir = options.wasmGuardsDir;
+  if (dir === "") return { looked: ["nowhere (MCP_GATEWAY_WASM_GUARDS_DIR is set but blank)"] };
+  if (serverId === "github" && dir === undefined) {
+    const image = options.imageGuardPath ?? IMAGE_GUARD_PATH;
+    looked.push(image);
+    if (await isFile(image)) return { path: image, looked };
+  }
+  if (dir === undefined) return { looked: [...looked, "no MCP_GATEWAY_WASM_GUARDS_DIR (not set)"] };
+  const serverDir = `${dir.replace(/\/+$/, "")}/${serverId}`;
+  looked.push(`${serverDir}/*.wasm`);
+  try {
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(serverDir)) {
+      if (entry.isFile && entry.name.toLowerCase().endsWith(".wasm")) names.push(entry.name);
+    }
+    names.sort();
+    return names.length === 0 ? { looked } : { path: `${serverDir}/${names[0]}`, looked };
+  } catch {
+    return { looked };
+  }
+}
+
+/** The `label_agent` payload: the allow-only object and the trusted bots. */
+function agentPayload(policy: AllowOnlyPolicy, trustedBots: readonly string[]): Record<string, unknown> {
+  return {
+    "allow-only": policy.payload,
+    ...(trustedBots.length === 0 ? {} : { "trusted-bots": trustedBots }),
+  };
+}
+
+function sinkVisibility(
+  server: ServerConfig,
+  policy: Extract<GuardPolicy, { kind: "write-sink" }>,
+  exempt: readonly string[],
+) {
+  if (policy.sinkVisibility !== undefined) return policy.sinkVisibility;
+  // Security by default, as the Go gateway: an output server other than safe-outputs publishes.
+  const exempted = exempt.includes("*") || exempt.includes(server.id) || SAFE_OUTPUTS.includes(server.id);
+  return exempted ? undefined : "public";
+}
+
+/** Loads the guard of every guarded server. Servers without guard or policy are left out. */
+export async function setupGuards(config: GatewayConfig, options: GuardOptions): Promise<GuardSetup> {
+  const errors: string[] = [];
+  const notes: string[] = [];
+  const guards = new Map<string, ServerGuard>();
+  const hosts = new Map<string, Promise<WasmGuardHost>>();
+  const host = (name: string, path: string) => {
+    let loading = hosts.get(path);
+    if (loading === undefined) {
+      loading = WasmGuardHost.load(name, path);
+      hosts.set(path, loading);
+    }
+    return loading;
+  };
+  let overridden = 0;
+  for (const server of config.servers) {
+    const own = server.guardPolicy;
+    if (own?.kind === "write-sink") {
+      const visibility = sinkVisibility(server, own, config.gateway.sinkVisibilityExemptServers);
+      guards.set(server.id, {
+        guard: new WriteSinkGuard(own.accept, visibility),
+        policy: own,
+        toolCallLimits: {},
+        origin: `write-sink policy (accept ${own.accept.join(", ")}; sink-visibility ${
+          visibility ?? "unset"
+        })`,
+      });
+      continue;
+    }
+    const named = server.guard === undefined ? undefined : config.guards[server.guard];
+    const found = await discover(server.id, options);
+    const wasmPath = found.path ?? (named?.type === "wasm" ? named.path : undefined);
+    const policy = wasmPath !== undefined && options.policyOverride !== undefined
+      ? options.policyOverride.policy
+      : own ?? named?.policy;
+    if (wasmPath !== undefined && options.policyOverride !== undefined) overridden++;
+    const where = `servers.${server.id}`;
+    if (policy?.kind === "write-sink") {
+      errors.push(
+        `${where}: a write-sink policy belongs on the server itself (guard-policies), not on its guard`,
+      );
+      continue;
+    }
+    if (wasmPath === undefined) {
+      if (named?.type === "noop") {
+        if (policy !== undefined) {
+          errors.push(
+            `${where}: guard "${server.guard}" is a noop guard, which cannot enforce an allow-only policy`,
+          );
+        } else {guards.set(server.id, {
+            guard: new NoopGuard(server.guard!),
+            policy,
+            toolCallLimits: {},
+            origin: `guards.${server.guard} (noop)`,
+          });}
+      } else if (policy !== undefined) {
+        errors.push(
+          `${where} has an allow-only policy but no guard module to enforce it; looked in ${
+            found.looked.join(", ")
+          }` +
+            ' and found none (mount the guard there, or name a "wasm" guard with "guard")',
+        );
+      }
+      continue;
+    }
+    if (policy === undefined) {
+      if (found.path === undefined) {
+        errors.push(
+          `${where}: guard "${server.guard}" needs an allow-only policy (guard-policies on the server, ` +
+            `guards.${server.guard}.policy, or --guard-policy-json)`,
+        );
+      } else {notes.push(
+          `Found guard ${found.path} for ${server.id}, but no policy is set: the server is not guarded`,
+        );}
+      continue;
+    }
+    try {
+      const loaded = await host(server.guard ?? server.id, wasmPath);
+      guards.set(server.id, {
+        guard: new WasmGuard(loaded, agentPayload(policy, config.gateway.trustedBots)),
+        policy,
+        toolCallLimits: policy.toolCallLimits,
+        origin: found.path === undefined ? `guards.${server.guard} (${wasmPath})` : `discovered ${wasmPath}`,
+      });
+    } catch (error) {
+      errors.push(`${where}: ${(error as Error).message}`);
+    }
+  }
+  if (options.policyOverride !== undefined && overridden === 0) {
+    errors.push(
+      `${options.policyOverride.source} sets a policy for WebAssembly-guarded servers, and no server has a guard module`,
+    );
+  }
+  if (errors.length > 0) {
+    for (const loaded of hosts.values()) loaded.then((h) => h.close(), () => {});
+    return { ok: false, errors };
+  }
+  return { ok: true, guards, notes };
+}

@@ -1,0 +1,268 @@
+/// <reference lib="deno.worker" />
+/**
+ * A guard worker: compiles one guard module once, runs one instance of it per session, and serves the
+ * guest's imports. `call_backend` blocks the guest on the gateway's answer through JS Promise Integration
+ * (`WebAssembly.Suspending` / `WebAssembly.promising`), so other sessions' calls run while one waits.
+ *
+ * Buffers follow the Go host: the input and an output buffer (4 MiB, grown up to 16 MiB when the guest
+ * answers -2 with the size it needs) are allocated with the guest's `alloc` and freed with `dealloc`.
+ */
+import type { FromWorker, GuardExport, ToWorker } from "./protocol.ts";
+
+/** JS Promise Integration, which Deno's V8 has and TypeScript's lib does not describe yet. */
+const jspi = WebAssembly as unknown as {
+  Suspending: new (fn: (...args: number[]) => Promise<number>) => WebAssembly.ImportValue;
+  promising(fn: unknown): (...args: number[]) => Promise<unknown>;
+};
+
+const MAX_INPUT = 8 * 1024 * 1024;
+const FIRST_OUTPUT = 4 * 1024 * 1024;
+const MAX_OUTPUT = 16 * 1024 * 1024;
+/** `call_backend` calls one export call may make (as the Go host). */
+const MAX_BACKEND_CALLS = 50;
+/** WASI errno ENOSYS, for the WASI functions a guard has no use for. */
+const ENOSYS = 52;
+const EXPORTS: readonly GuardExport[] = ["label_agent", "label_resource", "label_response"];
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+type Guest = {
+  readonly memory: WebAssembly.Memory;
+  readonly alloc: (size: number) => number;
+  readonly dealloc: (ptr: number, size: number) => void;
+  readonly calls: Record<GuardExport, (...args: number[]) => Promise<unknown>>;
+};
+
+interface Instance {
+  guest?: Guest;
+  failed?: string;
+  queue: Promise<void>;
+  /** The export call running now, which `call_backend` and `host_log` report under. */
+  current?: { id: number; backendCalls: number };
+}
+
+let module: WebAssembly.Module | undefined;
+let guardName = "guard";
+let maxMemory = 0;
+const instances = new Map<string, Instance>();
+const waiting = new Map<number, (answer: { ok: boolean; text: string }) => void>();
+let nextCall = 0;
+
+function post(message: FromWorker): void {
+  self.postMessage(message);
+}
+
+function bytesAt(instance: Instance, ptr: number, length: number): Uint8Array {
+  const buffer = instance.guest!.memory.buffer;
+  if (ptr < 0 || length < 0 || ptr + length > buffer.byteLength) {
+    throw new RangeError(`pointer ${ptr}+${length} is outside the guest's memory`);
+  }
+  return new Uint8Array(buffer, ptr, length);
+}
+
+function textAt(instance: Instance, ptr: number, length: number): string {
+  return decoder.decode(bytesAt(instance, ptr >>> 0, length >>> 0));
+}
+
+function wasi(session: string, instance: Instance): Record<string, (...args: never[]) => unknown> {
+  const view = () => new DataView(instance.guest!.memory.buffer);
+  const zeroPair = (a: number, b: number) => {
+    view().setUint32(a, 0, true);
+    view().setUint32(b, 0, true);
+    return 0;
+  };
+  const stubs: Record<string, (...args: never[]) => unknown> = {
+    args_sizes_get: zeroPair,
+    environ_sizes_get: zeroPair,
+    args_get: () => 0,
+    environ_get: () => 0,
+    sched_yield: () => 0,
+    clock_time_get: (_id: number, _precision: bigint, out: number) => {
+      view().setBigUint64(out, BigInt(Date.now()) * 1_000_000n, true);
+      return 0;
+    },
+    random_get: (ptr: number, length: number) => {
+      crypto.getRandomValues(bytesAt(instance, ptr, length));
+      return 0;
+    },
+    fd_write: (fd: number, iovs: number, count: number, written: number) => {
+      if (fd !== 1 && fd !== 2) return 8;
+      let total = 0;
+      const parts: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const ptr = view().getUint32(iovs + i * 8, true);
+        const length = view().getUint32(iovs + i * 8 + 4, true);
+        parts.push(new TextDecoder().decode(bytesAt(instance, ptr, length)));
+        total += length;
+      }
+      post({ type: "log", session, level: fd === 2 ? 2 : 1, message: parts.join("").trimEnd() });
+      view().setUint32(written, total, true);
+      return 0;
+    },
+    proc_exit: (code: number) => {
+      throw new WebAssembly.RuntimeError(`the guard called proc_exit(${code})`);
+    },
+  };
+  return new Proxy(stubs, { get: (target, name: string) => target[name] ?? (() => ENOSYS) });
+}
+
+function instantiate(session: string, instance: Instance): Guest {
+  const callBackend = new jspi.Suspending(
+    async (namePtr, nameLen, argsPtr, argsLen, outPtr, outSize) => {
+      const current = instance.current;
+      if (current === undefined || ++current.backendCalls > MAX_BACKEND_CALLS) return -1;
+      let tool: string;
+      let args: string;
+      try {
+        tool = textAt(instance, namePtr, nameLen);
+        args = argsLen === 0 ? "null" : textAt(instance, argsPtr, argsLen);
+        JSON.parse(args);
+      } catch {
+        return -1;
+      }
+      const call = ++nextCall;
+      const answer = await new Promise<{ ok: boolean; text: string }>((resolve) => {
+        waiting.set(call, resolve);
+        post({ type: "backend", id: current.id, call, tool, args });
+      });
+      if (!answer.ok) return -1;
+      const bytes = encoder.encode(answer.text);
+      const size = outSize >>> 0;
+      if (bytes.length > size) {
+        if (size >= 4) {
+          new DataView(instance.guest!.memory.buffer).setUint32(outPtr >>> 0, bytes.length, true);
+        }
+        return -2;
+      }
+      bytesAt(instance, outPtr >>> 0, bytes.length).set(bytes);
+      return bytes.length;
+    },
+  );
+  const hostLog = (level: number, ptr: number, length: number) => {
+    try {
+      post({ type: "log", session, level, message: textAt(instance, ptr, length) });
+    } catch {
+      post({ type: "log", session, level: 3, message: "host_log was given a message outside its memory" });
+    }
+  };
+  const made = new WebAssembly.Instance(module!, {
+    env: { call_backend: callBackend, host_log: hostLog },
+    wasi_snapshot_preview1: wasi(session, instance),
+  });
+  const exports = made.exports as Record<string, unknown>;
+  const memory = exports.memory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new Error("the module does not export its memory");
+  for (const name of [...EXPORTS, "alloc", "dealloc"]) {
+    if (typeof exports[name] !== "function") {
+      throw new Error(`the module does not export the function ${name}`);
+    }
+  }
+  for (const name of EXPORTS) {
+    if ((exports[name] as (...args: number[]) => number).length !== 4) {
+      throw new Error(`${name} must take (i32, i32, i32, i32)`);
+    }
+  }
+  return {
+    memory,
+    alloc: exports.alloc as Guest["alloc"],
+    dealloc: exports.dealloc as Guest["dealloc"],
+    calls: Object.fromEntries(EXPORTS.map((name) => [name, jspi.promising(exports[name])])) as Guest[
+      "calls"
+    ],
+  };
+}
+
+/** One export call with the Go host's buffer protocol; returns the guest's output text. */
+async function invoke(instance: Instance, fn: GuardExport, input: string): Promise<string> {
+  const guest = instance.guest!;
+  const bytes = encoder.encode(input);
+  if (bytes.length > MAX_INPUT) throw new Error(`input of ${bytes.length} bytes exceeds ${MAX_INPUT}`);
+  let outSize = FIRST_OUTPUT;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const inPtr = guest.alloc(Math.max(bytes.length, 1)) >>> 0;
+    const outPtr = guest.alloc(outSize) >>> 0;
+    if (inPtr === 0 || outPtr === 0) throw new Error("alloc returned a null pointer");
+    try {
+      bytesAt(instance, inPtr, bytes.length).set(bytes);
+      const code = await guest.calls[fn](inPtr, bytes.length, outPtr, outSize);
+      if (typeof code !== "number") throw new Error(`${fn} returned no i32`);
+      if (guest.memory.buffer.byteLength > maxMemory) {
+        throw new WebAssembly.RuntimeError(`its memory grew past ${maxMemory} bytes`);
+      }
+      if (code === -2) {
+        const needed = new DataView(guest.memory.buffer).getUint32(outPtr, true);
+        outSize = needed > outSize ? needed : outSize * 2;
+        if (outSize > MAX_OUTPUT) {
+          throw new Error(`${fn} needs an output buffer of ${outSize} bytes (most is ${MAX_OUTPUT})`);
+        }
+        continue;
+      }
+      if (code < 0) throw new Error(`${fn} returned error code ${code}`);
+      if (code > outSize) throw new Error(`${fn} claims ${code} bytes in a ${outSize}-byte buffer`);
+      return decoder.decode(bytesAt(instance, outPtr, code));
+    } finally {
+      if (instance.failed === undefined) {
+        guest.dealloc(inPtr, Math.max(bytes.length, 1));
+        guest.dealloc(outPtr, outSize);
+      }
+    }
+  }
+  throw new Error(`${fn} still needed a larger output buffer after 3 attempts`);
+}
+
+function run(message: Extract<ToWorker, { type: "call" }>): void {
+  let instance = instances.get(message.session);
+  if (instance === undefined) {
+    instance = { queue: Promise.resolve() };
+    instances.set(message.session, instance);
+  }
+  const own = instance;
+  own.queue = own.queue.then(async () => {
+    if (own.failed !== undefined) {
+      post({ type: "result", id: message.id, ok: false, error: own.failed, trapped: false });
+      return;
+    }
+    own.current = { id: message.id, backendCalls: 0 };
+    try {
+      own.guest ??= instantiate(message.session, own);
+      const output = await invoke(own, message.fn, message.input);
+      post({ type: "result", id: message.id, ok: true, output });
+    } catch (error) {
+      const trapped = error instanceof WebAssembly.RuntimeError;
+      const text = `${error instanceof Error ? error.message : String(error)}`;
+      if (trapped) own.failed = `the guard's instance for this session trapped earlier (${text})`;
+      post({ type: "result", id: message.id, ok: false, error: trapped ? `trap: ${text}` : text, trapped });
+    } finally {
+      own.current = undefined;
+    }
+  });
+}
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  switch (message.type) {
+    case "load": {
+      guardName = message.name;
+      maxMemory = message.maxMemory;
+      try {
+        module = message.module;
+        instantiate("", { queue: Promise.resolve() });
+        post({ type: "loaded" });
+      } catch (error) {
+        module = undefined;
+        post({ type: "load-failed", error: `${guardName}: ${(error as Error).message}` });
+      }
+      return;
+    }
+    case "call":
+      return run(message);
+    case "backend-result":
+      waiting.get(message.id)?.({ ok: message.ok, text: message.text });
+      waiting.delete(message.id);
+      return;
+    case "drop":
+      instances.delete(message.session);
+      return;
+  }
+};
