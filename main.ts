@@ -1,6 +1,7 @@
 /**
  * awmg entry point: parse the command line, load the configuration, start the gateway, serve, stop.
  */
+import { setupGuards } from "./src/guards/registry.ts";
 import { getLogger } from "@logtape/logtape";
 import { describeStartFailure } from "./src/backends/diagnostics.ts";
 import { completionScript } from "./src/cli/completion.ts";
@@ -160,7 +161,32 @@ async function serve(
     );
   }
 
+  const guardSetup = await setupGuards(config, settings.guards);
+  if (!guardSetup.ok) {
+    const message = guardSetup.errors.join("; ");
+    console.log(
+      redact(JSON.stringify({ error: { code: "guard_setup_failed", message, errors: guardSetup.errors } })),
+    );
+    for (const error of guardSetup.errors) console.error(redact(`Error: ${error}`));
+    await tools.flush();
+    await stopLogging();
+    Deno.exit(1);
+  }
+  for (const note of guardSetup.notes) getLogger(["awmg", "guards"]).info(note);
+  for (const [id, guarded] of guardSetup.guards) {
+    log.info("Server {server} is guarded by {origin}, mode {mode}", {
+      server: id,
+      origin: guarded.origin,
+      mode: settings.guards.modeChosen ? settings.guards.mode : "as the guard asks (strict unless it says)",
+    });
+  }
+
   const gateway = new Gateway(config, {
+    guards: {
+      servers: guardSetup.guards,
+      mode: settings.guards.mode,
+      modeChosen: settings.guards.modeChosen,
+    },
     sequentialLaunch: settings.sequentialLaunch,
     instanceId: `awmg-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
     mode: settings.mode,

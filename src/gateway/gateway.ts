@@ -20,7 +20,10 @@ import { paramsProblem } from "./params.ts";
 import { Session, SessionStore } from "./session.ts";
 import { isAllowed, presentTools, type Tool } from "./tools.ts";
 import { type Backends, UnifiedRouter } from "./unified.ts";
-import { RELAYED_CAPABILITIES, Upstream } from "./upstream.ts";
+import { GuardedCalls, type Reflection } from "./guarded.ts";
+import { Refusal, RELAYED_CAPABILITIES, Upstream } from "./upstream.ts";
+import type { Mode } from "../difc/labels.ts";
+import type { ServerGuard } from "../guards/registry.ts";
 
 /** MCP protocol revisions the gateway speaks to clients, newest first. */
 export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"] as const;
@@ -78,7 +81,16 @@ export interface GatewayOptions {
   readonly payloads: PayloadStore;
   /** Told each server's tools (as clients see them) at startup and whenever they change. */
   readonly onTools?: (serverId: string, tools: readonly Record<string, unknown>[]) => void;
+  /** The guarded servers' guards, and the enforcement mode; unguarded servers are not in the map. */
+  readonly guards?: {
+    readonly servers: ReadonlyMap<string, ServerGuard>;
+    readonly mode: Mode;
+    readonly modeChosen: boolean;
+  };
 }
+
+/** Methods that read a server's data outside tool calls, which guard policies do not label. */
+const UNGUARDED_READS = new Set(["resources/read", "resources/subscribe"]);
 
 /** Negotiates the protocol revision: the client's when the gateway and the backend both speak it. */
 export function negotiateVersion(requested: unknown, backendVersion: string): string {
@@ -103,6 +115,8 @@ export class Gateway {
   readonly #normalized = new Set<string>();
   readonly #breakers = new Map<string, RateLimitBreaker>();
   #oidc?: OidcTokens;
+  /** The reference monitor; undefined when no server is guarded, so unguarded calls pay one check. */
+  readonly #guarded?: GuardedCalls;
   readonly #log = getLogger(["awmg", "gateway"]);
   #state: "open" | "closing" | "closed" = "open";
 
@@ -114,6 +128,17 @@ export class Gateway {
         s,
       ) => [s.id, s]),
     );
+    if (options.guards !== undefined && options.guards.servers.size > 0) {
+      this.#guarded = new GuardedCalls({
+        guards: options.guards.servers,
+        mode: options.guards.mode,
+        modeChosen: options.guards.modeChosen,
+        timeoutMs: (id) => {
+          const timeout = this.#servers.get(id)?.toolTimeout;
+          return timeout === undefined ? options.toolTimeoutMs : timeout * 1000;
+        },
+      });
+    }
     const { maxSessions } = config.gateway;
     this.sessions = new SessionStore(options.sessionTimeoutMs, maxSessions, (session, why) => {
       if (why === "expired") {
@@ -346,6 +371,24 @@ export class Gateway {
         }),
       );
     }
+    const guarded = this.#guarded?.guardOf(serverId);
+    if (guarded !== undefined && request.method === "tools/call") {
+      return await this.#guardedCall(context, serverId, request, text);
+    }
+    if (guarded !== undefined && UNGUARDED_READS.has(request.method)) {
+      return reply(
+        errorResponse(
+          request.id,
+          ErrorCode.InvalidRequest,
+          `${request.method} is refused on a guarded server`,
+          {
+            server: serverId,
+            detail:
+              `the guard of '${serverId}' labels tool calls only; ${request.method} would bypass its policy`,
+          },
+        ),
+      );
+    }
     const transform = request.method === "tools/list"
       ? (result: unknown) => {
         const listed = result as { tools?: Tool[] };
@@ -364,6 +407,68 @@ export class Gateway {
       text,
     });
     return { kind: "exchange", exchange };
+  }
+
+  /** A tools/call of a guarded server: labelled and checked before it is forwarded and after it answers. */
+  async #guardedCall(
+    context: RequestContext,
+    serverId: string,
+    request: JsonRpcRequest,
+    text?: string,
+  ): Promise<Outcome> {
+    const params = request.params as { name: string; arguments?: unknown };
+    const agent = context.session?.id ?? "default";
+    const callTool = (tool: string, args: unknown) =>
+      this.#call(serverId, context.identity, context.session, "tools/call", {
+        name: tool,
+        arguments: args ?? {},
+      })
+        .then((answer) => {
+          if ("error" in answer) throw new Error(answer.error.message);
+          return JSON.stringify(answer.result);
+        });
+    const checked = await this.#guarded!.check(serverId, agent, params.name, params.arguments, callTool);
+    if (checked.kind === "answer") {
+      const { shown } = checked;
+      return reply(
+        "error" in shown
+          ? errorResponse(request.id, shown.error.code, shown.error.message, shown.error.data)
+          : { jsonrpc: "2.0", id: request.id, result: shown.result },
+      );
+    }
+    const transform = async (result: unknown, raw: { text: string; id: string | number }) => {
+      const shown = await checked.after(result, resultText(raw.text, raw.id, result));
+      if ("error" in shown) return new Refusal(shown.error.code, shown.error.message, shown.error.data);
+      return shown.result === result
+        ? this.#offload(context, serverId, result, raw)
+        : this.#offload(context, serverId, shown.result, {
+          text: JSON.stringify({ result: shown.result, jsonrpc: "2.0", id: raw.id }),
+          id: raw.id,
+        });
+    };
+    const exchange = await this.upstream(serverId, context.identity, context.session).forward(request, {
+      session: context.session,
+      signal: context.signal,
+      streamable: context.streamable,
+      span: context.span,
+      transform,
+      text,
+    });
+    return { kind: "exchange", exchange };
+  }
+
+  /** Sends one request to a server and waits for its answer (for the unified router and guards). */
+  async #call(
+    serverId: string,
+    identity: number,
+    session: Session | undefined,
+    method: string,
+    params?: Record<string, unknown>,
+  ): Promise<JsonRpcResponse> {
+    const request: JsonRpcRequest = { jsonrpc: "2.0", id: 0, method, ...(params ? { params } : {}) };
+    const exchange = await this.upstream(serverId, identity, session).forward(request);
+    for await (const { message } of exchange) if (!("method" in message)) return message;
+    throw new Error("the exchange ended without a response");
   }
 
   /** A tool result above the threshold goes to disk and the client gets its metadata; small ones pass as they are. */
@@ -429,6 +534,8 @@ export class Gateway {
           `all ${this.#config.gateway.maxSessions} sessions (gateway.maxSessions) have requests in flight`,
       }));
     }
+    const guarded = this.#guarded;
+    if (guarded !== undefined) session.onEnd(() => guarded.end(session.id));
     this.#log.info("New session {session} on {endpoint}", {
       session: session.id,
       endpoint: context.serverId === UNIFIED ? "/mcp" : `/mcp/${context.serverId}`,
@@ -466,12 +573,7 @@ export class Gateway {
     if (router === undefined) {
       const backends: Backends = {
         ids: this.serverIds,
-        call: async (serverId, method, params) => {
-          const request: JsonRpcRequest = { jsonrpc: "2.0", id: 0, method, ...(params ? { params } : {}) };
-          const exchange = await this.upstream(serverId, identity).forward(request);
-          for await (const { message } of exchange) if (!("method" in message)) return message;
-          throw new Error("the exchange ended without a response");
-        },
+        call: (serverId, method, params) => this.#call(serverId, identity, undefined, method, params),
         tools: async (serverId) => {
           const connection = this.upstream(serverId, identity).connection;
           await connection.ensureRunning();
@@ -514,6 +616,15 @@ export class Gateway {
     yield* this.sessions.matching(this.#options.mode === "unified" ? UNIFIED : serverId, identity);
   }
 
+  /** Each session's labels and the enforcement mode, as `/reflect` answers (no agents without guards). */
+  reflect(): Reflection {
+    return this.#guarded?.reflect() ?? {
+      agents: {},
+      mode: this.#options.guards?.mode ?? "strict",
+      timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    };
+  }
+
   /** The health of each server, by its primary connection. */
   health(): Record<string, ServerHealth> {
     const report: Record<string, ServerHealth> = {};
@@ -542,6 +653,7 @@ export class Gateway {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     this.sessions.close();
+    this.#guarded?.close();
     const stopped = (await Promise.all(upstreams.map((u) => u.connection.stop()))).filter(Boolean).length;
     this.#state = "closed";
     this.#log.info("Gateway closed; {count} backend servers terminated", { count: stopped });

@@ -32,7 +32,8 @@ export interface ForwardOptions {
   readonly span?: Span;
   /**
    * Rewrites a successful result before the client sees it; gets the text the response arrived as and the
-   * backend's id for it. May answer later (a promise) when it has I/O to do.
+   * backend's id for it. May answer later (a promise) when it has I/O to do, and may fail the request
+   * instead (a `Refusal`). A transform that throws fails the request: its result is never shown unchecked.
    */
   readonly transform?: (result: unknown, raw: { readonly text: string; readonly id: JsonRpcId }) => unknown;
 }
@@ -77,6 +78,11 @@ export interface UpstreamOptions extends Omit<ConnectionOptions, "onMessage" | "
 }
 
 type Meta = { _meta?: Record<string, unknown> };
+
+/** A transform's answer that fails the request with this error instead of returning a result. */
+export class Refusal {
+  constructor(readonly code: number, readonly message: string, readonly data?: unknown) {}
+}
 
 /** A rate-limit answer: HTTP 429 from a remote server, or a tool error that says the limit was hit. */
 function isRateLimited(answer: JsonRpcResponse): boolean {
@@ -322,16 +328,31 @@ export class Upstream {
       message.id = pending.clientId;
       if (pending.transform !== undefined && "result" in message) {
         const result = message.result;
-        const transformed = pending.transform(result, { text, id: backendId });
+        const finish = (out: unknown) => {
+          if (out instanceof Refusal) {
+            pending.exchange.finish(errorResponse(pending.clientId, out.code, out.message, out.data));
+          } else {
+            message.result = out;
+            pending.exchange.finish(message);
+          }
+        };
+        let transformed: unknown;
+        try {
+          transformed = pending.transform(result, { text, id: backendId });
+        } catch (error) {
+          transformed = Promise.reject(error);
+        }
         if (transformed instanceof Promise) {
-          transformed.then((out) => message.result = out).finally(() => pending.exchange.finish(message));
+          transformed.then(finish, (error: Error) =>
+            finish(
+              new Refusal(ErrorCode.InternalError, "The answer could not be processed", {
+                server: this.serverId,
+                detail: error.message,
+              }),
+            ));
           return;
         }
-        if (transformed !== result) {
-          message.result = transformed;
-          pending.exchange.finish(message);
-          return;
-        }
+        if (transformed !== result) return finish(transformed);
       }
       pending.exchange.finish(message, withId(text, backendId, pending.clientId));
       return;

@@ -155,6 +155,8 @@ export function createApp(options: AppOptions): Hono<Env> {
     return json({ status: "closed", message: "Gateway shutdown complete", serversTerminated });
   });
 
+  app.get("/reflect", () => json(gateway.reflect()));
+
   const unified = gateway.mode === "unified";
   const mcpPath = unified ? "/mcp" : "/mcp/:server";
   const endpointOf = (c: Context<Env>) => unified ? UNIFIED : c.req.param("server") ?? "";

@@ -24,6 +24,8 @@ export const ErrorCode = {
   MessageTooLarge: -32006,
   /** A remote server answered HTTP 429 Too Many Requests. */
   RateLimited: -32007,
+  /** A server's guard could not label a call (it trapped, timed out or answered nonsense): refused. */
+  GuardFailed: -32008,
 } as const;
 
 /** One of the error codes above. */

@@ -4,6 +4,7 @@
  * or stdout when it cannot be written, and stderr by verbosity and DEBUG) and redacts every line on the way
  * out. File writes are buffered (file_sink.ts) and flushed on a timer and at shutdown.
  */
+import { decisionJsonLine, filteredJsonLine, routeDecisions } from "./decisions.ts";
 import { configure, dispose, type LogLevel, type LogRecord, type Sink } from "@logtape/logtape";
 import { colorize, debugMatcher } from "./debug.ts";
 import { BufferedFile } from "./file_sink.ts";
@@ -146,6 +147,10 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
       sinks[`server:${id}`] = (record) => server.append(line(record));
       loggers.push({ category: ["awmg", "backend", id], sinks: [`server:${id}`], lowestLevel: "debug" });
     }
+    routeDecisions({
+      decision: (facts, at) => jsonl.append(redact(decisionJsonLine(facts, at))),
+      filtered: (facts, at) => jsonl.append(redact(filteredJsonLine(facts, at))),
+    });
     routeRpc((serverId) => [
       (facts, at) => {
         const text = redact(rpcLine(facts, at));
@@ -171,6 +176,7 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
 /** Flushes and closes every sink and log file. */
 export async function stopLogging(): Promise<void> {
   routeRpc(() => []);
+  routeDecisions(undefined);
   await dispose();
   await Promise.all(openFiles.map((file) => file.close()));
   openFiles = [];

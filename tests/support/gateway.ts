@@ -212,7 +212,6 @@ export async function commandLine(pid: number): Promise<string> {
   return new TextDecoder().decode(stdout).trim();
 }
 
-/** The probe server fixture (tests/fixtures/probe_server.ts) over stdio. */
 /** TOML for a fixture server of tests/fixtures run by Deno over stdio. */
 function fixtureServer(file: string, id: string, extra: string): string {
   const argv = ["run", "--quiet", "--allow-env", "--allow-read", `${ROOT}tests/fixtures/${file}`];
@@ -224,6 +223,9 @@ export const PROBE = (id = "probe", extra = "") => fixtureServer("probe_server.t
 
 /** The hostile server fixture (tests/fixtures/hostile_server.ts) over stdio. */
 export const HOSTILE = (id = "hostile", extra = "") => fixtureServer("hostile_server.ts", id, extra);
+
+/** The GitHub-like issues server fixture (tests/fixtures/issues_server.ts) over stdio. */
+export const ISSUES = (id = "github", extra = "") => fixtureServer("issues_server.ts", id, extra);
 
 /** server-everything serving Streamable HTTP (or the older HTTP+SSE) on a free loopback port, as a process. */
 export class RemoteEverything {

@@ -1,0 +1,350 @@
+/**
+ * The reference monitor for servers with a guard: before a tool call it asks the guard what the call
+ * touches and refuses a write the agent's labels forbid; after it, it asks the guard to label the result
+ * and shows the agent only what it may see (strict: all or nothing; filter: without the items it may not
+ * see; propagate: all of it, tainting the agent). Each session is one agent, with its own labels.
+ */
+import { getLogger, type Logger } from "@logtape/logtape";
+import { AgentLabels } from "../difc/agent.ts";
+import { admit, type FilteredItem, type Labelled, release } from "../difc/decide.ts";
+import type { LabeledResource, Mode } from "../difc/labels.ts";
+import type { GuardContext } from "../guards/guard.ts";
+import { GuardFailure } from "../guards/host.ts";
+import type { ServerGuard } from "../guards/registry.ts";
+import { ErrorCode } from "../jsonrpc/errors.ts";
+import { type DecisionFacts, recordDecision, recordFiltered } from "../observability/decisions.ts";
+
+/** What the gateway gives the monitor. */
+export interface GuardedOptions {
+  readonly guards: ReadonlyMap<string, ServerGuard>;
+  readonly mode: Mode;
+  /** The operator chose the mode: a guard's own `difc_mode` does not override it. */
+  readonly modeChosen: boolean;
+  /** How long one guard export call may take for a server. */
+  readonly timeoutMs: (serverId: string) => number;
+}
+
+/** Calls a tool of the guarded server for its guard (bypassing the guard); resolves with the result's JSON. */
+export type ToolCaller = (tool: string, args: unknown) => Promise<string>;
+
+/** A JSON-RPC error. */
+export interface RpcError {
+  readonly code: number;
+  readonly message: string;
+  readonly data?: unknown;
+}
+
+/** What becomes of a call's result: shown (possibly changed), or replaced by an error. */
+export type Shown = { readonly result: unknown } | { readonly error: RpcError };
+
+/** Each agent's labels and the enforcement mode, in the Go gateway's `/reflect` shape. */
+export interface Reflection {
+  readonly agents: Record<
+    string,
+    { readonly secrecy: readonly string[]; readonly integrity: readonly string[] }
+  >;
+  readonly mode: Mode;
+  readonly timestamp: string;
+}
+
+/** What becomes of a guarded call before it is forwarded. */
+export type Checked =
+  | { readonly kind: "answer"; readonly shown: Shown }
+  | { readonly kind: "forward"; readonly after: (result: unknown, resultJson: string) => Promise<Shown> };
+
+interface ServerState {
+  /** Resolves with the session's mode once `label_agent` ran in the guard's current instance. */
+  ready: Promise<Mode>;
+  generation: number;
+}
+
+interface AgentState {
+  readonly labels: AgentLabels;
+  readonly servers: Map<string, ServerState>;
+  readonly calls: Map<string, number>;
+}
+
+/** A tool error result, as the Go gateway answers a DIFC refusal. */
+function toolError(text: string): Shown {
+  return { result: { content: [{ type: "text", text }], isError: true } };
+}
+
+function tags(resource: LabeledResource) {
+  return {
+    description: resource.description,
+    secrecy: [...resource.secrecy].sort(),
+    integrity: [...resource.integrity].sort(),
+  };
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined;
+}
+
+/** The reference monitor of the guarded servers. */
+export class GuardedCalls {
+  readonly #options: GuardedOptions;
+  readonly #agents = new Map<string, AgentState>();
+  readonly #logs = new Map<string, Logger>();
+
+  constructor(options: GuardedOptions) {
+    this.#options = options;
+    for (const id of options.guards.keys()) this.#logs.set(id, getLogger(["awmg", "backend", id]));
+  }
+
+  /** The guard of a server, if it has one: the only cost an unguarded call pays. */
+  guardOf(serverId: string): ServerGuard | undefined {
+    return this.#options.guards.get(serverId);
+  }
+
+  #agent(id: string): AgentState {
+    let agent = this.#agents.get(id);
+    if (agent === undefined) {
+      agent = { labels: new AgentLabels(), servers: new Map(), calls: new Map() };
+      this.#agents.set(id, agent);
+    }
+    return agent;
+  }
+
+  #context(serverId: string, agent: string, callTool: ToolCaller): GuardContext {
+    const log = this.#logs.get(serverId)!;
+    const guard = this.#options.guards.get(serverId)!.guard;
+    return {
+      session: agent,
+      timeoutMs: this.#options.timeoutMs(serverId),
+      backend: callTool,
+      log: (level, message) => {
+        const line = "[guard:{guard}] {message}";
+        const facts = { guard: guard.name, message };
+        if (level === "error") log.error(line, facts);
+        else if (level === "warn") log.warn(line, facts);
+        else if (level === "info") log.info(line, facts);
+        else log.debug(line, facts);
+      },
+    };
+  }
+
+  /**
+   * Runs `label_agent` for the agent on first use of the server, and again when the guard lost its
+   * instances; the labels are applied once, so a restart cannot give back integrity a read took away.
+   */
+  #ready(serverId: string, agentId: string, agent: AgentState, context: GuardContext): Promise<Mode> {
+    const { guard } = this.#options.guards.get(serverId)!;
+    const known = agent.servers.get(serverId);
+    if (known !== undefined && known.generation === guard.generation) return known.ready;
+    const first = known === undefined;
+    const state: ServerState = {
+      generation: guard.generation,
+      ready: guard.labelAgent(context).then((labelling) => {
+        if (first) agent.labels.add(labelling.secrecy, labelling.integrity);
+        const mode = this.#options.modeChosen ? this.#options.mode : labelling.mode;
+        this.#logs.get(serverId)!.info(
+          "Guard {guard} labelled agent {agent}: secrecy [{secrecy}], integrity [{integrity}], mode {mode}",
+          {
+            guard: guard.name,
+            agent: agentId,
+            secrecy: labelling.secrecy.join(" "),
+            integrity: labelling.integrity.join(" "),
+            mode,
+          },
+        );
+        return mode;
+      }),
+    };
+    state.ready.catch(() => agent.servers.delete(serverId));
+    agent.servers.set(serverId, state);
+    return state.ready;
+  }
+
+  /** The error of a guard that failed: the call is refused, the gateway keeps serving. */
+  #failed(serverId: string, tool: string, error: unknown): Shown {
+    const guard = this.#options.guards.get(serverId)!.guard;
+    const detail = error instanceof GuardFailure ? error.detail : (error as Error).message;
+    const fn = error instanceof GuardFailure ? error.fn : "labelling";
+    this.#logs.get(serverId)!.error(
+      "Guard {guard} failed in {fn} for {tool}; the call is refused: {detail}",
+      {
+        guard: guard.name,
+        fn,
+        tool,
+        detail,
+      },
+    );
+    return {
+      error: {
+        code: ErrorCode.GuardFailed,
+        message: `Guard '${guard.name}' failed; the call was refused`,
+        data: { server: serverId, guard: guard.name, tool, detail: `${fn}: ${detail}` },
+      },
+    };
+  }
+
+  #record(facts: Omit<DecisionFacts, "agent">, agent: AgentLabels): void {
+    const snapshot = agent.snapshot();
+    const full = { ...facts, agent: snapshot };
+    recordDecision(full);
+    const log = this.#logs.get(facts.server)!;
+    const line = "DIFC {decision} {operation} {tool} on {server} for session {session}: {resource} " +
+      "(secrecy [{rs}], integrity [{ri}]); agent secrecy [{as}], integrity [{ai}]{why}";
+    const values = {
+      decision: facts.decision,
+      operation: facts.operation,
+      tool: facts.tool,
+      server: facts.server,
+      session: facts.session,
+      resource: facts.resource.description,
+      rs: facts.resource.secrecy.join(" "),
+      ri: facts.resource.integrity.join(" "),
+      as: snapshot.secrecy.join(" "),
+      ai: snapshot.integrity.join(" "),
+      why: facts.reason === undefined ? "" : `; ${facts.reason}`,
+    };
+    if (facts.decision === "refused" || facts.decision === "filtered") log.warn(line, values);
+    else log.info(line, values);
+  }
+
+  #recordItems(serverId: string, tool: string, filtered: readonly FilteredItem[]): void {
+    for (const item of filtered) {
+      const data = (typeof item.data === "object" && item.data !== null ? item.data : {}) as Record<
+        string,
+        unknown
+      >;
+      const author = (data.user ?? data.author) as { login?: unknown } | undefined;
+      recordFiltered({
+        server_id: serverId,
+        tool_name: tool,
+        description: item.labels.description,
+        reason: item.reason,
+        secrecy_tags: [...item.labels.secrecy].sort(),
+        integrity_tags: [...item.labels.integrity].sort(),
+        author_association: text(data.author_association ?? data.authorAssociation),
+        author_login: text(author?.login),
+        html_url: text(data.html_url ?? data.htmlUrl),
+        number: text(data.number),
+        sha: text(data.sha),
+      });
+    }
+  }
+
+  /** Labels and checks a tools/call before it is forwarded. Never rejects. */
+  async check(
+    serverId: string,
+    agentId: string,
+    tool: string,
+    args: unknown,
+    callTool: ToolCaller,
+  ): Promise<Checked> {
+    const server = this.#options.guards.get(serverId)!;
+    const agent = this.#agent(agentId);
+    const limit = server.toolCallLimits[tool] ?? 0;
+    const key = `${serverId}\u0000${tool}`;
+    const made = agent.calls.get(key) ?? 0;
+    if (limit > 0 && made >= limit) {
+      this.#logs.get(serverId)!.warn(
+        "Refused {tool} for session {session}: its tool-call-limit of {limit} is used up",
+        {
+          tool,
+          session: agentId,
+          limit,
+        },
+      );
+      return { kind: "answer", shown: toolError(`tool call limit reached for "${tool}" (max: ${limit})`) };
+    }
+    if (limit > 0) agent.calls.set(key, made + 1);
+    const context = this.#context(serverId, agentId, callTool);
+    let mode: Mode;
+    let labelled: Labelled;
+    try {
+      mode = await this.#ready(serverId, agentId, agent, context);
+      labelled = await server.guard.labelResource(tool, args, context);
+    } catch (error) {
+      return { kind: "answer", shown: this.#failed(serverId, tool, error) };
+    }
+    const admission = admit(agent.labels, labelled, mode);
+    const facts = {
+      server: serverId,
+      session: agentId,
+      tool,
+      guard: server.guard.name,
+      operation: labelled.operation,
+      mode,
+      resource: tags(labelled.resource),
+    };
+    if (admission.kind === "refuse") {
+      this.#record(
+        { ...facts, decision: "refused", phase: "request", reason: admission.verdict.reason },
+        agent.labels,
+      );
+      return { kind: "answer", shown: toolError(`DIFC Violation: ${admission.verdict.reason}`) };
+    }
+    const after = async (result: unknown, resultJson: string): Promise<Shown> => {
+      const object = (typeof result === "object" && result !== null ? result : {}) as Record<string, unknown>;
+      let labeled;
+      if (admission.labelResponse && object.isError !== true) {
+        try {
+          labeled = await server.guard.labelResponse(tool, args, object, resultJson, context);
+        } catch (error) {
+          return this.#failed(serverId, tool, error);
+        }
+        if (typeof labeled === "string") {
+          return this.#failed(serverId, tool, new GuardFailure(server.guard.name, "label_response", labeled));
+        }
+      }
+      const before = agent.labels.snapshot();
+      const outcome = release(agent.labels, labelled, admission, labeled, mode, tool);
+      const after = agent.labels.snapshot();
+      const tainted = JSON.stringify(before) !== JSON.stringify(after);
+      switch (outcome.kind) {
+        case "pass":
+          this.#record(
+            { ...facts, decision: tainted ? "propagated" : "allowed", phase: "response" },
+            agent.labels,
+          );
+          return { result };
+        case "refuse":
+          this.#recordItems(serverId, tool, outcome.filtered);
+          this.#record({
+            ...facts,
+            decision: "refused",
+            phase: "response",
+            reason: outcome.message,
+            filtered: outcome.filtered.length,
+          }, agent.labels);
+          return toolError(outcome.message);
+        case "filter":
+          this.#recordItems(serverId, tool, outcome.filtered);
+          this.#record({
+            ...facts,
+            decision: "filtered",
+            phase: "response",
+            filtered: outcome.filtered.length,
+            total: outcome.total,
+          }, agent.labels);
+          return { result: outcome.result };
+      }
+    };
+    return { kind: "forward", after };
+  }
+
+  /** Forgets an agent (its session ended) and frees its guard instances. */
+  end(agentId: string): void {
+    if (!this.#agents.delete(agentId)) return;
+    for (const { guard } of this.#options.guards.values()) guard.drop(agentId);
+  }
+
+  /** Each agent's labels and the gateway's mode, as the Go gateway's `/reflect` answers. */
+  reflect(): Reflection {
+    const agents: Record<string, { secrecy: readonly string[]; integrity: readonly string[] }> = {};
+    for (const [id, agent] of this.#agents) agents[id] = agent.labels.snapshot();
+    return {
+      agents,
+      mode: this.#options.mode,
+      timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    };
+  }
+
+  /** Stops every guard. */
+  close(): void {
+    for (const { guard } of this.#options.guards.values()) guard.close();
+  }
+}
