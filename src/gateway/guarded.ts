@@ -173,7 +173,7 @@ export class GuardedCalls {
     return {
       error: {
         code: ErrorCode.GuardFailed,
-        message: `Guard '${guard.name}' failed; the call was refused`,
+        message: `Guard '${guard.name}' failed, so the call was refused: ${fn}: ${detail}`,
         data: { server: serverId, guard: guard.name, tool, detail: `${fn}: ${detail}` },
       },
     };

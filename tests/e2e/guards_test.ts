@@ -99,3 +99,125 @@ Deno.test("filter mode removes what the agent may not see and says how many", e2
     await gateway.stop();
   }
 });
+
+Deno.test(
+  "propagate taints the session; a later write is refused before it reaches the server",
+  e2e,
+  async () => {
+    const gateway = await startGateway({
+      toml: GUARDS + guarded("github", APPROVED),
+      args: ["--guards-mode", "propagate"],
+    });
+    try {
+      const client = await gateway.client("github");
+      const allowed = await call(client, "create_issue", {
+        owner: "octo",
+        repo: "public-y",
+        title: "before",
+      });
+      assert.equal(allowed.isError, undefined, "an untainted approved agent may write");
+      const listed = await call(client, "list_issues", { owner: "octo", repo: "private-x" });
+      assert.equal(JSON.parse(text(listed)).items.length, 3, "propagate shows everything");
+      const reflected = await (await fetch(`${gateway.url}/reflect`)).json();
+      const [labels] = Object.values(reflected.agents) as { secrecy: string[]; integrity: string[] }[];
+      assert.deepEqual(labels, { secrecy: ["private:octo/private-x"], integrity: ["unapproved"] });
+      assert.equal(reflected.mode, "propagate");
+      const refused = await call(client, "create_issue", { owner: "octo", repo: "public-y", title: "after" });
+      assert.equal(refused.isError, true);
+      assert.match(
+        text(refused),
+        /DIFC Violation: Agent lacks required integrity to write to 'repo octo\/public-y'/,
+      );
+      assert.deepEqual(
+        (await seen(client)).filter((name) => name === "create_issue"),
+        ["create_issue"],
+        "only the first write reached the server",
+      );
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
+
+Deno.test(
+  "a write the flow rules forbid never reaches the server; call_backend answers the guard",
+  e2e,
+  async () => {
+    const gateway = await startGateway({
+      toml: GUARDS + guarded("github", '{ allow-only = { repos = "public", min-integrity = "none" } }'),
+    });
+    try {
+      const client = await gateway.client("github");
+      const write = await call(client, "create_issue", { owner: "octo", repo: "public-y", title: "x" });
+      assert.equal(write.isError, true);
+      assert.match(text(write), /it needs "approved" integrity/);
+      const secret = await call(client, "get_repository", { owner: "octo", repo: "private-x" });
+      assert.equal(secret.isError, true, "a private repository is refused to a public-only agent");
+      assert.match(text(secret), /not authorized to access private \(octo\/private-x\)-scoped data/);
+      const calls = await seen(client);
+      assert.ok(!calls.includes("create_issue"), "the refused write was never forwarded");
+      assert.equal(
+        calls.filter((name) => name === "get_repository").length,
+        1,
+        "a read is forwarded and judged on its answer, which the agent did not see",
+      );
+      assert.deepEqual(
+        calls.filter((name) => name === "get_repository_visibility").length,
+        3,
+        "the guard asked the server about each repository (call_backend)",
+      );
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
+
+Deno.test(
+  "a guard that traps, hangs or answers nonsense fails closed; the gateway keeps serving",
+  e2e,
+  async () => {
+    const gateway = await startGateway({
+      toml: GUARDS + guarded("github", APPROVED, "tool_timeout = 10\n"),
+    });
+    try {
+      const client = await gateway.client("github");
+      const failure = async (tool: string) => {
+        const error = await call(client, tool).then(
+          () => undefined,
+          (e: { code: number; message: string }) => e,
+        );
+        assert.ok(error !== undefined, `${tool} was refused`);
+        return error;
+      };
+      const trapped = await failure("trap_tool");
+      assert.equal(trapped.code, -32008);
+      assert.match(
+        trapped.message,
+        /Guard 'test' failed, so the call was refused: label_resource: trap: unreachable/,
+      );
+      const poisoned = await failure("get_repository");
+      assert.match(poisoned.message, /trapped earlier/, "the trapped instance is not used again");
+
+      const other = await gateway.client("github");
+      assert.match(
+        JSON.stringify(await failure.call(null, "garbled_tool").catch(() => undefined) ?? ""),
+        /./,
+      );
+      const garbled = await call(other, "garbled_tool").catch((e: Error) => e.message);
+      assert.match(String(garbled), /not JSON/);
+      const failing = await call(other, "failing_tool").catch((e: Error) => e.message);
+      assert.match(String(failing), /error code -1/);
+      const hung = await call(other, "hang_tool").catch((e: Error) => e.message);
+      assert.match(String(hung), /label_resource did not answer within 10s; the guard was restarted/);
+      const after = await call(other, "get_repository", { owner: "octo", repo: "public-y" });
+      assert.equal(after.isError, undefined, "after the restart the guard serves again");
+      assert.ok(!(await seen(other)).some((name) => name.endsWith("_tool")), "no refused call was forwarded");
+      await other.close();
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
