@@ -164,8 +164,8 @@ Deno.test(
       );
       assert.deepEqual(
         calls.filter((name) => name === "get_repository_visibility").length,
-        3,
-        "the guard asked the server about each repository (call_backend)",
+        2,
+        "the guard asked the server about each repository it labelled (call_backend)",
       );
       await client.close();
     } finally {
