@@ -8,8 +8,8 @@
  */
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { ROOT } from "../support/awmg.ts";
-import { ISSUES, type RunningGateway, startGateway, text } from "../support/gateway.ts";
+import { ROOT, runAwmg, tempFile } from "../support/awmg.ts";
+import { ISSUES, remoteIssues, type RunningGateway, startGateway, text } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const GUARD = `${ROOT}tests/fixtures/test_guard/test_guard.wasm`;
@@ -221,3 +221,165 @@ Deno.test(
     }
   },
 );
+
+/** TOML for a write-sink server (the issues fixture); `sink` is the inline write-sink table. */
+const sink = (id: string, table: string) => ISSUES(id, `guard_policies = { write-sink = ${table} }\n`);
+
+Deno.test(
+  "write-sink: a tainted agent may write to sinks that accept its secrecy, never to a public one",
+  e2e,
+  async () => {
+    const gateway = await startGateway({
+      toml: GUARDS + guarded("github", '{ allow-only = { repos = "public", min-integrity = "none" } }') +
+        sink("safeoutputs", '{ accept = ["*"] }') +
+        sink("publicsink", '{ accept = ["*"], sink-visibility = "public" }') +
+        sink("privatesink", '{ accept = ["private:octo/private-x"] }') +
+        sink("defaultsink", '{ accept = ["private:octo/private-x"] }') +
+        '[gateway]\nsink_visibility_exempt_servers = ["privatesink"]\n',
+      args: ["--unified", "--guards-mode", "propagate"],
+    });
+    try {
+      const client = await gateway.client("");
+      const write = (server: string) => call(client, `${server}___create_issue`, { title: "report" });
+      assert.equal((await write("publicsink")).isError, undefined, "an untainted agent may publish");
+      await call(client, "github___list_issues", { owner: "octo", repo: "private-x" });
+      const published = await write("publicsink");
+      assert.equal(published.isError, true);
+      assert.match(
+        text(published),
+        /private \(octo\/private-x\)-scoped data that cannot be written to 'write-sink:public/,
+      );
+      const defaulted = await write("defaultsink");
+      assert.equal(defaulted.isError, true, "a sink other than safe-outputs is public unless exempted");
+      assert.equal((await write("safeoutputs")).isError, undefined, "safe-outputs accepts everything");
+      assert.equal(
+        (await write("privatesink")).isError,
+        undefined,
+        "a sink that accepts the agent's secrecy",
+      );
+      assert.deepEqual(
+        (await seen(await gateway.client(""), "publicsink___calls_seen")).filter((name) =>
+          name === "create_issue"
+        ).length,
+        1,
+        "only the untainted write reached the public sink (asked in a new, untainted session)",
+      );
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
+
+Deno.test(
+  "a gh-aw style JSON config: guard directory, allow-only and write-sink over HTTP, /reflect with the key",
+  e2e,
+  async () => {
+    const remote = remoteIssues();
+    await remote.start();
+    const guards = await Deno.makeTempDir({ prefix: "awmg-guards-" });
+    await Deno.mkdir(`${guards}/github`);
+    await Deno.copyFile(GUARD, `${guards}/github/00-test-guard.wasm`);
+    const key = "guard-test-key";
+    const gateway = await startGateway({
+      json: {
+        mcpServers: {
+          github: {
+            type: "http",
+            url: remote.url,
+            "guard-policies": {
+              "allow-only": { repos: ["octo/private-x"], "min-integrity": "${MIN_INTEGRITY}" },
+            },
+          },
+          safeoutputs: {
+            type: "http",
+            url: remote.url,
+            "guard-policies": { "write-sink": { accept: ["private:octo/private-x"] } },
+          },
+        },
+        gateway: { apiKey: key, trustedBots: ["helper[bot]"] },
+      },
+      auth: true,
+      env: {
+        MCP_GATEWAY_WASM_GUARDS_DIR: guards,
+        MIN_INTEGRITY: "approved",
+        MCP_GATEWAY_GUARDS_MODE: "filter",
+      },
+    });
+    try {
+      assert.match(
+        gateway.stderr,
+        /Server github is guarded by discovered .*00-test-guard\.wasm, mode filter/,
+      );
+      const headers = { Authorization: key };
+      const client = await gateway.client("github", headers);
+      const listed = await call(client, "list_issues", { owner: "octo", repo: "private-x" });
+      assert.equal(JSON.parse(text(listed)).items.length, 2, "the stranger's issue is filtered");
+      const output = await gateway.client("safeoutputs", headers);
+      assert.equal((await call(output, "create_issue", { title: "x" })).isError, undefined);
+      assert.equal((await fetch(`${gateway.url}/reflect`)).status, 401, "/reflect needs the key");
+      const reflected = await (await fetch(`${gateway.url}/reflect`, { headers })).json();
+      assert.equal(reflected.mode, "filter");
+      assert.deepEqual(Object.values(reflected.agents), [
+        { secrecy: ["private:octo/private-x"], integrity: ["approved", "unapproved"] },
+        { secrecy: [], integrity: [] },
+      ]);
+      await client.close();
+      await output.close();
+    } finally {
+      await gateway.stop();
+      await remote.stop();
+    }
+  },
+);
+
+Deno.test("a policy from the flag or the environment applies to a discovered guard", e2e, async (t) => {
+  const guards = await Deno.makeTempDir({ prefix: "awmg-guards-" });
+  await Deno.mkdir(`${guards}/github`);
+  await Deno.copyFile(GUARD, `${guards}/github/guard.wasm`);
+  const policy = JSON.stringify({ "allow-only": { repos: "public", "min-integrity": "approved" } });
+  for (
+    const [how, options] of [
+      ["--guard-policy-json", { args: ["--guard-policy-json", policy], env: {} }],
+      ["MCP_GATEWAY_GUARD_POLICY_JSON", { args: [], env: { MCP_GATEWAY_GUARD_POLICY_JSON: policy } }],
+    ] as const
+  ) {
+    await t.step(how, async () => {
+      const gateway = await startGateway({
+        toml: ISSUES("github"),
+        args: [...options.args],
+        env: { MCP_GATEWAY_WASM_GUARDS_DIR: guards, ...options.env },
+      });
+      try {
+        const client = await gateway.client("github");
+        const listed = await call(client, "list_issues", { owner: "octo", repo: "public-y" });
+        assert.equal(listed.isError, true, "strict refuses the stranger's issue");
+        await client.close();
+      } finally {
+        await gateway.stop();
+      }
+    });
+  }
+});
+
+Deno.test("a policy no guard can enforce stops the start, saying where awmg looked", e2e, async () => {
+  const config = await tempFile(ISSUES("github", `guard_policies = ${APPROVED}\n`), ".toml");
+  const missing = await runAwmg(["--config", config, "--no-auth"], {
+    env: { MCP_GATEWAY_WASM_GUARDS_DIR: "/nonexistent" },
+  });
+  assert.equal(missing.code, 1);
+  assert.match(
+    missing.stderr,
+    /Error: servers\.github has an allow-only policy but no guard module to enforce it; looked in \/nonexistent\/github\/\*\.wasm/,
+  );
+  assert.equal(JSON.parse(missing.stdout).error.code, "guard_setup_failed");
+  const notWasm = await tempFile("not a module", ".wasm");
+  const broken = await tempFile(
+    `[guards.g]\ntype = "wasm"\npath = ${JSON.stringify(notWasm)}\n` +
+      ISSUES("github", `guard = "g"\nguard_policies = ${APPROVED}\n`),
+    ".toml",
+  );
+  const unloadable = await runAwmg(["--config", broken, "--no-auth"]);
+  assert.equal(unloadable.code, 1);
+  assert.match(unloadable.stderr, /Error: servers\.github: cannot load guard 'g' from .*\.wasm: /);
+});

@@ -227,29 +227,27 @@ export const HOSTILE = (id = "hostile", extra = "") => fixtureServer("hostile_se
 /** The GitHub-like issues server fixture (tests/fixtures/issues_server.ts) over stdio. */
 export const ISSUES = (id = "github", extra = "") => fixtureServer("issues_server.ts", id, extra);
 
-/** server-everything serving Streamable HTTP (or the older HTTP+SSE) on a free loopback port, as a process. */
-export class RemoteEverything {
+/** An MCP server serving HTTP on a free loopback port, as a process. */
+export class RemoteServer {
   process?: Deno.ChildProcess;
   readonly port = freePort();
 
-  constructor(readonly transport: "streamableHttp" | "sse" = "streamableHttp") {}
+  constructor(
+    readonly args: (port: number) => string[],
+    readonly path: string,
+    readonly env: (port: number) => Record<string, string> = () => ({}),
+  ) {}
 
   /** The MCP endpoint URL. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}/${this.transport === "sse" ? "sse" : "mcp"}`;
+    return `http://127.0.0.1:${this.port}${this.path}`;
   }
 
   /** Starts it and waits until it accepts connections. */
   async start(): Promise<void> {
     this.process = new Deno.Command(deno, {
-      args: [
-        "run",
-        "--quiet",
-        "-A",
-        "npm:@modelcontextprotocol/server-everything@2026.8.31",
-        this.transport,
-      ],
-      env: { PORT: String(this.port) },
+      args: this.args(this.port),
+      env: this.env(this.port),
       stdout: "null",
       stderr: "null",
     }).spawn();
@@ -262,7 +260,7 @@ export class RemoteEverything {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
-    throw new Error("server-everything did not start its HTTP server");
+    throw new Error(`${this.args(this.port).join(" ")} did not start its HTTP server`);
   }
 
   /** Stops it. */
@@ -275,6 +273,35 @@ export class RemoteEverything {
     await this.process?.status;
   }
 }
+
+/** server-everything serving Streamable HTTP (or the older HTTP+SSE) on a free loopback port, as a process. */
+export class RemoteEverything extends RemoteServer {
+  constructor(readonly transport: "streamableHttp" | "sse" = "streamableHttp") {
+    super(
+      () => ["run", "--quiet", "-A", "npm:@modelcontextprotocol/server-everything@2026.8.31", transport],
+      transport === "sse" ? "/sse" : "/mcp",
+      (port) => ({ PORT: String(port) }),
+    );
+  }
+}
+
+/** The issues fixture serving Streamable HTTP on a free loopback port. */
+export const remoteIssues = () =>
+  new RemoteServer(
+    (
+      port,
+    ) => [
+      "run",
+      "--quiet",
+      "--allow-env",
+      "--allow-read",
+      "--allow-net=127.0.0.1",
+      `${ROOT}tests/fixtures/issues_server.ts`,
+      "--http",
+      String(port),
+    ],
+    "/mcp",
+  );
 
 /** A JSON-RPC tools/call request. */
 export const callTool = (id: number, name: string, args: Record<string, unknown> = {}) => ({
