@@ -35,7 +35,7 @@ Deno.test("containerized mode refuses to start without its requirements, naming 
   assert.equal(payload.configuration, undefined);
 
   const both = await runAwmg(["--config-stdin"], {
-    stdin: '{"mcpServers": {"x": {"type": "stdio"}}, "guards": {}}',
+    stdin: '{"mcpServers": {"x": {"type": "stdio"}}, "gateway": {"port": 0}}',
     env: {
       MCP_GATEWAY_CONTAINERIZED: "1",
       MCP_GATEWAY_PORT: "",
@@ -52,7 +52,7 @@ Deno.test("containerized mode refuses to start without its requirements, naming 
     "an invalid config is reported in the same run",
   );
   assert.deepEqual(reported.configuration.errors.map((e: { path: string }) => e.path), [
-    "guards",
+    "gateway.port",
     "mcpServers.x.container",
   ]);
   const validate = await runAwmg(["--validate-env"], {

@@ -31,11 +31,34 @@ Deno.test("flags, shorthands and repeatable -v", () => {
     otlpSampleRate: undefined,
     otlpServiceName: undefined,
     mode: "unified",
+    guardsMode: undefined,
+    guardPolicyJson: undefined,
     sequentialLaunch: true,
     validateEnv: false,
     verbosity: 3,
     noAuth: false,
   });
+});
+
+Deno.test("guard flags: mode, policy JSON and the allow-only scope", () => {
+  const parsed = parseCommandLine([
+    "--guards-mode",
+    "filter",
+    "--allowonly-scope-owner",
+    "octo",
+    "--allowonly-min-integrity",
+    "approved",
+  ]);
+  assert.ok(parsed.kind === "run");
+  assert.equal(parsed.options.guardsMode, "filter");
+  assert.deepEqual(parsed.options.allowOnly, {
+    public: false,
+    owner: "octo",
+    repo: undefined,
+    minIntegrity: "approved",
+  });
+  const none = parseCommandLine([]);
+  assert.ok(none.kind === "run" && none.options.allowOnly === undefined);
 });
 
 Deno.test("command-line errors are one clear line", () => {

@@ -47,6 +47,7 @@ Deno.test("built-in defaults when nothing is given", () => {
     shutdownTimeoutMs: 30_000,
     tracing: undefined,
     tlsPaths: undefined,
+    guards: { mode: "strict", modeChosen: false },
   });
   assert.deepEqual(result.warnings, []);
 });
@@ -267,11 +268,11 @@ Deno.test("tracing: off without an endpoint; flag > environment > config; the si
 
 Deno.test("variables that ask for protection awmg does not enforce stop the start, each named", () => {
   assert.deepEqual(
-    resolve([], { MCP_GATEWAY_GUARD_POLICY_JSON: '{"allow-only":{}}', MCP_GATEWAY_HMAC_SECRET: "s" }),
+    resolve([], { MCP_GATEWAY_CA_CERT: "/ca.pem", MCP_GATEWAY_HMAC_SECRET: "s" }),
     {
       ok: false,
       message:
-        "MCP_GATEWAY_GUARD_POLICY_JSON (guard policies), MCP_GATEWAY_HMAC_SECRET (HMAC request signing) " +
+        "MCP_GATEWAY_CA_CERT (client certificate verification (mTLS)), MCP_GATEWAY_HMAC_SECRET (HMAC request signing) " +
         "ask for protection awmg does not enforce; unset to run without it",
     },
   );
@@ -281,5 +282,53 @@ Deno.test("variables that ask for protection awmg does not enforce stop the star
   assert.deepEqual(resolve([], { MCP_GATEWAY_TLS_CERT: "/c.pem" }), {
     ok: false,
     message: "MCP_GATEWAY_TLS_CERT and MCP_GATEWAY_TLS_KEY go together: set both to serve HTTPS",
+  });
+});
+
+Deno.test("guard settings: mode flag > variable > config; policy flag > variables; each checked", () => {
+  const chosen = resolve(["--guards-mode", "Filter"], { MCP_GATEWAY_GUARDS_MODE: "propagate" }, {
+    guardsMode: "strict",
+  });
+  assert.ok(chosen.ok);
+  assert.deepEqual(chosen.settings.guards, { mode: "filter", modeChosen: true });
+  assert.deepEqual(chosen.warnings, [
+    "--guards-mode (filter) overrides MCP_GATEWAY_GUARDS_MODE (propagate)",
+    "--guards-mode (filter) overrides gateway.guardsMode in the config (strict)",
+  ]);
+  assert.deepEqual(resolve(["--guards-mode", "both"], {}), {
+    ok: false,
+    message: 'invalid --guards-mode "both": must be one of: strict, filter, propagate',
+  });
+
+  const json = '{"allow-only":{"repos":["octo/*"],"min-integrity":"approved"}}';
+  const flag = resolve(["--guard-policy-json", json], { MCP_GATEWAY_ALLOWONLY_SCOPE_PUBLIC: "true" });
+  assert.ok(flag.ok);
+  assert.equal(flag.settings.guards.policyOverride?.source, "--guard-policy-json");
+  assert.deepEqual(flag.settings.guards.policyOverride?.policy, {
+    kind: "allow-only",
+    payload: { repos: ["octo/*"], "min-integrity": "approved" },
+    toolCallLimits: {},
+  });
+  const scoped = resolve([], {
+    MCP_GATEWAY_ALLOWONLY_SCOPE_OWNER: "octo",
+    MCP_GATEWAY_ALLOWONLY_SCOPE_REPO: "repo",
+    MCP_GATEWAY_ALLOWONLY_MIN_INTEGRITY: "un-approved",
+    MCP_GATEWAY_WASM_GUARDS_DIR: " /guards ",
+  });
+  assert.ok(scoped.ok);
+  assert.deepEqual(scoped.settings.guards.policyOverride?.policy, {
+    kind: "allow-only",
+    payload: { repos: ["octo/repo"], "min-integrity": "unapproved" },
+    toolCallLimits: {},
+  });
+  assert.equal(scoped.settings.guards.wasmGuardsDir, "/guards");
+  assert.deepEqual(resolve([], { MCP_GATEWAY_GUARD_POLICY_JSON: '{"allow-only":{"repos":"mine"}}' }), {
+    ok: false,
+    message:
+      'invalid MCP_GATEWAY_GUARD_POLICY_JSON at allow-only.repos: invalid repos (expected "all", "public", or a non-empty array of scopes such as "owner/repo", "owner/*", "owner/re*", found "mine")',
+  });
+  assert.deepEqual(resolve([], { MCP_GATEWAY_ALLOWONLY_SCOPE_REPO: "repo" }), {
+    ok: false,
+    message: "invalid MCP_GATEWAY_ALLOWONLY_SCOPE_REPO: an allow-only repo scope needs its owner",
   });
 });

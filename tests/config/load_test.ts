@@ -3,7 +3,12 @@ import { formatFailure, formatIssue } from "../../src/config/issues.ts";
 import { loadConfigText, type LoadResult } from "../../src/config/load.ts";
 import type { GatewayConfig } from "../../src/config/types.ts";
 
-const ENV: Record<string, string> = { HOME: "/home/user", TOKEN: "ghp_secretvalue123", DOMAIN: "gw.example" };
+const ENV: Record<string, string> = {
+  HOME: "/home/user",
+  TOKEN: "ghp_secretvalue123",
+  DOMAIN: "gw.example",
+  LEVEL: "merged",
+};
 const lookup = (name: string) => ENV[name];
 
 function toml(text: string): LoadResult {
@@ -322,32 +327,142 @@ Deno.test("security policy awmg cannot enforce is refused, with its path; other 
   const policy = "cannot be enforced by awmg: the server would run without this security policy";
   assert.deepEqual(
     errors(json({
-      guards: { g: { type: "wasm", path: "/g.wasm" } },
       mcpServers: {
-        github: {
-          container: "i",
-          guard: "g",
-          "guard-policies": { "allow-only": { repos: "public" } },
-        },
         remote: { type: "http", url: "https://x.example/mcp", auth: { type: "api-key" } },
+        s: { container: "i", tool_response_filters: { list: ".[0]" } },
+      },
+      gateway: { forcePublicRepos: true },
+    })).map((e) => e.split("\n")[0]),
+    [
+      `gateway.forcePublicRepos: forcing repos to public from the workflow repository's visibility (a GitHub API lookup) ${policy}`,
+      `mcpServers.remote.auth.type: auth of type "api-key" (awmg implements "github-oidc") ${policy}`,
+      `mcpServers.s.tool_response_filters: tool response filters (jq) ${policy}`,
+    ],
+  );
+  const warned = toml('[servers.s]\ncommand = "x"\nfuture_key = 1\n');
+  assert.ok(warned.ok, "an unknown key that is not a policy is a warning");
+});
+
+Deno.test("guards and guard policies: both formats, every Go spelling, defaults", () => {
+  const fromJson = ok(json({
+    guards: {
+      gh: {
+        type: "wasm",
+        path: "/guards/gh.wasm",
+        policy: { "allow-only": { repos: "all", integrity: "none" } },
+      },
+    },
+    mcpServers: {
+      github: {
+        container: "i",
+        guard: "gh",
+        "guard-policies": {
+          "allow-only": {
+            repos: ["octo/*", "octo/re*"],
+            "min-integrity": "Approved",
+            "tool-call-limits": { create_issue: 2 },
+            "refusal-labels": "spam, wontfix",
+            "blocked-users": ["mallory"],
+          },
+        },
+      },
+      safeoutputs: { container: "j", "guard-policies": { "write-sink": { accept: ["*"] } } },
+      nested: {
+        container: "k",
+        "guard-policies": {
+          nested: { writesink: { accept: ["private:octo"], "sink-visibility": "Private" } },
+        },
+      },
+    },
+    gateway: { guardsMode: "Propagate", trustedBots: ["helper[bot]"], forcePublicRepos: false },
+  }));
+  assert.deepEqual(fromJson.guards, {
+    gh: {
+      type: "wasm",
+      path: "/guards/gh.wasm",
+      policy: { kind: "allow-only", payload: { repos: "all", "min-integrity": "none" }, toolCallLimits: {} },
+    },
+  });
+  const [github, safeoutputs, nested] = fromJson.servers;
+  assert.equal(github.guard, "gh");
+  assert.deepEqual(github.guardPolicy, {
+    kind: "allow-only",
+    payload: {
+      repos: ["octo/*", "octo/re*"],
+      "min-integrity": "approved",
+      "tool-call-limits": { create_issue: 2 },
+      "refusal-labels": ["spam", "wontfix"],
+      "blocked-users": ["mallory"],
+    },
+    toolCallLimits: { create_issue: 2 },
+  });
+  assert.deepEqual(safeoutputs.guardPolicy, { kind: "write-sink", accept: ["*"] });
+  assert.deepEqual(nested.guardPolicy, {
+    kind: "write-sink",
+    accept: ["private:octo"],
+    sinkVisibility: "private",
+  });
+  assert.equal(fromJson.gateway.guardsMode, "propagate");
+  assert.deepEqual(fromJson.gateway.trustedBots, ["helper[bot]"]);
+  assert.deepEqual(
+    fromJson.gateway.sinkVisibilityExemptServers,
+    ["*"],
+    "forcePublicRepos = false exempts all",
+  );
+
+  const fromToml = ok(toml(
+    'guards_mode = "filter"\n[guards.gh]\ntype = "wasm"\npath = "/g.wasm"\n[servers.github]\ncommand = "x"\nguard = "gh"\n' +
+      '[servers.github.guard_policies.allow-only]\nrepos = "public"\nmin-integrity = "${LEVEL}"\n',
+  ));
+  assert.equal(fromToml.gateway.guardsMode, "filter");
+  assert.deepEqual(fromToml.servers[0].guardPolicy, {
+    kind: "allow-only",
+    payload: { repos: "public", "min-integrity": "merged" },
+    toolCallLimits: {},
+  });
+});
+
+Deno.test("guard policy errors carry their JSONPath, and every one is reported", () => {
+  assert.deepEqual(
+    errors(json({
+      guards: { bad: { type: "lua" } },
+      mcpServers: {
+        a: {
+          container: "i",
+          guard: "gh",
+          "guard-policies": { "allow-only": { repos: ["Octo/Repo", "octo/a*b"] } },
+        },
+        b: {
+          container: "i",
+          "guard-policies": { "allow-only": { repos: "all", "min-integrity": "high", extra: 1 } },
+        },
+        c: {
+          container: "i",
+          "guard-policies": { "write-sink": { accept: ["*", "octo/x"], "sink-visibility": "world" } },
+        },
+        d: {
+          container: "i",
+          "guard-policies": {
+            "allow-only": { repos: "all", "min-integrity": "none" },
+            "write-sink": { accept: ["*"] },
+          },
+        },
+        e: { container: "i", "guard-policies": { mode: "strict" } },
       },
     })).map((e) => e.split("\n")[0]),
     [
-      `guards: guard definitions ${policy}`,
-      `mcpServers.github.guard: a guard ${policy}`,
-      `mcpServers.github.guard-policies: guard policies ${policy}`,
-      `mcpServers.remote.auth.type: auth of type "api-key" (awmg implements "github-oidc") ${policy}`,
+      "guards.bad.type: wrong type",
+      'mcpServers.a.guard: no guard named "gh" is defined',
+      "mcpServers.a.guard-policies.allow-only.repos[0]: invalid repository scope",
+      "mcpServers.a.guard-policies.allow-only.min-integrity: allow-only requires min-integrity",
+      "mcpServers.b.guard-policies.allow-only.extra: allow-only has no field 'extra'",
+      "mcpServers.b.guard-policies.allow-only.min-integrity: invalid integrity level",
+      "mcpServers.c.guard-policies.write-sink.accept[0]: invalid accept entry",
+      "mcpServers.c.guard-policies.write-sink.sink-visibility: invalid sink-visibility",
+      "mcpServers.d.guard-policies: a policy is either allow-only or write-sink, not both",
+      "mcpServers.e.guard-policies: a policy must include allow-only or write-sink",
     ],
   );
-  const tomlErrors = errors(
-    toml('[guards.g]\ntype = "noop"\n[servers.s]\ncommand = "x"\nguard_policies = {}\n'),
-  );
-  assert.deepEqual(tomlErrors.map((e) => e.split("\n")[0]), [
-    `guards: guard definitions ${policy}`,
-    `servers.s.guard_policies: guard policies ${policy} (line 5)`,
-  ]);
-  const warned = toml('[servers.s]\ncommand = "x"\nfuture_key = 1\n');
-  assert.ok(warned.ok, "an unknown key that is not a policy is a warning");
 });
 
 Deno.test("the security limits and allow-lists: defaults, both spellings, validated", () => {
@@ -455,7 +570,7 @@ Deno.test("the tracing section: JSON opentelemetry, TOML [gateway.tracing] in sn
   );
 });
 
-Deno.test("working_directory for TOML command servers; guard-only gateway settings and response filters refused", () => {
+Deno.test("working_directory for TOML command servers", () => {
   const [server] = ok(toml('[servers.s]\ncommand = "node"\nworking_directory = "/srv/app"\n')).servers;
   assert.deepEqual(server.type === "stdio" && server.launch, {
     kind: "command",
@@ -467,13 +582,4 @@ Deno.test("working_directory for TOML command servers; guard-only gateway settin
     errors(json({ mcpServers: { s: { container: "i", workingDirectory: "/x" } } }))[0],
     /^mcpServers\.s\.workingDirectory: "workingDirectory" applies only to TOML command servers/,
   );
-  const refused = errors(toml(
-    '[gateway]\ntrusted_bots = ["bot[bot]"]\nguards_mode = "strict"\n[servers.s]\ncommand = "x"\n' +
-      'tool_response_filters = { list = ".[0]" }\n',
-  )).map((e) => e.split("\n")[0].replace(/ \(line \d+\)$/, ""));
-  assert.deepEqual(refused, [
-    "gateway.trusted_bots: the guard setting trusted_bots cannot be enforced by awmg: the server would run without this security policy",
-    "gateway.guards_mode: the guard setting guards_mode cannot be enforced by awmg: the server would run without this security policy",
-    "servers.s.tool_response_filters: tool response filters (jq) cannot be enforced by awmg: the server would run without this security policy",
-  ]);
 });
