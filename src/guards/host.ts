@@ -50,6 +50,8 @@ function compile(path: string): Promise<WebAssembly.Module> {
 
 interface Call {
   readonly fn: GuardExport;
+  /** `call_backend` requests the gateway has not answered yet: the guest waits on them, it is not looping. */
+  waiting: number;
   readonly resolve: (output: string) => void;
   readonly reject: (error: GuardFailure) => void;
   readonly backend: BackendCaller;
@@ -142,13 +144,14 @@ export class WasmGuardHost {
         const answer = (ok: boolean, text: string) =>
           worker.postMessage({ type: "backend-result", id: message.call, ok, text } satisfies ToWorker);
         if (call === undefined) return answer(false, "");
+        call.waiting++;
         call.backend(message.tool, JSON.parse(message.args)).then(
           (text) => answer(true, text),
           (error: Error) => {
             call.log("warn", `call_backend ${message.tool} failed: ${error.message}`);
             answer(false, "");
           },
-        );
+        ).finally(() => call.waiting--);
         return;
       }
       case "log":
@@ -186,12 +189,28 @@ export class WasmGuardHost {
     }
     const id = ++this.#nextId;
     return await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          this.#restart(`${fn} did not answer within ${options.timeoutMs / 1000}s; the guard was restarted`),
-        options.timeoutMs,
-      );
-      this.#calls.set(id, { fn, resolve, reject, backend: options.backend, log: options.log, timer });
+      const timer = setTimeout(() => {
+        const call = this.#calls.get(id);
+        const seconds = options.timeoutMs / 1000;
+        if (call === undefined) return;
+        if (call.waiting === 0) {
+          return this.#restart(`${fn} did not answer within ${seconds}s; the guard was restarted`);
+        }
+        // The guest waits on its server, not in a loop: only this call fails; its answer is ignored later.
+        this.#calls.delete(id);
+        reject(
+          new GuardFailure(this.name, fn, `did not answer within ${seconds}s (waiting on call_backend)`),
+        );
+      }, options.timeoutMs);
+      this.#calls.set(id, {
+        fn,
+        resolve,
+        reject,
+        backend: options.backend,
+        log: options.log,
+        timer,
+        waiting: 0,
+      });
       worker.postMessage({ type: "call", id, session, fn, input } satisfies ToWorker);
     });
   }

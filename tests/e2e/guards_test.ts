@@ -178,46 +178,77 @@ Deno.test(
   "a guard that traps, hangs or answers nonsense fails closed; the gateway keeps serving",
   e2e,
   async () => {
+    const logDir = `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
     const gateway = await startGateway({
       toml: GUARDS + guarded("github", APPROVED, "tool_timeout = 10\n"),
+      args: ["--log-dir", logDir],
     });
     try {
-      const client = await gateway.client("github");
-      const failure = async (tool: string) => {
+      const refusal = async (client: Client, tool: string) => {
         const error = await call(client, tool).then(
           () => undefined,
           (e: { code: number; message: string }) => e,
         );
         assert.ok(error !== undefined, `${tool} was refused`);
-        return error;
+        assert.equal(error.code, -32008);
+        return error.message;
       };
-      const trapped = await failure("trap_tool");
-      assert.equal(trapped.code, -32008);
+      const first = await gateway.client("github");
       assert.match(
-        trapped.message,
+        await refusal(first, "trap_tool"),
         /Guard 'test' failed, so the call was refused: label_resource: trap: unreachable/,
       );
-      const poisoned = await failure("get_repository");
-      assert.match(poisoned.message, /trapped earlier/, "the trapped instance is not used again");
-
-      const other = await gateway.client("github");
       assert.match(
-        JSON.stringify(await failure.call(null, "garbled_tool").catch(() => undefined) ?? ""),
-        /./,
+        await refusal(first, "get_repository"),
+        /trapped earlier/,
+        "a trapped instance is not used again",
       );
-      const garbled = await call(other, "garbled_tool").catch((e: Error) => e.message);
-      assert.match(String(garbled), /not JSON/);
-      const failing = await call(other, "failing_tool").catch((e: Error) => e.message);
-      assert.match(String(failing), /error code -1/);
-      const hung = await call(other, "hang_tool").catch((e: Error) => e.message);
-      assert.match(String(hung), /label_resource did not answer within 10s; the guard was restarted/);
-      const after = await call(other, "get_repository", { owner: "octo", repo: "public-y" });
+
+      const second = await gateway.client("github");
+      assert.match(await refusal(second, "garbled_tool"), /answered something that is not JSON/);
+      assert.match(await refusal(second, "failing_tool"), /error code -1/);
+      assert.match(
+        await refusal(second, "misshapen_tool"),
+        /malformed label_resource result \(at resource\.secrecy: /,
+      );
+      assert.match(
+        await refusal(second, "boundless_tool"),
+        /needs an output buffer of 33554432 bytes \(most is 16777216\)/,
+      );
+      assert.match(await refusal(second, "hang_tool"), /did not answer within 10s; the guard was restarted/);
+      const after = await call(second, "get_repository", { owner: "octo", repo: "public-y" });
       assert.equal(after.isError, undefined, "after the restart the guard serves again");
-      assert.ok(!(await seen(other)).some((name) => name.endsWith("_tool")), "no refused call was forwarded");
-      await other.close();
-      await client.close();
+
+      const third = await gateway.client("github");
+      assert.match(await refusal(third, "greedy_tool"), /trap: its memory grew past 67108864 bytes/);
+      const fourth = await gateway.client("github");
+      assert.match(
+        await refusal(fourth, "waiting_tool"),
+        /did not answer within 10s \(waiting on call_backend\)/,
+      );
+      const still = await call(second, "get_repository", { owner: "octo", repo: "public-y" });
+      assert.equal(still.isError, undefined, "a guard waiting on its server is not restarted");
+      const refused = [
+        "trap_tool",
+        "garbled_tool",
+        "failing_tool",
+        "misshapen_tool",
+        "boundless_tool",
+        "hang_tool",
+      ];
+      assert.deepEqual(
+        (await seen(second)).filter((name) => [...refused, "greedy_tool", "waiting_tool"].includes(name)),
+        [],
+        "no refused call was forwarded",
+      );
+      for (const client of [first, second, third, fourth]) await client.close();
     } finally {
-      await gateway.stop();
+      const log = await logFile(gateway, logDir, "github.log");
+      assert.equal(
+        log.match(/Guard test labelled agent/g)?.length,
+        5,
+        "label_agent ran once per session, and again in the instance the hang restart replaced",
+      );
     }
   },
 );
