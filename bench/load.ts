@@ -20,6 +20,8 @@ export interface LoadPlan {
   readonly warmupSeconds: number;
   readonly payloadBytes: number;
   readonly tool: string;
+  /** The arguments of a call carrying `message`; defaults to `{ message }`. */
+  readonly args?: (message: string) => Record<string, unknown>;
   /** Checks an answer to `message`; defaults to the echo tool's `Echo: <message>`. */
   readonly check?: (message: string, answer: string) => boolean;
 }
@@ -50,7 +52,7 @@ export async function runLoad(client: ToolClient, plan: LoadPlan): Promise<LoadR
         const message = `w${worker}-${++sequence}-${filler}`;
         const started = performance.now();
         try {
-          const answer = await client.call(plan.tool, { message });
+          const answer = await client.call(plan.tool, plan.args?.(message) ?? { message });
           if (!check(message, answer)) mismatches++;
           else if (record) latencies.push(performance.now() - started);
         } catch {

@@ -3,11 +3,13 @@
  * at C = 1, 16, 64 and with 256 KiB payloads, plus the large-result offload path. Every answer is checked.
  * Then the gateway's peak memory under each hostile case (bench/hostile.ts). Writes bench/results/latest.json
  * and latest.md; `--hostile` runs only the hostile cases and writes bench/results/hostile.json and hostile.md;
- * `--soak MINUTES` runs only the soak (bench/soak.ts), `--scale` only the scale cases (bench/scale.ts).
+ * `--soak MINUTES` runs only the soak (bench/soak.ts), `--scale` only the scale cases (bench/scale.ts),
+ * `--guards` only what guard policies cost (bench/guards.ts).
  */
 import { parseArgs } from "node:util";
 import { HttpClient, StdioClient, type ToolClient } from "./clients.ts";
 import { percentiles, runLoad } from "./load.ts";
+import { guardFigures, guardTable } from "./guards.ts";
 import { hostileFigures, type HostileRow } from "./hostile.ts";
 import { scaleFigures, scaleTable } from "./scale.ts";
 import { soak } from "./soak.ts";
@@ -51,6 +53,7 @@ const { values } = parseArgs({
     hostile: { type: "boolean", default: false },
     soak: { type: "string" },
     scale: { type: "boolean", default: false },
+    guards: { type: "boolean", default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -75,6 +78,22 @@ if (values.scale) {
   console.log(markdown);
   await Deno.remove(config);
   Deno.exit(result.sessions.errors > 0 ? 1 : 0);
+}
+
+if (values.guards) {
+  const rows = await guardFigures(SERVER, logDir, { seconds, warmupSeconds });
+  const markdown = [
+    `awmg guard policies, ${
+      new Date().toISOString().slice(0, 10)
+    }, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}, ${seconds} s per cell`,
+    "",
+    guardTable(rows),
+  ].join("\n");
+  await Deno.writeTextFile(`${results}guards.json`, JSON.stringify(rows, null, 2) + "\n");
+  await Deno.writeTextFile(`${results}guards.md`, markdown + "\n");
+  console.log(markdown);
+  await Deno.remove(config);
+  Deno.exit(rows.some((row) => row.errors + row.mismatches > 0) ? 1 : 0);
 }
 
 if (values.soak !== undefined) {

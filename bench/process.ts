@@ -3,7 +3,8 @@
  * /proc as privileged, so a child reads it).
  */
 
-const ROOT = new URL("../", import.meta.url).pathname;
+/** The repository root. */
+export const ROOT = new URL("../", import.meta.url).pathname;
 
 /** Reads a /proc file of a process. */
 async function proc(pid: number, file: string): Promise<string> {
