@@ -47,9 +47,14 @@ export async function guardFigures(
   };
   const issueArgs = (message: string) => ({ owner: "octo", repo: "public-y", number: 1, message });
   const isIssue = (_message: string, answer: string) => answer.includes('"number":1');
-  const cases = [
+  // The two echo cases run twice, interleaved: their difference is the unguarded path's cost, within noise.
+  const echo = [
     { target: "echo, no guards", config: "plain", path: "everything", tool: "echo" },
     { target: "echo, beside a guarded server", config: "guarded", path: "everything", tool: "echo" },
+  ] as const;
+  const cases = [
+    ...echo,
+    ...echo,
     { target: "get_issue, unguarded", config: "plain", path: "issues", tool: "get_issue" },
     { target: "get_issue, guarded", config: "guarded", path: "issues", tool: "get_issue" },
   ] as const;

@@ -133,6 +133,7 @@ export class WasmGuardHost {
       case "result": {
         const call = this.#calls.get(message.id);
         if (call === undefined) return;
+        for (const line of message.logs) call.log(LOG_LEVELS[line.level] ?? "info", line.message);
         this.#calls.delete(message.id);
         clearTimeout(call.timer);
         if (message.ok) call.resolve(message.output);
@@ -154,9 +155,11 @@ export class WasmGuardHost {
         ).finally(() => call.waiting--);
         return;
       }
-      case "log":
-        this.#logs.get(message.session)?.(LOG_LEVELS[message.level] ?? "info", message.message);
+      case "log": {
+        const log = this.#logs.get(message.session);
+        for (const line of message.logs) log?.(LOG_LEVELS[line.level] ?? "info", line.message);
         return;
+      }
     }
   }
 

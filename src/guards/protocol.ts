@@ -33,15 +33,18 @@ export type ToWorker =
 export type FromWorker =
   | { readonly type: "loaded" }
   | { readonly type: "load-failed"; readonly error: string }
-  | { readonly type: "result"; readonly id: number; readonly ok: true; readonly output: string }
-  | {
-    readonly type: "result";
-    readonly id: number;
-    readonly ok: false;
-    readonly error: string;
-    /** The instance trapped and is unusable from now on. */
-    readonly trapped: boolean;
-  }
+  | (
+    & { readonly type: "result"; readonly id: number; readonly logs: readonly GuestLog[] }
+    & (
+      | { readonly ok: true; readonly output: string }
+      | {
+        readonly ok: false;
+        readonly error: string;
+        /** The instance trapped and is unusable from now on. */
+        readonly trapped: boolean;
+      }
+    )
+  )
   /** The guest called `call_backend`; answered with a "backend-result" of the same id. */
   | {
     readonly type: "backend";
@@ -50,4 +53,11 @@ export type FromWorker =
     readonly tool: string;
     readonly args: string;
   }
-  | { readonly type: "log"; readonly session: string; readonly level: number; readonly message: string };
+  /** Log lines written outside an export call (during the call they travel with its result). */
+  | { readonly type: "log"; readonly session: string; readonly logs: readonly GuestLog[] };
+
+/** One line a guest logged (`host_log`, or its WASI stdout/stderr), with its level index. */
+export interface GuestLog {
+  readonly level: number;
+  readonly message: string;
+}

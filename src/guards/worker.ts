@@ -7,7 +7,7 @@
  * Buffers follow the Go host: the input and an output buffer (4 MiB, grown up to 16 MiB when the guest
  * answers -2 with the size it needs) are allocated with the guest's `alloc` and freed with `dealloc`.
  */
-import type { FromWorker, GuardExport, ToWorker } from "./protocol.ts";
+import type { FromWorker, GuardExport, GuestLog, ToWorker } from "./protocol.ts";
 
 /** JS Promise Integration, which Deno's V8 has and TypeScript's lib does not describe yet. */
 const jspi = WebAssembly as unknown as {
@@ -39,7 +39,7 @@ interface Instance {
   failed?: string;
   queue: Promise<void>;
   /** The export call running now, which `call_backend` and `host_log` report under. */
-  current?: { id: number; backendCalls: number };
+  current?: { id: number; backendCalls: number; logs: GuestLog[] };
 }
 
 let module: WebAssembly.Module | undefined;
@@ -51,6 +51,12 @@ let nextCall = 0;
 
 function post(message: FromWorker): void {
   self.postMessage(message);
+}
+
+/** Keeps a guest's log line for the result of the call it belongs to (one message instead of many). */
+function log(session: string, instance: Instance, level: number, message: string): void {
+  if (instance.current !== undefined) instance.current.logs.push({ level, message });
+  else post({ type: "log", session, logs: [{ level, message }] });
 }
 
 function bytesAt(instance: Instance, ptr: number, length: number): Uint8Array {
@@ -96,7 +102,7 @@ function wasi(session: string, instance: Instance): Record<string, (...args: nev
         parts.push(new TextDecoder().decode(bytesAt(instance, ptr, length)));
         total += length;
       }
-      post({ type: "log", session, level: fd === 2 ? 2 : 1, message: parts.join("").trimEnd() });
+      log(session, instance, fd === 2 ? 2 : 1, parts.join("").trimEnd());
       view().setUint32(written, total, true);
       return 0;
     },
@@ -141,9 +147,9 @@ function instantiate(session: string, instance: Instance): Guest {
   );
   const hostLog = (level: number, ptr: number, length: number) => {
     try {
-      post({ type: "log", session, level, message: textAt(instance, ptr, length) });
+      log(session, instance, level, textAt(instance, ptr, length));
     } catch {
-      post({ type: "log", session, level: 3, message: "host_log was given a message outside its memory" });
+      log(session, instance, 3, "host_log was given a message outside its memory");
     }
   };
   const made = new WebAssembly.Instance(module!, {
@@ -220,19 +226,21 @@ function run(message: Extract<ToWorker, { type: "call" }>): void {
   const own = instance;
   own.queue = own.queue.then(async () => {
     if (own.failed !== undefined) {
-      post({ type: "result", id: message.id, ok: false, error: own.failed, trapped: false });
+      post({ type: "result", id: message.id, logs: [], ok: false, error: own.failed, trapped: false });
       return;
     }
-    own.current = { id: message.id, backendCalls: 0 };
+    const current = { id: message.id, backendCalls: 0, logs: [] as GuestLog[] };
+    own.current = current;
     try {
       own.guest ??= instantiate(message.session, own);
       const output = await invoke(own, message.fn, message.input);
-      post({ type: "result", id: message.id, ok: true, output });
+      post({ type: "result", id: message.id, logs: current.logs, ok: true, output });
     } catch (error) {
       const trapped = error instanceof WebAssembly.RuntimeError;
       const text = `${error instanceof Error ? error.message : String(error)}`;
       if (trapped) own.failed = `the guard's instance for this session trapped earlier (${text})`;
-      post({ type: "result", id: message.id, ok: false, error: trapped ? `trap: ${text}` : text, trapped });
+      const failure = trapped ? `trap: ${text}` : text;
+      post({ type: "result", id: message.id, logs: current.logs, ok: false, error: failure, trapped });
     } finally {
       own.current = undefined;
     }
