@@ -8,6 +8,9 @@ Deno.test("auth accepts the plain key and Bearer, names the identity, rejects th
   assert.deepEqual(check("bearer   second "), { kind: "ok", identity: 1 });
   assert.deepEqual(check(undefined), { kind: "missing" });
   assert.deepEqual(check("third"), { kind: "invalid" });
+  for (const near of ["firs", "firstx", "fir\u0000t", "firsT", "\u0166irst", "secon"]) {
+    assert.deepEqual(check(near), { kind: "invalid" }, `${JSON.stringify(near)} is not a key`);
+  }
   assert.deepEqual(check("Bearer"), {
     kind: "malformed",
     reason: "the Authorization header holds no API key",
