@@ -510,7 +510,9 @@ export class Gateway {
     const results: Record<string, unknown>[] = [];
     const session = new Session(context.serverId, context.identity, params.capabilities ?? {});
     for (const id of ids) {
-      const connection = this.upstream(id, context.identity, session).connection;
+      const upstream = this.upstream(id, context.identity, session);
+      session.listen(upstream.log);
+      const connection = upstream.connection;
       try {
         await connection.ensureRunning();
         results.push(connection.initializeResult!);

@@ -11,29 +11,70 @@ export interface MessageSink {
   close(): void;
 }
 
-/** How many unsolicited messages (and bytes of them) a session keeps for resumption, and for how long. */
+/** How many unsolicited messages (and bytes of them) are kept for resumption, and for how long. */
 const REPLAY_LIMIT = 200;
 const REPLAY_BYTES = 8 * 1024 * 1024;
 const REPLAY_WINDOW_MS = 5 * 60_000;
 
-/** One client session. */
+/**
+ * Event ids grow across the whole gateway: a stream only needs them to grow, and one counter lets a session
+ * merge its own messages with the broadcasts of its servers when it replays.
+ */
+let lastEventId = 0;
+
+interface Kept {
+  readonly id: number;
+  readonly message: JsonRpcMessage;
+  readonly at: number;
+  readonly size: number;
+}
+
+/**
+ * Unsolicited messages kept for resumption, within a count, a byte and a time bound. A backend connection
+ * keeps one for all the sessions it broadcasts to, so idle sessions cost no memory per message.
+ */
+export class ReplayLog {
+  readonly #kept: Kept[] = [];
+  #bytes = 0;
+
+  /** Keeps a message of `size` bytes; returns its event id. */
+  append(message: JsonRpcMessage, size: number): number {
+    const id = ++lastEventId;
+    const now = Date.now();
+    this.#kept.push({ id, message, at: now, size });
+    this.#bytes += size;
+    while (
+      this.#kept.length > REPLAY_LIMIT || this.#bytes > REPLAY_BYTES ||
+      now - this.#kept[0].at > REPLAY_WINDOW_MS
+    ) {
+      this.#bytes -= this.#kept.shift()!.size;
+    }
+    return id;
+  }
+
+  /** The kept messages after event `after`, still within the time window. */
+  *since(after: number, now: number): Iterable<Kept> {
+    for (const kept of this.#kept) if (kept.id > after && now - kept.at <= REPLAY_WINDOW_MS) yield kept;
+  }
+}
+
+const NO_STREAMS: ReadonlySet<MessageSink> = new Set();
+
+/** One client session. Collections a session may never need are made on first use (sessions are many). */
 export class Session {
   readonly id = crypto.randomUUID();
   lastSeen = Date.now();
-  readonly streams = new Set<MessageSink>();
   /** Client request ids in flight, mapped to a way of cancelling them at the backend. */
   readonly inFlight = new Map<string | number, (reason: string) => void>();
-  /** Server-to-client requests relayed to this session, by the id the client sees, awaiting its answer. */
-  readonly relays = new Map<string, (response: JsonRpcResponse) => void>();
-  readonly #recent: {
-    readonly id: number;
-    readonly message: JsonRpcMessage;
-    readonly at: number;
-    readonly size: number;
-  }[] = [];
-  #recentBytes = 0;
-  readonly #onEnd: (() => void)[] = [];
-  #lastEvent = 0;
+  /** Broadcasts before this event id predate the session and are not replayed to it. */
+  readonly #joined = lastEventId;
+  #streams?: Set<MessageSink>;
+  #relays?: Map<string, (response: JsonRpcResponse) => void>;
+  /** Messages for this session alone (relayed server requests). */
+  #own?: ReplayLog;
+  /** The replay logs of the backend connections that broadcast to this session. */
+  #logs: ReplayLog[] = [];
+  #onEnd?: (() => void)[];
 
   constructor(
     /** The endpoint the session was opened on: a server id, or "" for the unified endpoint. */
@@ -44,46 +85,68 @@ export class Session {
     readonly capabilities: Readonly<Record<string, unknown>> = {},
   ) {}
 
+  /** The open GET streams. */
+  get streams(): ReadonlySet<MessageSink> {
+    return this.#streams ?? NO_STREAMS;
+  }
+
+  /** Server-to-client requests relayed to this session, by the id the client sees, awaiting its answer. */
+  get relays(): Map<string, (response: JsonRpcResponse) => void> {
+    return this.#relays ??= new Map();
+  }
+
   /** Closes every stream of the session and releases what belongs to it alone. */
   end(): void {
     for (const stream of this.streams) stream.close();
-    this.streams.clear();
-    for (const release of this.#onEnd.splice(0)) release();
+    this.#streams = undefined;
+    for (const release of this.#onEnd?.splice(0) ?? []) release();
   }
 
   /** Registers something to release when the session ends (its own backend connections). */
   onEnd(release: () => void): void {
-    this.#onEnd.push(release);
+    (this.#onEnd ??= []).push(release);
+  }
+
+  /** Replays the broadcasts kept in `log` to this session's streams (a backend connection it listens to). */
+  listen(log: ReplayLog): void {
+    if (!this.#logs.includes(log)) this.#logs.push(log);
   }
 
   /**
-   * Delivers an unsolicited message (of `size` bytes as it arrived) to every open GET stream of the session.
-   * It is also kept for a short while, within a count and a byte bound, so a client that reconnects with
-   * Last-Event-ID (or had no stream open) loses nothing.
+   * Delivers a message for this session alone (of `size` bytes as it arrived) to its open GET streams, and
+   * keeps it so a client that reconnects with Last-Event-ID (or had no stream open) loses nothing.
    */
   deliver(message: JsonRpcMessage, size = 0): void {
-    const id = ++this.#lastEvent;
-    const now = Date.now();
-    this.#recent.push({ id, message, at: now, size });
-    this.#recentBytes += size;
-    while (
-      this.#recent.length > REPLAY_LIMIT || this.#recentBytes > REPLAY_BYTES ||
-      now - this.#recent[0].at > REPLAY_WINDOW_MS
-    ) {
-      this.#recentBytes -= this.#recent.shift()!.size;
-    }
-    for (const stream of this.streams) stream.send(message, id);
+    this.push(message, (this.#own ??= new ReplayLog()).append(message, size));
+  }
+
+  /** Sends a message already kept under `eventId` (a broadcast in a log the session listens to). */
+  push(message: JsonRpcMessage, eventId: number): void {
+    for (const stream of this.streams) stream.send(message, eventId);
   }
 
   /** Attaches a GET stream, first replaying what it missed: events after `lastEventId`, or all kept ones. */
   attach(stream: MessageSink, lastEventId?: number): void {
     const now = Date.now();
-    const after = lastEventId ?? (this.streams.size === 0 ? 0 : this.#lastEvent);
-    for (const event of this.#recent) {
-      if (event.id > after && now - event.at <= REPLAY_WINDOW_MS) stream.send(event.message, event.id);
+    const after = lastEventId ?? (this.streams.size === 0 ? this.#joined : lastEventIdNow());
+    const missed: Kept[] = [];
+    for (const log of this.#own === undefined ? this.#logs : [this.#own, ...this.#logs]) {
+      for (const kept of log.since(Math.max(after, this.#joined), now)) missed.push(kept);
     }
-    this.streams.add(stream);
+    missed.sort((a, b) => a.id - b.id);
+    for (const kept of missed) stream.send(kept.message, kept.id);
+    (this.#streams ??= new Set()).add(stream);
   }
+
+  /** Detaches a GET stream that closed. */
+  detach(stream: MessageSink): void {
+    this.#streams?.delete(stream);
+  }
+}
+
+/** The newest event id handed out (the parameter of `attach` shadows the counter's name). */
+function lastEventIdNow(): number {
+  return lastEventId;
 }
 
 /** Why a session was closed by the gateway rather than by its client. */

@@ -17,7 +17,7 @@ import { withId } from "../jsonrpc/splice.ts";
 import type { Span } from "../observability/tracing.ts";
 import { isRateLimitResult, type RateLimitBreaker } from "./breaker.ts";
 import { Exchange } from "./exchange.ts";
-import type { Session } from "./session.ts";
+import { ReplayLog, type Session } from "./session.ts";
 
 /** How a client request is forwarded. */
 export interface ForwardOptions {
@@ -93,6 +93,8 @@ function isRateLimited(answer: JsonRpcResponse): boolean {
 export class Upstream {
   readonly connection: BackendConnection;
   readonly serverId: string;
+  /** Unsolicited messages of this backend, kept once for every session it broadcasts to. */
+  readonly log = new ReplayLog();
   readonly #options: UpstreamOptions;
   readonly #pending = new Map<number, Pending>();
   readonly #relays = new Map<JsonRpcId, Relay>();
@@ -402,7 +404,8 @@ export class Upstream {
   }
 
   #broadcast(message: JsonRpcMessage, size: number): void {
-    for (const session of this.#options.audience()) session.deliver(message, size);
+    const id = this.log.append(message, size);
+    for (const session of this.#options.audience()) session.push(message, id);
   }
 
   /**

@@ -361,7 +361,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     const stream = openStream(session.id);
     const lastEventId = Number(c.req.header("last-event-id"));
     session.attach(stream, Number.isInteger(lastEventId) ? lastEventId : undefined);
-    stream.closed.then(() => session.streams.delete(stream));
+    stream.closed.then(() => session.detach(stream));
     return new Response(stream.body, { headers: SSE_HEADERS });
   });
 

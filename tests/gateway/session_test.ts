@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { JsonRpcMessage } from "../../src/jsonrpc/messages.ts";
-import { type MessageSink, Session, SessionStore } from "../../src/gateway/session.ts";
+import { type MessageSink, ReplayLog, Session, SessionStore } from "../../src/gateway/session.ts";
 
 function sink(): MessageSink & { got: [number | undefined, string][] } {
   const got: [number | undefined, string][] = [];
@@ -18,17 +18,41 @@ Deno.test("a session keeps what arrives with no stream open, and replays after L
   session.deliver(note("a"));
   const first = sink();
   session.attach(first);
-  assert.deepEqual(first.got, [[1, "a"]]);
+  const [[a]] = first.got;
+  assert.deepEqual(first.got, [[a, "a"]]);
   session.deliver(note("b"));
-  assert.deepEqual(first.got, [[1, "a"], [2, "b"]]);
-  session.streams.delete(first);
+  assert.deepEqual(first.got.map(([, m]) => m), ["a", "b"]);
+  const [, [b]] = first.got;
+  assert.ok(b! > a!, "event ids grow");
+  session.detach(first);
   session.deliver(note("c"));
   const resumed = sink();
-  session.attach(resumed, 2);
-  assert.deepEqual(resumed.got, [[3, "c"]]);
+  session.attach(resumed, b);
+  assert.deepEqual(resumed.got.map(([, m]) => m), ["c"]);
   const second = sink();
   session.attach(second);
   assert.deepEqual(second.got, [], "a second stream gets only new messages");
+});
+
+Deno.test("a backend's broadcasts are kept once for all its sessions and replayed in order with their own", () => {
+  const log = new ReplayLog();
+  const early = log.append(note("before"), 10);
+  const [one, two] = [new Session("s", 0), new Session("s", 0)];
+  for (const session of [one, two]) session.listen(log);
+  const broadcast = (method: string) => {
+    const id = log.append(note(method), 10);
+    for (const session of [one, two]) session.push(note(method), id);
+  };
+  broadcast("x");
+  one.deliver(note("own"));
+  broadcast("y");
+  const stream = sink();
+  one.attach(stream);
+  assert.deepEqual(stream.got.map(([, m]) => m), ["x", "own", "y"], "merged by event id");
+  assert.ok(stream.got.every(([id]) => id! > early), "a broadcast before the session opened is not replayed");
+  const other = sink();
+  two.attach(other);
+  assert.deepEqual(other.got.map(([, m]) => m), ["x", "y"], "another session's own message stays its own");
 });
 
 Deno.test("the session store is bounded: the least recently used idle session goes first, busy ones stay", () => {
@@ -54,5 +78,12 @@ Deno.test("the replay kept for a session without a stream is bounded in bytes, n
   for (const name of ["a", "b", "c"]) session.deliver(note(name), 5 * 1024 * 1024);
   const late = sink();
   session.attach(late);
-  assert.deepEqual(late.got, [[3, "c"]], "15 MiB of notifications leave only what fits in 8 MiB");
+  assert.deepEqual(
+    late.got.map(([, m]) => m),
+    ["c"],
+    "15 MiB of notifications leave only what fits in 8 MiB",
+  );
+  const log = new ReplayLog();
+  for (let i = 0; i < 250; i++) log.append(note(`n${i}`), 1);
+  assert.equal([...log.since(0, Date.now())].length, 200, "and in count");
 });
