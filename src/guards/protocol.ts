@@ -13,7 +13,6 @@ export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type ToWorker =
   | {
     readonly type: "load";
-    readonly name: string;
     /** Compiled once by the gateway; workers share it. */
     readonly module: WebAssembly.Module;
     readonly maxMemory: number;

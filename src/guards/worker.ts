@@ -43,7 +43,6 @@ interface Instance {
 }
 
 let module: WebAssembly.Module | undefined;
-let guardName = "guard";
 let maxMemory = 0;
 const instances = new Map<string, Instance>();
 const waiting = new Map<number, (answer: { ok: boolean; text: string }) => void>();
@@ -251,7 +250,6 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   switch (message.type) {
     case "load": {
-      guardName = message.name;
       maxMemory = message.maxMemory;
       try {
         module = message.module;
@@ -259,7 +257,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
         post({ type: "loaded" });
       } catch (error) {
         module = undefined;
-        post({ type: "load-failed", error: `${guardName}: ${(error as Error).message}` });
+        post({ type: "load-failed", error: (error as Error).message });
       }
       return;
     }
