@@ -118,12 +118,9 @@ export class WasmGuardHost {
         this.#restart(`its worker failed: ${event.message}`);
         reject(new Error(event.message));
       };
-      worker.postMessage({
-        type: "load",
-        name: this.name,
-        module: this.#module,
-        maxMemory: MAX_GUARD_MEMORY,
-      });
+      worker.postMessage(
+        { type: "load", module: this.#module, maxMemory: MAX_GUARD_MEMORY } satisfies ToWorker,
+      );
     });
     return this.#worker;
   }
