@@ -21,7 +21,7 @@ import { Session, SessionStore } from "./session.ts";
 import { isAllowed, presentTools, type Tool } from "./tools.ts";
 import { type Backends, UnifiedRouter } from "./unified.ts";
 import { GuardedCalls, type Reflection } from "./guarded.ts";
-import { Refusal, RELAYED_CAPABILITIES, Upstream } from "./upstream.ts";
+import { type ForwardOptions, Refusal, RELAYED_CAPABILITIES, Upstream } from "./upstream.ts";
 import type { Mode } from "../difc/labels.ts";
 import type { ServerGuard } from "../guards/registry.ts";
 
@@ -396,8 +396,19 @@ export class Gateway {
       }
       : request.method === "tools/call"
       ? (result: unknown, raw: { text: string; id: string | number }) =>
-        this.#offload(context, serverId, result, raw)
+        this.#offload(context, serverId, result, raw.text.length, () => resultText(raw.text, raw.id, result))
       : undefined;
+    return await this.#exchange(context, serverId, request, transform, text);
+  }
+
+  /** Forwards a request with the client's context and a transform of its result. */
+  async #exchange(
+    context: RequestContext,
+    serverId: string,
+    request: JsonRpcRequest,
+    transform: ForwardOptions["transform"],
+    text?: string,
+  ): Promise<Outcome> {
     const exchange = await this.upstream(serverId, context.identity, context.session).forward(request, {
       session: context.session,
       signal: context.signal,
@@ -437,24 +448,16 @@ export class Gateway {
       );
     }
     const transform = async (result: unknown, raw: { text: string; id: string | number }) => {
-      const shown = await checked.after(result, resultText(raw.text, raw.id, result));
+      const json = resultText(raw.text, raw.id, result);
+      const shown = await checked.after(result, json);
       if ("error" in shown) return new Refusal(shown.error.code, shown.error.message, shown.error.data);
-      return shown.result === result
-        ? this.#offload(context, serverId, result, raw)
-        : this.#offload(context, serverId, shown.result, {
-          text: JSON.stringify({ result: shown.result, jsonrpc: "2.0", id: raw.id }),
-          id: raw.id,
-        });
+      if (shown.result === result) {
+        return this.#offload(context, serverId, result, raw.text.length, () => json);
+      }
+      const changed = JSON.stringify(shown.result);
+      return this.#offload(context, serverId, shown.result, changed.length, () => changed);
     };
-    const exchange = await this.upstream(serverId, context.identity, context.session).forward(request, {
-      session: context.session,
-      signal: context.signal,
-      streamable: context.streamable,
-      span: context.span,
-      transform,
-      text,
-    });
-    return { kind: "exchange", exchange };
+    return await this.#exchange(context, serverId, request, transform, text);
   }
 
   /** Sends one request to a server and waits for its answer (for the unified router and guards). */
@@ -476,11 +479,13 @@ export class Gateway {
     context: RequestContext,
     serverId: string,
     result: unknown,
-    raw: { text: string; id: string | number },
+    /** The length of the text the result arrived in, and the result's own JSON text, made only when needed. */
+    size: number,
+    json: () => string,
   ) {
     const { payloads } = this.#options;
-    if (raw.text.length <= payloads.options.threshold / 3) return result;
-    const text = resultText(raw.text, raw.id, result);
+    if (size <= payloads.options.threshold / 3) return result;
+    const text = json();
     if (!payloads.exceeds(text)) return result;
     return payloads.store(context.session?.id, text, result).then(
       (metadata) => {
