@@ -61,6 +61,8 @@ interface ServerState {
 interface AgentState {
   readonly labels: AgentLabels;
   readonly servers: Map<string, ServerState>;
+  /** The servers whose `label_agent` labels this agent already carries: they are applied once, ever. */
+  readonly labelled: Set<string>;
   readonly calls: Map<string, number>;
 }
 
@@ -100,7 +102,7 @@ export class GuardedCalls {
   #agent(id: string): AgentState {
     let agent = this.#agents.get(id);
     if (agent === undefined) {
-      agent = { labels: new AgentLabels(), servers: new Map(), calls: new Map() };
+      agent = { labels: new AgentLabels(), servers: new Map(), labelled: new Set(), calls: new Map() };
       this.#agents.set(id, agent);
     }
     return agent;
@@ -132,11 +134,13 @@ export class GuardedCalls {
     const { guard } = this.#options.guards.get(serverId)!;
     const known = agent.servers.get(serverId);
     if (known !== undefined && known.generation === guard.generation) return known.ready;
-    const first = known === undefined;
     const state: ServerState = {
       generation: guard.generation,
       ready: guard.labelAgent(context).then((labelling) => {
-        if (first) agent.labels.add(labelling.secrecy, labelling.integrity);
+        if (!agent.labelled.has(serverId)) {
+          agent.labelled.add(serverId);
+          agent.labels.add(labelling.secrecy, labelling.integrity);
+        }
         const mode = this.#options.modeChosen ? this.#options.mode : labelling.mode;
         this.#logs.get(serverId)!.info(
           "Guard {guard} labelled agent {agent}: secrecy [{secrecy}], integrity [{integrity}], mode {mode}",
@@ -151,7 +155,9 @@ export class GuardedCalls {
         return mode;
       }),
     };
-    state.ready.catch(() => agent.servers.delete(serverId));
+    state.ready.catch(() => {
+      if (agent.servers.get(serverId) === state) agent.servers.delete(serverId);
+    });
     agent.servers.set(serverId, state);
     return state.ready;
   }

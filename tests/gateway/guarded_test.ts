@@ -1,0 +1,67 @@
+/**
+ * The reference monitor's session state across guard restarts. The guard here is scripted in the test (the
+ * WebAssembly test guard cannot fail `label_agent` only after a restart); every other path runs the real
+ * guard in tests/e2e/guards_test.ts.
+ */
+import assert from "node:assert/strict";
+import { GuardedCalls } from "../../src/gateway/guarded.ts";
+import { labels } from "../../src/difc/labels.ts";
+import type { AgentLabelling, Guard } from "../../src/guards/guard.ts";
+import { GuardFailure } from "../../src/guards/host.ts";
+import type { ServerGuard } from "../../src/guards/registry.ts";
+
+/** A guard whose label_agent answers as scripted, one answer per call. */
+function scripted(answers: (AgentLabelling | "fail")[]): Guard & { generation: number } {
+  return {
+    name: "scripted",
+    generation: 0,
+    labelAgent() {
+      const answer = answers.shift();
+      return answer === "fail" || answer === undefined
+        ? Promise.reject(new GuardFailure("scripted", "label_agent", "refused"))
+        : Promise.resolve(answer);
+    },
+    labelResource(tool: string) {
+      const untrusted = tool === "read_untrusted";
+      return Promise.resolve({
+        resource: {
+          description: tool,
+          ...labels([], untrusted ? ["unapproved"] : ["unapproved", "approved"]),
+        },
+        operation: tool.startsWith("read") ? "read" as const : "write" as const,
+      });
+    },
+    labelResponse: () => Promise.resolve(undefined),
+    drop() {},
+    close() {},
+  };
+}
+
+Deno.test("a restarted guard's label_agent never gives back integrity a read took away, even after it failed", async () => {
+  const trusted: AgentLabelling = { secrecy: [], integrity: ["unapproved", "approved"], mode: "propagate" };
+  const guard = scripted([trusted, "fail", trusted]);
+  const server: ServerGuard = { guard, policy: undefined, toolCallLimits: {}, origin: "test" };
+  const monitor = new GuardedCalls({
+    guards: new Map([["s", server]]),
+    mode: "propagate",
+    modeChosen: true,
+    timeoutMs: () => 1000,
+  });
+  const noBackend = () => Promise.reject(new Error("no backend"));
+  const call = async (tool: string) => {
+    const checked = await monitor.check("s", "agent", tool, {}, noBackend);
+    return checked.kind === "forward"
+      ? await checked.after({ content: [] }, '{"content":[]}')
+      : checked.shown;
+  };
+  assert.deepEqual(await call("read_untrusted"), { result: { content: [] } });
+  assert.deepEqual(monitor.reflect().agents.agent.integrity, ["unapproved"], "tainted by the read");
+  guard.generation++;
+  assert.ok("error" in await call("write_issue"), "label_agent failed after the restart: refused");
+  const again = await call("write_issue");
+  assert.ok(
+    "result" in again && (again.result as { isError?: boolean }).isError,
+    "the write is refused by DIFC",
+  );
+  assert.deepEqual(monitor.reflect().agents.agent.integrity, ["unapproved"], "integrity was not given back");
+});
