@@ -185,12 +185,15 @@ async function invoke(instance: Instance, fn: GuardExport, input: string): Promi
   if (bytes.length > MAX_INPUT) throw new Error(`input of ${bytes.length} bytes exceeds ${MAX_INPUT}`);
   let outSize = FIRST_OUTPUT;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const inPtr = guest.alloc(Math.max(bytes.length, 1)) >>> 0;
-    const outPtr = guest.alloc(outSize) >>> 0;
+    const inSize = Math.max(bytes.length, 1);
+    const outAllocated = outSize;
+    const inPtr = guest.alloc(inSize) >>> 0;
+    const outPtr = guest.alloc(outAllocated) >>> 0;
     if (inPtr === 0 || outPtr === 0) throw new Error("alloc returned a null pointer");
+    let trapped = false;
     try {
       bytesAt(instance, inPtr, bytes.length).set(bytes);
-      const code = await guest.calls[fn](inPtr, bytes.length, outPtr, outSize);
+      const code = await guest.calls[fn](inPtr, bytes.length, outPtr, outAllocated);
       if (typeof code !== "number") throw new Error(`${fn} returned no i32`);
       if (guest.memory.buffer.byteLength > maxMemory) {
         throw new WebAssembly.RuntimeError(`its memory grew past ${maxMemory} bytes`);
@@ -204,12 +207,17 @@ async function invoke(instance: Instance, fn: GuardExport, input: string): Promi
         continue;
       }
       if (code < 0) throw new Error(`${fn} returned error code ${code}`);
-      if (code > outSize) throw new Error(`${fn} claims ${code} bytes in a ${outSize}-byte buffer`);
+      if (code > outAllocated) throw new Error(`${fn} claims ${code} bytes in a ${outAllocated}-byte buffer`);
       return decoder.decode(bytesAt(instance, outPtr, code));
+    } catch (error) {
+      trapped = error instanceof WebAssembly.RuntimeError;
+      throw error;
     } finally {
-      if (instance.failed === undefined) {
-        guest.dealloc(inPtr, Math.max(bytes.length, 1));
-        guest.dealloc(outPtr, outSize);
+      // Freed with the sizes they were allocated with (a Rust guard rebuilds its layout from them); a guest
+      // that trapped is not called again.
+      if (!trapped) {
+        guest.dealloc(inPtr, inSize);
+        guest.dealloc(outPtr, outAllocated);
       }
     }
   }

@@ -216,6 +216,12 @@ Deno.test(
         /needs an output buffer of 33554432 bytes \(most is 16777216\)/,
       );
       assert.match(await refusal(second, "hang_tool"), /did not answer within 10s; the guard was restarted/);
+      const roomy = await call(second, "roomy_tool");
+      assert.equal(
+        text(roomy),
+        "roomy_tool ran",
+        "a guard that asks for a larger buffer gets it (-2, then 5 MiB)",
+      );
       const after = await call(second, "get_repository", { owner: "octo", repo: "public-y" });
       assert.equal(after.isError, undefined, "after the restart the guard serves again");
 
