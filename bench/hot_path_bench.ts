@@ -6,6 +6,7 @@ import { classify } from "../src/jsonrpc/messages.ts";
 import { withId } from "../src/jsonrpc/splice.ts";
 import { splitName } from "../src/gateway/names.ts";
 import { presentTools } from "../src/gateway/tools.ts";
+import { type RpcFacts, rpcJsonLine, rpcLine, rpcMarkdown } from "../src/observability/format.ts";
 import { makeRedactor } from "../src/observability/redact.ts";
 
 const encoder = new TextEncoder();
@@ -54,4 +55,24 @@ const redact = makeRedactor(["a-secret-value", "another-secret"]);
 const line = `[2026-01-08T23:00:00Z] [DEBUG] [rpc] everything→tools/call 120b ${small}`;
 Deno.bench("redaction of an RPC log line", () => {
   redact(line);
+});
+const facts: RpcFacts = {
+  direction: "inbound",
+  server: "everything",
+  session: "3b1f6a0e-8f4c-4a49-9d6c-0f0e1b2c3d4e",
+  method: "tools/call",
+  id: 42,
+  text: small,
+  size: small.length,
+  duration: 3,
+  tool: "echo",
+};
+Deno.bench("RPC log: the text line", () => {
+  rpcLine(facts, Date.now());
+});
+Deno.bench("RPC log: the JSONL line", () => {
+  rpcJsonLine(facts, Date.now());
+});
+Deno.bench("RPC log: the Markdown entry", () => {
+  rpcMarkdown(facts);
 });

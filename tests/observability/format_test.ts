@@ -117,6 +117,17 @@ Deno.test("JSON lines carry what jq filters on", () => {
     duration: 5001,
     error: "x",
   });
+  const hostile = 'a"b\\c\n\u2028</script>{';
+  const escaped = JSON.parse(
+    rpcJsonLine(rpc({ method: hostile, id: hostile, tool: hostile, error: hostile }), at),
+  );
+  assert.deepEqual([escaped.method, escaped.id, escaped.tool, escaped.error], [
+    hostile,
+    hostile,
+    hostile,
+    hostile,
+  ]);
+  assert.equal(JSON.parse(rpcJsonLine(rpc({ session: null }), at)).session, null);
 });
 
 Deno.test("DEBUG patterns: wildcards, lists and exclusions", () => {
