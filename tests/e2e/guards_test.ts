@@ -308,37 +308,47 @@ Deno.test(
   },
 );
 
+/** A guard directory holding the test guard for the server `github`, as MCP_GATEWAY_WASM_GUARDS_DIR expects. */
+async function guardDirectory(file = "00-test-guard.wasm"): Promise<string> {
+  const guards = await Deno.makeTempDir({ prefix: "awmg-guards-" });
+  await Deno.mkdir(`${guards}/github`);
+  await Deno.copyFile(GUARD, `${guards}/github/${file}`);
+  return guards;
+}
+
+/** A gh-aw style JSON config: the GitHub server with allow-only, safe-outputs as a write sink, both over HTTP. */
+function ghAwConfig(url: string, key: string) {
+  return {
+    mcpServers: {
+      github: {
+        type: "http",
+        url,
+        "guard-policies": {
+          "allow-only": { repos: ["octo/private-x"], "min-integrity": "${MIN_INTEGRITY}" },
+        },
+      },
+      safeoutputs: {
+        type: "http",
+        url,
+        "guard-policies": { "write-sink": { accept: ["private:octo/private-x"] } },
+      },
+    },
+    gateway: { apiKey: key, trustedBots: ["helper[bot]"] },
+  };
+}
+
 Deno.test(
   "a gh-aw style JSON config: guard directory, allow-only and write-sink over HTTP, /reflect with the key",
   e2e,
   async () => {
     const remote = remoteIssues();
     await remote.start();
-    const guards = await Deno.makeTempDir({ prefix: "awmg-guards-" });
-    await Deno.mkdir(`${guards}/github`);
-    await Deno.copyFile(GUARD, `${guards}/github/00-test-guard.wasm`);
     const key = "guard-test-key";
     const gateway = await startGateway({
-      json: {
-        mcpServers: {
-          github: {
-            type: "http",
-            url: remote.url,
-            "guard-policies": {
-              "allow-only": { repos: ["octo/private-x"], "min-integrity": "${MIN_INTEGRITY}" },
-            },
-          },
-          safeoutputs: {
-            type: "http",
-            url: remote.url,
-            "guard-policies": { "write-sink": { accept: ["private:octo/private-x"] } },
-          },
-        },
-        gateway: { apiKey: key, trustedBots: ["helper[bot]"] },
-      },
+      json: ghAwConfig(remote.url, key),
       auth: true,
       env: {
-        MCP_GATEWAY_WASM_GUARDS_DIR: guards,
+        MCP_GATEWAY_WASM_GUARDS_DIR: await guardDirectory(),
         MIN_INTEGRITY: "approved",
         MCP_GATEWAY_GUARDS_MODE: "filter",
       },
@@ -370,10 +380,58 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "the gh-aw style config enforces each of the three modes in one unified session",
+  e2e,
+  async (t) => {
+    const remote = remoteIssues();
+    await remote.start();
+    const guards = await guardDirectory();
+    const key = "guard-test-key";
+    try {
+      for (const mode of ["strict", "filter", "propagate"]) {
+        await t.step(mode, async () => {
+          const gateway = await startGateway({
+            json: ghAwConfig(remote.url, key),
+            args: ["--unified", "--guards-mode", mode],
+            auth: true,
+            env: { MCP_GATEWAY_WASM_GUARDS_DIR: guards, MIN_INTEGRITY: "approved" },
+          });
+          try {
+            const client = await gateway.client("", { Authorization: key });
+            const listed = await call(client, "github___list_issues", { owner: "octo", repo: "private-x" });
+            const write = await call(client, "github___create_issue", { owner: "octo", repo: "private-x" });
+            const output = await call(client, "safeoutputs___create_issue", { title: "report" });
+            assert.equal(output.isError, undefined, "safe-outputs accepts the agent's secrecy in every mode");
+            if (mode === "strict") {
+              assert.equal(listed.isError, true, "strict refuses the answer with the stranger's issue");
+              assert.equal(write.isError, undefined, "the agent kept its integrity and may write");
+            } else if (mode === "filter") {
+              assert.equal(JSON.parse(text(listed)).items.length, 2, "filter drops the stranger's issue");
+              assert.equal(write.isError, undefined, "the agent kept its integrity and may write");
+            } else {
+              assert.equal(
+                JSON.parse(text(listed)).items.length,
+                3,
+                "propagate shows it, and taints the agent",
+              );
+              assert.equal(write.isError, true, "so the write is refused");
+              assert.match(text(write), /needs "approved" integrity/);
+            }
+            await client.close();
+          } finally {
+            await gateway.stop();
+          }
+        });
+      }
+    } finally {
+      await remote.stop();
+    }
+  },
+);
+
 Deno.test("a policy from the flag or the environment applies to a discovered guard", e2e, async (t) => {
-  const guards = await Deno.makeTempDir({ prefix: "awmg-guards-" });
-  await Deno.mkdir(`${guards}/github`);
-  await Deno.copyFile(GUARD, `${guards}/github/guard.wasm`);
+  const guards = await guardDirectory("guard.wasm");
   const policy = JSON.stringify({ "allow-only": { repos: "public", "min-integrity": "approved" } });
   for (
     const [how, options] of [
