@@ -2,7 +2,7 @@
  * The labels of one agent (a client session): set by the guards' `label_agent`, tainted by reads in
  * propagate mode. The only mutable state of the DIFC engine.
  */
-import { type Labels, type Tag, WILDCARD } from "./labels.ts";
+import { type Labels, sortedTags, type Tag, WILDCARD } from "./labels.ts";
 
 /** Sorted copies of an agent's tags, as `/reflect` and the logs show them. */
 export interface LabelSnapshot {
@@ -33,6 +33,6 @@ export class AgentLabels implements Labels {
 
   /** Sorted copies of the tags. */
   snapshot(): LabelSnapshot {
-    return { secrecy: [...this.secrecy].sort(), integrity: [...this.integrity].sort() };
+    return sortedTags(this);
   }
 }

@@ -58,6 +58,11 @@ export function labels(secrecy: Iterable<Tag> = [], integrity: Iterable<Tag> = [
   return { secrecy: new Set(secrecy), integrity: new Set(integrity) };
 }
 
+/** Sorted copies of the tags, as logs and `/reflect` show them. */
+export function sortedTags(of: Labels): { secrecy: Tag[]; integrity: Tag[] } {
+  return { secrecy: [...of.secrecy].sort(), integrity: [...of.integrity].sort() };
+}
+
 /** The tags of `small` that `big` lacks: none when `big` holds the wildcard. */
 export function lacking(big: ReadonlySet<Tag>, small: ReadonlySet<Tag>): Tag[] {
   if (big.has(WILDCARD)) return [];

@@ -20,7 +20,7 @@ import { paramsProblem } from "./params.ts";
 import { Session, SessionStore } from "./session.ts";
 import { isAllowed, presentTools, type Tool } from "./tools.ts";
 import { type Backends, UnifiedRouter } from "./unified.ts";
-import { GuardedCalls, type Reflection } from "./guarded.ts";
+import { GuardedCalls, type Reflection, reflection } from "./guarded.ts";
 import { type ForwardOptions, Refusal, RELAYED_CAPABILITIES, Upstream } from "./upstream.ts";
 import type { Mode } from "../difc/labels.ts";
 import type { ServerGuard } from "../guards/registry.ts";
@@ -625,11 +625,7 @@ export class Gateway {
 
   /** Each session's labels and the enforcement mode, as `/reflect` answers (no agents without guards). */
   reflect(): Reflection {
-    return this.#guarded?.reflect() ?? {
-      agents: {},
-      mode: this.#options.guards?.mode ?? "strict",
-      timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
-    };
+    return this.#guarded?.reflect() ?? reflection({}, this.#options.guards?.mode ?? "strict");
   }
 
   /** The health of each server, by its primary connection. */

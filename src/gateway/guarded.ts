@@ -7,7 +7,7 @@
 import { getLogger, type Logger } from "@logtape/logtape";
 import { AgentLabels } from "../difc/agent.ts";
 import { admit, type FilteredItem, type Labelled, release } from "../difc/decide.ts";
-import type { LabeledResource, Mode } from "../difc/labels.ts";
+import { type LabeledResource, type Mode, sortedTags } from "../difc/labels.ts";
 import type { GuardContext } from "../guards/guard.ts";
 import { GuardFailure } from "../guards/host.ts";
 import type { ServerGuard } from "../guards/registry.ts";
@@ -47,6 +47,11 @@ export interface Reflection {
   readonly timestamp: string;
 }
 
+/** The `/reflect` answer for these agents and mode, stamped now (to the second, as Go's RFC 3339). */
+export function reflection(agents: Reflection["agents"], mode: Mode): Reflection {
+  return { agents, mode, timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") };
+}
+
 /** What becomes of a guarded call before it is forwarded. */
 export type Checked =
   | { readonly kind: "answer"; readonly shown: Shown }
@@ -72,11 +77,7 @@ function toolError(text: string): Shown {
 }
 
 function tags(resource: LabeledResource) {
-  return {
-    description: resource.description,
-    secrecy: [...resource.secrecy].sort(),
-    integrity: [...resource.integrity].sort(),
-  };
+  return { description: resource.description, ...sortedTags(resource) };
 }
 
 function text(value: unknown): string | undefined {
@@ -116,12 +117,7 @@ export class GuardedCalls {
       timeoutMs: this.#options.timeoutMs(serverId),
       backend: callTool,
       log: (level, message) => {
-        const line = "[guard:{guard}] {message}";
-        const facts = { guard: guard.name, message };
-        if (level === "error") log.error(line, facts);
-        else if (level === "warn") log.warn(line, facts);
-        else if (level === "info") log.info(line, facts);
-        else log.debug(line, facts);
+        log[level]("[guard:{guard}] {message}", { guard: guard.name, message });
       },
     };
   }
@@ -216,13 +212,14 @@ export class GuardedCalls {
         unknown
       >;
       const author = (data.user ?? data.author) as { login?: unknown } | undefined;
+      const itemTags = sortedTags(item.labels);
       recordFiltered({
         server_id: serverId,
         tool_name: tool,
         description: item.labels.description,
         reason: item.reason,
-        secrecy_tags: [...item.labels.secrecy].sort(),
-        integrity_tags: [...item.labels.integrity].sort(),
+        secrecy_tags: itemTags.secrecy,
+        integrity_tags: itemTags.integrity,
         author_association: text(data.author_association ?? data.authorAssociation),
         author_login: text(author?.login),
         html_url: text(data.html_url ?? data.htmlUrl),
@@ -342,11 +339,7 @@ export class GuardedCalls {
   reflect(): Reflection {
     const agents: Record<string, { secrecy: readonly string[]; integrity: readonly string[] }> = {};
     for (const [id, agent] of this.#agents) agents[id] = agent.labels.snapshot();
-    return {
-      agents,
-      mode: this.#options.mode,
-      timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
-    };
+    return reflection(agents, this.#options.mode);
   }
 
   /** Stops every guard. */
