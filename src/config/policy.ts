@@ -4,8 +4,7 @@
  * that accepts writes from agents carrying given secrecy tags). Keys are matched without regard to case;
  * `allowonly`/`writesink` and the legacy bare `{repos, min-integrity}` shape are accepted.
  */
-import { describeFound } from "./issues.ts";
-import type { ConfigIssue } from "./issues.ts";
+import { type ConfigIssue, describeFound } from "./issues.ts";
 import { isRecord, joinPath } from "./tree.ts";
 
 /** The integrity levels, lowest first. */
