@@ -30,7 +30,7 @@ export interface RpcFacts {
   readonly error?: string;
   /** For tools/call: the tool. */
   readonly tool?: string;
-  /** The serialized message. */
+  /** The serialized message (for the log formats: as forLogs shows it). */
   readonly text: string;
 }
 
@@ -71,15 +71,39 @@ export function formatMarkdown(record: LogRecord): string {
   return record.level === "error" || record.level === "warning" ? `⚠️ ${renderMessage(record)}\n\n` : "";
 }
 
-/** The message of an RPC line: `github→tools/call 58b {payload}` or `github←resp 100b err:... {payload}`. */
+/** Room past the cut that is redacted too, so that a secret the cut would halve is still recognised whole. */
+const REDACT_SLACK = 4096;
+
+/**
+ * The facts as the logs may show them: every free-form field redacted, the text cut at TEXT_CUT. Made once
+ * per message and shared by every log line written of it, so the payload is redacted once, not per file.
+ */
+export function forLogs(facts: RpcFacts, redact: (text: string) => string): RpcFacts {
+  const { text } = facts;
+  return {
+    direction: facts.direction,
+    server: facts.server,
+    session: facts.session,
+    method: redact(facts.method),
+    id: facts.id,
+    size: facts.size,
+    duration: facts.duration,
+    error: facts.error === undefined ? undefined : redact(facts.error),
+    tool: facts.tool === undefined ? undefined : redact(facts.tool),
+    text: text.length <= TEXT_CUT
+      ? redact(text)
+      : `${redact(text.slice(0, TEXT_CUT + REDACT_SLACK)).slice(0, TEXT_CUT)}...`,
+  };
+}
+
+/** The message of an RPC line (of facts made by forLogs): `github→tools/call 58b {payload}` or `github←resp 100b err:... {payload}`. */
 export function rpcMessage(facts: RpcFacts): string {
   const arrow = facts.direction === "outbound" ? "→" : "←";
   const what =
     facts.direction === "inbound" && !facts.method.startsWith("notifications/") && facts.id !== null
       ? `resp${facts.error === undefined ? "" : ` err:${facts.error}`}`
       : facts.method;
-  const payload = facts.text.length > TEXT_CUT ? `${facts.text.slice(0, TEXT_CUT)}...` : facts.text;
-  return `${facts.server}${arrow}${what} ${facts.size}b ${payload}`;
+  return `${facts.server}${arrow}${what} ${facts.size}b ${facts.text}`;
 }
 
 /** An RPC message as a Go-style DEBUG line of category rpc. */

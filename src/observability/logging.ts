@@ -9,6 +9,7 @@ import { configure, dispose, type LogLevel, type LogRecord, type Sink } from "@l
 import { colorize, debugMatcher } from "./debug.ts";
 import { BufferedFile } from "./file_sink.ts";
 import {
+  forLogs,
   formatLine,
   formatMarkdown,
   renderMessage,
@@ -108,12 +109,18 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
     if (rules.debugged(namespace)) console.error(rules.debugLine(namespace, renderMessage(record)));
   };
   const stderrRpc = (serverId: string): RpcSink[] => {
-    if (rules.byLevel("debug")) return [(facts, at) => console.error(redact(rpcLine(facts, at)).trimEnd())];
+    if (rules.byLevel("debug")) return [(facts, at) => console.error(rpcLine(facts, at).trimEnd())];
     const namespace = `rpc:${serverId}`;
     return rules.debugged(namespace)
       ? [(facts) => console.error(rules.debugLine(namespace, rpcMessage(facts)))]
       : [];
   };
+  /** One sink that redacts a message once (forLogs) and hands the result to each writer. */
+  const redacted = (writers: RpcSink[]): RpcSink[] =>
+    writers.length === 0 ? [] : [(facts, at) => {
+      const shown = forLogs(facts, redact);
+      for (const write of writers) write(shown, at);
+    }];
 
   const sinks: Record<string, Sink> = { stderr };
   const loggers: { category: string[]; sinks: string[]; lowestLevel: LogLevel }[] = [
@@ -151,23 +158,28 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
       decision: (facts, at) => jsonl.append(redact(decisionJsonLine(facts, at))),
       filtered: (facts, at) => jsonl.append(redact(filteredJsonLine(facts, at))),
     });
-    routeRpc((serverId) => [
-      (facts, at) => {
-        const text = redact(rpcLine(facts, at));
-        gateway.append(text);
-        servers.get(serverId)?.append(text);
-      },
-      (facts) => markdown.append(redact(rpcMarkdown(facts))),
-      (facts, at) => jsonl.append(redact(rpcJsonLine(facts, at))),
-      ...stderrRpc(serverId),
-    ]);
+    routeRpc((serverId) => {
+      const server = servers.get(serverId);
+      return redacted([
+        (facts, at) => {
+          const text = rpcLine(facts, at);
+          gateway.append(text);
+          server?.append(text);
+          markdown.append(rpcMarkdown(facts));
+          jsonl.append(rpcJsonLine(facts, at));
+        },
+        ...stderrRpc(serverId),
+      ]);
+    });
   } else {
     sinks.stdout = (record) => void Deno.stdout.write(encoder.encode(line(record)));
     loggers.push({ category: ["awmg"], sinks: ["stderr", "stdout"], lowestLevel: "debug" });
-    routeRpc((serverId) => [
-      (facts, at) => void Deno.stdout.write(encoder.encode(redact(rpcLine(facts, at)))),
-      ...stderrRpc(serverId),
-    ]);
+    routeRpc((serverId) =>
+      redacted([
+        (facts, at) => void Deno.stdout.write(encoder.encode(rpcLine(facts, at))),
+        ...stderrRpc(serverId),
+      ])
+    );
   }
   await configure({ sinks, loggers });
   return problem === undefined ? { kind: "dir", dir } : { kind: "stdout", reason: problem };

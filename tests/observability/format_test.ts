@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import { debugMatcher } from "../../src/observability/debug.ts";
+import { makeRedactor } from "../../src/observability/redact.ts";
 import {
+  forLogs,
   formatLine,
   formatMarkdown,
   type RpcFacts,
@@ -50,14 +52,17 @@ Deno.test("RPC lines: outbound with method and size, inbound as resp with its er
   );
   const big = "x".repeat(TEXT_CUT + 100);
   const inbound = rpcLine(
-    rpc({
-      direction: "inbound",
-      method: "tools/call",
-      id: 1,
-      size: 100,
-      text: big,
-      error: "Invalid request",
-    }),
+    forLogs(
+      rpc({
+        direction: "inbound",
+        method: "tools/call",
+        id: 1,
+        size: 100,
+        text: big,
+        error: "Invalid request",
+      }),
+      (text) => text,
+    ),
     at,
   );
   assert.match(inbound, /github←resp err:Invalid request 100b x+\.\.\.\n$/);
@@ -65,6 +70,22 @@ Deno.test("RPC lines: outbound with method and size, inbound as resp with its er
     inbound.length,
     "[2026-01-08T23:00:00Z] [DEBUG] [rpc] github←resp err:Invalid request 100b ".length + TEXT_CUT + 4,
   );
+});
+
+Deno.test("forLogs redacts every free-form field once, and a secret the cut would halve as a whole", () => {
+  const secret = "s3cr3t-value-0123456789";
+  const redact = makeRedactor([secret]);
+  const straddling = `${"x".repeat(TEXT_CUT - 5)}${secret}${"y".repeat(50)}`;
+  const shown = forLogs(
+    rpc({ text: straddling, method: `m-${secret}`, tool: secret, error: `e ${secret}`, size: 9 }),
+    redact,
+  );
+  for (const field of [shown.text, shown.method, shown.tool, shown.error]) {
+    assert.ok(!field!.includes(secret.slice(0, 5)), field);
+  }
+  assert.equal(shown.text, `${"x".repeat(TEXT_CUT - 5)}[REDA...`);
+  assert.equal(shown.size, 9);
+  assert.equal(shown.method, "m-[REDACTED]");
 });
 
 Deno.test("Markdown: server, method and tool, a compact block without the envelope, errors marked", () => {
