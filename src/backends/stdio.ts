@@ -87,8 +87,8 @@ export class StdioPipe implements MessagePipe {
    * immediate, not a timer: Deno's zero-delay timers wait a millisecond or more), so under load the requests
    * that arrive together share one write, and one write is in flight at a time: what is sent meanwhile goes
    * in the next. Each write costs a stream round and a wakeup of the server; with one message per write,
-   * the writes were the largest item of the profile at 16 clients. A write to a dead process is dropped. A process that has left
-   * more than the limit unread gets no more.
+   * the writes were the largest item of the profile at 16 clients. A write to a dead process is dropped.
+   * A process that has left more than the limit unread gets no more.
    */
   send(message: JsonRpcMessage, text = JSON.stringify(message)): string {
     if (this.#unsent > 0 && this.#unsent + text.length > this.#maxUnsent) {
