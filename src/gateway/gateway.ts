@@ -36,8 +36,8 @@ export interface RequestContext {
   readonly serverId: string;
   readonly identity: number;
   readonly session?: Session;
-  /** Aborted when the client goes away. */
-  readonly signal?: AbortSignal;
+  /** The client's connection as a signal, aborted when it goes away (made on demand). */
+  readonly disconnect?: () => AbortSignal;
   /** The client accepts an SSE answer. */
   readonly streamable?: boolean;
   /** The message as the client sent it. */
@@ -411,7 +411,7 @@ export class Gateway {
   ): Promise<Outcome> {
     const exchange = await this.upstream(serverId, context.identity, context.session).forward(request, {
       session: context.session,
-      signal: context.signal,
+      disconnect: context.disconnect,
       streamable: context.streamable,
       span: context.span,
       transform,

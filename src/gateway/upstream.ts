@@ -22,8 +22,11 @@ import { ReplayLog, type Session } from "./session.ts";
 /** How a client request is forwarded. */
 export interface ForwardOptions {
   readonly session?: Session;
-  /** Aborted when the client goes away. */
-  readonly signal?: AbortSignal;
+  /**
+   * The client's connection as a signal, aborted when it goes away; made on demand, since making one costs
+   * and most requests are answered before it would matter.
+   */
+  readonly disconnect?: () => AbortSignal;
   /** The client reads an SSE answer, so server requests can travel on it. */
   readonly streamable?: boolean;
   /** The request as the client sent it, so it can be forwarded without serializing it again. */
@@ -38,7 +41,13 @@ export interface ForwardOptions {
   readonly transform?: (result: unknown, raw: { readonly text: string; readonly id: JsonRpcId }) => unknown;
 }
 
-interface Pending extends ForwardOptions {
+interface Pending {
+  readonly session?: Session;
+  readonly streamable?: boolean;
+  readonly transform?: ForwardOptions["transform"];
+  readonly disconnect?: () => AbortSignal;
+  /** Whether the client's connection is watched yet (see #sweep). */
+  watched: boolean;
   readonly clientId: JsonRpcId;
   readonly clientToken?: unknown;
   readonly exchange: Exchange;
@@ -123,7 +132,7 @@ export class Upstream {
 
   /** Forwards a client request; the exchange ends with its response (or the gateway's error). */
   async forward(request: JsonRpcRequest, options: ForwardOptions = {}): Promise<Exchange> {
-    const { session, signal } = options;
+    const { session } = options;
     const exchange = new Exchange();
     try {
       await this.connection.ensureRunning();
@@ -154,7 +163,11 @@ export class Upstream {
       "jsonrpc.request.id": backendId,
     });
     const pending: Pending = {
-      ...options,
+      session,
+      streamable: options.streamable,
+      transform: options.transform,
+      disconnect: options.disconnect,
+      watched: false,
       call,
       clientId,
       clientToken,
@@ -168,7 +181,6 @@ export class Upstream {
     const cancel = (reason: string) => this.#cancel(backendId, reason);
     exchange.canceller = cancel;
     session?.inFlight.set(clientId, cancel);
-    signal?.addEventListener("abort", () => cancel("client disconnected"), { once: true });
     try {
       const text = this.connection.send(outgoing, original, call?.traceparent());
       const tool = request.method === "tools/call" ? (request.params as { name?: unknown }).name : undefined;
@@ -250,12 +262,23 @@ export class Upstream {
   /**
    * Times out what has waited longer than the tool timeout. Every request has the same timeout and the map
    * keeps insertion order, so the expired ones are at its front: one timer for all, not one per request.
+   * A request still waiting starts watching its client's connection, to be cancelled at the backend if the
+   * client goes away: only requests that outlive a sweep pay for that.
    */
   #sweep(): void {
     const expired = Date.now() - this.#options.toolTimeoutMs;
     for (const [backendId, pending] of this.#pending) {
-      if (pending.startedAt > expired) break;
-      this.#timeout(backendId);
+      if (pending.startedAt <= expired) this.#timeout(backendId);
+      else if (!pending.watched) {
+        pending.watched = true;
+        pending.disconnect?.().addEventListener(
+          "abort",
+          () => this.#cancel(backendId, "client disconnected"),
+          {
+            once: true,
+          },
+        );
+      }
     }
     if (this.#pending.size === 0) {
       clearInterval(this.#sweeper);

@@ -34,7 +34,10 @@ export interface AppOptions {
   readonly onClosed: () => void;
 }
 
-type Env = { Bindings: { remoteAddr?: Deno.NetAddr }; Variables: { identity: number } };
+type Env = { Bindings: { remoteAddr?: Deno.NetAddr } };
+
+/** A route's work once the request has passed the gate, with the identity its API key gave. */
+type Guarded = (c: Context<Env>, identity: number) => Response | Promise<Response>;
 
 const SESSION_HEADER = "mcp-session-id";
 const OAUTH_DISCOVERY = "/.well-known/oauth-authorization-server";
@@ -57,7 +60,7 @@ function jsonAnswer(message: JsonRpcMessage, text: string | undefined, span: Spa
     if (text !== undefined) span.set({ "http.response.body.size": text.length });
     if ("error" in message) span.fail(message.error.message);
   }
-  return json(message, 200, {}, text);
+  return json(message, 200, undefined, text);
 }
 
 /** The tool a tools/call names, for the trace. */
@@ -78,9 +81,13 @@ export function createApp(options: AppOptions): Hono<Env> {
   const check = authChecker(options.apiKeys);
   const authOn = options.apiKeys.length > 0;
 
-  app.use("*", async (c, next) => {
+  /**
+   * DNS-rebinding protection, for every endpoint. Each route calls its checks itself rather than through
+   * middleware: a request that matches one handler skips Hono's middleware composition altogether.
+   */
+  const originRefusal = (c: Context<Env>): Response | undefined => {
     const refusal = options.originCheck(requestHost(c.req.raw), c.req.header("origin") ?? null);
-    if (refusal === undefined) return await next();
+    if (refusal === undefined) return undefined;
     originLog.warn("Refused a request with {header} {value}, remote={remote}, path={path}", {
       header: refusal.header,
       value: refusal.value,
@@ -100,29 +107,13 @@ export function createApp(options: AppOptions): Hono<Env> {
           }, add it to ${refusal.setting}`,
       },
     );
-  });
+  };
 
-  app.get("/health", () => {
-    const servers = gateway.health();
-    const healthy = gateway.state === "open" && Object.values(servers).every((s) => s.status !== "error");
-    return json({
-      status: healthy ? "healthy" : "unhealthy",
-      specVersion: SPEC_VERSION,
-      gatewayVersion: VERSION,
-      servers,
-    }, healthy ? 200 : 503);
-  });
-
-  app.use("*", async (c, next) => {
-    if (!authOn) {
-      c.set("identity", 0);
-      return await next();
-    }
+  /** The API key's check: the caller's identity, or the refusal to answer with. */
+  const authenticate = (c: Context<Env>): number | Response => {
+    if (!authOn) return 0;
     const result = check(c.req.header("authorization"));
-    if (result.kind === "ok") {
-      c.set("identity", result.identity);
-      return await next();
-    }
+    if (result.kind === "ok") return result.identity;
     // OAuth discovery answers 404 without a key, as the Go gateway's: clients that probe it learn there is
     // none. Checked only here, on the way to a 401, so no route (and no router cost) is added for it.
     if (c.req.path.endsWith(OAUTH_DISCOVERY)) {
@@ -146,16 +137,40 @@ export function createApp(options: AppOptions): Hono<Env> {
       `Unauthorized: ${reason}`,
       { detail: 'send the API key as "Authorization: <api-key>"' },
     );
+  };
+
+  /** A route behind the origin check and the API key. */
+  const gated = (route: Guarded) => (c: Context<Env>) => {
+    const refused = originRefusal(c);
+    if (refused !== undefined) return refused;
+    const identity = authenticate(c);
+    return typeof identity === "number" ? route(c, identity) : identity;
+  };
+
+  app.get("/health", (c) => {
+    const refused = originRefusal(c);
+    if (refused !== undefined) return refused;
+    const servers = gateway.health();
+    const healthy = gateway.state === "open" && Object.values(servers).every((s) => s.status !== "error");
+    return json({
+      status: healthy ? "healthy" : "unhealthy",
+      specVersion: SPEC_VERSION,
+      gatewayVersion: VERSION,
+      servers,
+    }, healthy ? 200 : 503);
   });
 
-  app.post("/close", async () => {
-    if (gateway.state !== "open") return json({ error: "the gateway is already closed" }, 410);
-    const serversTerminated = await gateway.close();
-    setTimeout(options.onClosed, 0);
-    return json({ status: "closed", message: "Gateway shutdown complete", serversTerminated });
-  });
+  app.post(
+    "/close",
+    gated(async () => {
+      if (gateway.state !== "open") return json({ error: "the gateway is already closed" }, 410);
+      const serversTerminated = await gateway.close();
+      setTimeout(options.onClosed, 0);
+      return json({ status: "closed", message: "Gateway shutdown complete", serversTerminated });
+    }),
+  );
 
-  app.get("/reflect", () => json(gateway.reflect()));
+  app.get("/reflect", gated(() => json(gateway.reflect())));
 
   const unified = gateway.mode === "unified";
   const mcpPath = unified ? "/mcp" : "/mcp/:server";
@@ -163,7 +178,8 @@ export function createApp(options: AppOptions): Hono<Env> {
   const serverList = () => gateway.serverIds.join(", ") || "(none)";
   const endpointList = () => unified ? "/mcp (unified mode)" : `/mcp/{serverID} for: ${serverList()}`;
 
-  app.use(mcpPath, async (c, next) => {
+  /** An MCP endpoint's own checks: the gateway open, the server known, the protocol version spoken. */
+  const endpointRefusal = (c: Context<Env>): Response | undefined => {
     if (gateway.state !== "open") {
       return rpcError(503, ErrorCode.ShuttingDown, "Service unavailable: the gateway is shutting down");
     }
@@ -180,16 +196,17 @@ export function createApp(options: AppOptions): Hono<Env> {
         detail: `supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}`,
       });
     }
-    await next();
-  });
+    return undefined;
+  };
+  /** A route of the MCP endpoint, behind the gate and the endpoint's checks. */
+  const endpoint = (route: Guarded) => gated((c, identity) => endpointRefusal(c) ?? route(c, identity));
 
   /** The session named by the request's header: undefined without one, null when unknown or not the caller's. */
-  const sessionOf = (c: Context<Env>): Session | undefined | null => {
+  const sessionOf = (c: Context<Env>, identity: number): Session | undefined | null => {
     const id = c.req.header(SESSION_HEADER);
     if (id === undefined) return undefined;
     const session = gateway.sessions.touch(id);
-    return session !== undefined && session.endpoint === endpointOf(c) &&
-        session.identity === c.get("identity")
+    return session !== undefined && session.endpoint === endpointOf(c) && session.identity === identity
       ? session
       : null;
   };
@@ -207,9 +224,9 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   app.post(
     mcpPath,
-    async (c) => {
+    endpoint(async (c, identity) => {
       const serverId = endpointOf(c);
-      const session = sessionOf(c);
+      const session = sessionOf(c, identity);
       if (session === null) return sessionNotFound();
       const read = await readBody(c.req.raw, options.maxBodySize, options.bodyTimeoutMs);
       if (read.kind === "too-large") {
@@ -274,19 +291,20 @@ export function createApp(options: AppOptions): Hono<Env> {
           "http.request.body.size": body.length,
         })
         : undefined;
-      const response = await answer(c, serverId, session, classified, body, span);
+      const response = await answer(c, identity, serverId, session, classified, body, span);
       if (span !== undefined) {
         span.set({ "http.response.status_code": response.status });
         if (response.status >= 400) span.fail(`HTTP ${response.status}`);
         if (response.headers.get("content-type") !== SSE_HEADERS["content-type"]) span.end();
       }
       return response;
-    },
+    }),
   );
 
   /** Dispatches a well-formed client message and turns the outcome into a response (JSON or SSE). */
   const answer = async (
     c: Context<Env>,
+    identity: number,
     serverId: string,
     session: Session | undefined,
     classified: Exclude<Classified, { kind: "invalid" }>,
@@ -297,9 +315,9 @@ export function createApp(options: AppOptions): Hono<Env> {
     const outcome = await gateway.dispatch(
       {
         serverId,
-        identity: c.get("identity"),
+        identity,
         session,
-        signal: c.req.raw.signal,
+        disconnect: () => c.req.raw.signal,
         streamable,
         text: body,
         span,
@@ -320,7 +338,11 @@ export function createApp(options: AppOptions): Hono<Env> {
     }
     if (outcome.kind === "reply") {
       span?.set({ "mcp.session": outcome.session?.id });
-      return json(outcome.message, 200, outcome.session ? { [SESSION_HEADER]: outcome.session.id } : {});
+      return json(
+        outcome.message,
+        200,
+        outcome.session ? { [SESSION_HEADER]: outcome.session.id } : undefined,
+      );
     }
     const { exchange } = outcome;
     const first = await exchange.next();
@@ -343,42 +365,50 @@ export function createApp(options: AppOptions): Hono<Env> {
     return new Response(stream.body, { headers: SSE_HEADERS });
   };
 
-  app.get(mcpPath, (c) => {
-    const session = sessionOf(c);
-    if (session === null) return sessionNotFound();
-    if (session === undefined) {
-      return rpcError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required", {
-        detail: "initialize first, then open the stream with the session id",
-      });
-    }
-    if (!acceptsStream(c)) {
-      return rpcError(
-        406,
-        ErrorCode.InvalidRequest,
-        "Not Acceptable: the client must accept text/event-stream",
-      );
-    }
-    const stream = openStream(session.id);
-    const lastEventId = Number(c.req.header("last-event-id"));
-    session.attach(stream, Number.isInteger(lastEventId) ? lastEventId : undefined);
-    stream.closed.then(() => session.detach(stream));
-    return new Response(stream.body, { headers: SSE_HEADERS });
-  });
+  app.get(
+    mcpPath,
+    endpoint((c, identity) => {
+      const session = sessionOf(c, identity);
+      if (session === null) return sessionNotFound();
+      if (session === undefined) {
+        return rpcError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required", {
+          detail: "initialize first, then open the stream with the session id",
+        });
+      }
+      if (!acceptsStream(c)) {
+        return rpcError(
+          406,
+          ErrorCode.InvalidRequest,
+          "Not Acceptable: the client must accept text/event-stream",
+        );
+      }
+      const stream = openStream(session.id);
+      const lastEventId = Number(c.req.header("last-event-id"));
+      session.attach(stream, Number.isInteger(lastEventId) ? lastEventId : undefined);
+      stream.closed.then(() => session.detach(stream));
+      return new Response(stream.body, { headers: SSE_HEADERS });
+    }),
+  );
 
-  app.delete(mcpPath, (c) => {
-    const session = sessionOf(c);
-    if (session === null) return sessionNotFound();
-    if (session === undefined) {
-      return rpcError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required");
-    }
-    gateway.sessions.remove(session.id)?.end();
-    return c.body(null, 200);
-  });
+  app.delete(
+    mcpPath,
+    endpoint((c, identity) => {
+      const session = sessionOf(c, identity);
+      if (session === null) return sessionNotFound();
+      if (session === undefined) {
+        return rpcError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required");
+      }
+      gateway.sessions.remove(session.id)?.end();
+      return c.body(null, 200);
+    }),
+  );
 
-  app.notFound((c) =>
-    rpcError(404, ErrorCode.InvalidRequest, `Not found: ${c.req.method} ${c.req.path}`, {
-      detail: `the MCP endpoint is ${endpointList()}`,
-    })
+  app.notFound(
+    gated((c) =>
+      rpcError(404, ErrorCode.InvalidRequest, `Not found: ${c.req.method} ${c.req.path}`, {
+        detail: `the MCP endpoint is ${endpointList()}`,
+      })
+    ),
   );
 
   app.onError((error) => {
