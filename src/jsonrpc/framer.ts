@@ -26,22 +26,43 @@ export function preview(text: string, chars = PREVIEW_CHARS): string {
  * Splits a stream of bytes into lines (without the trailing newline or carriage return); blank lines are
  * dropped. A line longer than `limit` bytes is reported once, as soon as the limit is passed, as an
  * `Oversized` marker, and the rest of it is skipped up to the next newline without being kept.
+ *
+ * A line that spans chunks is kept as bytes until its newline arrives and decoded once: decoding each chunk
+ * as it came made a string per chunk that lived until the line was complete, and young strings that live
+ * that long are copied by every collection they outlive.
  */
 export async function* readLines(
   stream: ReadableStream<Uint8Array>,
   limit = Infinity,
 ): AsyncGenerator<string | Oversized> {
   const decoder = new TextDecoder();
-  let parts: string[] = [];
+  let pieces: Uint8Array[] = [];
   let size = 0;
   let skipping = false;
-  const oversized = (head: string): Oversized => {
-    const marker: Oversized = { oversized: true, bytes: size, preview: `${head.slice(0, PREVIEW_CHARS)}...` };
-    parts = [];
+  const oversized = (head: Uint8Array): Oversized => {
+    const marker: Oversized = {
+      oversized: true,
+      bytes: size,
+      preview: `${decoder.decode(head.subarray(0, PREVIEW_CHARS))}...`,
+    };
+    pieces = [];
     size = 0;
     skipping = true;
-    decoder.decode();
     return marker;
+  };
+  /** The line made of the pieces kept so far and `last`, decoded. */
+  const line = (last: Uint8Array): string => {
+    if (pieces.length === 0) return decoder.decode(last);
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const piece of pieces) {
+      bytes.set(piece, at);
+      at += piece.length;
+    }
+    bytes.set(last, at);
+    pieces = [];
+    size = 0;
+    return decoder.decode(bytes);
   };
   for await (const chunk of stream) {
     let start = 0;
@@ -49,33 +70,30 @@ export async function* readLines(
       const newline = chunk.indexOf(NEWLINE, start);
       if (newline === -1) {
         if (!skipping && start < chunk.length) {
-          size += chunk.length - start;
-          const part = decoder.decode(chunk.subarray(start), { stream: true });
-          if (size > limit) yield oversized(parts[0] ?? part);
-          else parts.push(part);
+          const rest = chunk.subarray(start);
+          size += rest.length;
+          if (size > limit) yield oversized(pieces[0] ?? rest);
+          else pieces.push(rest);
         }
         break;
       }
       if (skipping) {
         skipping = false;
       } else {
-        size += newline - start;
-        // A newline cannot sit inside a UTF-8 sequence, so the decoder has nothing pending after this part.
-        const last = decoder.decode(chunk.subarray(start, newline));
-        if (size > limit) yield oversized(parts[0] ?? last);
+        const last = chunk.subarray(start, newline);
+        size += last.length;
+        if (size > limit) yield oversized(pieces[0] ?? last);
         else {
-          const line = parts.length === 0 ? last : parts.join("") + last;
-          parts = [];
+          const text = line(last);
           size = 0;
-          if (isContent(line)) yield line.endsWith("\r") ? line.slice(0, -1) : line;
+          if (isContent(text)) yield text.endsWith("\r") ? text.slice(0, -1) : text;
         }
-        skipping = false;
       }
       start = newline + 1;
     }
   }
-  if (!skipping && parts.length > 0) {
-    const rest = parts.join("") + decoder.decode();
+  if (!skipping && pieces.length > 0) {
+    const rest = line(new Uint8Array(0));
     if (isContent(rest)) yield rest;
   }
 }
