@@ -3,6 +3,8 @@
  * /proc as privileged, so a child reads it).
  */
 
+import { AWMG } from "../tests/support/awmg.ts";
+
 /** The repository root. */
 export const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -58,11 +60,7 @@ export async function startAwmg(configPath: string, flags: string[]): Promise<Ru
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "--quiet",
-      "-P=gateway",
-      "--v8-flags=--max-semi-space-size=1",
-      `${ROOT}main.ts`,
+      ...AWMG.slice(1),
       "--config",
       configPath,
       "--listen",

@@ -6,15 +6,23 @@ import { fileURLToPath } from "node:url";
 /** The project root. */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** The argv prefix that runs main.ts as the compiled binary would run. */
+/** The words of a deno.json task's command. */
+export function taskWords(name: string): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)) as { tasks: Record<string, string> };
+  return config.tasks[name].split(/\s+/);
+}
+
+/**
+ * The argv prefix that runs main.ts as the compiled binary would run: `deno task start`'s own command (its
+ * lockfile, permission set and V8 flags, read from deno.json so the two cannot drift), quietened.
+ */
 export const AWMG = [
   Deno.execPath(),
   "run",
   "--quiet",
-  `--lock=${ROOT}runtime.lock`,
-  "-P=gateway",
-  "--v8-flags=--max-semi-space-size=1",
-  `${ROOT}main.ts`,
+  ...taskWords("start").slice(2).map((word) =>
+    word === "main.ts" ? `${ROOT}main.ts` : word.replace(/^--lock=/, `--lock=${ROOT}`)
+  ),
 ];
 
 /** What a finished awmg run printed. */

@@ -1,0 +1,20 @@
+import assert from "node:assert/strict";
+import { ROOT, taskWords } from "./support/awmg.ts";
+
+/** The options of a deno command, without the ones that name its output. */
+function options(words: string[]): string[] {
+  return words.filter((word, i) =>
+    word.startsWith("-") && word !== "--output" && words[i - 1] !== "--output"
+  );
+}
+
+Deno.test("the start task, the compile task and the release workflow run the gateway with the same flags", async () => {
+  const start = options(taskWords("start"));
+  const compile = options(taskWords("compile"));
+  for (const flag of start) assert.ok(compile.includes(flag), `deno task compile lacks ${flag}`);
+  const workflow = await Deno.readTextFile(`${ROOT}.github/workflows/release.yml`);
+  const line = workflow.split("\n").find((text) => text.includes("run: deno compile"));
+  assert.ok(line !== undefined, "release.yml has no deno compile step");
+  const released = line.trim().split(/\s+/);
+  for (const flag of compile) assert.ok(released.includes(flag), `release.yml's deno compile lacks ${flag}`);
+});
