@@ -30,6 +30,8 @@ export class StdioPipe implements MessagePipe {
   #batch: string[] = [];
   #unsent = 0;
   #writing = false;
+  /** Requests written whose responses have not been read yet (a hint for batching, never exact). */
+  #awaited = 0;
 
   private constructor(child: Deno.ChildProcess, events: PipeEvents, limits: StdioLimits) {
     this.#child = child;
@@ -52,7 +54,10 @@ export class StdioPipe implements MessagePipe {
         }
         const classified = classify(parsed);
         if (classified.kind === "invalid") events.noise(line);
-        else events.message(classified.message, line);
+        else {
+          if (classified.kind === "response" && this.#awaited > 0) this.#awaited--;
+          events.message(classified.message, line);
+        }
       }
     })().catch(() => {});
     const stderr = (async () => {
@@ -83,12 +88,13 @@ export class StdioPipe implements MessagePipe {
   }
 
   /**
-   * Writes one message, in order. Messages go out once the event loop has taken in what is ready (an
-   * immediate, not a timer: Deno's zero-delay timers wait a millisecond or more), so under load the requests
-   * that arrive together share one write, and one write is in flight at a time: what is sent meanwhile goes
-   * in the next. Each write costs a stream round and a wakeup of the server; with one message per write,
-   * the writes were the largest item of the profile at 16 clients. A write to a dead process is dropped.
-   * A process that has left more than the limit unread gets no more.
+   * Writes one message, in order. While the server is busy with earlier requests, messages wait until the
+   * event loop has taken in what is ready (an immediate, not a timer: Deno's zero-delay timers wait a
+   * millisecond or more), so the requests that arrive together share one write; they could not be served
+   * sooner anyway. A message to an idle server goes out at once. One write is in flight at a time: what is
+   * sent meanwhile goes in the next. One write per message made writing the largest item of the profile at 16
+   * clients. A write to a dead process is dropped. A process that has left more than the limit unread gets no
+   * more.
    */
   send(message: JsonRpcMessage, text = JSON.stringify(message)): string {
     if (this.#unsent > 0 && this.#unsent + text.length > this.#maxUnsent) {
@@ -98,7 +104,11 @@ export class StdioPipe implements MessagePipe {
     }
     this.#unsent += text.length + 1;
     this.#batch.push(text);
-    if (this.#batch.length === 1 && !this.#writing) setImmediate(() => this.#flush());
+    if (this.#batch.length === 1 && !this.#writing) {
+      if (this.#awaited > 0) setImmediate(() => this.#flush());
+      else queueMicrotask(() => this.#flush());
+    }
+    if ("id" in message && "method" in message) this.#awaited++;
     return text;
   }
 
