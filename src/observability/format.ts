@@ -46,16 +46,21 @@ export function renderMessage(record: LogRecord): string {
 }
 
 let cachedSecond = -1;
-let cachedTime = "";
+let cachedPrefix = "";
 
-/** `2026-01-08T23:00:00Z` for a timestamp; computed once per second. */
-function secondsTime(at: number): string {
+/** `2026-01-08T23:00:00` for a timestamp; computed once per second. */
+function secondPrefix(at: number): string {
   const second = Math.floor(at / 1000);
   if (second !== cachedSecond) {
     cachedSecond = second;
-    cachedTime = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 19);
   }
-  return cachedTime;
+  return cachedPrefix;
+}
+
+/** `2026-01-08T23:00:00Z` for a timestamp. */
+function secondsTime(at: number): string {
+  return `${secondPrefix(at)}Z`;
 }
 
 /** A Go-style line: `[2026-01-08T23:00:00Z] [INFO] [startup] message`. */
@@ -111,16 +116,10 @@ export function rpcLine(facts: RpcFacts, at: number): string {
   return `[${secondsTime(at)}] [DEBUG] [rpc] ${rpcMessage(facts)}\n`;
 }
 
-let cachedMillisecond = -1;
-let cachedIso = "";
-
-/** `2026-01-08T23:00:00.123Z`, made once per millisecond (several messages share one). */
+/** `2026-01-08T23:00:00.123Z`: the second's text is shared, only the milliseconds are made per call. */
 function isoTime(at: number): string {
-  if (at !== cachedMillisecond) {
-    cachedMillisecond = at;
-    cachedIso = new Date(at).toISOString();
-  }
-  return cachedIso;
+  const ms = at % 1000;
+  return `${secondPrefix(at)}.${ms < 10 ? "00" : ms < 100 ? "0" : ""}${ms}Z`;
 }
 
 /**

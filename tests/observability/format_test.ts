@@ -160,3 +160,10 @@ Deno.test("DEBUG patterns: wildcards, lists and exclusions", () => {
   assert.equal(debugMatcher("*")("rpc:github"), true);
   assert.equal(debugMatcher(undefined)("startup"), false);
 });
+
+Deno.test("JSON lines carry the exact ISO time, milliseconds padded", () => {
+  for (const when of [at, at + 7, at + 42, at + 999, at + 1000, 1737000000123]) {
+    const line = JSON.parse(rpcJsonLine(rpc({ text: "{}" }), when));
+    assert.equal(line.timestamp, new Date(when).toISOString());
+  }
+});
