@@ -398,18 +398,18 @@ export class Gateway {
       ? (result: unknown, raw: { text: string; id: string | number }) =>
         this.#offload(context, serverId, result, raw.text.length, () => resultText(raw.text, raw.id, result))
       : undefined;
-    return await this.#exchange(context, serverId, request, transform, text);
+    return this.#exchange(context, serverId, request, transform, text);
   }
 
   /** Forwards a request with the client's context and a transform of its result. */
-  async #exchange(
+  #exchange(
     context: RequestContext,
     serverId: string,
     request: JsonRpcRequest,
     transform: ForwardOptions["transform"],
     text?: string,
-  ): Promise<Outcome> {
-    const exchange = await this.upstream(serverId, context.identity, context.session).forward(request, {
+  ): Outcome {
+    const exchange = this.upstream(serverId, context.identity, context.session).forward(request, {
       session: context.session,
       disconnect: context.disconnect,
       streamable: context.streamable,
@@ -457,7 +457,7 @@ export class Gateway {
       const changed = JSON.stringify(shown.result);
       return this.#offload(context, serverId, shown.result, changed.length, () => changed);
     };
-    return await this.#exchange(context, serverId, request, transform, text);
+    return this.#exchange(context, serverId, request, transform, text);
   }
 
   /** Sends one request to a server and waits for its answer (for the unified router and guards). */
@@ -469,7 +469,7 @@ export class Gateway {
     params?: Record<string, unknown>,
   ): Promise<JsonRpcResponse> {
     const request: JsonRpcRequest = { jsonrpc: "2.0", id: 0, method, ...(params ? { params } : {}) };
-    const exchange = await this.upstream(serverId, identity, session).forward(request);
+    const exchange = this.upstream(serverId, identity, session).forward(request);
     for await (const { message } of exchange) if (!("method" in message)) return message;
     throw new Error("the exchange ended without a response");
   }

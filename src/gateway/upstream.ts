@@ -130,21 +130,29 @@ export class Upstream {
     return this.#pending.size;
   }
 
-  /** Forwards a client request; the exchange ends with its response (or the gateway's error). */
-  async forward(request: JsonRpcRequest, options: ForwardOptions = {}): Promise<Exchange> {
-    const { session } = options;
+  /**
+   * Forwards a client request; the exchange ends with its response (or the gateway's error). A backend that
+   * is down is (re)started first; a running one gets the request in this turn.
+   */
+  forward(request: JsonRpcRequest, options: ForwardOptions = {}): Exchange {
     const exchange = new Exchange();
-    try {
-      await this.connection.ensureRunning();
-    } catch (error) {
-      exchange.finish(this.#unavailable(request.id, (error as Error).message));
-      return exchange;
+    if (this.connection.state === "running") this.#send(request, options, exchange);
+    else {
+      this.connection.ensureRunning().then(
+        () => this.#send(request, options, exchange),
+        (error: Error) => exchange.finish(this.#unavailable(request.id, error.message)),
+      );
     }
+    return exchange;
+  }
+
+  #send(request: JsonRpcRequest, options: ForwardOptions, exchange: Exchange): void {
+    const { session } = options;
     const breaker = request.method === "tools/call" ? this.#options.breaker : undefined;
     const verdict = breaker?.allow(Date.now());
     if (verdict !== undefined && !verdict.allowed) {
       exchange.finish(this.#breakerOpen(request.id, breaker!, verdict.reopensAt, verdict.trialInFlight));
-      return exchange;
+      return;
     }
     const backendId = ++this.#nextId;
     const clientId = request.id;
@@ -197,7 +205,6 @@ export class Upstream {
       this.#settle(backendId);
       exchange.finish(this.#unavailable(clientId, error.message));
     }
-    return exchange;
   }
 
   /** Forwards a client notification (or any message) as it is; dropped with a warning when the backend is down. */
