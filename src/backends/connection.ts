@@ -81,6 +81,8 @@ export class BackendConnection {
   #failures = 0;
   #restartAt = 0;
   #stopping = false;
+  #listing?: Promise<readonly Record<string, unknown>[]>;
+  #relisting?: Promise<readonly Record<string, unknown>[]>;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -158,8 +160,25 @@ export class BackendConnection {
     });
   }
 
-  /** Lists every tool (following pagination) and caches the list. */
-  async refreshTools(timeoutMs: number): Promise<readonly Record<string, unknown>[]> {
+  /**
+   * Lists every tool (following pagination) and caches the list. Asked again while a listing is in flight,
+   * it lists once more after that one (which may have missed the change that prompted the ask), and every
+   * ask meanwhile shares that second listing: a server that announces a burst of changes (server-everything
+   * sends four at start) gets two listings, not one per announcement.
+   */
+  refreshTools(timeoutMs: number): Promise<readonly Record<string, unknown>[]> {
+    if (this.#listing === undefined) {
+      this.#listing = this.#listTools(timeoutMs).finally(() => this.#listing = undefined);
+      return this.#listing;
+    }
+    this.#relisting ??= this.#listing.catch(() => {}).then(() => {
+      this.#relisting = undefined;
+      return this.refreshTools(timeoutMs);
+    });
+    return this.#relisting;
+  }
+
+  async #listTools(timeoutMs: number): Promise<readonly Record<string, unknown>[]> {
     const tools: Record<string, unknown>[] = [];
     let cursor: string | undefined;
     do {

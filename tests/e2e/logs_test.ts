@@ -112,6 +112,12 @@ Deno.test(
       records.filter((r) => r.method === "tools/list").length >= 2,
       "the last call before SIGTERM was lost",
     );
+    // server-everything announces four tool changes as it starts; the gateway's own listings coalesce.
+    const everythingRecords = records.filter((r) => r.server === "everything" && r.session === null);
+    const announced = everythingRecords.filter((r) => r.method === "notifications/tools/list_changed");
+    const listed = everythingRecords.filter((r) => r.method === "tools/list" && r.direction === "outbound");
+    assert.ok(announced.length >= 3, `expected a burst of list_changed, saw ${announced.length}`);
+    assert.ok(listed.length <= 3, `${announced.length} announcements led to ${listed.length} listings`);
 
     const tools = JSON.parse(await read("tools.json"));
     assert.deepEqual(Object.keys(tools).sort(), ["everything", "memory"]);
