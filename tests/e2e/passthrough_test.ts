@@ -92,26 +92,29 @@ Deno.test("server-to-client requests and cancellation pass through the gateway",
       await client.close();
     });
 
-    await t.step("a client that drops its connection mid-call gets the call cancelled at the backend", async () => {
-      const controller = new AbortController();
-      const call = fetch(`${gateway.url}/mcp/probe`, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "wait" } }),
-        signal: controller.signal,
-      });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      controller.abort();
-      await assert.rejects(call);
-      const client = await gateway.client("probe");
-      let count = "1";
-      for (let i = 0; i < 100 && count === "1"; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        count = texts(await client.callTool({ name: "cancellations", arguments: {} }));
-      }
-      assert.equal(count, "2");
-      await client.close();
-    });
+    await t.step(
+      "a client that drops its connection mid-call gets the call cancelled at the backend",
+      async () => {
+        const controller = new AbortController();
+        const call = fetch(`${gateway.url}/mcp/probe`, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "wait" } }),
+          signal: controller.signal,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        controller.abort();
+        await assert.rejects(call);
+        const client = await gateway.client("probe");
+        let count = "1";
+        for (let i = 0; i < 100 && count === "1"; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          count = texts(await client.callTool({ name: "cancellations", arguments: {} }));
+        }
+        assert.equal(count, "2");
+        await client.close();
+      },
+    );
   } finally {
     await gateway.stop();
   }
