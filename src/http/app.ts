@@ -214,6 +214,18 @@ export function createApp(options: AppOptions): Hono<Env> {
     rpcError(404, ErrorCode.InvalidRequest, "Session not found", {
       detail: "the session expired or was closed: send initialize again",
     });
+  /** The session a GET or DELETE must name, or the refusal to answer with. */
+  const namedSession = (c: Context<Env>, identity: number, detail?: string): Session | Response => {
+    const session = sessionOf(c, identity);
+    if (session === null) return sessionNotFound();
+    if (session !== undefined) return session;
+    return rpcError(
+      400,
+      ErrorCode.InvalidRequest,
+      "Bad Request: Mcp-Session-Id header is required",
+      detail === undefined ? undefined : { detail },
+    );
+  };
   const openStream = (sessionId: string | undefined) =>
     openSse(options.maxUnsentBytes, (unsent) =>
       clientLog.warn(
@@ -368,13 +380,8 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.get(
     mcpPath,
     endpoint((c, identity) => {
-      const session = sessionOf(c, identity);
-      if (session === null) return sessionNotFound();
-      if (session === undefined) {
-        return rpcError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required", {
-          detail: "initialize first, then open the stream with the session id",
-        });
-      }
+      const session = namedSession(c, identity, "initialize first, then open the stream with the session id");
+      if (session instanceof Response) return session;
       if (!acceptsStream(c)) {
         return rpcError(
           406,
@@ -393,11 +400,8 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.delete(
     mcpPath,
     endpoint((c, identity) => {
-      const session = sessionOf(c, identity);
-      if (session === null) return sessionNotFound();
-      if (session === undefined) {
-        return rpcError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required");
-      }
+      const session = namedSession(c, identity);
+      if (session instanceof Response) return session;
       gateway.sessions.remove(session.id)?.end();
       return c.body(null, 200);
     }),

@@ -1,5 +1,16 @@
 import assert from "node:assert/strict";
-import { BufferedFile } from "../../src/observability/file_sink.ts";
+import { BufferedFile, type BufferedFileOptions } from "../../src/observability/file_sink.ts";
+
+/** `a.log` in `dir`, with small defaults and the options a test cares about. */
+function openIn(dir: string, options: Partial<BufferedFileOptions>): BufferedFile {
+  return new BufferedFile(`${dir}/a.log`, {
+    maxSize: 1 << 20,
+    maxFiles: 2,
+    bufferBytes: 1024,
+    flushMs: 10_000,
+    ...options,
+  });
+}
 
 async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "awmg-sink-" });
@@ -12,12 +23,7 @@ async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
 
 Deno.test("buffered file: every line arrives whole and in order, multi-byte text and lines larger than the buffer too", async () => {
   await withDir(async (dir) => {
-    const file = new BufferedFile(`${dir}/a.log`, {
-      maxSize: 1 << 20,
-      maxFiles: 2,
-      bufferBytes: 16,
-      flushMs: 10_000,
-    });
+    const file = openIn(dir, { bufferBytes: 16 });
     const lines = ["short\n", "ünïcödé → 😀 line\n", `${"x".repeat(100)}\n`, "é\n", "last line\n"];
     for (const line of lines) file.append(line);
     await file.close();
@@ -27,12 +33,7 @@ Deno.test("buffered file: every line arrives whole and in order, multi-byte text
 
 Deno.test("buffered file: flushed on its timer without being asked", async () => {
   await withDir(async (dir) => {
-    const file = new BufferedFile(`${dir}/a.log`, {
-      maxSize: 1 << 20,
-      maxFiles: 2,
-      bufferBytes: 1024,
-      flushMs: 5,
-    });
+    const file = openIn(dir, { flushMs: 5 });
     file.append("one\n");
     let text = "";
     for (let i = 0; i < 200 && text === ""; i++) {
@@ -46,12 +47,7 @@ Deno.test("buffered file: flushed on its timer without being asked", async () =>
 
 Deno.test("buffered file: rotated by size, and no line is split between two files", async () => {
   await withDir(async (dir) => {
-    const file = new BufferedFile(`${dir}/a.log`, {
-      maxSize: 64,
-      maxFiles: 2,
-      bufferBytes: 40,
-      flushMs: 10_000,
-    });
+    const file = openIn(dir, { maxSize: 64, bufferBytes: 40 });
     const lines = Array.from({ length: 12 }, (_, i) => `line number ${String(i).padStart(2, "0")}\n`);
     for (const line of lines) file.append(line);
     await file.close();
