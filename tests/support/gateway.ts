@@ -52,12 +52,16 @@ export class RunningGateway {
   stderr = "";
   readonly exited: Promise<Deno.CommandStatus>;
 
-  constructor(readonly process: Deno.ChildProcess, readonly port: number) {
+  /** `leftovers`: files and directories made for this run, removed once it has exited. */
+  constructor(readonly process: Deno.ChildProcess, readonly port: number, leftovers: string[] = []) {
     const collect = async (stream: ReadableStream<Uint8Array>, into: "stdout" | "stderr") => {
       for await (const chunk of stream.pipeThrough(new TextDecoderStream())) this[into] += chunk;
     };
     const reading = Promise.all([collect(process.stdout, "stdout"), collect(process.stderr, "stderr")]);
-    this.exited = Promise.all([process.status, reading]).then(([status]) => status);
+    this.exited = Promise.all([process.status, reading]).then(async ([status]) => {
+      await Promise.all(leftovers.map((path) => Deno.remove(path, { recursive: true }).catch(() => {})));
+      return status;
+    });
   }
 
   /** The gateway's base URL. */
@@ -117,6 +121,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const own = options.args?.includes("--log-dir")
     ? []
     : ["--log-dir", `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`];
+  const leftovers = own.slice(1);
   const noAuth = options.auth === true ? [] : ["--no-auth"];
   const args = [
     ...AWMG.slice(1),
@@ -128,6 +133,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   ];
   if (options.toml !== undefined) {
     const path = await Deno.makeTempFile({ prefix: "awmg-e2e-", suffix: ".toml" });
+    leftovers.push(path);
     await Deno.writeTextFile(path, options.toml);
     args.push("--config", path);
   } else if (options.json !== undefined) {
@@ -149,7 +155,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     await writer.write(new TextEncoder().encode(JSON.stringify(options.json)));
     await writer.close();
   }
-  const gateway = new RunningGateway(process, port);
+  const gateway = new RunningGateway(process, port, leftovers);
   if (options.waitHealthy === false) return gateway;
   let exited = false;
   gateway.exited.then(() => exited = true);
