@@ -267,10 +267,9 @@ export class Upstream {
   }
 
   /**
-   * Times out what has waited longer than the tool timeout. Every request has the same timeout and the map
-   * keeps insertion order, so the expired ones are at its front: one timer for all, not one per request.
-   * A request still waiting starts watching its client's connection, to be cancelled at the backend if the
-   * client goes away: only requests that outlive a sweep pay for that.
+   * Times out what has waited longer than the tool timeout (one timer for every request, not one each), and
+   * lets a request still waiting watch its client's connection, to be cancelled at the backend if the client
+   * goes away: only requests that outlive a sweep pay for that.
    */
   #sweep(): void {
     const expired = Date.now() - this.#options.toolTimeoutMs;

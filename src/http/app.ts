@@ -37,7 +37,7 @@ export interface AppOptions {
 type Env = { Bindings: { remoteAddr?: Deno.NetAddr } };
 
 /** A route's work once the request has passed the gate, with the identity its API key gave. */
-type Guarded = (c: Context<Env>, identity: number) => Response | Promise<Response>;
+type GatedRoute = (c: Context<Env>, identity: number) => Response | Promise<Response>;
 
 const SESSION_HEADER = "mcp-session-id";
 const OAUTH_DISCOVERY = "/.well-known/oauth-authorization-server";
@@ -140,7 +140,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   };
 
   /** A route behind the origin check and the API key. */
-  const gated = (route: Guarded) => (c: Context<Env>) => {
+  const gated = (route: GatedRoute) => (c: Context<Env>) => {
     const refused = originRefusal(c);
     if (refused !== undefined) return refused;
     const identity = authenticate(c);
@@ -199,7 +199,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     return undefined;
   };
   /** A route of the MCP endpoint, behind the gate and the endpoint's checks. */
-  const endpoint = (route: Guarded) => gated((c, identity) => endpointRefusal(c) ?? route(c, identity));
+  const endpoint = (route: GatedRoute) => gated((c, identity) => endpointRefusal(c) ?? route(c, identity));
 
   /** The session named by the request's header: undefined without one, null when unknown or not the caller's. */
   const sessionOf = (c: Context<Env>, identity: number): Session | undefined | null => {
