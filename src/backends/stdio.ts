@@ -88,13 +88,11 @@ export class StdioPipe implements MessagePipe {
   }
 
   /**
-   * Writes one message, in order. While the server is busy with earlier requests, messages wait until the
-   * event loop has taken in what is ready (an immediate, not a timer: Deno's zero-delay timers wait a
-   * millisecond or more), so the requests that arrive together share one write; they could not be served
-   * sooner anyway. A message to an idle server goes out at once. One write is in flight at a time: what is
-   * sent meanwhile goes in the next. One write per message made writing the largest item of the profile at 16
-   * clients. A write to a dead process is dropped. A process that has left more than the limit unread gets no
-   * more.
+   * Writes one message, in order. A message to an idle server goes out in this turn of the event loop; while
+   * the server is busy with earlier requests, messages wait for the rest of the turn (an immediate: Deno's
+   * zero-delay timers wait a millisecond or more) and share one write, as they could not be served sooner
+   * anyway. One write is in flight at a time; what is sent meanwhile goes in the next. A write to a dead
+   * process is dropped. A process that has left more than the limit unread gets no more.
    */
   send(message: JsonRpcMessage, text = JSON.stringify(message)): string {
     if (this.#unsent > 0 && this.#unsent + text.length > this.#maxUnsent) {
