@@ -148,6 +148,19 @@ Deno.test(
     });
     try {
       await t.step(
+        "a backend that announces tool changes without end gets a listing at a time, not one per announcement",
+        async () => {
+          assert.equal(await toolText(gateway, "hostile", "churn", { count: 500 }), "announced 500");
+          let listings = -1;
+          for (let seen = -2; listings !== seen;) {
+            seen = listings;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            listings = Number(await toolText(gateway, "hostile", "listings"));
+          }
+          assert.ok(listings <= 10, `${listings} listings for 500 announcements`);
+        },
+      );
+      await t.step(
         "a line over max_message_size fails the call, naming the limit; the backend restarts",
         async () => {
           const error = await toolText(gateway, "hostile", "huge");
