@@ -41,7 +41,7 @@ Deno.test(
       );
       assert.match(
         gateway.stderr,
-        new RegExp(`Server hostile: http://localhost:${gateway.port}/mcp/hostile \\(9 tools\\)`),
+        new RegExp(`Server hostile: http://localhost:${gateway.port}/mcp/hostile \\(11 tools\\)`),
       );
     } finally {
       await gateway.stop();
