@@ -50,10 +50,12 @@ export async function* readLines(
     skipping = true;
     return marker;
   };
-  /** The line made of the pieces kept so far and `last`, decoded. */
+  /** The line made of the pieces kept so far and `last`, decoded; the next line starts empty. */
   const line = (last: Uint8Array): string => {
+    const length = size;
+    size = 0;
     if (pieces.length === 0) return decoder.decode(last);
-    const bytes = new Uint8Array(size);
+    const bytes = new Uint8Array(length);
     let at = 0;
     for (const piece of pieces) {
       bytes.set(piece, at);
@@ -61,7 +63,6 @@ export async function* readLines(
     }
     bytes.set(last, at);
     pieces = [];
-    size = 0;
     return decoder.decode(bytes);
   };
   for await (const chunk of stream) {
@@ -85,7 +86,6 @@ export async function* readLines(
         if (size > limit) yield oversized(pieces[0] ?? last);
         else {
           const text = line(last);
-          size = 0;
           if (isContent(text)) yield text.endsWith("\r") ? text.slice(0, -1) : text;
         }
       }
