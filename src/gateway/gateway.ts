@@ -304,8 +304,12 @@ export class Gateway {
         if (method === "notifications/initialized") return { kind: "accepted" };
         if (method === "notifications/cancelled") {
           const requestId = (params as { requestId?: string | number } | undefined)?.requestId;
-          const cancel = requestId === undefined ? undefined : context.session?.inFlight.get(requestId);
-          cancel?.((params as { reason?: string }).reason ?? "cancelled by the client");
+          if (requestId !== undefined) {
+            context.session?.cancel(
+              requestId,
+              (params as { reason?: string }).reason ?? "cancelled by the client",
+            );
+          }
           return { kind: "accepted" };
         }
         for (const serverId of context.serverId === UNIFIED ? this.serverIds : [context.serverId]) {

@@ -60,21 +60,48 @@ export class ReplayLog {
 
 const NO_STREAMS: ReadonlySet<MessageSink> = new Set();
 
-/** One client session. Collections a session may never need are made on first use (sessions are many). */
+/** What few sessions need, kept apart so that the many that need none of it pay one field. */
+interface Rare {
+  streams?: Set<MessageSink>;
+  relays?: Map<string, (response: JsonRpcResponse) => void>;
+  /** Messages for this session alone (relayed server requests). */
+  own?: ReplayLog;
+  onEnd?: (() => void)[];
+}
+
+/** The client capabilities a server-to-client request can need (the only ones a session remembers). */
+export type RelayedCapability = "sampling" | "elicitation" | "roots";
+
+const CAPABILITY_BITS: Readonly<Record<RelayedCapability, number>> = {
+  sampling: 1,
+  elicitation: 2,
+  roots: 4,
+};
+
+/** The relayed capabilities among what a client declared at initialize, as bits. */
+function capabilityBits(declared: Readonly<Record<string, unknown>>): number {
+  let bits = 0;
+  for (const [name, bit] of Object.entries(CAPABILITY_BITS)) if (declared[name] !== undefined) bits |= bit;
+  return bits;
+}
+
+/**
+ * One client session. Sessions are many and mostly idle (10,000 by default, and a client that never says
+ * DELETE leaves its own until the bound), so a session holds a few scalars and makes each collection on
+ * first use; the map of requests in flight is dropped again when it empties.
+ */
 export class Session {
   readonly id = crypto.randomUUID();
   lastSeen = Date.now();
   /** Client request ids in flight, mapped to a way of cancelling them at the backend. */
-  readonly inFlight = new Map<string | number, (reason: string) => void>();
+  #inFlight?: Map<string | number, (reason: string) => void>;
   /** Broadcasts before this event id predate the session and are not replayed to it. */
   readonly #joined = lastEventId;
-  #streams?: Set<MessageSink>;
-  #relays?: Map<string, (response: JsonRpcResponse) => void>;
-  /** Messages for this session alone (relayed server requests). */
-  #own?: ReplayLog;
-  /** The replay logs of the backend connections that broadcast to this session. */
-  #logs: ReplayLog[] = [];
-  #onEnd?: (() => void)[];
+  /** The relayed capabilities the client declared, as bits: the declaration itself is the client's to size. */
+  readonly #capabilities: number;
+  /** The replay log (or logs, on the unified endpoint) of the backend connections that broadcast to it. */
+  #logs?: ReplayLog | ReplayLog[];
+  #rare?: Rare;
 
   constructor(
     /** The endpoint the session was opened on: a server id, or "" for the unified endpoint. */
@@ -82,34 +109,65 @@ export class Session {
     /** Index of the API key the client presented (0 when auth is off). */
     readonly identity: number,
     /** The capabilities the client declared at initialize. */
-    readonly capabilities: Readonly<Record<string, unknown>> = {},
-  ) {}
+    capabilities: Readonly<Record<string, unknown>> = {},
+  ) {
+    this.#capabilities = capabilityBits(capabilities);
+  }
+
+  /** Whether the client declared `capability` at initialize. */
+  declared(capability: RelayedCapability): boolean {
+    return (this.#capabilities & CAPABILITY_BITS[capability]) !== 0;
+  }
+
+  /** How many of the client's requests are in flight. */
+  get busy(): number {
+    return this.#inFlight?.size ?? 0;
+  }
+
+  /** Registers a request in flight under the client's id, with the way to cancel it. */
+  track(clientId: string | number, cancel: (reason: string) => void): void {
+    (this.#inFlight ??= new Map()).set(clientId, cancel);
+  }
+
+  /** Forgets a request that ended. */
+  untrack(clientId: string | number): void {
+    if (this.#inFlight?.delete(clientId) === true && this.#inFlight.size === 0) this.#inFlight = undefined;
+  }
+
+  /** Cancels the request in flight under the client's id, if there is one. */
+  cancel(clientId: string | number, reason: string): void {
+    this.#inFlight?.get(clientId)?.(reason);
+  }
 
   /** The open GET streams. */
   get streams(): ReadonlySet<MessageSink> {
-    return this.#streams ?? NO_STREAMS;
+    return this.#rare?.streams ?? NO_STREAMS;
   }
 
   /** Server-to-client requests relayed to this session, by the id the client sees, awaiting its answer. */
   get relays(): Map<string, (response: JsonRpcResponse) => void> {
-    return this.#relays ??= new Map();
+    return (this.#rare ??= {}).relays ??= new Map();
   }
 
   /** Closes every stream of the session and releases what belongs to it alone. */
   end(): void {
     for (const stream of this.streams) stream.close();
-    this.#streams = undefined;
-    for (const release of this.#onEnd?.splice(0) ?? []) release();
+    if (this.#rare === undefined) return;
+    this.#rare.streams = undefined;
+    for (const release of this.#rare.onEnd?.splice(0) ?? []) release();
   }
 
   /** Registers something to release when the session ends (its own backend connections). */
   onEnd(release: () => void): void {
-    (this.#onEnd ??= []).push(release);
+    ((this.#rare ??= {}).onEnd ??= []).push(release);
   }
 
   /** Replays the broadcasts kept in `log` to this session's streams (a backend connection it listens to). */
   listen(log: ReplayLog): void {
-    if (!this.#logs.includes(log)) this.#logs.push(log);
+    if (this.#logs === undefined) this.#logs = log;
+    else if (this.#logs instanceof ReplayLog) {
+      if (this.#logs !== log) this.#logs = [this.#logs, log];
+    } else if (!this.#logs.includes(log)) this.#logs.push(log);
   }
 
   /**
@@ -117,7 +175,7 @@ export class Session {
    * keeps it so a client that reconnects with Last-Event-ID (or had no stream open) loses nothing.
    */
   deliver(message: JsonRpcMessage, size = 0): void {
-    this.push(message, (this.#own ??= new ReplayLog()).append(message, size));
+    this.push(message, ((this.#rare ??= {}).own ??= new ReplayLog()).append(message, size));
   }
 
   /** Sends a message already kept under `eventId` (a broadcast in a log the session listens to). */
@@ -130,17 +188,19 @@ export class Session {
     const now = Date.now();
     const after = lastEventId ?? (this.streams.size === 0 ? this.#joined : lastEventIdNow());
     const missed: Kept[] = [];
-    for (const log of this.#own === undefined ? this.#logs : [this.#own, ...this.#logs]) {
+    const logs = this.#logs instanceof ReplayLog ? [this.#logs] : [...this.#logs ?? []];
+    if (this.#rare?.own !== undefined) logs.push(this.#rare.own);
+    for (const log of logs) {
       for (const kept of log.since(Math.max(after, this.#joined), now)) missed.push(kept);
     }
     missed.sort((a, b) => a.id - b.id);
     for (const kept of missed) stream.send(kept.message, kept.id);
-    (this.#streams ??= new Set()).add(stream);
+    ((this.#rare ??= {}).streams ??= new Set()).add(stream);
   }
 
   /** Detaches a GET stream that closed. */
   detach(stream: MessageSink): void {
-    this.#streams?.delete(stream);
+    this.#rare?.streams?.delete(stream);
   }
 }
 
@@ -153,8 +213,9 @@ function lastEventIdNow(): number {
 export type SessionEnd = "expired" | "evicted";
 
 /**
- * Every live session, with idle expiry and a bound: the map is kept in order of last use, so at the bound
- * the least recently used idle session is at its front.
+ * Every live session, with idle expiry and a bound. At the bound the least recently used idle session is
+ * found by a scan: keeping the map in order of use instead cost a delete and an insert per request, and
+ * the table's deleted slots held more memory than the sessions themselves.
  */
 export class SessionStore {
   readonly #sessions = new Map<string, Session>();
@@ -185,9 +246,8 @@ export class SessionStore {
     if (this.#sessions.size >= this.#max) {
       let idle: Session | undefined;
       for (const candidate of this.#sessions.values()) {
-        if (candidate.inFlight.size === 0) {
+        if (candidate.busy === 0 && (idle === undefined || candidate.lastSeen < idle.lastSeen)) {
           idle = candidate;
-          break;
         }
       }
       if (idle === undefined) return false;
@@ -206,11 +266,7 @@ export class SessionStore {
   /** Finds a live session and marks it used. */
   touch(id: string): Session | undefined {
     const session = this.#sessions.get(id);
-    if (session !== undefined) {
-      session.lastSeen = Date.now();
-      this.#sessions.delete(id);
-      this.#sessions.set(id, session);
-    }
+    if (session !== undefined) session.lastSeen = Date.now();
     return session;
   }
 

@@ -17,7 +17,7 @@ import { withId } from "../jsonrpc/splice.ts";
 import type { Span } from "../observability/tracing.ts";
 import { isRateLimitResult, type RateLimitBreaker } from "./breaker.ts";
 import { Exchange } from "./exchange.ts";
-import { ReplayLog, type Session } from "./session.ts";
+import { type RelayedCapability, ReplayLog, type Session } from "./session.ts";
 
 /** How a client request is forwarded. */
 export interface ForwardOptions {
@@ -66,7 +66,7 @@ interface Relay {
 }
 
 /** The client capability a server-to-client request needs. */
-const RELAYED: Record<string, string> = {
+const RELAYED: Readonly<Record<string, RelayedCapability>> = {
   "sampling/createMessage": "sampling",
   "elicitation/create": "elicitation",
   "roots/list": "roots",
@@ -188,7 +188,7 @@ export class Upstream {
     this.#sweeper ??= setInterval(() => this.#sweep(), Math.min(1000, this.#options.toolTimeoutMs / 4));
     const cancel = (reason: string) => this.#cancel(backendId, reason);
     exchange.canceller = cancel;
-    session?.inFlight.set(clientId, cancel);
+    session?.track(clientId, cancel);
     try {
       const text = this.connection.send(outgoing, original, call?.traceparent());
       const tool = request.method === "tools/call" ? (request.params as { name?: unknown }).name : undefined;
@@ -236,7 +236,7 @@ export class Upstream {
     const pending = this.#pending.get(backendId);
     if (pending === undefined) return undefined;
     this.#pending.delete(backendId);
-    pending.session?.inFlight.delete(pending.clientId);
+    pending.session?.untrack(pending.clientId);
     if (pending.breaker !== undefined) {
       const breaker = this.#options.breaker!;
       if (answer !== undefined) breaker.record(isRateLimited(answer), Date.now());
@@ -471,7 +471,7 @@ export class Upstream {
     if (cause === undefined || session === undefined) {
       return refuse(`no client session is waiting on ${this.serverId}`);
     }
-    if (session.capabilities[capability] === undefined) {
+    if (!session.declared(capability)) {
       return refuse(`the client did not declare the ${capability} capability`);
     }
     const viaExchange = cause.streamable === true && !cause.exchange.finished;

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { JsonRpcMessage } from "../../src/jsonrpc/messages.ts";
 import { type MessageSink, ReplayLog, Session, SessionStore } from "../../src/gateway/session.ts";
 
@@ -61,11 +63,12 @@ Deno.test("the session store is bounded: the least recently used idle session go
   try {
     const [a, b, c, d] = ["a", "b", "c", "d"].map((name) => new Session(name, 0));
     assert.ok(store.add(a) && store.add(b));
+    a.lastSeen = b.lastSeen = Date.now() - 5_000;
     store.touch(a.id);
     assert.ok(store.add(c), "b, used least recently, makes room");
     assert.deepEqual(ended, ["b:evicted"]);
-    a.inFlight.set(1, () => {});
-    c.inFlight.set(1, () => {});
+    a.track(1, () => {});
+    c.track(1, () => {});
     assert.equal(store.add(d), false, "every session is busy: the new one is refused, none is dropped");
     assert.equal(store.size, 2);
   } finally {
@@ -86,4 +89,22 @@ Deno.test("the replay kept for a session without a stream is bounded in bytes, n
   const log = new ReplayLog();
   for (let i = 0; i < 250; i++) log.append(note(`n${i}`), 1);
   assert.equal([...log.since(0, Date.now())].length, 200, "and in count");
+});
+
+Deno.test("a session keeps which capabilities the client declared, not the declaration: its size is the client's choice", async () => {
+  setFlagsFromString("--expose-gc");
+  const collectGarbage = runInNewContext("gc") as () => void;
+  let declaration: Record<string, unknown> | undefined = {
+    sampling: { padding: "x".repeat(1024 * 1024) },
+    experimental: { more: "y".repeat(1024 * 1024) },
+  };
+  const declarationRef = new WeakRef(declaration);
+  const session = new Session("s", 0, declaration);
+  declaration = undefined;
+  // A WeakRef holds its target until the current job ends.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  collectGarbage();
+  assert.equal(declarationRef.deref(), undefined, "the 2 MB declaration is garbage once the session is made");
+  assert.ok(session.declared("sampling"));
+  assert.ok(!session.declared("roots") && !session.declared("elicitation"));
 });
