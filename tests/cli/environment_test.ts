@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { runAwmg, tempFile } from "../support/awmg.ts";
+import { runAwmg } from "../support/awmg.ts";
+import { tempFile } from "../support/temp.ts";
 import { startGateway } from "../support/gateway.ts";
 
 Deno.test("--validate-env prints one line per check and exits 0 when nothing fails", async () => {

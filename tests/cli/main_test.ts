@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { runAwmg, tempFile } from "../support/awmg.ts";
+import { runAwmg } from "../support/awmg.ts";
+import { tempFile } from "../support/temp.ts";
 import { VERSION } from "../../src/version.ts";
 
 Deno.test("--version prints the version and exits 0", async () => {

@@ -8,7 +8,8 @@
  */
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { ROOT, runAwmg, tempFile } from "../support/awmg.ts";
+import { ROOT, runAwmg } from "../support/awmg.ts";
+import { tempDir, tempFile } from "../support/temp.ts";
 import { ISSUES, remoteIssues, type RunningGateway, startGateway, text } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -310,7 +311,7 @@ Deno.test(
 
 /** A guard directory holding the test guard for the server `github`, as MCP_GATEWAY_WASM_GUARDS_DIR expects. */
 async function guardDirectory(file = "00-test-guard.wasm"): Promise<string> {
-  const guards = await Deno.makeTempDir({ prefix: "awmg-guards-" });
+  const guards = await tempDir("awmg-guards-");
   await Deno.mkdir(`${guards}/github`);
   await Deno.copyFile(GUARD, `${guards}/github/${file}`);
   return guards;

@@ -3,7 +3,8 @@
  * that checks the bearer token and its audience, both on loopback.
  */
 import assert from "node:assert/strict";
-import { runAwmg, tempFile } from "../support/awmg.ts";
+import { runAwmg } from "../support/awmg.ts";
+import { tempFile } from "../support/temp.ts";
 import { startGateway, text } from "../support/gateway.ts";
 import { fakeRemote, textResult } from "../support/remote.ts";
 

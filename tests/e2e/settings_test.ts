@@ -2,7 +2,8 @@
  * The newer gateway settings end to end: per-server timeouts and the startup lines.
  */
 import assert from "node:assert/strict";
-import { runAwmg, tempFile } from "../support/awmg.ts";
+import { runAwmg } from "../support/awmg.ts";
+import { tempDir, tempFile } from "../support/temp.ts";
 import { callTool, HOSTILE, startGateway, text } from "../support/gateway.ts";
 import { fakeRemote } from "../support/remote.ts";
 
@@ -57,7 +58,7 @@ async function openssl(args: string[]): Promise<void> {
 
 /** A throwaway CA and a certificate it signed for localhost and 127.0.0.1 (rustls refuses a CA as a server). */
 async function testCertificate(): Promise<{ cert: string; key: string; ca: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "awmg-tls-" });
+  const dir = await tempDir("awmg-tls-");
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   await openssl([
     "req",
@@ -223,7 +224,7 @@ Deno.test("HTTP 429 from a remote server counts toward its breaker", e2e, async 
 });
 
 Deno.test("working_directory: a command server runs where its config says", e2e, async () => {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "awmg-cwd-" }));
+  const dir = await Deno.realPath(await tempDir("awmg-cwd-"));
   const gateway = await startGateway({ toml: HOSTILE("hostile", `working_directory = "${dir}"\n`) });
   try {
     const answer = await (await gateway.post("/mcp/hostile", callTool(1, "cwd"))).json();

@@ -59,10 +59,3 @@ export async function runAwmg(
     stderr: decode(stderr).replace(/^.*Permissions in the config file.*\n/m, ""),
   };
 }
-
-/** Writes `text` to a fresh temporary file with the given suffix and returns its path. */
-export async function tempFile(text: string, suffix: string): Promise<string> {
-  const path = await Deno.makeTempFile({ prefix: "awmg-test-", suffix });
-  await Deno.writeTextFile(path, text);
-  return path;
-}

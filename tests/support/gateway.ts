@@ -4,6 +4,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { AWMG, ROOT } from "./awmg.ts";
+import { removedAtEnd } from "./temp.ts";
 
 const deno = Deno.execPath();
 
@@ -29,7 +30,7 @@ export const EVERYTHING = (id = "everything") =>
 /** server-memory over stdio, storing its graph in a fresh temporary file. */
 export const MEMORY = (id = "memory") =>
   npmServer(id, "@modelcontextprotocol/server-memory@2026.8.31", [], ["--allow-write=/tmp"]) +
-  `env = { MEMORY_FILE_PATH = "/tmp/awmg-test-memory-${crypto.randomUUID()}.jsonl" }\n`;
+  `env = { MEMORY_FILE_PATH = "${removedAtEnd(`/tmp/awmg-test-memory-${crypto.randomUUID()}.jsonl`)}" }\n`;
 
 /** server-filesystem over stdio, rooted at `dir`. */
 export const FILESYSTEM = (dir: string, id = "filesystem") =>
