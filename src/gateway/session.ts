@@ -93,6 +93,8 @@ function capabilityBits(declared: Readonly<Record<string, unknown>>): number {
 export class Session {
   readonly id = crypto.randomUUID();
   lastSeen = Date.now();
+  /** Whether a request used the session since the store last queued it (see SessionStore). */
+  used = false;
   /** Client request ids in flight, mapped to a way of cancelling them at the backend. */
   #inFlight?: Map<string | number, (reason: string) => void>;
   /** Broadcasts before this event id predate the session and are not replayed to it. */
@@ -213,9 +215,12 @@ function lastEventIdNow(): number {
 export type SessionEnd = "expired" | "evicted";
 
 /**
- * Every live session, with idle expiry and a bound. At the bound the least recently used idle session is
- * found by a scan: keeping the map in order of use instead cost a delete and an insert per request, and
- * the table's deleted slots held more memory than the sessions themselves.
+ * Every live session, with idle expiry and a bound. At the bound an idle session that has gone longest
+ * without use is closed, chosen the way a CLOCK page cache chooses: the map is a queue, a request only
+ * marks its session as used, and the eviction sends marked sessions to the back (unmarking them) until it
+ * meets an unmarked one. Moving a session to the back on every request instead cost a delete and an insert
+ * per request, and the table's deleted slots held more memory than the sessions; a scan for the oldest
+ * `lastSeen` cost 90 µs per new session at 10,000.
  */
 export class SessionStore {
   readonly #sessions = new Map<string, Session>();
@@ -243,18 +248,29 @@ export class SessionStore {
    * closed first; false when every session is busy, and the new one is not registered.
    */
   add(session: Session): boolean {
-    if (this.#sessions.size >= this.#max) {
-      let idle: Session | undefined;
-      for (const candidate of this.#sessions.values()) {
-        if (candidate.busy === 0 && (idle === undefined || candidate.lastSeen < idle.lastSeen)) {
-          idle = candidate;
-        }
-      }
-      if (idle === undefined) return false;
-      this.#close(idle, "evicted");
-    }
+    if (this.#sessions.size >= this.#max && !this.#evictIdle()) return false;
     this.#sessions.set(session.id, session);
     return true;
+  }
+
+  /** Closes the idle session at the front of the queue that was not used since it got there; false if none. */
+  #evictIdle(): boolean {
+    // Two rounds at most: the first may only unmark and requeue every idle session.
+    let visits = 2 * this.#sessions.size;
+    // A session deleted and set again during the loop is visited again, at the back.
+    for (const [id, session] of this.#sessions) {
+      if (visits-- === 0) return false;
+      if (session.busy > 0) continue;
+      if (session.used) {
+        session.used = false;
+        this.#sessions.delete(id);
+        this.#sessions.set(id, session);
+        continue;
+      }
+      this.#close(session, "evicted");
+      return true;
+    }
+    return false;
   }
 
   #close(session: Session, why: SessionEnd): void {
@@ -266,7 +282,10 @@ export class SessionStore {
   /** Finds a live session and marks it used. */
   touch(id: string): Session | undefined {
     const session = this.#sessions.get(id);
-    if (session !== undefined) session.lastSeen = Date.now();
+    if (session !== undefined) {
+      session.lastSeen = Date.now();
+      session.used = true;
+    }
     return session;
   }
 

@@ -63,7 +63,6 @@ Deno.test("the session store is bounded: the least recently used idle session go
   try {
     const [a, b, c, d] = ["a", "b", "c", "d"].map((name) => new Session(name, 0));
     assert.ok(store.add(a) && store.add(b));
-    a.lastSeen = b.lastSeen = Date.now() - 5_000;
     store.touch(a.id);
     assert.ok(store.add(c), "b, used least recently, makes room");
     assert.deepEqual(ended, ["b:evicted"]);
@@ -71,6 +70,24 @@ Deno.test("the session store is bounded: the least recently used idle session go
     c.track(1, () => {});
     assert.equal(store.add(d), false, "every session is busy: the new one is refused, none is dropped");
     assert.equal(store.size, 2);
+  } finally {
+    store.close();
+  }
+});
+
+Deno.test("at the bound, sessions used since they were queued get a second chance: the order of use decides", () => {
+  const ended: string[] = [];
+  const store = new SessionStore(60_000, 3, (session) => ended.push(session.endpoint));
+  try {
+    const [a, b, c, d, e] = ["a", "b", "c", "d", "e"].map((name) => new Session(name, 0));
+    for (const session of [a, b, c]) store.add(session);
+    store.touch(a.id);
+    store.touch(b.id);
+    store.add(d);
+    assert.deepEqual(ended, ["c"], "c, never used, goes before a and b, created earlier but used since");
+    store.add(e);
+    assert.deepEqual(ended, ["c", "a"], "then a, used before b, and b before d was made");
+    assert.equal(store.size, 3);
   } finally {
     store.close();
   }
