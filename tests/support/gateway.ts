@@ -4,7 +4,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { AWMG, ROOT } from "./awmg.ts";
-import { removedAtEnd } from "./temp.ts";
+import { removedAtEnd, tempFile } from "./temp.ts";
 
 const deno = Deno.execPath();
 
@@ -133,9 +133,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     ...(options.args ?? []),
   ];
   if (options.toml !== undefined) {
-    const path = await Deno.makeTempFile({ prefix: "awmg-e2e-", suffix: ".toml" });
+    const path = await tempFile(options.toml, ".toml");
     leftovers.push(path);
-    await Deno.writeTextFile(path, options.toml);
     args.push("--config", path);
   } else if (options.json !== undefined) {
     args.push("--config-stdin");
