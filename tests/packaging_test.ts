@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ROOT, taskWords } from "./support/awmg.ts";
+import { PACKAGES } from "./support/gateway.ts";
 
 /** The options of a deno command, without the ones that name its output. */
 function options(words: string[]): string[] {
@@ -17,4 +18,25 @@ Deno.test("the start task, the compile task and the release workflow run the gat
   assert.ok(line !== undefined, "release.yml has no deno compile step");
   const released = line.trim().split(/\s+/);
   for (const flag of compile) assert.ok(released.includes(flag), `release.yml's deno compile lacks ${flag}`);
+});
+
+Deno.test("deno task test fetches every package and fixture a test backend runs before the tests start", async () => {
+  const fetched = taskWords("test:backends");
+  for (const pkg of Object.values(PACKAGES)) {
+    assert.ok(fetched.includes(`npm:${pkg}`), `test:backends lacks ${pkg}`);
+  }
+  for await (const entry of Deno.readDir(`${ROOT}tests/fixtures`)) {
+    if (entry.isFile && entry.name.endsWith("_server.ts")) {
+      assert.ok(fetched.includes(`tests/fixtures/${entry.name}`), `test:backends lacks ${entry.name}`);
+    }
+  }
+  assert.deepEqual(taskWords("test").slice(0, 7), [
+    "deno",
+    "task",
+    "build:guard",
+    "&&",
+    "deno",
+    "task",
+    "test:backends",
+  ]);
 });

@@ -4,6 +4,25 @@
  */
 import type { StartFailure } from "./connection.ts";
 
+/** The variables a program needs to fetch through a proxy or trust a private CA; awmg passes none unasked. */
+export const NETWORK_VARIABLES = [
+  "DENO_TLS_CA_STORE",
+  "DENO_CERT",
+  "NODE_EXTRA_CA_CERTS",
+  "SSL_CERT_FILE",
+  "HTTPS_PROXY",
+  "HTTP_PROXY",
+  "NO_PROXY",
+] as const;
+
+/** What a backend that fetched something on the way up and failed is told (`problem` says what failed). */
+function networkFix(problem: string): string {
+  return `${problem}: a backend gets only the variables its config names, so it does not see a proxy or ` +
+    `certificate setting of awmg's environment; pass the ones it needs (${NETWORK_VARIABLES.join(", ")}) ` +
+    `through its env, where an empty value passes awmg's own: TOML env = { NODE_EXTRA_CA_CERTS = "" }, ` +
+    `JSON "env": { "NODE_EXTRA_CA_CERTS": "" } (for Deno: DENO_TLS_CA_STORE = "system")`;
+}
+
 const CAUSES: [RegExp, (failure: StartFailure) => string][] = [
   [
     /permission denied.*docker\.sock/i,
@@ -20,6 +39,19 @@ const CAUSES: [RegExp, (failure: StartFailure) => string][] = [
       `the image is missing: pull it first (docker pull ${
         f.transport.kind === "stdio" ? f.transport.spec.image ?? "IMAGE" : "IMAGE"
       })`,
+  ],
+  [
+    /invalid peer certificate|UnknownIssuer|unable to get (local )?issuer certificate|self[- ]signed certificate|SELF_SIGNED_CERT|certificate verify failed|CERT_HAS_EXPIRED|UNABLE_TO_VERIFY_LEAF_SIGNATURE|x509: certificate/i,
+    () =>
+      networkFix("the server could not verify a TLS certificate (a TLS-intercepting proxy or a private CA)"),
+  ],
+  [
+    /proxy authentication required|tunneling socket could not be established|ProxyError|proxy connect/i,
+    () => networkFix("the server could not go through a proxy"),
+  ],
+  [
+    /ENOTFOUND|EAI_AGAIN|getaddrinfo|dns error|failed to lookup address|name or service not known|temporary failure in name resolution|could not resolve host/i,
+    () => networkFix("the server could not resolve a host name (outside access only through a proxy?)"),
   ],
   [/command not found/, () => 'install the program, or give its full path in "command"'],
   [/cannot reach/, () => "check the URL and that the remote server is up"],

@@ -8,6 +8,7 @@ import {
   survivors,
   text,
 } from "../support/gateway.ts";
+import { testCertificate } from "../support/tls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -206,6 +207,42 @@ Deno.test(
       JSON.parse(ghost.stdout).error.servers[0].error,
       /command not found: \/nonexistent\/mcp-server/,
     );
+  },
+);
+
+Deno.test(
+  "a backend that cannot verify a certificate as it starts is told which variables to pass through",
+  e2e,
+  async () => {
+    // A real failure: the backend fetches from an HTTPS server whose CA it does not trust, as one behind a
+    // TLS-intercepting proxy does; awmg has DENO_CERT (that CA) in its environment, but the config names it not.
+    const { cert, key, caFile } = await testCertificate();
+    const server = Deno.serve(
+      {
+        hostname: "127.0.0.1",
+        port: 0,
+        cert: await Deno.readTextFile(cert),
+        key: await Deno.readTextFile(key),
+      },
+      () => new Response("registry"),
+    );
+    try {
+      const fetching = `[servers.fetcher]\ncommand = ${JSON.stringify(Deno.execPath())}\n` +
+        `args = ["eval", "await fetch('https://127.0.0.1:${server.addr.port}/')"]\n`;
+      const gateway = await startGateway({ toml: fetching, waitHealthy: false, env: { DENO_CERT: caFile } });
+      assert.equal((await gateway.exited).code, 1);
+      const [fetcher] = JSON.parse(gateway.stdout).error.servers;
+      assert.match(fetcher.stderr.join("\n"), /invalid peer certificate: UnknownIssuer/);
+      assert.match(fetcher.suggestion, /could not verify a TLS certificate/);
+      for (
+        const name of ["DENO_TLS_CA_STORE", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "HTTPS_PROXY", "NO_PROXY"]
+      ) {
+        assert.match(fetcher.suggestion, new RegExp(name));
+      }
+      assert.match(fetcher.suggestion, /env = \{ NODE_EXTRA_CA_CERTS = "" \}/);
+    } finally {
+      await server.shutdown();
+    }
   },
 );
 

@@ -24,7 +24,7 @@ Deno.test(
     const apiKey = "api-key-for-logs-test";
     const token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
     const gateway = await startGateway({
-      toml: EVERYTHING() + `env = { PLANTED = "\${PLANTED_SECRET}" }\n` + MEMORY(),
+      toml: EVERYTHING("everything", { env: { PLANTED: "${PLANTED_SECRET}" } }) + MEMORY(),
       args: ["--log-dir", dir],
       env: { PLANTED_SECRET: secret, MCP_GATEWAY_API_KEY: apiKey },
       auth: true,

@@ -3,7 +3,6 @@
  * can see of the gateway's environment, hostile backends, message integrity, descriptor exhaustion.
  */
 import assert from "node:assert/strict";
-import { INHERITED } from "../../src/backends/launch.ts";
 import {
   callTool,
   EVERYTHING,
@@ -126,13 +125,18 @@ Deno.test("--no-auth serves without a key, with the loud warning", e2e, async ()
 
 Deno.test("a backend sees only the basic variables and the ones its config names", e2e, async () => {
   const gateway = await startGateway({
-    toml: HOSTILE("hostile", 'env = { PASSED = "", EXPLICIT = "value" }\n'),
+    toml: HOSTILE("hostile", "", { PASSED: "", EXPLICIT: "value" }),
     env: { PASSED: "from-host", GITHUB_TOKEN: "ghp_planted", MCP_GATEWAY_API_KEY_PLANTED: "planted" },
   });
   try {
     const names = JSON.parse(await toolText(gateway, "hostile", "env"));
-    const inherited = INHERITED.filter((name) => Deno.env.get(name) !== undefined);
-    assert.deepEqual(names, [...inherited, "EXPLICIT", "PASSED"].sort());
+    // The basics the README documents, written out here so that a name added to the code's list fails this test.
+    const documented = ["HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER"];
+    // The test configs pass the runner's Deno cache and certificate store through, as a user would.
+    const given = [...documented, "DENO_DIR", "DENO_TLS_CA_STORE"].filter((name) =>
+      Deno.env.get(name) !== undefined
+    );
+    assert.deepEqual(names, [...given, "EXPLICIT", "PASSED"].sort());
   } finally {
     await gateway.stop();
   }

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { runAwmg } from "../support/awmg.ts";
 import { tempDir, tempFile } from "../support/temp.ts";
+import { testCertificate } from "../support/tls.ts";
 import { callTool, HOSTILE, startGateway, text } from "../support/gateway.ts";
 import { fakeRemote } from "../support/remote.ts";
 
@@ -49,63 +50,6 @@ Deno.test(
     }
   },
 );
-
-/** Runs openssl with `args`; throws with its stderr when it fails. */
-async function openssl(args: string[]): Promise<void> {
-  const run = await new Deno.Command("openssl", { args, stdout: "null", stderr: "piped" }).output();
-  if (!run.success) throw new Error(new TextDecoder().decode(run.stderr));
-}
-
-/** A throwaway CA and a certificate it signed for localhost and 127.0.0.1 (rustls refuses a CA as a server). */
-async function testCertificate(): Promise<{ cert: string; key: string; ca: string }> {
-  const dir = await tempDir("awmg-tls-");
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  await openssl([
-    "req",
-    "-x509",
-    ...ec,
-    "-days",
-    "1",
-    "-subj",
-    "/CN=awmg test CA",
-    "-keyout",
-    `${dir}/ca.key`,
-    "-out",
-    `${dir}/ca.pem`,
-  ]);
-  await openssl([
-    "req",
-    ...ec,
-    "-subj",
-    "/CN=localhost",
-    "-keyout",
-    `${dir}/key.pem`,
-    "-out",
-    `${dir}/req.csr`,
-  ]);
-  await Deno.writeTextFile(
-    `${dir}/ext.cnf`,
-    "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
-  );
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    `${dir}/req.csr`,
-    "-CA",
-    `${dir}/ca.pem`,
-    "-CAkey",
-    `${dir}/ca.key`,
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-extfile",
-    `${dir}/ext.cnf`,
-    "-out",
-    `${dir}/cert.pem`,
-  ]);
-  return { cert: `${dir}/cert.pem`, key: `${dir}/key.pem`, ca: await Deno.readTextFile(`${dir}/ca.pem`) };
-}
 
 Deno.test("--tls-cert and --tls-key serve HTTPS; the client configuration says https", e2e, async () => {
   const { cert, key, ca } = await testCertificate();

@@ -8,36 +8,70 @@ import { removedAtEnd, tempFile } from "./temp.ts";
 
 const deno = Deno.execPath();
 
-/** TOML for a stdio server that runs a package from npm under Deno. */
-export function npmServer(id: string, pkg: string, args: string[] = [], flags: string[] = []): string {
+/**
+ * The variables a test backend run by Deno is given from the test runner, as a user behind this network would
+ * configure them: the runner's Deno cache (where the test task fetched every package a backend runs) and
+ * its certificate store (for a package fetched anyway). An empty value passes the gateway's own through.
+ */
+const TOOLCHAIN = { DENO_DIR: "", DENO_TLS_CA_STORE: "" };
+
+/** A TOML `env` line: the toolchain variables and `env`. */
+function envLine(env: Record<string, string>): string {
+  const pairs = Object.entries({ ...TOOLCHAIN, ...env }).map(([name, value]) =>
+    `${name} = ${JSON.stringify(value)}`
+  );
+  return `env = { ${pairs.join(", ")} }\n`;
+}
+
+/** How a test server is run: its arguments, Deno flags, environment and further TOML lines. */
+export interface TestServerOptions {
+  readonly args?: readonly string[];
+  readonly flags?: readonly string[];
+  readonly env?: Record<string, string>;
+  readonly extra?: string;
+}
+
+/** TOML for a stdio server that Deno runs from `target` (an npm: specifier or a file). */
+function denoServer(id: string, target: string, options: TestServerOptions): string {
   const argv = [
     "run",
     "--quiet",
-    "--no-lock",
     "--allow-env",
     "--allow-read",
-    ...flags,
-    `npm:${pkg}`,
-    ...args,
+    ...options.flags ?? [],
+    target,
+    ...options.args ?? [],
   ];
-  return `[servers.${id}]\ncommand = ${JSON.stringify(deno)}\nargs = ${JSON.stringify(argv)}\n`;
+  return `[servers.${id}]\ncommand = ${JSON.stringify(deno)}\nargs = ${JSON.stringify(argv)}\n` +
+    envLine(options.env ?? {}) + (options.extra ?? "");
+}
+
+/** The npm packages test backends run, each at the version `deno task test:backends` fetches. */
+export const PACKAGES = {
+  everything: "@modelcontextprotocol/server-everything@2026.8.31",
+  memory: "@modelcontextprotocol/server-memory@2026.8.31",
+  filesystem: "@modelcontextprotocol/server-filesystem@2026.8.31",
+} as const;
+
+/** TOML for a stdio server that runs a package from npm under Deno. */
+export function npmServer(id: string, pkg: string, options: TestServerOptions = {}): string {
+  return denoServer(id, `npm:${pkg}`, { ...options, flags: ["--no-lock", ...options.flags ?? []] });
 }
 
 /** server-everything over stdio. */
-export const EVERYTHING = (id = "everything") =>
-  npmServer(id, "@modelcontextprotocol/server-everything@2026.8.31", ["stdio"]);
+export const EVERYTHING = (id = "everything", options: TestServerOptions = {}) =>
+  npmServer(id, PACKAGES.everything, { ...options, args: ["stdio"] });
 
 /** server-memory over stdio, storing its graph in a fresh temporary file. */
 export const MEMORY = (id = "memory") =>
-  npmServer(id, "@modelcontextprotocol/server-memory@2026.8.31", [], ["--allow-write=/tmp"]) +
-  `env = { MEMORY_FILE_PATH = "${removedAtEnd(`/tmp/awmg-test-memory-${crypto.randomUUID()}.jsonl`)}" }\n`;
+  npmServer(id, PACKAGES.memory, {
+    flags: ["--allow-write=/tmp"],
+    env: { MEMORY_FILE_PATH: removedAtEnd(`/tmp/awmg-test-memory-${crypto.randomUUID()}.jsonl`) },
+  });
 
 /** server-filesystem over stdio, rooted at `dir`. */
 export const FILESYSTEM = (dir: string, id = "filesystem") =>
-  npmServer(id, "@modelcontextprotocol/server-filesystem@2026.8.31", [dir], [
-    `--allow-write=${dir}`,
-    "--allow-sys",
-  ]);
+  npmServer(id, PACKAGES.filesystem, { args: [dir], flags: [`--allow-write=${dir}`, "--allow-sys"] });
 
 /** A free loopback port (closed again before it is returned). */
 export function freePort(): number {
@@ -218,20 +252,22 @@ export async function commandLine(pid: number): Promise<string> {
   return new TextDecoder().decode(stdout).trim();
 }
 
-/** TOML for a fixture server of tests/fixtures run by Deno over stdio. */
-function fixtureServer(file: string, id: string, extra: string): string {
-  const argv = ["run", "--quiet", "--allow-env", "--allow-read", `${ROOT}tests/fixtures/${file}`];
-  return `[servers.${id}]\ncommand = ${JSON.stringify(deno)}\nargs = ${JSON.stringify(argv)}\n${extra}`;
+/** TOML for a fixture server of tests/fixtures run by Deno over stdio; `extra` adds TOML lines. */
+function fixtureServer(file: string, id: string, extra: string, env: Record<string, string>): string {
+  return denoServer(id, `${ROOT}tests/fixtures/${file}`, { extra, env });
 }
 
 /** The probe server fixture (tests/fixtures/probe_server.ts) over stdio. */
-export const PROBE = (id = "probe", extra = "") => fixtureServer("probe_server.ts", id, extra);
+export const PROBE = (id = "probe", extra = "", env: Record<string, string> = {}) =>
+  fixtureServer("probe_server.ts", id, extra, env);
 
 /** The hostile server fixture (tests/fixtures/hostile_server.ts) over stdio. */
-export const HOSTILE = (id = "hostile", extra = "") => fixtureServer("hostile_server.ts", id, extra);
+export const HOSTILE = (id = "hostile", extra = "", env: Record<string, string> = {}) =>
+  fixtureServer("hostile_server.ts", id, extra, env);
 
 /** The GitHub-like issues server fixture (tests/fixtures/issues_server.ts) over stdio. */
-export const ISSUES = (id = "github", extra = "") => fixtureServer("issues_server.ts", id, extra);
+export const ISSUES = (id = "github", extra = "", env: Record<string, string> = {}) =>
+  fixtureServer("issues_server.ts", id, extra, env);
 
 /** An MCP server serving HTTP on a free loopback port, as a process. */
 export class RemoteServer {
@@ -284,7 +320,7 @@ export class RemoteServer {
 export class RemoteEverything extends RemoteServer {
   constructor(readonly transport: "streamableHttp" | "sse" = "streamableHttp") {
     super(
-      () => ["run", "--quiet", "-A", "npm:@modelcontextprotocol/server-everything@2026.8.31", transport],
+      () => ["run", "--quiet", "-A", `npm:${PACKAGES.everything}`, transport],
       transport === "sse" ? "/sse" : "/mcp",
       (port) => ({ PORT: String(port) }),
     );
