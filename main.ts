@@ -119,7 +119,7 @@ async function serve(
     colors: env("DEBUG_COLORS") !== "0" && Deno.stderr.isTerminal(),
     redact,
     maxSize: settings.logMaxSize,
-    maxFiles: 5,
+    ...(settings.logMaxFiles === undefined ? {} : { maxFiles: settings.logMaxFiles }),
   });
   const log = getLogger(["awmg", "startup"]);
   globalThis.addEventListener("unhandledrejection", (event) => {

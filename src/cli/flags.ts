@@ -23,7 +23,7 @@ export const DEFAULTS = {
   logDir: "/tmp/gh-aw/mcp-logs",
   payloadDir: "/tmp/jq-payloads",
   payloadSizeThreshold: 10240,
-  /** Text logs rotate at this size (MCP_GATEWAY_LOG_MAX_SIZE); five rotated files are kept. */
+  /** Text logs rotate at this size (MCP_GATEWAY_LOG_MAX_SIZE); rotated files are kept unless MCP_GATEWAY_LOG_MAX_FILES says how many. */
   logMaxSize: 10 * 1024 * 1024,
   /** How long /close and SIGTERM wait for requests in flight (a Go-style duration). */
   shutdownTimeout: "30s",

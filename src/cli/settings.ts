@@ -33,6 +33,8 @@ export interface Settings {
   readonly payloadPathPrefix?: string;
   /** Size in bytes at which a text log is rotated. */
   readonly logMaxSize: number;
+  /** How many rotated files of each log are kept; unset, none is ever deleted. */
+  readonly logMaxFiles?: number;
   readonly mode: "routed" | "unified";
   readonly sequentialLaunch: boolean;
   readonly verbosity: number;
@@ -199,6 +201,15 @@ function parsePort(label: string, text: string | undefined): number | undefined 
   return port;
 }
 
+/** A variable holding a positive integer: its value, undefined when unset or blank, or the error to stop with. */
+function positiveVariable(env: EnvLookup, name: string, unit: string): number | undefined | string {
+  const text = env(name) || undefined;
+  if (text === undefined) return undefined;
+  return /^[1-9]\d*$/.test(text) && Number.isSafeInteger(Number(text))
+    ? Number(text)
+    : `invalid ${name} "${text}": expected a positive integer (${unit})`;
+}
+
 /**
  * Variables of the Go gateway that ask for a protection awmg does not implement. Set, they stop the start:
  * running without the protection they ask for would be worse than not running.
@@ -363,14 +374,10 @@ export function resolveSettings(
     plain,
   ) ?? DEFAULTS.payloadSizeThreshold;
 
-  const envMaxSize = env("MCP_GATEWAY_LOG_MAX_SIZE") || undefined;
-  if (envMaxSize !== undefined && !/^[1-9]\d*$/.test(envMaxSize)) {
-    return {
-      ok: false,
-      message: `invalid MCP_GATEWAY_LOG_MAX_SIZE "${envMaxSize}": expected a positive integer (bytes)`,
-    };
-  }
-  const logMaxSize = envMaxSize === undefined ? DEFAULTS.logMaxSize : Number(envMaxSize);
+  const logMaxSize = positiveVariable(env, "MCP_GATEWAY_LOG_MAX_SIZE", "bytes");
+  if (typeof logMaxSize === "string") return { ok: false, message: logMaxSize };
+  const logMaxFiles = positiveVariable(env, "MCP_GATEWAY_LOG_MAX_FILES", "rotated files kept per log");
+  if (typeof logMaxFiles === "string") return { ok: false, message: logMaxFiles };
 
   const payloadPathPrefix = pick<string>(
     [
@@ -491,7 +498,8 @@ export function resolveSettings(
       sessionTimeoutMs,
       shutdownTimeoutMs,
       payloadPathPrefix,
-      logMaxSize,
+      logMaxSize: logMaxSize ?? DEFAULTS.logMaxSize,
+      ...(logMaxFiles === undefined ? {} : { logMaxFiles }),
       listen,
       domain,
       apiKeys,

@@ -11,6 +11,7 @@ import type { Session } from "../gateway/session.ts";
 import { ErrorCode } from "../jsonrpc/errors.ts";
 import { type Classified, classify, type JsonRpcMessage } from "../jsonrpc/messages.ts";
 import { requestSpan, type Span, tracingEnabled } from "../observability/tracing.ts";
+import { logHealth } from "../observability/logging.ts";
 import { SPEC_VERSION, VERSION } from "../version.ts";
 import { authChecker } from "./auth.ts";
 import { readBody } from "./body.ts";
@@ -157,6 +158,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       specVersion: SPEC_VERSION,
       gatewayVersion: VERSION,
       servers,
+      logs: logHealth(),
     }, healthy ? 200 : 503);
   });
 

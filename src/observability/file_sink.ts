@@ -1,7 +1,8 @@
 /**
  * A log file written in the background: lines are encoded at once into a byte buffer and written with one
  * plain write per flush (every `flushMs`, or as soon as the buffer is full), never synced to disk on the
- * request path. Rotated by size: `name` → `name.1` → ... → `name.{maxFiles}`.
+ * request path. Rotated by size, by renaming only: `name` → `name.1` → `name.2` ..., the newest rotated file
+ * first; nothing is deleted unless `maxFiles` says how many rotated files to keep.
  *
  * Lines become bytes as they arrive rather than waiting as strings: a string held until the next flush
  * outlives several young-generation collections and is copied into the old generation, which under load
@@ -13,10 +14,13 @@ const encoder = new TextEncoder();
 /** How a file is buffered and rotated. */
 export interface BufferedFileOptions {
   readonly maxSize: number;
-  readonly maxFiles: number;
+  /** Rotated files kept; older ones are deleted. Undefined: every rotated file is kept. */
+  readonly maxFiles?: number;
   /** The size of the byte buffer; a full buffer is written out at once. */
   readonly bufferBytes: number;
   readonly flushMs: number;
+  /** Told of each write that failed (a full disk, say); the lines it held are lost, later writes go on. */
+  readonly onError?: (error: Error, lostBytes: number) => void;
 }
 
 /** An append-only, buffered, rotating log file. */
@@ -25,6 +29,8 @@ export class BufferedFile {
   readonly #options: BufferedFileOptions;
   #file: Deno.FsFile;
   #size: number;
+  /** Rotated files on disk: `name.1` to `name.{rotated}`. */
+  #rotated = 0;
   #buffer: Uint8Array;
   #used = 0;
   #timer?: ReturnType<typeof setTimeout>;
@@ -36,6 +42,7 @@ export class BufferedFile {
     this.#options = options;
     this.#file = Deno.openSync(path, { append: true, create: true });
     this.#size = this.#file.statSync().size;
+    while (exists(`${path}.${this.#rotated + 1}`)) this.#rotated++;
     this.#buffer = new Uint8Array(options.bufferBytes);
   }
 
@@ -71,7 +78,9 @@ export class BufferedFile {
   }
 
   #queue(bytes: Uint8Array): void {
-    this.#writing = this.#writing.then(() => this.#write(bytes)).catch(() => {});
+    this.#writing = this.#writing.then(() => this.#write(bytes)).catch((error) =>
+      this.#options.onError?.(error instanceof Error ? error : new Error(String(error)), bytes.length)
+    );
   }
 
   /** Flushes and closes the file. */
@@ -88,11 +97,23 @@ export class BufferedFile {
 
   async #rotate(): Promise<void> {
     this.#file.close();
-    for (let i = this.#options.maxFiles - 1; i >= 1; i--) {
-      await Deno.rename(`${this.#path}.${i}`, `${this.#path}.${i + 1}`).catch(() => {});
+    const keep = this.#options.maxFiles ?? Infinity;
+    for (let i = this.#rotated; i >= 1; i--) {
+      const older = `${this.#path}.${i}`;
+      await (i >= keep ? Deno.remove(older) : Deno.rename(older, `${this.#path}.${i + 1}`)).catch(() => {});
     }
     await Deno.rename(this.#path, `${this.#path}.1`).catch(() => {});
+    this.#rotated = Math.min(this.#rotated + 1, keep);
     this.#file = await Deno.open(this.#path, { append: true, create: true });
     this.#size = 0;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }

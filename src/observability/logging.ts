@@ -31,10 +31,18 @@ export interface LoggingOptions {
   /** Colour DEBUG namespaces on stderr. */
   readonly colors: boolean;
   readonly redact: (text: string) => string;
-  /** Size at which a log file is rotated, and how many rotated files are kept. */
+  /** Size at which a log file is rotated, and how many rotated files are kept (undefined: all of them). */
   readonly maxSize: number;
-  readonly maxFiles: number;
+  readonly maxFiles?: number;
 }
+
+/**
+ * Whether every log line reached its file. Once a write has failed (a full disk, say) the logs have a hole,
+ * so the report stays "error" even after writes succeed again.
+ */
+export type LogHealth =
+  | { readonly status: "ok" }
+  | { readonly status: "error"; readonly error: string; readonly lostBytes: number };
 
 /** Where the logs went. */
 export type LogDestination = { readonly kind: "dir"; readonly dir: string } | {
@@ -46,6 +54,28 @@ const LEVELS: LogLevel[] = ["trace", "debug", "info", "warning", "error", "fatal
 const STDERR_LEVELS: LogLevel[] = ["warning", "info", "debug", "trace"];
 const encoder = new TextEncoder();
 let openFiles: BufferedFile[] = [];
+let health: LogHealth = { status: "ok" };
+
+/** Whether the log files are complete so far, for /health. */
+export function logHealth(): LogHealth {
+  return health;
+}
+
+/** Records a failed write; the first one is said on stderr, since the log files cannot say it. */
+function writeFailed(path: string, error: Error, lostBytes: number): void {
+  const first = health.status === "ok";
+  health = {
+    status: "error",
+    error: `${path}: ${error.message}`,
+    lostBytes: (health.status === "error" ? health.lostBytes : 0) + lostBytes,
+  };
+  if (first) {
+    console.error(
+      `Cannot write ${path} (${error.message}): awmg keeps serving, log lines are lost until the log ` +
+        "directory can be written again, and /health counts them",
+    );
+  }
+}
 
 /** Formats and redacts each record once, however many sinks ask for it (they are called one after another). */
 function once(
@@ -127,11 +157,13 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
     { category: ["logtape", "meta"], sinks: ["stderr"], lowestLevel: "warning" },
   ];
   const file = (name: string) => {
-    const opened = new BufferedFile(`${dir}/${name}`, {
+    const path = `${dir}/${name}`;
+    const opened = new BufferedFile(path, {
       maxSize: options.maxSize,
-      maxFiles: options.maxFiles,
+      ...(options.maxFiles === undefined ? {} : { maxFiles: options.maxFiles }),
       bufferBytes: 64 * 1024,
       flushMs: 500,
+      onError: (error, lostBytes) => writeFailed(path, error, lostBytes),
     });
     openFiles.push(opened);
     return opened;
@@ -192,4 +224,5 @@ export async function stopLogging(): Promise<void> {
   await dispose();
   await Promise.all(openFiles.map((file) => file.close()));
   openFiles = [];
+  health = { status: "ok" };
 }

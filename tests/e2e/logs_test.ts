@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { EVERYTHING, MEMORY, startGateway } from "../support/gateway.ts";
+import { EVERYTHING, MEMORY, startGateway, text } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const FILES = [
@@ -76,7 +76,7 @@ Deno.test(
     const everything = await read("everything.log");
     assert.match(
       everything,
-      /Launching MCP backend server: everything, command=.*deno, args=\[run .*\], env=\[PLANTED\]/,
+      /Launching MCP backend server: everything, command=.*deno, args=\[run .*\], env=\[DENO_DIR DENO_TLS_CA_STORE PLANTED\]/,
     );
     assert.match(everything, /stderr: Starting default \(STDIO\) server\.\.\./);
     assert.match(everything, /everything→tools\/call \d+b \{/);
@@ -182,3 +182,85 @@ Deno.test(
     await Deno.remove(dir, { recursive: true });
   },
 );
+
+/** Whether this machine lets a process mount in a namespace of its own (`unshare -rm`). */
+const canMount = (await new Deno.Command("unshare", { args: ["-rm", "true"], stderr: "null" }).output()
+  .catch(() => undefined))?.success === true;
+
+Deno.test({
+  name: "a full log directory is said once on stderr and in /health, and the gateway keeps serving",
+  ignore: !canMount,
+  ...e2e,
+  fn: async () => {
+    const dir = logDir();
+    await Deno.mkdir(dir, { recursive: true });
+    // A real ENOSPC: the log directory is a 256 KiB tmpfs, seen only by awmg (and removed with it).
+    const gateway = await startGateway({
+      toml: EVERYTHING(),
+      args: ["--log-dir", dir],
+      shellPrefix: `mount -t tmpfs -o size=256k tmpfs ${dir}`,
+      ownMounts: true,
+    });
+    try {
+      const client = await gateway.client("everything");
+      // Under the payload threshold, so each result comes back inline.
+      const message = "x".repeat(8 * 1024);
+      let logs = { status: "ok" } as { status: string; error?: string; lostBytes?: number };
+      for (let call = 0; call < 200 && logs.status === "ok"; call++) {
+        const result = await client.callTool({ name: "echo", arguments: { message } });
+        assert.equal(text(result), `Echo: ${message}`);
+        const health = await fetch(`${gateway.url}/health`);
+        assert.equal(health.status, 200);
+        logs = (await health.json()).logs;
+        if (logs.status === "ok") await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(logs.status, "error");
+      assert.match(logs.error ?? "", /No space left on device/);
+      assert.ok((logs.lostBytes ?? 0) > 0);
+      for (let call = 0; call < 20; call++) {
+        const result = await client.callTool({ name: "echo", arguments: { message: `after ${call}` } });
+        assert.equal(text(result), `Echo: after ${call}`);
+      }
+      await client.close();
+    } finally {
+      await gateway.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+    assert.equal(gateway.stderr.match(/Cannot write .* awmg keeps serving/g)?.length, 1, gateway.stderr);
+  },
+});
+
+Deno.test("nothing in the log directory is deleted unless MCP_GATEWAY_LOG_MAX_FILES asks", e2e, async () => {
+  const calls = 40;
+  for (const maxFiles of [undefined, "2"]) {
+    const dir = logDir();
+    const gateway = await startGateway({
+      toml: EVERYTHING(),
+      args: ["--log-dir", dir],
+      env: {
+        MCP_GATEWAY_LOG_MAX_SIZE: "4096",
+        ...(maxFiles === undefined ? {} : { MCP_GATEWAY_LOG_MAX_FILES: maxFiles }),
+      },
+    });
+    const client = await gateway.client("everything");
+    // 16 KB of log lines per call: the 64 KiB buffered writes each rotate the server's log.
+    for (let call = 0; call < calls; call++) {
+      await client.callTool({ name: "echo", arguments: { message: `call ${call} ${"y".repeat(8000)}` } });
+    }
+    await client.close();
+    await gateway.stop();
+    const files = [...Deno.readDirSync(dir)].map((entry) => entry.name).filter((name) =>
+      /^everything\.log(\.\d+)?$/.test(name)
+    );
+    const calledLines = files.flatMap((name) => Deno.readTextFileSync(`${dir}/${name}`).split("\n"))
+      .filter((line) => line.includes("everything→tools/call"));
+    if (maxFiles === undefined) {
+      assert.ok(files.length > 6, `${files.length} files of the server's log`);
+      assert.equal(calledLines.length, calls);
+    } else {
+      assert.deepEqual(files.sort(), ["everything.log", "everything.log.1", "everything.log.2"]);
+      assert.ok(calledLines.length < calls);
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+});

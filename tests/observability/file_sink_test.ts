@@ -60,3 +60,42 @@ Deno.test("buffered file: rotated by size, and no line is split between two file
     assert.ok(lines.join("").endsWith(texts.join("")));
   });
 });
+
+/** The names of the files in `dir`, sorted. */
+async function names(dir: string): Promise<string[]> {
+  return (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name).sort();
+}
+
+/** The lines of `a.log` and its rotated files, oldest first. */
+async function allLines(dir: string): Promise<string> {
+  const rotated = (await names(dir)).filter((name) => name !== "a.log")
+    .sort((a, b) => Number(b.split(".").pop()) - Number(a.split(".").pop()));
+  const texts = await Promise.all([...rotated, "a.log"].map((name) => Deno.readTextFile(`${dir}/${name}`)));
+  return texts.join("");
+}
+
+Deno.test("buffered file: without maxFiles nothing is deleted, across reopenings too", async () => {
+  await withDir(async (dir) => {
+    const lines = Array.from({ length: 40 }, (_, i) => `line number ${String(i).padStart(2, "0")}\n`);
+    for (const half of [lines.slice(0, 20), lines.slice(20)]) {
+      const file = new BufferedFile(`${dir}/a.log`, { maxSize: 64, bufferBytes: 40, flushMs: 10_000 });
+      for (const line of half) file.append(line);
+      await file.close();
+    }
+    // More rotated files than the five once kept.
+    assert.ok((await names(dir)).length > 6);
+    assert.equal(await allLines(dir), lines.join(""));
+  });
+});
+
+Deno.test("buffered file: maxFiles keeps that many rotated files, the newest, across reopenings too", async () => {
+  await withDir(async (dir) => {
+    for (let run = 0; run < 2; run++) {
+      const file = openIn(dir, { maxSize: 64, bufferBytes: 40, maxFiles: run === 0 ? 5 : 2 });
+      for (let i = 0; i < 30; i++) file.append(`run ${run} line ${String(i).padStart(2, "0")}\n`);
+      await file.close();
+    }
+    assert.deepEqual(await names(dir), ["a.log", "a.log.1", "a.log.2"]);
+    assert.ok((await allLines(dir)).endsWith("run 1 line 29\n"));
+  });
+});

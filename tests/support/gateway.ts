@@ -146,6 +146,8 @@ export interface StartOptions {
   readonly auth?: boolean;
   /** A shell command run before awmg in the same process (e.g. `ulimit -n 256`). */
   readonly shellPrefix?: string;
+  /** Runs awmg in a user and mount namespace of its own (`unshare -rm`), so that a shellPrefix may mount. */
+  readonly ownMounts?: boolean;
   /** Wait for /health to answer (default); false returns at once. */
   readonly waitHealthy?: boolean;
 }
@@ -176,8 +178,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const [program, argv] = options.shellPrefix === undefined
     ? [AWMG[0], args]
     : ["bash", ["-c", `${options.shellPrefix} && exec "$0" "$@"`, AWMG[0], ...args]];
-  const process = new Deno.Command(program, {
-    args: argv,
+  const process = new Deno.Command(options.ownMounts ? "unshare" : program, {
+    args: options.ownMounts ? ["-rm", program, ...argv] : argv,
     cwd: ROOT,
     env: { MCP_GATEWAY_CONTAINERIZED: "0", ...options.env },
     stdin: options.json === undefined ? "null" : "piped",
