@@ -120,6 +120,7 @@ async function serve(
     redact,
     maxSize: settings.logMaxSize,
     ...(settings.logMaxFiles === undefined ? {} : { maxFiles: settings.logMaxFiles }),
+    summaryBudget: settings.summaryMaxSize,
   });
   const log = getLogger(["awmg", "startup"]);
   globalThis.addEventListener("unhandledrejection", (event) => {

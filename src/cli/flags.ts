@@ -25,6 +25,8 @@ export const DEFAULTS = {
   payloadSizeThreshold: 10240,
   /** Text logs rotate at this size (MCP_GATEWAY_LOG_MAX_SIZE); rotated files are kept unless MCP_GATEWAY_LOG_MAX_FILES says how many. */
   logMaxSize: 10 * 1024 * 1024,
+  /** gateway.md holds at most this many bytes (MCP_GATEWAY_SUMMARY_MAX_SIZE), under GitHub's 1 MiB step summary. */
+  summaryMaxSize: 900 * 1024,
   /** How long /close and SIGTERM wait for requests in flight (a Go-style duration). */
   shutdownTimeout: "30s",
   /** The service name traces carry, as the Go gateway's. */

@@ -35,6 +35,8 @@ export interface Settings {
   readonly logMaxSize: number;
   /** How many rotated files of each log are kept; unset, none is ever deleted. */
   readonly logMaxFiles?: number;
+  /** The most bytes gateway.md may hold. */
+  readonly summaryMaxSize: number;
   readonly mode: "routed" | "unified";
   readonly sequentialLaunch: boolean;
   readonly verbosity: number;
@@ -378,6 +380,8 @@ export function resolveSettings(
   if (typeof logMaxSize === "string") return { ok: false, message: logMaxSize };
   const logMaxFiles = positiveVariable(env, "MCP_GATEWAY_LOG_MAX_FILES", "rotated files kept per log");
   if (typeof logMaxFiles === "string") return { ok: false, message: logMaxFiles };
+  const summaryMaxSize = positiveVariable(env, "MCP_GATEWAY_SUMMARY_MAX_SIZE", "bytes of gateway.md");
+  if (typeof summaryMaxSize === "string") return { ok: false, message: summaryMaxSize };
 
   const payloadPathPrefix = pick<string>(
     [
@@ -500,6 +504,7 @@ export function resolveSettings(
       payloadPathPrefix,
       logMaxSize: logMaxSize ?? DEFAULTS.logMaxSize,
       ...(logMaxFiles === undefined ? {} : { logMaxFiles }),
+      summaryMaxSize: summaryMaxSize ?? DEFAULTS.summaryMaxSize,
       listen,
       domain,
       apiKeys,

@@ -12,7 +12,7 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from "../jsonrpc/messages.ts";
-import { rpcRecorder } from "../observability/rpc.ts";
+import { recordTimeout, rpcRecorder } from "../observability/rpc.ts";
 import { withId } from "../jsonrpc/splice.ts";
 import type { Span } from "../observability/tracing.ts";
 import { isRateLimitResult, type RateLimitBreaker } from "./breaker.ts";
@@ -297,6 +297,7 @@ export class Upstream {
     if (pending === undefined) return;
     const elapsed = Date.now() - pending.startedAt;
     const seconds = (elapsed / 1000).toFixed(1);
+    recordTimeout(this.serverId, pending.method, elapsed);
     this.#log.warn("Request {method} to {server} timed out after {seconds}s", {
       method: pending.method,
       server: this.serverId,

@@ -95,6 +95,17 @@ export class BufferedFile {
     this.#size += bytes.length;
   }
 
+  /** Bytes in the file now (what is queued not counted). */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Moves the file aside as a rotation does, after every queued write; later lines start a new file. */
+  rotate(): Promise<void> {
+    this.#writing = this.#writing.then(() => this.#rotate());
+    return this.#writing;
+  }
+
   async #rotate(): Promise<void> {
     this.#file.close();
     const keep = this.#options.maxFiles ?? Infinity;

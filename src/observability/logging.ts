@@ -18,7 +18,8 @@ import {
   rpcMarkdown,
   rpcMessage,
 } from "./format.ts";
-import { routeRpc, type RpcSink } from "./rpc.ts";
+import { routeRpc, routeTimeouts, type RpcSink } from "./rpc.ts";
+import { StepSummary } from "./summary.ts";
 
 /** Options of the log setup. */
 export interface LoggingOptions {
@@ -34,6 +35,8 @@ export interface LoggingOptions {
   /** Size at which a log file is rotated, and how many rotated files are kept (undefined: all of them). */
   readonly maxSize: number;
   readonly maxFiles?: number;
+  /** The most bytes gateway.md may hold. */
+  readonly summaryBudget: number;
 }
 
 /**
@@ -55,6 +58,7 @@ const STDERR_LEVELS: LogLevel[] = ["warning", "info", "debug", "trace"];
 const encoder = new TextEncoder();
 let openFiles: BufferedFile[] = [];
 let health: LogHealth = { status: "ok" };
+let summary: StepSummary | undefined;
 
 /** Whether the log files are complete so far, for /health. */
 export function logHealth(): LogHealth {
@@ -169,16 +173,21 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
     return opened;
   };
   if (problem === undefined) {
-    const [gateway, markdown, jsonl] = [
-      file("mcp-gateway.log"),
-      file("gateway.md"),
-      file("rpc-messages.jsonl"),
-    ];
+    const [gateway, jsonl] = [file("mcp-gateway.log"), file("rpc-messages.jsonl")];
     const servers = new Map(options.serverIds.map((id) => [id, file(`${id}.log`)]));
-    const summary = once(formatMarkdown, redact);
+    const markdownPath = `${dir}/gateway.md`;
+    const markdown = await StepSummary.open(
+      markdownPath,
+      options.summaryBudget,
+      options.serverIds,
+      (error, lostBytes) => writeFailed(markdownPath, error, lostBytes),
+    );
+    summary = markdown;
+    const { digest } = markdown;
+    const warningBlock = once(formatMarkdown, redact);
     sinks.gateway = (record) => gateway.append(line(record));
     sinks.markdown = (record) => {
-      const text = summary(record);
+      const text = warningBlock(record);
       if (text !== "") markdown.append(text);
     };
     loggers.push({ category: ["awmg"], sinks: ["stderr", "gateway", "markdown"], lowestLevel: "debug" });
@@ -186,8 +195,12 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
       sinks[`server:${id}`] = (record) => server.append(line(record));
       loggers.push({ category: ["awmg", "backend", id], sinks: [`server:${id}`], lowestLevel: "debug" });
     }
+    routeTimeouts((server, method, ms, at) => digest.timeout(server, method, ms, at));
     routeDecisions({
-      decision: (facts, at) => jsonl.append(redact(decisionJsonLine(facts, at))),
+      decision: (facts, at) => {
+        digest.decision(facts);
+        jsonl.append(redact(decisionJsonLine(facts, at)));
+      },
       filtered: (facts, at) => jsonl.append(redact(filteredJsonLine(facts, at))),
     });
     routeRpc((serverId) => {
@@ -198,6 +211,7 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
           gateway.append(text);
           server?.append(text);
           markdown.append(rpcMarkdown(facts));
+          digest.message(facts, at);
           jsonl.append(rpcJsonLine(facts, at));
         },
         ...stderrRpc(serverId),
@@ -221,8 +235,11 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
 export async function stopLogging(): Promise<void> {
   routeRpc(() => []);
   routeDecisions(undefined);
+  routeTimeouts(undefined);
   await dispose();
   await Promise.all(openFiles.map((file) => file.close()));
   openFiles = [];
+  await summary?.finish().catch((error) => writeFailed("gateway.md", error, 0));
+  summary = undefined;
   health = { status: "ok" };
 }

@@ -31,3 +31,16 @@ export function rpcRecorder(serverId: string): (event: RpcEvent) => void {
     for (const sink of sinks) sink(facts, at);
   };
 }
+
+/** Where requests the gateway gave up waiting for are told; set by the log setup. */
+let timeouts: ((server: string, method: string, ms: number, at: number) => void) | undefined;
+
+/** Installs the receiver of timeouts (called by the log setup); undefined drops them. */
+export function routeTimeouts(to: typeof timeouts): void {
+  timeouts = to;
+}
+
+/** Records a request to `server` that got no answer within `ms`. */
+export function recordTimeout(server: string, method: string, ms: number): void {
+  timeouts?.(server, method, ms, Date.now());
+}

@@ -39,6 +39,7 @@ Deno.test("built-in defaults when nothing is given", () => {
     payloadSizeThreshold: 10240,
     payloadPathPrefix: undefined,
     logMaxSize: 10485760,
+    summaryMaxSize: 921600,
     mode: "routed",
     sequentialLaunch: false,
     verbosity: 0,
@@ -101,6 +102,27 @@ Deno.test("API key and domain from the environment win; secret values are never 
     "MCP_GATEWAY_DOMAIN (host.docker.internal) overrides gateway.domain in the config (localhost)",
     "MCP_GATEWAY_API_KEY (value hidden) overrides the API key in the config (value hidden)",
   ]);
+});
+
+Deno.test("log and summary sizes: positive integers from the environment, or the defaults", () => {
+  const given = resolve([], {
+    MCP_GATEWAY_LOG_MAX_SIZE: "4096",
+    MCP_GATEWAY_LOG_MAX_FILES: "3",
+    MCP_GATEWAY_SUMMARY_MAX_SIZE: "65536",
+  });
+  assert.ok(given.ok);
+  assert.equal(given.settings.logMaxSize, 4096);
+  assert.equal(given.settings.logMaxFiles, 3);
+  assert.equal(given.settings.summaryMaxSize, 65536);
+  const unset = resolve([], {});
+  assert.ok(unset.ok);
+  assert.equal(unset.settings.logMaxFiles, undefined, "rotated logs are kept unless a number is set");
+  for (const [name, value] of [["MCP_GATEWAY_LOG_MAX_FILES", "0"], ["MCP_GATEWAY_SUMMARY_MAX_SIZE", "1e6"]]) {
+    const refused = resolve([], { [name]: value });
+    assert.ok(
+      !refused.ok && refused.message.startsWith(`invalid ${name} "${value}": expected a positive integer`),
+    );
+  }
 });
 
 Deno.test("payload threshold: flag > environment > default; bad values are errors", () => {

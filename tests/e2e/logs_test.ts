@@ -264,3 +264,99 @@ Deno.test("nothing in the log directory is deleted unless MCP_GATEWAY_LOG_MAX_FI
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** The RPC records of a log directory. */
+function rpcRecords(dir: string): Record<string, unknown>[] {
+  return Deno.readTextFileSync(`${dir}/rpc-messages.jsonl`).trimEnd().split("\n").map((line) =>
+    JSON.parse(line)
+  );
+}
+
+Deno.test(
+  "gateway.md opens with a digest whose figures are the RPC record's, written at /close",
+  e2e,
+  async () => {
+    const dir = logDir();
+    const gateway = await startGateway({ toml: EVERYTHING(), args: ["--log-dir", dir] });
+    const client = await gateway.client("everything");
+    for (let call = 0; call < 20; call++) {
+      await client.callTool({
+        name: "echo",
+        arguments: { message: `${call}` },
+      });
+    }
+    await client.callTool({ name: "no-such-tool", arguments: {} }).catch(() => undefined);
+    await client.close();
+    await (await gateway.post("/close", {})).body?.cancel();
+    assert.equal((await gateway.exited).code, 0);
+
+    const records = rpcRecords(dir).filter((r) => r.server === "everything");
+    const requests = records.filter((r) =>
+      r.direction === "outbound" && r.id !== null && !String(r.method).startsWith("notifications/")
+    );
+    const durations = records.flatMap((r) => typeof r.duration === "number" ? [r.duration] : []).sort((
+      a,
+      b,
+    ) => a - b);
+    const at = (q: number) => durations[Math.ceil(q * durations.length) - 1];
+    const bytes = (direction: string) =>
+      records.filter((r) => r.direction === direction).reduce((sum, r) => sum + Number(r.size), 0);
+    const markdown = await Deno.readTextFile(`${dir}/gateway.md`);
+    assert.ok(
+      markdown.startsWith("# MCP Gateway\n\n| server | requests | errors | timeouts | p50 ms | p95 ms |"),
+    );
+    const row = markdown.split("\n").find((line) => line.startsWith("| everything |"))!.split("|").slice(
+      2,
+      -1,
+    )
+      .map((cell) => Number(cell.trim()));
+    const [count, errors, timeouts, p50, p95, bytesOut, bytesIn] = row;
+    assert.equal(count, requests.length);
+    assert.ok(count >= 22, `${count} requests`);
+    assert.equal(errors, records.filter((r) => r.error !== undefined).length);
+    assert.equal(timeouts, 0);
+    for (const [shown, exact] of [[p50, at(0.5)], [p95, at(0.95)]]) {
+      assert.ok(Math.abs(shown - exact) <= Math.max(1, exact * 0.02), `${shown} ms for ${exact} ms`);
+    }
+    assert.equal(bytesOut, bytes("outbound"));
+    assert.equal(bytesIn, bytes("inbound"));
+    assert.match(markdown, /\*\*Slowest calls\*\*\n\n\| server \| method \| ms \| at \(UTC\) \|/);
+    assert.match(markdown, /\n---\n\n/);
+    assert.match(markdown, /\*\*everything\*\*→`tools\/call` `echo`/);
+    await Deno.remove(dir, { recursive: true });
+  },
+);
+
+Deno.test(
+  "gateway.md stays within MCP_GATEWAY_SUMMARY_MAX_SIZE and says how many entries it left out",
+  e2e,
+  async () => {
+    const dir = logDir();
+    const budget = 16384;
+    const gateway = await startGateway({
+      toml: EVERYTHING(),
+      args: ["--log-dir", dir],
+      env: { MCP_GATEWAY_SUMMARY_MAX_SIZE: String(budget) },
+    });
+    const client = await gateway.client("everything");
+    for (let call = 0; call < 60; call++) {
+      await client.callTool({
+        name: "echo",
+        arguments: { message: `${call}` },
+      });
+    }
+    await client.close();
+    await gateway.stop();
+    const bytes = await Deno.readFile(`${dir}/gateway.md`);
+    assert.ok(bytes.length <= budget, `${bytes.length} bytes`);
+    const markdown = new TextDecoder().decode(bytes);
+    const shown = markdown.match(/^(\*\*everything\*\*[→←]|⚠️ )/gm)?.length ?? 0;
+    const left = Number(markdown.match(/_(\d+) more entries were left out/)?.[1]);
+    const warnings =
+      (await Deno.readTextFile(`${dir}/mcp-gateway.log`)).match(/^\[[^\]]+\] \[(WARN|ERROR)\]/gm)?.length ??
+        0;
+    assert.equal(shown + left, rpcRecords(dir).length + warnings);
+    assert.match(markdown, /rpc-messages\.jsonl holds every message\._\n$/);
+    await Deno.remove(dir, { recursive: true });
+  },
+);
