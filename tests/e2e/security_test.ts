@@ -130,7 +130,7 @@ Deno.test("a backend sees only the basic variables and the ones its config names
   });
   try {
     const names = JSON.parse(await toolText(gateway, "hostile", "env"));
-    // The basics the README documents, written out here so that a name added to the code's list fails this test.
+    // The basics docs/configuration.md documents, written out here so that a name added to the code's list fails this test.
     const documented = ["HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER"];
     // The test configs pass the runner's Deno cache and certificate store through, as a user would.
     const given = [...documented, "DENO_DIR", "DENO_TLS_CA_STORE"].filter((name) =>
