@@ -211,7 +211,8 @@ export class WasmGuardHost {
         timer,
         waiting: 0,
       });
-      worker.postMessage({ type: "call", id, session, fn, input } satisfies ToWorker);
+      const deadline = Date.now() + options.timeoutMs;
+      worker.postMessage({ type: "call", id, session, fn, input, deadline } satisfies ToWorker);
     });
   }
 

@@ -24,6 +24,8 @@ export type ToWorker =
     readonly session: string;
     readonly fn: GuardExport;
     readonly input: string;
+    /** When the call must have answered, in ms since the epoch (the host's time bound). */
+    readonly deadline: number;
   }
   | { readonly type: "backend-result"; readonly id: number; readonly ok: boolean; readonly text: string }
   | { readonly type: "drop"; readonly session: string };

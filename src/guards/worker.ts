@@ -8,6 +8,7 @@
  * answers -2 with the size it needs) are allocated with the guest's `alloc` and freed with `dealloc`.
  */
 import type { FromWorker, GuardExport, GuestLog, ToWorker } from "./protocol.ts";
+import { errnoName, wasiImports } from "./wasi.ts";
 
 /** JS Promise Integration, which Deno's V8 has and TypeScript's lib does not describe yet. */
 const jspi = WebAssembly as unknown as {
@@ -20,8 +21,8 @@ const FIRST_OUTPUT = 4 * 1024 * 1024;
 const MAX_OUTPUT = 16 * 1024 * 1024;
 /** `call_backend` calls one export call may make (as the Go host). */
 const MAX_BACKEND_CALLS = 50;
-/** WASI errno ENOSYS, for the WASI functions a guard has no use for. */
-const ENOSYS = 52;
+/** Log text one export call may carry back; past it lines are dropped, and the drop said once. */
+const MAX_LOG_BYTES = 1024 * 1024;
 const EXPORTS: readonly GuardExport[] = ["label_agent", "label_resource", "label_response"];
 
 const encoder = new TextEncoder();
@@ -38,8 +39,19 @@ interface Instance {
   guest?: Guest;
   failed?: string;
   queue: Promise<void>;
-  /** The export call running now, which `call_backend` and `host_log` report under. */
-  current?: { id: number; backendCalls: number; logs: GuestLog[] };
+  /** The export call running now, which `call_backend`, `host_log` and WASI report under. */
+  current?: CurrentCall;
+}
+
+interface CurrentCall {
+  readonly id: number;
+  /** When the call must have answered (ms since the epoch); a WASI sleep may not pass it. */
+  readonly deadline: number;
+  backendCalls: number;
+  readonly logs: GuestLog[];
+  logBytes: number;
+  /** The last WASI call that answered an error, named when the guest then traps. */
+  wasiFailure?: string;
 }
 
 let module: WebAssembly.Module | undefined;
@@ -54,8 +66,18 @@ function post(message: FromWorker): void {
 
 /** Keeps a guest's log line for the result of the call it belongs to (one message instead of many). */
 function log(session: string, instance: Instance, level: number, message: string): void {
-  if (instance.current !== undefined) instance.current.logs.push({ level, message });
-  else post({ type: "log", session, logs: [{ level, message }] });
+  const current = instance.current;
+  if (current === undefined) return post({ type: "log", session, logs: [{ level, message }] });
+  if (current.logBytes > MAX_LOG_BYTES) return;
+  current.logBytes += message.length;
+  current.logs.push(
+    current.logBytes > MAX_LOG_BYTES
+      ? {
+        level: 2,
+        message: `the guard logged more than ${MAX_LOG_BYTES} bytes in one call; the rest is dropped`,
+      }
+      : { level, message },
+  );
 }
 
 function bytesAt(instance: Instance, ptr: number, length: number): Uint8Array {
@@ -68,48 +90,6 @@ function bytesAt(instance: Instance, ptr: number, length: number): Uint8Array {
 
 function textAt(instance: Instance, ptr: number, length: number): string {
   return decoder.decode(bytesAt(instance, ptr >>> 0, length >>> 0));
-}
-
-function wasi(session: string, instance: Instance): Record<string, (...args: never[]) => unknown> {
-  const view = () => new DataView(instance.guest!.memory.buffer);
-  const zeroPair = (a: number, b: number) => {
-    view().setUint32(a, 0, true);
-    view().setUint32(b, 0, true);
-    return 0;
-  };
-  const stubs: Record<string, (...args: never[]) => unknown> = {
-    args_sizes_get: zeroPair,
-    environ_sizes_get: zeroPair,
-    args_get: () => 0,
-    environ_get: () => 0,
-    sched_yield: () => 0,
-    clock_time_get: (_id: number, _precision: bigint, out: number) => {
-      view().setBigUint64(out, BigInt(Date.now()) * 1_000_000n, true);
-      return 0;
-    },
-    random_get: (ptr: number, length: number) => {
-      crypto.getRandomValues(bytesAt(instance, ptr, length));
-      return 0;
-    },
-    fd_write: (fd: number, iovs: number, count: number, written: number) => {
-      if (fd !== 1 && fd !== 2) return 8;
-      let total = 0;
-      const parts: string[] = [];
-      for (let i = 0; i < count; i++) {
-        const ptr = view().getUint32(iovs + i * 8, true);
-        const length = view().getUint32(iovs + i * 8 + 4, true);
-        parts.push(new TextDecoder().decode(bytesAt(instance, ptr, length)));
-        total += length;
-      }
-      log(session, instance, fd === 2 ? 2 : 1, parts.join("").trimEnd());
-      view().setUint32(written, total, true);
-      return 0;
-    },
-    proc_exit: (code: number) => {
-      throw new WebAssembly.RuntimeError(`the guard called proc_exit(${code})`);
-    },
-  };
-  return new Proxy(stubs, { get: (target, name: string) => target[name] ?? (() => ENOSYS) });
 }
 
 function instantiate(session: string, instance: Instance): Guest {
@@ -153,7 +133,16 @@ function instantiate(session: string, instance: Instance): Guest {
   };
   const made = new WebAssembly.Instance(module!, {
     env: { call_backend: callBackend, host_log: hostLog },
-    wasi_snapshot_preview1: wasi(session, instance),
+    wasi_snapshot_preview1: wasiImports({
+      memory: () => instance.guest!.memory.buffer,
+      log: (level, message) => log(session, instance, level, message),
+      deadline: () => instance.current?.deadline ?? Date.now(),
+      failed: (call, errno) => {
+        if (instance.current !== undefined) {
+          instance.current.wasiFailure = `WASI ${call} answered ${errnoName(errno)}`;
+        }
+      },
+    }, (fn) => new jspi.Suspending(fn)),
   });
   const exports = made.exports as Record<string, unknown>;
   const memory = exports.memory;
@@ -236,7 +225,13 @@ function run(message: Extract<ToWorker, { type: "call" }>): void {
       post({ type: "result", id: message.id, logs: [], ok: false, error: own.failed, trapped: false });
       return;
     }
-    const current = { id: message.id, backendCalls: 0, logs: [] as GuestLog[] };
+    const current: CurrentCall = {
+      id: message.id,
+      deadline: message.deadline,
+      backendCalls: 0,
+      logs: [],
+      logBytes: 0,
+    };
     own.current = current;
     try {
       own.guest ??= instantiate(message.session, own);
@@ -244,7 +239,8 @@ function run(message: Extract<ToWorker, { type: "call" }>): void {
       post({ type: "result", id: message.id, logs: current.logs, ok: true, output });
     } catch (error) {
       const trapped = error instanceof WebAssembly.RuntimeError;
-      const text = `${error instanceof Error ? error.message : String(error)}`;
+      const cause = trapped && current.wasiFailure !== undefined ? ` (after ${current.wasiFailure})` : "";
+      const text = `${error instanceof Error ? error.message : String(error)}${cause}`;
       if (trapped) own.failed = `the guard's instance for this session trapped earlier (${text})`;
       const failure = trapped ? `trap: ${text}` : text;
       post({ type: "result", id: message.id, logs: current.logs, ok: false, error: failure, trapped });
