@@ -85,6 +85,20 @@ function text(value: unknown): string | undefined {
 }
 
 /** The reference monitor of the guarded servers. */
+
+/**
+ * The github guard's synthetic tool. The Go gateway answers it with a GitHub REST call of its own; awmg makes
+ * none (it would need the server's token and a way out to GitHub that only the server is given), so the
+ * guard is told at once that the lookup failed and keeps the integrity `author_association` gives.
+ */
+const COLLABORATOR_LOOKUP = "get_collaborator_permission";
+const NO_COLLABORATOR_LOOKUP = JSON.stringify({
+  content: [{
+    type: "text",
+    text: "awmg does not look up collaborator permissions; author_association applies",
+  }],
+  isError: true,
+});
 export class GuardedCalls {
   readonly #options: GuardedOptions;
   readonly #agents = new Map<string, AgentState>();
@@ -115,7 +129,8 @@ export class GuardedCalls {
     return {
       session: agent,
       timeoutMs: this.#options.timeoutMs(serverId),
-      backend: callTool,
+      backend: (tool, args) =>
+        tool === COLLABORATOR_LOOKUP ? Promise.resolve(NO_COLLABORATOR_LOOKUP) : callTool(tool, args),
       log: (level, message) => {
         log[level]("[guard:{guard}] {message}", { guard: guard.name, message });
       },

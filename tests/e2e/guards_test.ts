@@ -226,6 +226,23 @@ Deno.test(
       const after = await call(second, "get_repository", { owner: "octo", repo: "public-y" });
       assert.equal(after.isError, undefined, "after the restart the guard serves again");
 
+      const sleeper = await gateway.client("github");
+      const started = Date.now();
+      assert.match(
+        await refusal(sleeper, "sleepy_tool"),
+        /trap: WASI poll_oneoff asked to sleep 3600\.0s, past the \d+\.\ds left of the guard call's time bound/,
+      );
+      assert.ok(Date.now() - started < 5_000, "a sleep past the bound is refused at once, not waited out");
+      const napper = await gateway.client("github");
+      const napStart = Date.now();
+      assert.equal(text(await call(napper, "napping_tool")), "napping_tool ran");
+      assert.ok(Date.now() - napStart >= 300, "the guest slept for real");
+      assert.match(
+        await refusal(napper, "nosys_tool"),
+        /trap: unreachable \(after WASI fd_read answered ENOSYS\)/,
+      );
+      assert.match(await refusal(napper, "get_repository"), /trapped earlier/);
+
       const third = await gateway.client("github");
       assert.match(await refusal(third, "greedy_tool"), /trap: its memory grew past 67108864 bytes/);
       const fourth = await gateway.client("github");
@@ -248,12 +265,12 @@ Deno.test(
         [],
         "no refused call was forwarded",
       );
-      for (const client of [first, second, third, fourth]) await client.close();
+      for (const client of [first, second, third, fourth, sleeper, napper]) await client.close();
     } finally {
       const log = await logFile(gateway, logDir, "github.log");
       assert.equal(
         log.match(/Guard test labelled agent/g)?.length,
-        5,
+        7,
         "label_agent ran once per session, and again in the instance the hang restart replaced",
       );
     }

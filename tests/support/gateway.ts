@@ -271,6 +271,17 @@ export const HOSTILE = (id = "hostile", extra = "", env: Record<string, string> 
 export const ISSUES = (id = "github", extra = "", env: Record<string, string> = {}) =>
   fixtureServer("issues_server.ts", id, extra, env);
 
+/**
+ * The github-mcp-server imitation (tests/fixtures/github_server.ts) over stdio; it appends the name of each
+ * tool call it receives to `calls`.
+ */
+export const GITHUB = (id: string, calls: string, extra = "", env: Record<string, string> = {}) =>
+  denoServer(id, `${ROOT}tests/fixtures/github_server.ts`, {
+    flags: [`--allow-write=${calls}`],
+    extra,
+    env: { CALLS_FILE: calls, ...env },
+  });
+
 /** An MCP server serving HTTP on a free loopback port, as a process. */
 export class RemoteServer {
   process?: Deno.ChildProcess;
