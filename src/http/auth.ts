@@ -12,7 +12,7 @@ export type AuthResult =
  * Compares a presented key with an expected one in time that depends only on the expected key's length, so
  * the answer's timing tells nothing about how much of a guess was right (no hashing per request).
  */
-function sameKey(expected: string, presented: string): boolean {
+export function sameKey(expected: string, presented: string): boolean {
   let difference = expected.length ^ presented.length;
   for (let i = 0; i < expected.length; i++) {
     difference |= expected.charCodeAt(i) ^ (presented.charCodeAt(i) | 0);

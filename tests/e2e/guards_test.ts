@@ -33,11 +33,6 @@ async function seen(client: Client, tool = "calls_seen"): Promise<string[]> {
   return JSON.parse(text(await call(client, tool)));
 }
 
-async function logFile(gateway: RunningGateway, dir: string, name: string): Promise<string> {
-  await gateway.stop();
-  return await Deno.readTextFile(`${dir}/${name}`);
-}
-
 Deno.test(
   "strict refuses a result with an item the agent may not see; unguarded servers are untouched",
   e2e,
@@ -60,21 +55,22 @@ Deno.test(
       await client.close();
       await plain.close();
     } finally {
-      const serverLog = await logFile(gateway, logDir, "github.log");
-      assert.match(serverLog, /DIFC refused read list_issues on github/);
-      assert.match(
-        serverLog,
-        /\[guard:test\] label_resource list_issues/,
-        "host_log reaches the server's log",
-      );
-      const jsonl = await Deno.readTextFile(`${logDir}/rpc-messages.jsonl`);
-      const events = jsonl.trim().split("\n").map((line) => JSON.parse(line));
-      const filtered = events.find((e) => e.event === "difc_filtered");
-      assert.equal(filtered.author_login, "stranger");
-      assert.deepEqual(filtered.integrity_tags, ["unapproved"]);
-      assert.ok(events.some((e) => e.event === "difc_decision" && e.decision === "refused"));
-      assert.match(await Deno.readTextFile(`${logDir}/gateway.md`), /DIFC refused read list_issues/);
+      await gateway.stop();
     }
+    const serverLog = await Deno.readTextFile(`${logDir}/github.log`);
+    assert.match(serverLog, /DIFC refused read list_issues on github/);
+    assert.match(
+      serverLog,
+      /\[guard:test\] label_resource list_issues/,
+      "host_log reaches the server's log",
+    );
+    const jsonl = await Deno.readTextFile(`${logDir}/rpc-messages.jsonl`);
+    const events = jsonl.trim().split("\n").map((line) => JSON.parse(line));
+    const filtered = events.find((e) => e.event === "difc_filtered");
+    assert.equal(filtered.author_login, "stranger");
+    assert.deepEqual(filtered.integrity_tags, ["unapproved"]);
+    assert.ok(events.some((e) => e.event === "difc_decision" && e.decision === "refused"));
+    assert.match(await Deno.readTextFile(`${logDir}/gateway.md`), /DIFC refused read list_issues/);
   },
 );
 
@@ -267,18 +263,59 @@ Deno.test(
       );
       for (const client of [first, second, third, fourth, sleeper, napper]) await client.close();
     } finally {
-      const log = await logFile(gateway, logDir, "github.log");
-      assert.equal(
-        log.match(/Guard test labelled agent/g)?.length,
-        7,
-        "label_agent ran once per session, and again in the instance the hang restart replaced",
-      );
+      await gateway.stop();
     }
+    const log = await Deno.readTextFile(`${logDir}/github.log`);
+    assert.equal(
+      log.match(/Guard test labelled agent/g)?.length,
+      7,
+      "label_agent ran once per session, and again in the instance the hang restart replaced",
+    );
   },
 );
 
 /** TOML for a write-sink server (the issues fixture); `sink` is the inline write-sink table. */
 const sink = (id: string, table: string) => ISSUES(id, `guard_policies = { write-sink = ${table} }\n`);
+
+Deno.test(
+  "a guard whose label_response traps, answers garbage or hangs fails closed: the result is never shown",
+  e2e,
+  async () => {
+    const gateway = await startGateway({ toml: GUARDS + guarded("github", APPROVED, "tool_timeout = 10\n") });
+    try {
+      for (
+        const [tool, why] of [
+          ["response_trap_tool", /label_response: trap: unreachable/],
+          ["response_garbled_tool", /label_response.*not JSON/],
+          ["response_hang_tool", /label_response did not answer within 10s; the guard was restarted/],
+        ] as const
+      ) {
+        const client = await gateway.client("github");
+        const outcome = await call(client, tool).then(
+          (result) => ({ shown: JSON.stringify(result) }),
+          (error: { code: number; message: string }) => error,
+        );
+        assert.ok(
+          "code" in outcome,
+          `${tool}: the result was shown: ${"shown" in outcome ? outcome.shown : ""}`,
+        );
+        assert.equal(outcome.code, -32008);
+        assert.match(outcome.message, why);
+        assert.doesNotMatch(outcome.message, /ran/, "the server's answer is not in the error");
+        await client.close();
+      }
+      const client = await gateway.client("github");
+      assert.deepEqual(
+        (await seen(client)).filter((name) => name.startsWith("response_")),
+        ["response_trap_tool", "response_garbled_tool", "response_hang_tool"],
+        "each call reached the server: what failed was the judgement of its answer",
+      );
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
 
 Deno.test(
   "write-sink: a tainted agent may write to sinks that accept its secrecy, never to a public one",

@@ -55,10 +55,12 @@ Deno.test(
   async () => {
     const endpoint = tokenEndpoint(64);
     const remote = guardedServer(endpoint, "api://mcp-test");
+    const logDir = `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
     const gateway = await startGateway({
       toml:
         `[servers.remote]\ntype = "http"\nurl = "${remote.url}"\nauth = { type = "github-oidc", audience = "api://mcp-test" }\n`,
       env: { ACTIONS_ID_TOKEN_REQUEST_URL: endpoint.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN },
+      args: ["--log-dir", logDir, "-vvv"],
     });
     try {
       const call = async () => text((await (await gateway.post("/mcp/remote", whoami)).json()).result);
@@ -74,15 +76,22 @@ Deno.test(
       remote.state.refuse = endpoint.issued[1].token;
       assert.equal(await call(), "audience api://mcp-test", "a 401 fetches a new token and retries once");
       assert.equal(endpoint.issued.length, 3);
-      assert.ok(
-        !gateway.stderr.includes(REQUEST_TOKEN) &&
-          endpoint.issued.every((i) => !gateway.stderr.includes(i.token)),
-      );
     } finally {
       await gateway.stop();
       await remote.close();
       await endpoint.close();
     }
+    // Neither the request token nor any issued token, in any log file or on stderr (at -vvv).
+    const places: [string, string][] = [["stderr", gateway.stderr]];
+    for await (const entry of Deno.readDir(logDir)) {
+      places.push([entry.name, await Deno.readTextFile(`${logDir}/${entry.name}`)]);
+    }
+    const tokens = [REQUEST_TOKEN, ...endpoint.issued.map((issued) => issued.token)];
+    const leaks = places.flatMap(([place, content]) =>
+      tokens.filter((token) => content.includes(token)).map((token) => `${token.slice(0, 12)}... in ${place}`)
+    );
+    assert.deepEqual(leaks, []);
+    assert.ok(places.length > 4, "the log files were read");
   },
 );
 

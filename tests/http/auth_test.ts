@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { authChecker } from "../../src/http/auth.ts";
+import { authChecker, sameKey } from "../../src/http/auth.ts";
 
 Deno.test("auth accepts the plain key and Bearer, names the identity, rejects the rest", () => {
   const check = authChecker(["first", "second"]);
@@ -19,4 +19,24 @@ Deno.test("auth accepts the plain key and Bearer, names the identity, rejects th
     kind: "malformed",
     reason: 'expected "Authorization: <api-key>" (or "Bearer <api-key>")',
   });
+});
+
+Deno.test("keys are compared in constant time: a guess wrong at its first character takes as long as one wrong at its last", () => {
+  const expected = "k".repeat(1 << 20);
+  const guesses = { first: `x${expected.slice(1)}`, last: `${expected.slice(0, -1)}x` };
+  const time = (guess: string) => {
+    const started = performance.now();
+    for (let i = 0; i < 3; i++) assert.equal(sameKey(expected, guess), false);
+    return performance.now() - started;
+  };
+  const rounds: Record<keyof typeof guesses, number[]> = { first: [], last: [] };
+  for (let round = 0; round < 15; round++) {
+    rounds.first.push(time(guesses.first));
+    rounds.last.push(time(guesses.last));
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1];
+  // An early exit makes the first guess a thousand times faster; the margin is for a busy machine.
+  const ratio = median(rounds.first) / median(rounds.last);
+  assert.ok(ratio > 0.4 && ratio < 2.5, `first/last = ${ratio.toFixed(3)}`);
+  assert.equal(sameKey(expected, expected.slice()), true);
 });
