@@ -38,7 +38,7 @@ Deno.test("bash script passes bash -n and completes flags and subcommands", asyn
   assert.deepEqual(await complete(["--log-dir", "/et"]), ["/etc"]);
 });
 
-Deno.test("zsh, fish and powershell scripts cover every flag and subcommand", async () => {
+Deno.test("zsh, fish and powershell scripts cover every flag and subcommand", () => {
   for (const shell of ["zsh", "fish", "powershell"] as const) {
     const script = completionScript(shell);
     for (const flag of FLAGS) assert.ok(script.includes(flag.name), `${shell} lacks --${flag.name}`);

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ROOT, runAwmg } from "../support/awmg.ts";
 import { tempDir, tempFile } from "../support/temp.ts";
-import { ISSUES, remoteIssues, type RunningGateway, startGateway, text } from "../support/gateway.ts";
+import { ISSUES, remoteIssues, startGateway, text } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const GUARD = `${ROOT}tests/fixtures/test_guard/test_guard.wasm`;
