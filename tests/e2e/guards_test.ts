@@ -74,6 +74,42 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "a secret in a guarded call's arguments stays out of the decision records and every log",
+  e2e,
+  async () => {
+    const logDir = `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
+    const key = "api-key-in-a-repository-name-31";
+    const gateway = await startGateway({
+      toml: GUARDS + guarded("github", APPROVED),
+      args: ["--log-dir", logDir],
+      env: { MCP_GATEWAY_API_KEY: key },
+      auth: true,
+    });
+    try {
+      const client = await gateway.client("github", { authorization: key });
+      // The repository name carries the key into the guard's descriptions and reasons.
+      const write = await call(client, "create_issue", { owner: "octo", repo: key, title: "x" });
+      assert.equal(write.isError, undefined, text(write));
+      const listed = await call(client, "list_issues", { owner: "octo", repo: key });
+      assert.equal(listed.isError, true);
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
+    const records = (await Deno.readTextFile(`${logDir}/rpc-messages.jsonl`)).split("\n");
+    assert.ok(
+      records.some((line) => line.includes('"event":"difc_decision"') && line.includes("[REDACTED]")),
+    );
+    assert.ok(records.some((line) => line.includes('"event":"difc_filtered"')));
+    for await (const entry of Deno.readDir(logDir)) {
+      const content = await Deno.readTextFile(`${logDir}/${entry.name}`);
+      assert.ok(!content.includes(key), `the key is in ${entry.name}`);
+    }
+    assert.ok(!gateway.stderr.includes(key), "the key is on stderr");
+  },
+);
+
 Deno.test("filter mode removes what the agent may not see and says how many", e2e, async () => {
   const gateway = await startGateway({
     toml: GUARDS + guarded("github", APPROVED),
