@@ -27,22 +27,29 @@ async function copyProject(to: string): Promise<void> {
   }
 }
 
-/** Runs `tests` (with `filter`) in the copy; true when they all passed. */
-async function testsPass(copy: string, tests: readonly string[], filter: string | undefined): Promise<
-  "passed" | "failed" | "timed out"
-> {
+/** What running some tests came to: a mutant that does not even load is not caught by a test. */
+type Outcome = "passed" | "failed" | "timed out" | "did not load";
+
+/** Runs `tests` (with `filter`) in the copy. */
+async function runTests(
+  copy: string,
+  tests: readonly string[],
+  filter: string | undefined,
+): Promise<Outcome> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["test", "-P=test", "--no-check", ...(filter === undefined ? [] : ["--filter", filter]), ...tests],
     cwd: copy,
     env: { NO_COLOR: "1" },
-    stdout: "null",
-    stderr: "null",
+    stdout: "piped",
+    stderr: "piped",
   }).spawn();
   const timer = setTimeout(() => child.kill("SIGKILL"), DEADLINE_MS);
-  const status = await child.status;
+  const { success, signal, stdout, stderr } = await child.output();
   clearTimeout(timer);
-  if (status.signal === "SIGKILL") return "timed out";
-  return status.success ? "passed" : "failed";
+  if (signal === "SIGKILL") return "timed out";
+  if (success) return "passed";
+  const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  return /could not be parsed|SyntaxError|Module not found/.test(output) ? "did not load" : "failed";
 }
 
 /** Applies a mutant, runs its tests, restores the file; what became of it. */
@@ -55,11 +62,19 @@ async function run(copy: string, mutant: Mutant): Promise<string | undefined> {
   }
   await Deno.writeTextFile(path, original.replace(mutant.find, mutant.replace));
   try {
-    const outcome = await testsPass(copy, mutant.tests, mutant.filter);
-    if (outcome === "failed") return undefined;
-    return outcome === "passed"
-      ? `${mutant.tests.join(", ")}${mutant.filter === undefined ? "" : ` (${mutant.filter})`} still pass`
-      : `its tests ran past ${DEADLINE_MS / 60_000} minutes`;
+    const outcome = await runTests(copy, mutant.tests, mutant.filter);
+    switch (outcome) {
+      case "failed":
+        return undefined;
+      case "passed":
+        return `${mutant.tests.join(", ")}${
+          mutant.filter === undefined ? "" : ` (${mutant.filter})`
+        } still pass`;
+      case "timed out":
+        return `its tests ran past ${DEADLINE_MS / 60_000} minutes`;
+      case "did not load":
+        return "the changed code does not load: fix the mutant's replacement";
+    }
   } finally {
     await Deno.writeTextFile(path, original);
   }
@@ -75,7 +90,7 @@ try {
   await copyProject(copy);
   // The tests must pass unchanged, or every mutant would look caught.
   const suites = [...new Set(chosen.flatMap((mutant) => mutant.tests))];
-  const baseline = await testsPass(copy, suites, undefined);
+  const baseline = await runTests(copy, suites, undefined);
   if (baseline !== "passed") {
     console.error(`the tests ${baseline} before any mutant was applied: ${suites.join(" ")}`);
     code = 2;

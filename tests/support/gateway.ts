@@ -123,14 +123,31 @@ export class RunningGateway {
     return client;
   }
 
-  /** Sends SIGTERM and waits for the exit. */
+  /**
+   * Sends SIGTERM and waits for the exit. A gateway still running 45 s later (past its 30 s drain and its
+   * backends' 10 s to stop) is killed, and the test fails saying so rather than hanging the run.
+   */
   async stop(): Promise<Deno.CommandStatus> {
+    const kill = (signal: Deno.Signal) => {
+      try {
+        this.process.kill(signal);
+      } catch {
+        // Already gone.
+      }
+    };
+    kill("SIGTERM");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        kill("SIGKILL");
+        reject(new Error("the gateway did not exit within 45 s of SIGTERM"));
+      }, 45_000);
+    });
     try {
-      this.process.kill("SIGTERM");
-    } catch {
-      // Already gone.
+      return await Promise.race([this.exited, late]);
+    } finally {
+      clearTimeout(timer);
     }
-    return await this.exited;
   }
 }
 
