@@ -88,12 +88,20 @@ async function run(options: RunOptions): Promise<void> {
     fail("the container environment is not usable (see the checks above)", 1);
   }
   if (!loaded.ok) {
-    if (options.configStdin) console.log(JSON.stringify(failurePayload(loaded.failure)));
+    if (options.configStdin || options.validateConfig) {
+      console.log(JSON.stringify(failurePayload(loaded.failure)));
+    }
     Deno.exit(1);
   }
   const resolved = resolveSettings(options, loaded.config, env, inContainer);
   if (!resolved.ok) fail(resolved.message, 1);
   const warnings = [...loaded.warnings.map(formatIssue), ...resolved.warnings];
+  if (options.validateConfig) {
+    for (const warning of warnings) console.error(`Warning: ${warning}`);
+    const ids = loaded.config.servers.map((server) => server.id);
+    console.log(JSON.stringify({ status: "valid", servers: ids, warnings: warnings.length }));
+    Deno.exit(0);
+  }
   const { tlsPaths } = resolved.settings;
   const tls = tlsPaths === undefined ? undefined : await readTlsFiles(tlsPaths);
   if (typeof tls === "string") fail(tls, 1);

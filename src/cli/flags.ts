@@ -179,6 +179,12 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: "unified", kind: "bool", description: "Run in unified mode (all backends at /mcp)" },
   {
+    name: "validate-config",
+    kind: "bool",
+    description:
+      "Load and validate the configuration (and a container's environment), then exit without starting",
+  },
+  {
     name: "validate-env",
     kind: "bool",
     description: "Validate execution environment (Docker, env vars) before starting",

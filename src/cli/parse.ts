@@ -38,6 +38,8 @@ export interface RunOptions {
   /** Serve without authentication (--no-auth). */
   readonly noAuth: boolean;
   readonly sequentialLaunch: boolean;
+  /** Check the configuration and exit, starting nothing. */
+  readonly validateConfig: boolean;
   readonly validateEnv: boolean;
   readonly verbosity: number;
 }
@@ -207,6 +209,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
         : {}),
       noAuth: values["no-auth"] === true,
       sequentialLaunch: values["sequential-launch"] === true,
+      validateConfig: values["validate-config"] === true,
       validateEnv: values["validate-env"] === true,
       verbosity: (values.verbose as unknown[] | undefined)?.length ?? 0,
     },

@@ -2,6 +2,8 @@
  * Reads the JSON stdin format: `{"mcpServers": {...}, "gateway": {...}, "customSchemas": {...}}`.
  */
 import type { ParsedDocument } from "./document.ts";
+import type { ConfigIssue } from "./issues.ts";
+import { isRecord } from "./tree.ts";
 
 /** Parses JSON text into a canonical document, or the syntax error with its position. */
 export function readJson(text: string): ParsedDocument {
@@ -34,11 +36,51 @@ export function readJson(text: string): ParsedDocument {
     };
   }
   const { mcpServers, gateway, customSchemas, guards, ...rest } = raw as Record<string, unknown>;
+  const errors: ConfigIssue[] = [];
+  const renames = new Map<string, string>();
+  const servers = isRecord(mcpServers)
+    ? Object.fromEntries(
+      Object.entries(mcpServers).map(([id, server]) => [id, legacySpellings(id, server, renames, errors)]),
+    )
+    : mcpServers;
   return {
     ok: true,
-    document: { servers: mcpServers, gateway, customSchemas, guards, unknownTopLevel: Object.keys(rest) },
-    errors: [],
-    display: (path) => path.replace(/^servers(?=$|[.[])/, "mcpServers"),
+    document: { servers, gateway, customSchemas, guards, unknownTopLevel: Object.keys(rest) },
+    errors,
+    display: (path) => (renames.get(path) ?? path).replace(/^servers(?=$|[.[])/, "mcpServers"),
     lineOf: () => undefined,
   };
+}
+
+/** The snake_case spellings the Go gateway still reads in a JSON server entry, and their current names. */
+const LEGACY_SERVER_KEYS: Readonly<Record<string, string>> = {
+  tool_timeout: "toolTimeout",
+  connect_timeout: "connectTimeout",
+};
+
+/** A server entry with its legacy keys under their current names (validated the same way). */
+function legacySpellings(
+  id: string,
+  server: unknown,
+  renames: Map<string, string>,
+  errors: ConfigIssue[],
+): unknown {
+  if (!isRecord(server)) return server;
+  const out: Record<string, unknown> = { ...server };
+  for (const [legacy, current] of Object.entries(LEGACY_SERVER_KEYS)) {
+    if (!(legacy in server)) continue;
+    const path = `servers.${id}.${current}`;
+    if (current in server) {
+      errors.push({
+        path,
+        message: `'mcpServers.${id}.${current}' is set twice, as '${current}' and '${legacy}'`,
+        suggestion: `keep '${current}'`,
+      });
+      continue;
+    }
+    delete out[legacy];
+    out[current] = server[legacy];
+    renames.set(path, `servers.${id}.${legacy}`);
+  }
+  return out;
 }

@@ -8,6 +8,9 @@ import * as v from "valibot";
 
 const text = (expected = "a string") => v.string(expected);
 const nonEmpty = (expected = "a non-empty string") => v.pipe(v.string(expected), v.nonEmpty(expected));
+/** A string with something besides whitespace (the Go gateway trims before it checks). */
+const nonBlank = (expected = "a non-blank string") =>
+  v.pipe(v.string(expected), v.check((text) => text.trim() !== "", expected));
 const stringList = (expected = "an array of strings") => v.array(v.string(expected), expected);
 const stringMap = (expected: string) => v.record(v.string(), v.string(expected), `an object of ${expected}s`);
 
@@ -48,7 +51,7 @@ export const serverSchema = v.object({
   command: v.optional(nonEmpty()),
   args: v.optional(stringList()),
   container: v.optional(nonEmpty("a non-empty image name")),
-  entrypoint: v.optional(nonEmpty()),
+  entrypoint: v.optional(nonBlank("a non-blank path")),
   entrypointArgs: v.optional(stringList()),
   mounts: v.optional(stringList('an array of "source:dest:mode" strings')),
   env: v.optional(stringMap("string value")),
@@ -158,7 +161,7 @@ export const gatewaySchema = v.object({
     ),
   ),
   maxBodySize: v.optional(integer("a positive integer (bytes)", 1)),
-  payloadSizeThreshold: v.optional(integer("a non-negative integer (bytes)", 0)),
+  payloadSizeThreshold: v.optional(integer("a positive integer (bytes)", 1)),
   maxMessageSize: v.optional(integer("a positive integer (bytes)", 1)),
   maxUnsentBytes: v.optional(integer("a positive integer (bytes)", 1)),
   maxSessions: v.optional(integer("a positive integer", 1)),
@@ -175,7 +178,7 @@ export const gatewaySchema = v.object({
   ),
   trustedBots: v.optional(
     v.pipe(
-      v.array(nonEmpty(), "a non-empty array of bot account names"),
+      v.array(nonBlank("a non-blank bot account name"), "a non-empty array of bot account names"),
       v.minLength(1, "a non-empty array of bot account names"),
     ),
   ),

@@ -66,14 +66,41 @@ const SECRET_FIELDS = new Set(["env", "headers", "apiKey", "agentId", "agentIds"
 type PathKey = string | number;
 
 /** Converts valibot issues under `base` into config issues; values under secret fields stay hidden. */
+/**
+ * The Go gateway's words for a value out of range, by section and field: scripts and docs written against Go
+ * match them, so awmg's message carries them beside its own expected/found.
+ */
+const GO_PHRASES: Readonly<Record<"gateway" | "server", Readonly<Record<string, string>>>> = {
+  gateway: {
+    port: "port must be between 1 and 65535",
+    payloadSizeThreshold: "payload_size_threshold must be a positive integer",
+    startupTimeout: "startupTimeout must be a positive integer",
+    toolTimeout: "toolTimeout must be a positive integer",
+    trustedBots: "trusted_bots must be a non-empty array when present",
+  },
+  server: {
+    toolTimeout: "tool_timeout must be at least 10",
+    connectTimeout: "connect_timeout must be a positive integer",
+  },
+};
+
 function fromValibot(base: string, issues: readonly v.BaseIssue<unknown>[]): ConfigIssue[] {
   return issues.map((issue) => {
     const keys = (issue.path ?? []).map((item) => item.key as PathKey);
     const path = keys.reduce<string>(joinPath, base);
     const secret = keys.some((key) => typeof key === "string" && SECRET_FIELDS.has(key));
+    const field = keys.at(-1);
+    const phrases = GO_PHRASES[base.startsWith("gateway") ? "gateway" : "server"];
+    const phrase = issue.kind === "schema"
+      ? undefined
+      : typeof field === "string"
+      ? phrases[field]
+      : keys.at(-2) === "trustedBots"
+      ? `trusted_bots[${field}] must be a non-empty string`
+      : undefined;
     return {
       path,
-      message: issue.kind === "schema" ? "wrong type" : "invalid value",
+      message: phrase ?? (issue.kind === "schema" ? "wrong type" : "invalid value"),
       expected: issue.message,
       found: describeFound(issue.input, secret),
     };
@@ -95,13 +122,12 @@ function unknownKeys(
     const near = closest(key, known.map((k) => spell(k, format)));
     return {
       path: joinPath(path, key),
-      message: `Unknown configuration key '${joinPath(path, key)}' - check for typos or deprecated options`,
-      suggestion: near === undefined ? undefined : `did you mean '${near}'?`,
+      message: `unrecognized field '${joinPath(path, key)}'`,
+      suggestion: near === undefined ? "check for typos or deprecated options" : `did you mean '${near}'?`,
     };
   });
 }
 
-/** What a refused policy key asks for, in words. */
 /** The error for a policy awmg would not enforce. */
 function unenforced(path: string, what: string): ConfigIssue {
   return {
@@ -358,7 +384,39 @@ function validateCustomSchemas(value: unknown, errors: ConfigIssue[]): Record<st
   return types;
 }
 
-function buildGateway(value: unknown, raw: unknown, errors: ConfigIssue[]): GatewaySection {
+/** An RFC 1123 hostname label, which the Go gateway accepts as a domain (a container network's name). */
+const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+/** What a tracing section may hold, in the format at hand: JSON's headers moved to OTEL_EXPORTER_OTLP_HEADERS. */
+function checkTracing(section: unknown, path: string, format: Format, errors: ConfigIssue[]): void {
+  if (!isRecord(section)) return;
+  const known = format === "json" ? knownKeys.tracing.filter((key) => key !== "headers") : knownKeys.tracing;
+  if (format === "json" && "headers" in section) {
+    errors.push({
+      path: joinPath(path, "headers"),
+      message: `unrecognized field '${
+        joinPath(path, "headers")
+      }': OTLP headers are not part of the JSON config`,
+      suggestion: "set OTEL_EXPORTER_OTLP_HEADERS instead (gh-aw MCP Gateway specification 4.1.3.7)",
+    });
+  }
+  errors.push(...unknownKeys(section, [...known, "headers"], path, format));
+  if (section.endpoint === undefined) {
+    errors.push({
+      path: joinPath(path, "endpoint"),
+      message: "endpoint is required when the opentelemetry section is present",
+      suggestion: 'add endpoint = "https://collector.example/v1/traces", or remove the section',
+    });
+  }
+}
+
+function buildGateway(
+  value: unknown,
+  raw: unknown,
+  format: Format,
+  issues: { readonly errors: ConfigIssue[]; readonly warnings: ConfigIssue[] },
+): GatewaySection {
+  const { errors, warnings } = issues;
   const defaults: GatewaySection = {
     apiKeys: [],
     allowedHosts: [],
@@ -368,37 +426,58 @@ function buildGateway(value: unknown, raw: unknown, errors: ConfigIssue[]): Gate
     ...GATEWAY_DEFAULTS,
   };
   if (value === undefined) return defaults;
-  const parsed = v.safeParse(gatewaySchema, value, { abortEarly: false });
+  let section: unknown = value;
+  if (isRecord(section)) {
+    errors.push(...unknownKeys(section, knownKeys.gateway, "gateway", format));
+    // As the Go gateway: opentelemetry wins over the legacy tracing section, which is then not read at all.
+    if (section.opentelemetry !== undefined && section.tracing !== undefined) {
+      warnings.push({
+        path: "gateway.tracing",
+        message:
+          "both [gateway.tracing] and [gateway.opentelemetry] are set; [gateway.opentelemetry] takes precedence",
+      });
+      const { tracing: _, ...rest } = section;
+      section = rest;
+    }
+    const tracing = section as Record<string, unknown>;
+    for (const key of ["opentelemetry", "tracing"]) {
+      checkTracing(tracing[key], `gateway.${key}`, format, errors);
+    }
+  }
+  const parsed = v.safeParse(gatewaySchema, section, { abortEarly: false });
   if (!parsed.success) {
     errors.push(...fromValibot("gateway", parsed.issues));
     return defaults;
   }
   const g = parsed.output;
-  const spellings = [g.apiKey, g.agentId, g.agentIds].filter((x) => x !== undefined).length;
-  if (spellings > 1) {
+  if (g.agentIds !== undefined && (g.apiKey !== undefined || g.agentId !== undefined)) {
     errors.push({
       path: "gateway",
-      message: '"apiKey", "agentId" and "agentIds" are spellings of the same setting; use only one',
-      suggestion: 'keep "agentIds" for several keys, or "apiKey" for one',
+      message:
+        '"agentIds" holds the keys; "apiKey" and "agentId" beside it are spellings of the same setting',
+      suggestion: 'keep "agentIds" for several keys, or "agentId" for one',
+    });
+  } else if (g.apiKey !== undefined && g.agentId !== undefined) {
+    warnings.push({
+      path: "gateway.apiKey",
+      message: g.apiKey === g.agentId
+        ? '"apiKey" repeats "agentId"; "agentId" is the current spelling'
+        : 'both "agentId" and "apiKey" are set; "agentId" takes precedence, as in the Go gateway',
+      suggestion: 'remove "apiKey"',
     });
   }
   const rawDomain = isRecord(raw) ? raw.domain : undefined;
   if (
     typeof rawDomain === "string" && !["localhost", "host.docker.internal"].includes(rawDomain) &&
-    !isSingleReference(rawDomain)
+    !isSingleReference(rawDomain) && !HOSTNAME_LABEL.test(rawDomain)
   ) {
     errors.push({
       path: "gateway.domain",
-      message: "invalid domain",
-      expected: '"localhost", "host.docker.internal" or a ${VAR} reference',
+      message:
+        `domain '${rawDomain}' must be 'localhost', 'host.docker.internal', an RFC-1123 hostname label ` +
+        "(e.g. 'awmg-mcpg'), or a variable expression",
+      expected: '"localhost", "host.docker.internal", a hostname label or a ${VAR} reference',
       found: JSON.stringify(rawDomain),
-    });
-  }
-  if (g.opentelemetry !== undefined && g.tracing !== undefined) {
-    errors.push({
-      path: "gateway.tracing",
-      message: '"opentelemetry" and "tracing" are two names for the same section; use only one',
-      suggestion: 'keep "opentelemetry"',
     });
   }
   const otel = g.opentelemetry ?? g.tracing;
@@ -420,7 +499,7 @@ function buildGateway(value: unknown, raw: unknown, errors: ConfigIssue[]): Gate
   const keepalive = g.keepaliveInterval ?? GATEWAY_DEFAULTS.keepaliveInterval;
   return {
     port: g.port,
-    apiKeys: g.agentIds ?? [g.apiKey ?? g.agentId].filter((k): k is string => k !== undefined),
+    apiKeys: g.agentIds ?? [g.agentId ?? g.apiKey].filter((k): k is string => k !== undefined),
     domain: g.domain,
     startupTimeout: g.startupTimeout ?? GATEWAY_DEFAULTS.startupTimeout,
     toolTimeout: g.toolTimeout ?? GATEWAY_DEFAULTS.toolTimeout,
@@ -577,7 +656,9 @@ function withGuard(
       suggestion: near === undefined ? 'define it under "guards"' : `did you mean "${near}"?`,
     });
   }
-  const policy = input.guardPolicies === undefined
+  // An empty policy object is no policy, as in the Go gateway.
+  const empty = isRecord(input.guardPolicies) && Object.keys(input.guardPolicies).length === 0;
+  const policy = input.guardPolicies === undefined || empty
     ? undefined
     : parsePolicy(input.guardPolicies, policyPath, errors, server.id);
   return {
@@ -585,6 +666,28 @@ function withGuard(
     ...(input.guard === undefined ? {} : { guard: input.guard }),
     ...(policy === undefined ? {} : { guardPolicy: policy }),
   };
+}
+
+/** What the JSON config schema requires (the Go gateway's): the servers and the gateway's port and domain. */
+function missingRequired(document: CanonicalDocument): ConfigIssue[] {
+  const missing = (path: string, property: string, example: string): ConfigIssue => ({
+    path: joinPath(path, property),
+    message: `missing property '${property}'${
+      path === "" ? "" : ` in '${path}'`
+    } (required by the JSON config schema)`,
+    suggestion: `add ${example}`,
+  });
+  const issues: ConfigIssue[] = [];
+  if (document.servers === undefined) issues.push(missing("", "mcpServers", '"mcpServers": {}'));
+  if (document.gateway === undefined) {
+    issues.push(missing("", "gateway", '"gateway": {"port": 8080, "domain": "localhost"}'));
+  } else if (isRecord(document.gateway)) {
+    if (document.gateway.port === undefined) issues.push(missing("gateway", "port", '"port": 8080'));
+    if (document.gateway.domain === undefined) {
+      issues.push(missing("gateway", "domain", '"domain": "localhost"'));
+    }
+  }
+  return issues;
 }
 
 /** Validates a canonical document: expansion, shapes, cross-field rules. Reports every problem. */
@@ -597,19 +700,20 @@ export function validateDocument(
   const errors: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
 
+  // The Go gateway's schema binds the JSON config it reads on stdin; a .json file given to --config is awmg's.
+  if (format === "json" && source.kind === "stdin") errors.push(...missingRequired(document));
   for (const key of document.unknownTopLevel) {
     const known = format === "json"
       ? ["mcpServers", "gateway", "customSchemas", "guards"]
       : ["servers", "gateway", "custom_schemas", "guards", "guards_mode"];
     const near = closest(key, known);
-    const issue = {
+    errors.push({
       path: key,
-      message: `Unknown configuration key '${key}' - check for typos or deprecated options`,
+      message: `unrecognized field '${key}'`,
       suggestion: near === undefined
         ? `the top-level keys are ${known.join(", ")}`
         : `did you mean '${near}'?`,
-    };
-    (format === "json" ? errors : warnings).push(issue);
+    });
   }
 
   const expanded = expandVariables(
@@ -626,11 +730,8 @@ export function validateDocument(
   const tree = expanded.value as Record<string, unknown>;
 
   const customTypes = validateCustomSchemas(tree.customSchemas, errors);
-  if (isRecord(tree.gateway)) {
-    warnings.push(...unknownKeys(tree.gateway, knownKeys.gateway, "gateway", format));
-  }
   const gateway = withTopLevelMode(
-    buildGateway(tree.gateway, document.gateway, errors),
+    buildGateway(tree.gateway, document.gateway, format, { errors, warnings }),
     tree.guardsMode,
     errors,
   );
@@ -645,9 +746,15 @@ export function validateDocument(
       found: describeFound(tree.servers),
     });
   } else if (tree.servers === undefined || Object.keys(tree.servers).length === 0) {
-    warnings.push({
+    // As the Go gateway: a TOML file must define servers; the JSON config may list none (an orchestrator's
+    // gateway with nothing to route yet), and so may the built-in default config.
+    const file = format === "toml" && source.kind === "file";
+    (file ? errors : warnings).push({
       path: "servers",
-      message: "no servers are configured; the gateway will have nothing to route to",
+      message: file
+        ? "no servers defined in configuration"
+        : "no servers are configured; the gateway will have nothing to route to",
+      ...(file ? { suggestion: 'add a [servers.<id>] table with "command" or "container"' } : {}),
     });
   } else {
     for (const [id, entry] of Object.entries(tree.servers)) {
@@ -667,7 +774,7 @@ export function validateDocument(
         errors.push(
           ...policies.map((key) => unenforced(joinPath(path, key), "tool response filters (jq)")),
         );
-        warnings.push(...unknownKeys(input, [...knownKeys.server, ...policies], path, format));
+        errors.push(...unknownKeys(input, [...knownKeys.server, ...policies], path, format));
       }
       const parsed = v.safeParse(serverSchema, input, { abortEarly: false });
       if (!parsed.success) {

@@ -16,7 +16,7 @@ Deno.test("--validate-env prints one line per check and exits 0 when nothing fai
 
 Deno.test("containerized mode refuses to start without its requirements, naming each fix", async () => {
   const run = await runAwmg(["--config-stdin"], {
-    stdin: '{"mcpServers": {}}',
+    stdin: '{"mcpServers": {}, "gateway": {"port": 8000, "domain": "localhost"}}',
     env: {
       MCP_GATEWAY_CONTAINERIZED: "1",
       MCP_GATEWAY_PORT: "",
@@ -36,7 +36,7 @@ Deno.test("containerized mode refuses to start without its requirements, naming 
   assert.equal(payload.configuration, undefined);
 
   const both = await runAwmg(["--config-stdin"], {
-    stdin: '{"mcpServers": {"x": {"type": "stdio"}}, "gateway": {"port": 0}}',
+    stdin: '{"mcpServers": {"x": {"type": "stdio"}}, "gateway": {"port": 0, "domain": "localhost"}}',
     env: {
       MCP_GATEWAY_CONTAINERIZED: "1",
       MCP_GATEWAY_PORT: "",
@@ -75,7 +75,7 @@ Deno.test("outside a container with no --config, a default config with no server
 });
 
 Deno.test("awmg health: 0 for a healthy gateway, 1 when nothing answers", async () => {
-  const gateway = await startGateway({ toml: "" });
+  const gateway = await startGateway({});
   try {
     const healthy = await runAwmg(["health", `${gateway.url}/health`]);
     assert.equal(healthy.code, 0);

@@ -44,7 +44,7 @@ Deno.test("an invalid TOML file exits 1 with every error on stderr", async () =>
   assert.equal(
     run.stderr,
     `Error: invalid configuration in ${path} (2 errors):\n` +
-      "  - gateway.port: invalid value (line 4)\n      expected an integer from 1 to 65535, found number 0\n" +
+      "  - gateway.port: port must be between 1 and 65535 (line 4)\n      expected an integer from 1 to 65535, found number 0\n" +
       '  - servers.a: a stdio server requires "command" (a program to run) or "container" (an image) (line 1)\n' +
       '      suggestion: e.g. command = "docker" and args = ["run", "--rm", "-i", "image"]\n',
   );
@@ -53,6 +53,7 @@ Deno.test("an invalid TOML file exits 1 with every error on stderr", async () =>
 Deno.test("an invalid stdin config also writes one JSON error payload on stdout, without secrets", async () => {
   const config = {
     mcpServers: { github: { container: "i", env: { T: "${GITHUB_TOKEN}", S: "${SECRET}" } } },
+    gateway: { port: 8000, domain: "localhost" },
     bogus: 1,
   };
   const run = await runAwmg(["--config-stdin"], {
@@ -92,4 +93,22 @@ Deno.test("a missing config file is reported with its path", async () => {
   const run = await runAwmg(["--config", "/nonexistent/config.toml"]);
   assert.equal(run.code, 1);
   assert.match(run.stderr, /failed to read config file \/nonexistent\/config\.toml: no such file/);
+});
+
+Deno.test("--validate-config checks the configuration and exits without starting anything", async () => {
+  const good = await tempFile(
+    '[servers.a]\ncommand = "/nonexistent/server"\n[gateway]\nport = 8123\n',
+    ".toml",
+  );
+  const valid = await runAwmg(["--config", good, "--validate-config"]);
+  assert.equal(valid.code, 0, valid.stderr);
+  assert.deepEqual(JSON.parse(valid.stdout), { status: "valid", servers: ["a"], warnings: 0 });
+  assert.doesNotMatch(valid.stderr, /Launching|Listening/, "nothing was started");
+  const bad = await tempFile('[servers.a]\ncommand = "x"\n[gateway]\nprot = 1\n', ".toml");
+  const invalid = await runAwmg(["--config", bad, "--validate-config"]);
+  assert.equal(invalid.code, 1);
+  const payload = JSON.parse(invalid.stdout);
+  assert.equal(payload.error.code, "invalid_configuration");
+  assert.match(payload.error.errors[0].message, /unrecognized field 'gateway\.prot'/);
+  assert.match(invalid.stderr, /did you mean 'port'\?/);
 });

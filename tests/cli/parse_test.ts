@@ -34,6 +34,7 @@ Deno.test("flags, shorthands and repeatable -v", () => {
     guardsMode: undefined,
     guardPolicyJson: undefined,
     sequentialLaunch: true,
+    validateConfig: false,
     validateEnv: false,
     verbosity: 3,
     noAuth: false,

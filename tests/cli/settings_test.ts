@@ -13,7 +13,7 @@ function resolve(
   const loaded = loadConfigText(
     JSON.stringify({ mcpServers: {}, gateway }),
     "json",
-    { kind: "stdin" },
+    { kind: "file", path: "config.json" },
     () => undefined,
   );
   if (parsed.kind !== "run" || !loaded.ok) throw new Error("bad fixture");
@@ -149,7 +149,12 @@ Deno.test("payload threshold: flag > environment > default; bad values are error
 Deno.test("containerized mode listens on all interfaces unless --listen says otherwise", () => {
   const parsed = parseCommandLine([]);
   const flagged = parseCommandLine(["--listen", "127.0.0.1:8000"]);
-  const loaded = loadConfigText('{"mcpServers": {}}', "json", { kind: "stdin" }, () => undefined);
+  const loaded = loadConfigText(
+    '{"mcpServers": {}}',
+    "json",
+    { kind: "file", path: "config.json" },
+    () => undefined,
+  );
   if (parsed.kind !== "run" || flagged.kind !== "run" || !loaded.ok) throw new Error("bad fixture");
   const env = (name: string) => ({ MCP_GATEWAY_PORT: "8000" } as Record<string, string>)[name];
   const container = resolveSettings(parsed.options, loaded.config, env, true);
@@ -240,13 +245,13 @@ Deno.test("tracing: off without an endpoint; flag > environment > config; the si
   const section = {
     opentelemetry: {
       endpoint: "https://otel.example.com",
-      headers: "Authorization=Bearer abc",
       traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
       spanId: "00f067aa0ba902b7",
       sampleRate: 0.5,
     },
   };
-  const fromConfig = resolve([], {}, section);
+  // Headers come from OTEL_EXPORTER_OTLP_HEADERS (percent-decoded); the JSON config has none since spec 4.1.3.7.
+  const fromConfig = resolve([], { OTEL_EXPORTER_OTLP_HEADERS: "Authorization=Bearer%20abc" }, section);
   assert.ok(fromConfig.ok);
   assert.deepEqual(fromConfig.settings.tracing, {
     url: "https://otel.example.com/v1/traces",

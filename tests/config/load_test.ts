@@ -14,8 +14,10 @@ const lookup = (name: string) => ENV[name];
 function toml(text: string): LoadResult {
   return loadConfigText(text, "toml", { kind: "file", path: "config.toml" }, lookup);
 }
-function json(value: unknown): LoadResult {
-  return loadConfigText(JSON.stringify(value), "json", { kind: "stdin" }, lookup);
+/** Loads a stdin JSON config; the gateway's port and domain, which its schema requires, are added when absent. */
+function json(value: Record<string, unknown>): LoadResult {
+  const gateway = { port: 8080, domain: "localhost", ...value.gateway as Record<string, unknown> };
+  return loadConfigText(JSON.stringify({ ...value, gateway }), "json", { kind: "stdin" }, lookup);
 }
 function ok(result: LoadResult): GatewayConfig {
   if (!result.ok) assert.fail(formatFailure(result.failure));
@@ -148,24 +150,25 @@ Deno.test("undefined variables fail with the variable and the path that needs it
   );
 });
 
-Deno.test("unknown TOML keys are warnings with line numbers and the closest key", () => {
-  const result = toml(`[servers.a]
+Deno.test("unknown TOML keys are errors in Go's words, with line numbers and the closest key", () => {
+  assert.deepEqual(
+    errors(toml(`[servers.a]
 command = "x"
 
 [gateway]
 prot = 3000
 startup_timout = 30
-`);
-  assert.ok(result.ok);
-  assert.deepEqual(result.warnings.map(formatIssue), [
-    "Unknown configuration key 'gateway.prot' - check for typos or deprecated options (line 5)\n    suggestion: did you mean 'port'?",
-    "Unknown configuration key 'gateway.startup_timout' - check for typos or deprecated options (line 6)\n    suggestion: did you mean 'startup_timeout'?",
-  ]);
+`)),
+    [
+      "unrecognized field 'gateway.prot' (line 5)\n    suggestion: did you mean 'port'?",
+      "unrecognized field 'gateway.startup_timout' (line 6)\n    suggestion: did you mean 'startup_timeout'?",
+    ],
+  );
 });
 
 Deno.test("unknown top-level JSON keys are errors", () => {
   assert.deepEqual(errors(json({ mcpServers: {}, gatway: {} })), [
-    "Unknown configuration key 'gatway' - check for typos or deprecated options\n    suggestion: did you mean 'gateway'?",
+    "unrecognized field 'gatway'\n    suggestion: did you mean 'gateway'?",
   ]);
 });
 
@@ -217,7 +220,7 @@ Deno.test("wrong types report expected and found; secret values stay hidden", ()
 Deno.test("port must be within 1-65535", () => {
   for (const port of [0, 65536, 70000]) {
     assert.deepEqual(errors(json({ mcpServers: {}, gateway: { port } })), [
-      `gateway.port: invalid value\n    expected an integer from 1 to 65535, found number ${port}`,
+      `gateway.port: port must be between 1 and 65535\n    expected an integer from 1 to 65535, found number ${port}`,
     ]);
   }
   assert.equal(ok(json({ mcpServers: {}, gateway: { port: 65535 } })).gateway.port, 65535);
@@ -293,7 +296,9 @@ Deno.test("command in JSON is rejected with a suggestion to use container", () =
 Deno.test("domain accepts localhost, host.docker.internal or a ${VAR}", () => {
   assert.equal(ok(json({ mcpServers: {}, gateway: { domain: "${DOMAIN}" } })).gateway.domain, "gw.example");
   assert.deepEqual(errors(json({ mcpServers: {}, gateway: { domain: "example.com" } })), [
-    'gateway.domain: invalid domain\n    expected "localhost", "host.docker.internal" or a ${VAR} reference, found "example.com"',
+    "gateway.domain: domain 'example.com' must be 'localhost', 'host.docker.internal', an RFC-1123 hostname " +
+    "label (e.g. 'awmg-mcpg'), or a variable expression\n" +
+    '    expected "localhost", "host.docker.internal", a hostname label or a ${VAR} reference, found "example.com"',
   ]);
 });
 
@@ -302,10 +307,15 @@ Deno.test("apiKey and agentIds are one setting: exclusive, several keys allowed"
     "a",
     "b",
   ]);
-  assert.deepEqual(errors(json({ mcpServers: {}, gateway: { apiKey: "a", agentId: "b" } })), [
-    'gateway: "apiKey", "agentId" and "agentIds" are spellings of the same setting; use only one\n' +
-    '    suggestion: keep "agentIds" for several keys, or "apiKey" for one',
+  assert.deepEqual(errors(json({ mcpServers: {}, gateway: { apiKey: "a", agentIds: ["b"] } })), [
+    'gateway: "agentIds" holds the keys; "apiKey" and "agentId" beside it are spellings of the same setting\n' +
+    '    suggestion: keep "agentIds" for several keys, or "agentId" for one',
   ]);
+  // As the Go gateway: agentId wins over apiKey, with a warning.
+  const both = json({ mcpServers: {}, gateway: { apiKey: "a", agentId: "b" } });
+  assert.deepEqual(ok(both).gateway.apiKeys, ["b"]);
+  assert.ok(both.ok);
+  assert.match(both.warnings.map(formatIssue)[0], /"agentId" takes precedence, as in the Go gateway/);
 });
 
 Deno.test("every error is reported, not only the first", () => {
@@ -323,7 +333,7 @@ Deno.test("session timeout accepts seconds and durations", () => {
   assert.equal(ok(json({ mcpServers: {}, gateway: {} })).gateway.sessionTimeout, 21600);
 });
 
-Deno.test("security policy awmg cannot enforce is refused, with its path; other unknown keys stay warnings", () => {
+Deno.test("security policy awmg cannot enforce is refused, with its path; so is any other unknown key", () => {
   const policy = "cannot be enforced by awmg: the server would run without this security policy";
   assert.deepEqual(
     errors(json({
@@ -339,8 +349,9 @@ Deno.test("security policy awmg cannot enforce is refused, with its path; other 
       `mcpServers.s.tool_response_filters: tool response filters (jq) ${policy}`,
     ],
   );
-  const warned = toml('[servers.s]\ncommand = "x"\nfuture_key = 1\n');
-  assert.ok(warned.ok, "an unknown key that is not a policy is a warning");
+  assert.deepEqual(errors(toml('[servers.s]\ncommand = "x"\nfuture_key = 1\n')), [
+    "unrecognized field 'servers.s.future_key' (line 3)\n    suggestion: check for typos or deprecated options",
+  ]);
 });
 
 Deno.test("guards and guard policies: both formats, every Go spelling, defaults", () => {
@@ -472,7 +483,7 @@ Deno.test("the security limits and allow-lists: defaults, both spellings, valida
     [64 * 1024 * 1024, 16 * 1024 * 1024, 10_000, 30],
   );
   const set = ok(toml(
-    '[gateway]\nmax_sessions = 5\nallowed_hosts = ["gw.internal"]\nallowed_origins = ["https://app.example.com"]\n',
+    '[servers.s]\ncommand = "x"\n[gateway]\nmax_sessions = 5\nallowed_hosts = ["gw.internal"]\nallowed_origins = ["https://app.example.com"]\n',
   )).gateway;
   assert.deepEqual([set.maxSessions, set.allowedHosts, set.allowedOrigins], [5, ["gw.internal"], [
     "https://app.example.com",
@@ -501,7 +512,7 @@ Deno.test("per-server toolTimeout (0 or at least 10) and connectTimeout (http on
   assert.equal(plain.toolTimeout, undefined, "0 means the gateway's toolTimeout");
   assert.match(
     errors(json({ mcpServers: { s: { container: "i", toolTimeout: 5 } } }))[0],
-    /^mcpServers\.s\.toolTimeout: invalid value\n {4}expected 0 \(the gateway's toolTimeout\) or at least 10/,
+    /^mcpServers\.s\.toolTimeout: tool_timeout must be at least 10\n {4}expected 0 \(the gateway's toolTimeout\) or at least 10/,
   );
   assert.match(
     errors(toml('[servers.s]\ncommand = "x"\nconnect_timeout = 5\n'))[0],
@@ -517,6 +528,7 @@ Deno.test("github-oidc auth on an http server: audience defaults to the url; the
   const loaded = loadConfigText(
     JSON.stringify({
       mcpServers: { a: { type: "http", url: "https://a.example/mcp", auth: { type: "github-oidc" } } },
+      gateway: { port: 8080, domain: "localhost" },
     }),
     "json",
     { kind: "stdin" },
@@ -534,7 +546,7 @@ Deno.test("github-oidc auth on an http server: audience defaults to the url; the
 
 Deno.test("the tracing section: JSON opentelemetry, TOML [gateway.tracing] in snake_case, validated", () => {
   const fromToml = ok(toml(
-    '[gateway.tracing]\nendpoint = "https://otel.example.com"\ntrace_id = "4bf92f3577b34da6a3ce929d0e0e4736"\n' +
+    '[servers.s]\ncommand = "x"\n[gateway.tracing]\nendpoint = "https://otel.example.com"\ntrace_id = "4bf92f3577b34da6a3ce929d0e0e4736"\n' +
       'span_id = "00f067aa0ba902b7"\nservice_name = "gw"\nsample_rate = 0.25\nsignal_path = "/ingest"\n',
   )).gateway.tracing;
   assert.deepEqual(fromToml, {
@@ -563,9 +575,10 @@ Deno.test("the tracing section: JSON opentelemetry, TOML [gateway.tracing] in sn
     "gateway.opentelemetry.sampleRate: invalid value",
   ]);
   assert.equal(
-    errors(json({ mcpServers: {}, gateway: { opentelemetry: { spanId: "00f067aa0ba902b7" } } }))[0].split(
-      "\n",
-    )[0],
+    errors(json({
+      mcpServers: {},
+      gateway: { opentelemetry: { endpoint: "https://otel.example", spanId: "00f067aa0ba902b7" } },
+    }))[0].split("\n")[0],
     "gateway.opentelemetry.spanId: a parent span id needs the trace id it belongs to",
   );
 });

@@ -84,7 +84,7 @@ Deno.test(
             mounts: [`${ro}:/data:ro`],
           }),
         },
-        gateway: { apiKey: "docker-test-key" },
+        gateway: { port: 8000, domain: "localhost", apiKey: "docker-test-key" },
       },
       env: {
         PASSED_THROUGH: "from-host",
@@ -178,7 +178,9 @@ Deno.test(
 );
 
 Deno.test("containers: /close stops every container", e2e, async () => {
-  const gateway = await startGateway({ json: { mcpServers: { a: container(), b: container() } } });
+  const gateway = await startGateway({
+    json: { mcpServers: { a: container(), b: container() }, gateway: { port: 8000, domain: "localhost" } },
+  });
   assert.equal((await containersOf(gateway)).length, 2);
   const close = await gateway.post("/close", {});
   assert.equal((await close.json()).serversTerminated, 2);
@@ -198,6 +200,7 @@ Deno.test(
             entrypointArgs: ["-e", "console.error('cannot start: no config'); process.exit(4)"],
           }),
         },
+        gateway: { port: 8000, domain: "localhost" },
       },
       waitHealthy: false,
     });
@@ -262,7 +265,11 @@ Deno.test(
       MCP_GATEWAY_API_KEY: "inside-key",
     };
     const before = await containersOf("any");
-    const child = runContainerized({ mcpServers: { everything: container() } }, port, env);
+    const child = runContainerized(
+      { mcpServers: { everything: container() }, gateway: { port, domain: "localhost" } },
+      port,
+      env,
+    );
     const output = child.output();
     let healthy = false;
     for (let i = 0; i < 120 && !healthy; i++) {
@@ -312,7 +319,7 @@ Deno.test(
   "containerized mode for real: a missing requirement stops the start with its fix",
   containerized,
   async () => {
-    const child = runContainerized({ mcpServers: {} }, 18999, {
+    const child = runContainerized({ mcpServers: {}, gateway: { port: 18999, domain: "localhost" } }, 18999, {
       MCP_GATEWAY_PORT: "18999",
       MCP_GATEWAY_DOMAIN: "localhost",
     });

@@ -424,7 +424,7 @@ function ghAwConfig(url: string, key: string) {
         "guard-policies": { "write-sink": { accept: ["private:octo/private-x"] } },
       },
     },
-    gateway: { apiKey: key, trustedBots: ["helper[bot]"] },
+    gateway: { port: 8000, domain: "localhost", apiKey: key, trustedBots: ["helper[bot]"] },
   };
 }
 

@@ -249,7 +249,7 @@ Deno.test(
 Deno.test("--config-stdin writes the client configuration once every backend is up", e2e, async () => {
   const config = {
     mcpServers: {},
-    gateway: { apiKey: "stdin-key", domain: "localhost" },
+    gateway: { port: 8000, apiKey: "stdin-key", domain: "localhost" },
   };
   const gateway = await startGateway({ json: config, auth: true });
   try {

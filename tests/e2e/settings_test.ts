@@ -43,7 +43,7 @@ Deno.test(
       );
       assert.match(
         gateway.stderr,
-        new RegExp(`Server hostile: http://localhost:${gateway.port}/mcp/hostile \\(11 tools\\)`),
+        new RegExp(`Server hostile: http://localhost:${gateway.port}/mcp/hostile \\(12 tools\\)`),
       );
     } finally {
       await gateway.stop();

@@ -192,6 +192,15 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "security policy awmg cannot enforce",
   },
   {
+    id: "unknown-keys-accepted",
+    file: "src/config/validate.ts",
+    find: "  return Object.keys(object).filter((key) => !known.includes(key)).map((key) => {",
+    replace: "  return Object.keys(object).filter(() => false).map((key) => {",
+    breaks: "an unknown key, such as a typo of a security setting, stops the start",
+    tests: ["tests/config/load_test.ts", "tests/config/go_parity_test.ts"],
+    filter: "/unknown|unrecognized|Unknown/",
+  },
+  {
     id: "force-public-repos-accepted",
     file: "src/config/validate.ts",
     find: "  if (g.forcePublicRepos === true) {",

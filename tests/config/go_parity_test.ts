@@ -1,0 +1,231 @@
+/**
+ * Configs judged as the Go gateway judges them: cases from the Go gateway's own config tests
+ * (internal/config/*_test.go of gh-aw-mcpg; each case names the Go test it comes from), with the verdict Go
+ * gives and, for a refusal, the phrase of Go's message that awmg's message carries. Where awmg differs on
+ * purpose, the case says so and docs/compatibility.md lists the difference. The cases are facts; the code
+ * is ours.
+ */
+import assert from "node:assert/strict";
+import { formatIssue } from "../../src/config/issues.ts";
+import { loadConfigText } from "../../src/config/load.ts";
+
+interface Case {
+  /** The Go test the config comes from. */
+  readonly go: string;
+  readonly format: "toml" | "json";
+  readonly text: string;
+  /** Go's verdict: accepted, or refused with a phrase of its message. */
+  readonly verdict: "accepted" | { readonly refused: RegExp };
+  /** A deliberate difference, as docs/compatibility.md states it. */
+  readonly differs?: string;
+}
+
+const gateway = '"gateway": {"port": 8080, "domain": "localhost"}';
+const CASES: readonly Case[] = [
+  {
+    go: "TestLoadFromFile_UnknownKeysAreRejectedWithError",
+    format: "toml",
+    text: '[servers.github]\ncommand = "docker"\nargs = ["run"]\nunknown_field = "x"\n',
+    verdict: { refused: /unrecognized field 'servers\.github\.unknown_field'/ },
+  },
+  {
+    go: "TestLoadFromFile_UnknownKeysInGateway",
+    format: "toml",
+    text: '[servers.a]\ncommand = "docker"\n[gateway]\nprot = 8080\n',
+    verdict: { refused: /unrecognized field 'gateway\.prot'/ },
+  },
+  {
+    go: "TestLoadFromFile_EmptyFile",
+    format: "toml",
+    text: "",
+    verdict: { refused: /no servers defined in configuration/ },
+  },
+  {
+    go: "TestLoadFromFile_EmptyServers",
+    format: "toml",
+    text: "[gateway]\nport = 8080\n",
+    verdict: { refused: /no servers defined in configuration/ },
+  },
+  {
+    go: "TestLoadFromFile_InvalidGatewayPort",
+    format: "toml",
+    text: '[servers.a]\ncommand = "docker"\n[gateway]\nport = 70000\n',
+    verdict: { refused: /port must be between 1 and 65535/ },
+  },
+  {
+    go: "TestLoadFromFile_InvalidPayloadSizeThresholdRejected",
+    format: "toml",
+    text: '[servers.a]\ncommand = "docker"\n[gateway]\npayload_size_threshold = 0\n',
+    verdict: { refused: /payload_size_threshold must be a positive integer/ },
+  },
+  {
+    go: "TestLoadFromFile_TrustedBotsEmptyArray",
+    format: "toml",
+    text: '[servers.a]\ncommand = "docker"\n[gateway]\ntrusted_bots = []\n',
+    verdict: { refused: /gateway\.trusted_bots: trusted_bots must be a non-empty array when present/ },
+  },
+  {
+    go: "TestLoadFromFile_TrustedBotsEmptyString",
+    format: "toml",
+    text: '[servers.a]\ncommand = "docker"\n[gateway]\ntrusted_bots = ["  "]\n',
+    verdict: { refused: /gateway\.trusted_bots\[0\]: trusted_bots\[0\] must be a non-empty string/ },
+  },
+  {
+    go: "TestLoadFromFile_TrustedBotsValid",
+    format: "toml",
+    text: '[servers.a]\ncommand = "docker"\n[gateway]\ntrusted_bots = ["dependabot[bot]"]\n',
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromFile_BothAgentIDAndAPIKeySet_DifferentValues",
+    format: "toml",
+    text: '[servers.a]\ncommand = "docker"\n[gateway]\napi_key = "legacy"\nagent_id = "current"\n',
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromFile_BothTracingAndOpenTelemetry_OpenTelemetryTakesPrecedence",
+    format: "toml",
+    text: '[servers.a]\ncommand = "docker"\n[gateway.tracing]\nendpoint = "not a url"\n' +
+      '[gateway.opentelemetry]\nendpoint = "https://otel.example.com"\n',
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromFile_HTTPServerWithConnectTimeout",
+    format: "toml",
+    text: '[servers.r]\ntype = "http"\nurl = "https://mcp.example.com/mcp"\nconnect_timeout = 5\n',
+    verdict: "accepted",
+  },
+  {
+    go: "TestGuardPolicies_EmptyGuardPolicies",
+    format: "json",
+    text:
+      `{"mcpServers": {"github": {"container": "ghcr.io/github/github-mcp-server", "guard-policies": {}}}, ${gateway}}`,
+    verdict: "accepted",
+  },
+  {
+    go: "TestBuildStdioServerConfig_ToolTimeoutPreserved (legacy tool_timeout)",
+    format: "json",
+    text: `{"mcpServers": {"s": {"container": "i", "tool_timeout": 300}}, ${gateway}}`,
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromStdin (legacy tool_timeout below the minimum)",
+    format: "json",
+    text: `{"mcpServers": {"s": {"container": "i", "tool_timeout": 5}}, ${gateway}}`,
+    verdict: { refused: /mcpServers\.s\.tool_timeout: tool_timeout must be at least 10/ },
+  },
+  {
+    go: "TestLoadFromStdin (legacy connect_timeout on an http server)",
+    format: "json",
+    text:
+      `{"mcpServers": {"r": {"type": "http", "url": "https://x.example/mcp", "connect_timeout": 15}}, ${gateway}}`,
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromStdin (schema: additionalProperties false in a server)",
+    format: "json",
+    text: `{"mcpServers": {"s": {"container": "i", "contianer": "j"}}, ${gateway}}`,
+    verdict: { refused: /unrecognized field 'mcpServers\.s\.contianer'/ },
+  },
+  {
+    go: "TestLoadFromStdin (schema: additionalProperties false in opentelemetry)",
+    format: "json",
+    text: `{"mcpServers": {}, "gateway": {"port": 8080, "domain": "localhost", ` +
+      `"opentelemetry": {"endpoint": "https://otel.example.com", "servicename": "x"}}}`,
+    verdict: { refused: /unrecognized field 'gateway\.opentelemetry\.servicename'/ },
+  },
+  {
+    go: "TestValidateOpenTelemetry (endpoint is required)",
+    format: "json",
+    text:
+      `{"mcpServers": {}, "gateway": {"port": 8080, "domain": "localhost", "opentelemetry": {"serviceName": "x"}}}`,
+    verdict: { refused: /endpoint is required/ },
+  },
+  {
+    go: "TestValidateOpenTelemetry (headers moved to OTEL_EXPORTER_OTLP_HEADERS, spec 4.1.3.7)",
+    format: "json",
+    text: `{"mcpServers": {}, "gateway": {"port": 8080, "domain": "localhost", ` +
+      `"opentelemetry": {"endpoint": "https://otel.example.com", "headers": "a=b"}}}`,
+    verdict: { refused: /OTEL_EXPORTER_OTLP_HEADERS/ },
+  },
+  {
+    go: "TestLoadFromStdin (schema: mcpServers and gateway are required)",
+    format: "json",
+    text: "{}",
+    verdict: { refused: /missing property 'mcpServers'[^]*missing property 'gateway'/ },
+  },
+  {
+    go: "TestLoadFromStdin (schema: gateway.port and gateway.domain are required)",
+    format: "json",
+    text: '{"mcpServers": {}, "gateway": {"apiKey": "k"}}',
+    verdict: { refused: /missing property 'port' in 'gateway'[^]*missing property 'domain' in 'gateway'/ },
+  },
+  {
+    go: "TestLoadFromStdin (no API key: Go generates one at startup)",
+    format: "json",
+    text: `{"mcpServers": {}, ${gateway}}`,
+    verdict: "accepted",
+  },
+  {
+    go: "TestValidateRuleBasedPatterns (domain as an RFC 1123 hostname label)",
+    format: "json",
+    text: '{"mcpServers": {}, "gateway": {"port": 8080, "domain": "awmg-mcpg"}}',
+    verdict: "accepted",
+  },
+  {
+    go: "TestValidateRuleBasedPatterns (domain with dots)",
+    format: "json",
+    text: '{"mcpServers": {}, "gateway": {"port": 8080, "domain": "gw.example.com"}}',
+    verdict: { refused: /must be 'localhost', 'host\.docker\.internal', an RFC-1123 hostname label/ },
+  },
+  {
+    go: "TestLoadFromStdin_WithEntrypoint (blank entrypoint)",
+    format: "json",
+    text: `{"mcpServers": {"s": {"container": "i", "entrypoint": "   "}}, ${gateway}}`,
+    verdict: { refused: /mcpServers\.s\.entrypoint: invalid value\n {4}expected a non-blank path/ },
+  },
+  {
+    go: "validateTOMLStdioContainerization (a TOML command that is not docker)",
+    format: "toml",
+    text: '[servers.a]\ncommand = "node"\nargs = ["server.js"]\n',
+    verdict: { refused: /stdio servers must use containerized execution/ },
+    differs: "any program as a TOML command (awmg runs it as given; Go demands docker)",
+  },
+  {
+    go: "TestLoadFromFile_ToolResponseFilter_EmptyToolName (filters awmg does not enforce)",
+    format: "toml",
+    text: '[servers.a]\ncommand = "docker"\n[servers.a.tool_response_filters]\nlist = ".[0]"\n',
+    verdict: "accepted",
+    differs: "tool_response_filters refused (awmg does not enforce jq filters, so it fails closed)",
+  },
+];
+
+for (const entry of CASES) {
+  Deno.test(`Go: ${entry.go} (${entry.format})`, () => {
+    const loaded = loadConfigText(
+      entry.text,
+      entry.format,
+      entry.format === "json" ? { kind: "stdin" } : { kind: "file", path: "config.toml" },
+      () => undefined,
+    );
+    const errors = loaded.ok ? "" : loaded.failure.errors.map(formatIssue).join("\n");
+    if (entry.differs !== undefined) {
+      // Deliberate: awmg's verdict is the opposite of Go's, and the compatibility page says why.
+      assert.equal(loaded.ok, entry.verdict !== "accepted", `${entry.differs}\n${errors}`);
+      return;
+    }
+    if (entry.verdict === "accepted") assert.ok(loaded.ok, errors);
+    else {
+      assert.ok(!loaded.ok, "Go refuses this config");
+      assert.match(errors, entry.verdict.refused);
+    }
+  });
+}
+
+Deno.test("every deliberate difference with Go in the cases is listed on the compatibility page", async () => {
+  const page = await Deno.readTextFile(new URL("../../docs/compatibility.md", import.meta.url));
+  for (const entry of CASES.filter((c) => c.differs !== undefined)) {
+    const key = entry.differs!.split(" (")[0];
+    assert.ok(page.includes(key), `docs/compatibility.md does not mention "${key}"`);
+  }
+});
