@@ -65,7 +65,6 @@ const SECRET_FIELDS = new Set(["env", "headers", "apiKey", "agentId", "agentIds"
 
 type PathKey = string | number;
 
-/** Converts valibot issues under `base` into config issues; values under secret fields stay hidden. */
 /**
  * The Go gateway's words for a value out of range, by section and field: scripts and docs written against Go
  * match them, so awmg's message carries them beside its own expected/found.
@@ -84,6 +83,7 @@ const GO_PHRASES: Readonly<Record<"gateway" | "server", Readonly<Record<string, 
   },
 };
 
+/** Converts valibot issues under `base` into config issues; values under secret fields stay hidden. */
 function fromValibot(base: string, issues: readonly v.BaseIssue<unknown>[]): ConfigIssue[] {
   return issues.map((issue) => {
     const keys = (issue.path ?? []).map((item) => item.key as PathKey);
@@ -387,10 +387,13 @@ function validateCustomSchemas(value: unknown, errors: ConfigIssue[]): Record<st
 /** An RFC 1123 hostname label, which the Go gateway accepts as a domain (a container network's name). */
 const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
-/** What a tracing section may hold, in the format at hand: JSON's headers moved to OTEL_EXPORTER_OTLP_HEADERS. */
+/**
+ * The keys a tracing section may hold. In JSON, headers moved to OTEL_EXPORTER_OTLP_HEADERS (gh-aw spec
+ * 4.1.3.7); the opentelemetry section needs its endpoint, as in the Go gateway (the legacy tracing one does not).
+ */
 function checkTracing(section: unknown, path: string, format: Format, errors: ConfigIssue[]): void {
   if (!isRecord(section)) return;
-  const known = format === "json" ? knownKeys.tracing.filter((key) => key !== "headers") : knownKeys.tracing;
+  errors.push(...unknownKeys(section, knownKeys.tracing, path, format));
   if (format === "json" && "headers" in section) {
     errors.push({
       path: joinPath(path, "headers"),
@@ -400,11 +403,10 @@ function checkTracing(section: unknown, path: string, format: Format, errors: Co
       suggestion: "set OTEL_EXPORTER_OTLP_HEADERS instead (gh-aw MCP Gateway specification 4.1.3.7)",
     });
   }
-  errors.push(...unknownKeys(section, [...known, "headers"], path, format));
-  if (section.endpoint === undefined) {
+  if (path.endsWith("opentelemetry") && section.endpoint === undefined) {
     errors.push({
       path: joinPath(path, "endpoint"),
-      message: "endpoint is required when the opentelemetry section is present",
+      message: `endpoint is required in ${path}`,
       suggestion: 'add endpoint = "https://collector.example/v1/traces", or remove the section',
     });
   }
