@@ -185,6 +185,151 @@ const CASES: readonly Case[] = [
     verdict: { refused: /mcpServers\.s\.entrypoint: invalid value\n {4}expected a non-blank path/ },
   },
   {
+    go: "TestLoadFromStdin_ValidJSON",
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: {
+        test: {
+          type: "stdio",
+          container: "test/container:latest",
+          entrypointArgs: ["arg1", "arg2"],
+          env: { TEST_VAR: "value", PASSTHROUGH_VAR: "" },
+        },
+      },
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key" },
+    }),
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromStdin_UnsupportedType",
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: {
+        unsupported: { type: "remote", container: "test/container:latest" },
+        supported: { type: "stdio", container: "test/server:latest" },
+      },
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key" },
+    }),
+    verdict: { refused: /unsupported server type|mcpServers\.unsupported\.type/ },
+  },
+  {
+    go: "TestLoadFromStdin_DirectCommand",
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: { direct: { type: "stdio", command: "node", args: ["index.js"] } },
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key" },
+    }),
+    verdict: { refused: /"command" is not supported in the JSON stdin format/ },
+  },
+  {
+    go: "TestLoadFromStdin_LocalTypeBackwardCompatibility",
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: {
+        legacy: { type: "local", container: "test/server:latest", entrypointArgs: ["server.js"] },
+      },
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key" },
+    }),
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromStdin_GatewayWithAllFields",
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: { test: { type: "stdio", container: "test/server:latest" } },
+      gateway: {
+        port: 8080,
+        agentId: "test-key-123",
+        domain: "localhost",
+        startupTimeout: 30,
+        toolTimeout: 60,
+      },
+    }),
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromStdin_InvalidMountFormat",
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: { test: { container: "test/server:latest", mounts: ["/host:/container:invalid"] } },
+      gateway: { port: 8080, domain: "localhost" },
+    }),
+    verdict: { refused: /invalid mount mode/ },
+  },
+  {
+    go: "TestLoadFromStdin_WithRegistryField",
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: {
+        github: {
+          type: "stdio",
+          container: "ghcr.io/github/github-mcp-server:latest",
+          registry: "https://api.mcp.github.com/v0/servers/github/github-mcp-server",
+        },
+      },
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key" },
+    }),
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromStdin_WithEmptyTrustedBots",
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: { test: { container: "test/container:latest", type: "stdio" } },
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key", trustedBots: [] },
+    }),
+    verdict: { refused: /trustedBots/ },
+  },
+  {
+    go: "TestLoadFromFile_WithEmptyTrustedBotsToml",
+    format: "toml",
+    text: '[gateway]\nport = 8080\napi_key = "test-key-123"\ntrusted_bots = []\n\n' +
+      '[servers.test]\ncommand = "docker"\nargs = ["run", "--rm", "-i", "test/container:latest"]\n',
+    verdict: { refused: /trusted_bots must be a non-empty array when present/ },
+  },
+  {
+    go: "TestLoadFromFile_InvalidTOMLDuplicateKey",
+    format: "toml",
+    text: '[gateway]\nport = 3000\nport = 8080\n\n[servers.test]\ncommand = "docker"\n' +
+      'args = ["run", "--rm", "-i", "test/container:latest"]\n',
+    verdict: { refused: /line 3/ },
+  },
+  {
+    go: "TestLoadFromFile_MultipleUnknownKeys",
+    format: "toml",
+    text: "[gateway]\nport = 8080\nstartup_timout = 30\ntool_timout = 60\n\n[servers.test]\n" +
+      'command = "docker"\nargs = ["run", "--rm", "-i", "test/container:latest"]\ntyp = "stdio"\n',
+    verdict: {
+      refused:
+        /unrecognized field 'gateway\.startup_timout'[^]*unrecognized field 'gateway\.tool_timout'[^]*unrecognized field 'servers\.test\.typ'/,
+    },
+  },
+  {
+    go: "TestLoadFromStdin_HTTPServerToolTimeoutBelowMinimum",
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: { "repo-mind": { type: "http", url: "http://127.0.0.1:8000/mcp", toolTimeout: 5 } },
+      gateway: { port: 3000, domain: "localhost", agentId: "test-key" },
+    }),
+    verdict: { refused: /toolTimeout: tool_timeout must be at least 10/ },
+  },
+  {
+    go: "TestLoadFromStdin_HTTPServerWithLegacySnakeCaseTimeoutFields",
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: {
+        "repo-mind": {
+          type: "http",
+          url: "http://127.0.0.1:8000/mcp",
+          connect_timeout: 30,
+          tool_timeout: 120,
+        },
+      },
+      gateway: { port: 3000, domain: "localhost", agentId: "test-key" },
+    }),
+    verdict: "accepted",
+  },
+  {
     go: "validateTOMLStdioContainerization (a TOML command that is not docker)",
     format: "toml",
     text: '[servers.a]\ncommand = "node"\nargs = ["server.js"]\n',

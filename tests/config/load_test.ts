@@ -596,3 +596,19 @@ Deno.test("working_directory for TOML command servers", () => {
     /^mcpServers\.s\.workingDirectory: "workingDirectory" applies only to TOML command servers/,
   );
 });
+
+Deno.test("a JSON server's legacy tool_timeout and connect_timeout are read, checked and named as written", () => {
+  const [remote] = ok(json({
+    mcpServers: { r: { type: "http", url: "https://x.example/mcp", tool_timeout: 120, connect_timeout: 30 } },
+  })).servers;
+  assert.equal(remote.toolTimeout, 120);
+  assert.equal(remote.type === "http" && remote.connectTimeout, 30);
+  assert.match(
+    errors(json({ mcpServers: { s: { container: "i", tool_timeout: 5 } } }))[0],
+    /^mcpServers\.s\.tool_timeout: tool_timeout must be at least 10/,
+  );
+  assert.match(
+    errors(json({ mcpServers: { s: { container: "i", tool_timeout: 60, toolTimeout: 60 } } }))[0],
+    /'mcpServers\.s\.toolTimeout' is set twice, as 'toolTimeout' and 'tool_timeout'/,
+  );
+});
