@@ -40,3 +40,14 @@ Deno.test("deno task test fetches every package and fixture a test backend runs 
     "test:backends",
   ]);
 });
+
+Deno.test("the container test image runs the gateway with the start task's flags", async () => {
+  const script = await Deno.readTextFile(`${ROOT}tests/docker/env.sh`);
+  const entrypoint = script.split("\n").find((line) =>
+    line.includes("ENTRYPOINT") && line.includes("main.ts")
+  );
+  assert.ok(entrypoint !== undefined, "env.sh builds no gateway image");
+  for (const flag of options(taskWords("start"))) {
+    assert.ok(entrypoint.includes(`"${flag}"`), `the gateway image's entrypoint lacks ${flag}`);
+  }
+});

@@ -54,7 +54,8 @@ copy_with_libs() {
 
 # A digest of the sources the gateway image is built from: an image of an older checkout is rebuilt.
 source_digest() {
-  (cd "$ROOT" && cat deno.json runtime.lock tests/deno.json main.ts $(find src -type f | sort) | sha256sum | cut -c1-16)
+  (cd "$ROOT" && cat deno.json runtime.lock tests/deno.json tests/docker/env.sh main.ts $(find src -type f | sort) |
+    sha256sum | cut -c1-16)
 }
 
 build_gateway_image() {
@@ -76,7 +77,7 @@ build_gateway_image() {
   tar -C "$root" -c . | docker import \
     -c 'ENV DENO_DIR=/deno-dir MCP_GATEWAY_LOG_DIR=/tmp/gh-aw/mcp-logs' -c 'WORKDIR /app' \
     -c "LABEL awmg.source=$digest" \
-    -c 'ENTRYPOINT ["/usr/local/bin/deno", "run", "--quiet", "--cached-only", "--lock=runtime.lock", "-P=gateway", "--v8-flags=--max-semi-space-size=1", "/app/main.ts", "--config-stdin"]' \
+    -c 'ENTRYPOINT ["/usr/local/bin/deno", "run", "--quiet", "--cached-only", "--lock=runtime.lock", "-P=gateway", "--v8-flags=--max-semi-space-size=8", "/app/main.ts", "--config-stdin"]' \
     - "$GATEWAY_IMAGE" >/dev/null
   rm -rf "$root"
 }
