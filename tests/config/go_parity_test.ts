@@ -18,9 +18,28 @@ interface Case {
   readonly verdict: "accepted" | { readonly refused: RegExp };
   /** A deliberate difference, as docs/compatibility.md states it. */
   readonly differs?: string;
+  /** The environment the config is read in. */
+  readonly env?: Record<string, string>;
 }
 
 const gateway = '"gateway": {"port": 8080, "domain": "localhost"}';
+const GITHUB =
+  '[servers.github]\ncommand = "docker"\nargs = ["run", "--rm", "-i", "ghcr.io/github/github-mcp-server:latest"]\n';
+/** A stdin config of the github server with `policies` as its guard-policies, as Go's guard policy tests write it. */
+const guarded = (policies: unknown, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    mcpServers: {
+      github: {
+        type: "stdio",
+        container: "ghcr.io/github/github-mcp-server:latest",
+        ...extra,
+        "guard-policies": policies,
+      },
+    },
+    gateway: { port: 3000, domain: "localhost", agentId: "test-key" },
+  });
+const OIDC = '[servers.secure]\ntype = "http"\nurl = "https://example.com/mcp"\n\n[servers.secure.auth]\n' +
+  'type = "github-oidc"\naudience = "https://example.com"\n';
 const CASES: readonly Case[] = [
   {
     go: "TestLoadFromFile_UnknownKeysAreRejectedWithError",
@@ -330,6 +349,141 @@ const CASES: readonly Case[] = [
     verdict: "accepted",
   },
   {
+    go: "TestLoadFromFile_InvalidTOML",
+    format: "toml",
+    text: '[servers.github\ncommand = "docker"\n',
+    verdict: { refused: /failed to parse TOML at line 1/ },
+  },
+  {
+    go: "TestLoadFromFile_PreservesExplicitGatewayValues",
+    format: "toml",
+    text: '[gateway]\nport = 8888\napi_key = "my-secret"\nstartup_timeout = 30\ntool_timeout = 60\n\n' +
+      GITHUB,
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromFile_ServerFields",
+    format: "toml",
+    text:
+      '[servers.github]\ncommand = "docker"\nargs = ["run", "--rm", "-i", "-e", "GITHUB_TOKEN", "img"]\n\n' +
+      '[servers.github.env]\nGITHUB_TOKEN = "mytoken"\n',
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromFile_GuardConfigAllowsDynamicKeys",
+    format: "toml",
+    text: GITHUB +
+      '\n[guards.myfence]\ntype = "wasm"\npath = "/path/to/guard.wasm"\n\n[guards.myfence.config]\n' +
+      'level = "strict"\nallowed_repos = ["owner/repo"]\n',
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromFile_TrustedBotsValid",
+    format: "toml",
+    text: '[gateway]\ntrusted_bots = ["my-bot[bot]", "another-bot[bot]"]\n\n' + GITHUB,
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromFile_MixedStdioAndHTTPServers",
+    format: "toml",
+    text: GITHUB + '\n[servers.myapi]\ntype = "http"\nurl = "https://api.example.com/mcp"\n',
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromFile_StdioExplicitTypeDocker",
+    format: "toml",
+    text:
+      '[servers.myserver]\ntype = "stdio"\ncommand = "docker"\nargs = ["run", "--rm", "-i", "my/image:latest"]\n',
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromFile_OIDCAuthMissingEnvVar",
+    format: "toml",
+    text: OIDC,
+    verdict: { refused: /ACTIONS_ID_TOKEN_REQUEST_URL/ },
+  },
+  {
+    go: "TestLoadFromFile_OIDCAuthWithEnvVarSet",
+    format: "toml",
+    text: OIDC,
+    env: { ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.example/", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "t" },
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromFile_AuthOnNonHTTPServerRejected",
+    format: "toml",
+    text:
+      '[servers.local]\ncommand = "docker"\nargs = ["run", "--rm", "-i", "img"]\n\n[servers.local.auth]\n' +
+      'type = "github-oidc"\naudience = "https://example.com"\n',
+    verdict: { refused: /servers\.local\.auth: "auth" applies only to http servers/ },
+  },
+  {
+    // Go refuses the filter for its empty tool name; awmg refuses every filter (it enforces none).
+    go: "TestLoadFromFile_ToolResponseFilter_EmptyToolName",
+    format: "toml",
+    text: GITHUB + '\n[servers.github.tool_response_filters]\n"" = ".result"\n',
+    verdict: { refused: /tool response filters \(jq\) cannot be enforced by awmg/ },
+  },
+  {
+    go: "TestLoadFromFile_StdioLocalTypeNonDockerCommand",
+    format: "toml",
+    text: '[servers.localserver]\ntype = "local"\ncommand = "node"\nargs = ["server.js"]\n',
+    verdict: { refused: /stdio servers must use containerized execution/ },
+    differs: "any program as a TOML command (awmg runs it as given; Go demands docker)",
+  },
+  ...[
+    ["TestGuardPolicies_ReposAllFormat", { github: { repos: "all", "min-integrity": "unapproved" } }],
+    ["TestGuardPolicies_ReposPublicFormat", { github: { repos: "public", "min-integrity": "none" } }],
+    [
+      "TestGuardPolicies_ReposWithWildcards",
+      { github: { repos: ["myorg/*", "partner/shared-repo", "docs/api-*"], "min-integrity": "approved" } },
+    ],
+    [
+      "TestGuardPolicies_ExactRepoPatterns",
+      {
+        github: {
+          repos: ["github/gh-aw-mcpg", "github/gh-aw", "frontend/ui-components"],
+          "min-integrity": "merged",
+        },
+      },
+    ],
+    [
+      "TestGuardPolicies_MixedPatterns",
+      {
+        github: {
+          repos: ["github/gh-aw-mcpg", "myorg/*", "partner/shared-*", "docs/api-reference"],
+          "min-integrity": "approved",
+        },
+      },
+    ],
+    ["TestGuardPolicies_WriteSink", { "write-sink": { accept: ["private:github/gh-aw*"] } }],
+    ...["none", "unapproved", "approved", "merged"].map((level) => [
+      `TestGuardPolicies_AllMinIntegrityLevels (${level})`,
+      { github: { repos: "all", "min-integrity": level } },
+    ]),
+  ].map(([go, policies]): Case => ({
+    go: go as string,
+    format: "json",
+    text: guarded(policies),
+    verdict: "accepted",
+  })),
+  {
+    go: "TestGuardPolicies_PreservesOtherServerConfig",
+    format: "json",
+    text: guarded({ github: { repos: ["myorg/*"], "min-integrity": "unapproved" } }, {
+      env: { GITHUB_PERSONAL_ACCESS_TOKEN: "", DEBUG: "true" },
+    }),
+    verdict: "accepted",
+  },
+  {
+    go: "TestGuardPolicies_TOML_ReposWithWildcards",
+    format: "toml",
+    text: GITHUB +
+      '\n[servers.github.guard_policies.github]\nrepos = ["myorg/*", "partner/shared-repo", "docs/api-*"]\n' +
+      'min-integrity = "approved"\n',
+    verdict: "accepted",
+  },
+  {
     go: "validateTOMLStdioContainerization (a TOML command that is not docker)",
     format: "toml",
     text: '[servers.a]\ncommand = "node"\nargs = ["server.js"]\n',
@@ -337,9 +491,10 @@ const CASES: readonly Case[] = [
     differs: "any program as a TOML command (awmg runs it as given; Go demands docker)",
   },
   {
-    go: "TestLoadFromFile_ToolResponseFilter_EmptyToolName (filters awmg does not enforce)",
+    go: "TestLoadFromFile_ToolResponseFilters (filters awmg does not enforce)",
     format: "toml",
-    text: '[servers.a]\ncommand = "docker"\n[servers.a.tool_response_filters]\nlist = ".[0]"\n',
+    text: GITHUB +
+      '\n[servers.github.tool_response_filters]\nlist_code_scanning_alerts = "map(del(.rule.help))"\n',
     verdict: "accepted",
     differs: "tool_response_filters refused (awmg does not enforce jq filters, so it fails closed)",
   },
@@ -351,7 +506,7 @@ for (const entry of CASES) {
       entry.text,
       entry.format,
       entry.format === "json" ? { kind: "stdin" } : { kind: "file", path: "config.toml" },
-      () => undefined,
+      (name) => entry.env?.[name],
     );
     const errors = loaded.ok ? "" : loaded.failure.errors.map(formatIssue).join("\n");
     if (entry.differs !== undefined) {
