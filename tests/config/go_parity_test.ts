@@ -483,6 +483,75 @@ const CASES: readonly Case[] = [
       'min-integrity = "approved"\n',
     verdict: "accepted",
   },
+  ...([
+    ["missing container", { test: { type: "stdio" } }, { refused: /container/ }],
+    [
+      "command field not supported",
+      { test: { type: "stdio", command: "node", container: "test:latest" } },
+      { refused: /"command" is not supported in the JSON stdin format/ },
+    ],
+    ["empty mcpServers", {}, "accepted"],
+  ] as const).map(([name, servers, verdict]): Case => ({
+    go: `TestLoadFromStdin_ValidationErrors (${name})`,
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: servers,
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key" },
+    }),
+    verdict,
+  })),
+  {
+    go: "TestLoadFromStdin_ValidationErrors (invalid gateway port)",
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: { test: { type: "stdio", container: "test:latest" } },
+      gateway: { port: 99999, domain: "localhost", agentId: "test-key" },
+    }),
+    verdict: { refused: /port must be between 1 and 65535/ },
+  },
+  {
+    go: "TestLoadFromStdin_ValidationErrors (malformed JSON)",
+    format: "json",
+    text: '{"mcpServers": {"test": {"type": "stdio", "container": "test:latest"}',
+    verdict: { refused: /failed to parse JSON/ },
+  },
+  {
+    go: "TestLoadFromStdin_ValidationErrors (extension field guards accepted)",
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: { test: { type: "stdio", container: "test:latest" } },
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key" },
+      guards: { "github-guard": { type: "wasm", path: "/path/to/guard.wasm" } },
+    }),
+    verdict: "accepted",
+  },
+  {
+    go: "TestLoadFromStdin_ValidationErrors (extension field guard-policies accepted)",
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: {
+        test: {
+          type: "stdio",
+          container: "test:latest",
+          "guard-policies": { "allow-only": { repos: "all" } },
+        },
+      },
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key" },
+    }),
+    verdict: "accepted",
+    differs:
+      "a server's guard policy is checked when the config is read (an allow-only without min-integrity)",
+  },
+  {
+    go: "TestLoadFromStdin_ValidationErrors (extension field guard accepted)",
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: { test: { type: "stdio", container: "test:latest", guard: "github-guard" } },
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key" },
+    }),
+    verdict: "accepted",
+    differs: "a guard named without a policy refused (here not even defined: awmg names the missing guard)",
+  },
   {
     go: "validateTOMLStdioContainerization (a TOML command that is not docker)",
     format: "toml",
