@@ -76,6 +76,7 @@ const GO_PHRASES: Readonly<Record<"gateway" | "server", Readonly<Record<string, 
     startupTimeout: "startupTimeout must be a positive integer",
     toolTimeout: "toolTimeout must be a positive integer",
     trustedBots: "trusted_bots must be a non-empty array when present",
+    payloadDir: "payloadDir must be an absolute path",
   },
   server: {
     toolTimeout: "tool_timeout must be at least 10",

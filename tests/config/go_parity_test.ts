@@ -552,6 +552,79 @@ const CASES: readonly Case[] = [
     verdict: "accepted",
     differs: "a guard named without a policy refused (here not even defined: awmg names the missing guard)",
   },
+  ...([
+    ["valid gateway", { startupTimeout: 30, toolTimeout: 60 }, "accepted"],
+    ["valid gateway with absolute Unix payloadDir", { payloadDir: "/tmp/jq-payloads" }, "accepted"],
+    ["invalid gateway with relative payloadDir", { payloadDir: "tmp/payloads" }, {
+      refused: /must be an absolute path/,
+    }],
+    ["invalid gateway with dot-relative payloadDir", { payloadDir: "./payloads" }, {
+      refused: /must be an absolute path/,
+    }],
+    ["port too low", { port: 0 }, { refused: /port must be between 1 and 65535/ }],
+    ["port too high", { port: 70000 }, { refused: /port must be between 1 and 65535/ }],
+    ["negative startupTimeout", { startupTimeout: -1 }, {
+      refused: /startupTimeout must be a positive integer/,
+    }],
+    ["zero startupTimeout", { startupTimeout: 0 }, { refused: /startupTimeout must be a positive integer/ }],
+    ["negative toolTimeout", { toolTimeout: -1 }, { refused: /toolTimeout/ }],
+    ["zero toolTimeout", { toolTimeout: 0 }, { refused: /toolTimeout/ }],
+    ["toolTimeout at minimum boundary (10)", { toolTimeout: 10 }, "accepted"],
+    ["toolTimeout very large value (86400 = 24 hours)", { toolTimeout: 86400 }, "accepted"],
+  ] as const).map(([name, fields, verdict]): Case => ({
+    go: `TestValidateGatewayConfig (${name})`,
+    format: "json",
+    text: JSON.stringify({ mcpServers: {}, gateway: { port: 8080, domain: "localhost", ...fields } }),
+    verdict,
+  })),
+  {
+    go: "TestValidateGatewayConfig (toolTimeout below minimum (9))",
+    format: "json",
+    text: JSON.stringify({ mcpServers: {}, gateway: { port: 8080, domain: "localhost", toolTimeout: 9 } }),
+    verdict: { refused: /toolTimeout must be at least 10/ },
+    differs: "toolTimeout below 10 (awmg accepts a gateway toolTimeout under Go's minimum)",
+  },
+  ...([
+    [
+      "valid toolTimeout on http server",
+      { type: "http", url: "https://example.com/mcp", toolTimeout: 600 },
+      "accepted",
+    ],
+    ["valid toolTimeout at minimum (10) on http server", {
+      type: "http",
+      url: "https://example.com/mcp",
+      toolTimeout: 10,
+    }, "accepted"],
+    ["toolTimeout below minimum (9) on http server", {
+      type: "http",
+      url: "https://example.com/mcp",
+      toolTimeout: 9,
+    }, { refused: /toolTimeout/ }],
+    ["toolTimeout of 0 on http server (treated as unset, falls back to global)", {
+      type: "http",
+      url: "https://example.com/mcp",
+      toolTimeout: 0,
+    }, "accepted"],
+    ["valid toolTimeout on stdio server", {
+      type: "stdio",
+      container: "ghcr.io/owner/image:latest",
+      toolTimeout: 120,
+    }, "accepted"],
+    ["toolTimeout below minimum on stdio server", {
+      type: "stdio",
+      container: "ghcr.io/owner/image:latest",
+      toolTimeout: 5,
+    }, { refused: /toolTimeout/ }],
+    ["no toolTimeout set (omitted)", { type: "http", url: "https://example.com/mcp" }, "accepted"],
+  ] as const).map(([name, server, verdict]): Case => ({
+    go: `TestValidatePerServerToolTimeout (${name})`,
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: { "test-server": server },
+      gateway: { port: 8080, domain: "localhost" },
+    }),
+    verdict,
+  })),
   {
     go: "validateTOMLStdioContainerization (a TOML command that is not docker)",
     format: "toml",
