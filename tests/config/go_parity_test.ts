@@ -625,6 +625,94 @@ const CASES: readonly Case[] = [
     }),
     verdict,
   })),
+  ...([
+    ["valid with container", { type: "stdio", container: "test:latest" }, "accepted"],
+    ["valid with entrypointArgs and container", {
+      type: "stdio",
+      container: "test:latest",
+      entrypointArgs: ["--verbose"],
+    }, "accepted"],
+    ["valid with entrypoint and container", {
+      type: "stdio",
+      container: "test:latest",
+      entrypoint: "/bin/bash",
+    }, "accepted"],
+    ["valid with multiple mounts", {
+      type: "stdio",
+      container: "test:latest",
+      mounts: ["/host/path1:/container/path1:ro", "/host/path2:/container/path2:rw"],
+    }, "accepted"],
+    ["valid with all new fields", {
+      type: "stdio",
+      container: "test:latest",
+      entrypoint: "/custom/entrypoint.sh",
+      entrypointArgs: ["--verbose", "--debug"],
+      mounts: ["/host:/container:ro"],
+    }, "accepted"],
+    ["http server without url", { type: "http" }, { refused: /url/ }],
+    ["http server with mounts should be rejected (T-CFG-019)", {
+      type: "http",
+      url: "https://example.com/mcp",
+      mounts: ["/host/path:/container/path:ro"],
+    }, { refused: /mounts/ }],
+    ["empty type defaults to stdio with container", { container: "test:latest" }, "accepted"],
+    [
+      "invalid mount without mode",
+      { type: "stdio", container: "test:latest", mounts: ["/host:/container"] },
+      {
+        refused: /invalid mount specification/,
+      },
+    ],
+    ["invalid mount format - too many parts", {
+      type: "stdio",
+      container: "test:latest",
+      mounts: ["/host:/container:ro:extra"],
+    }, { refused: /invalid mount specification/ }],
+    ["mount with empty source", { type: "stdio", container: "test:latest", mounts: [":/container:ro"] }, {
+      refused: /mounts\[0\]/,
+    }],
+    ["mount with empty destination", { type: "stdio", container: "test:latest", mounts: ["/host::ro"] }, {
+      refused: /mounts\[0\]/,
+    }],
+  ] as const).map(([name, server, verdict]): Case => ({
+    go: `TestValidateStdioServer (${name})`,
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: { "test-server": server },
+      gateway: { port: 8080, domain: "localhost" },
+    }),
+    verdict,
+  })),
+  ...([
+    [
+      "valid github-oidc auth on http server",
+      { type: "github-oidc", audience: "https://example.com" },
+      "http",
+      "accepted",
+    ],
+    ["valid github-oidc auth without audience on http server", { type: "github-oidc" }, "http", "accepted"],
+    ["auth on stdio server is rejected", { type: "github-oidc" }, "stdio", {
+      refused: /"auth" applies only to http servers/,
+    }],
+    ["unknown auth type is rejected", { type: "unknown-type" }, "http", { refused: /unknown-type/ }],
+    ["empty auth type is rejected", { type: "" }, "http", { refused: /auth\.type/ }],
+  ] as const).map(([name, auth, kind, verdict]): Case => ({
+    go: `TestValidateAuthConfig (${name})`,
+    format: "json",
+    text: JSON.stringify({
+      mcpServers: {
+        "test-server": kind === "http"
+          ? { type: "http", url: "https://example.com/mcp", auth }
+          : { type: "stdio", container: "ghcr.io/owner/image:latest", auth },
+      },
+      gateway: { port: 8080, domain: "localhost" },
+    }),
+    env: {
+      ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.actions.example.com",
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: "t",
+    },
+    verdict,
+  })),
   {
     go: "validateTOMLStdioContainerization (a TOML command that is not docker)",
     format: "toml",
