@@ -32,6 +32,14 @@ export interface WasiHost {
 /** Wraps an async import so that the guest suspends on it (JS Promise Integration). */
 export type Suspend = (fn: (...args: number[]) => Promise<number>) => WebAssembly.ImportValue;
 
+/** The bytes at `ptr` in a guest's memory; a RangeError when they are not all inside it. */
+export function guestBytes(memory: ArrayBufferLike, ptr: number, length: number): Uint8Array {
+  if (ptr < 0 || length < 0 || ptr + length > memory.byteLength) {
+    throw new RangeError(`pointer ${ptr}+${length} is outside the guest's memory`);
+  }
+  return new Uint8Array(memory, ptr, length);
+}
+
 /** A WASI errno as the guard's error names it. */
 export function errnoName(errno: number): string {
   return ERRNO_NAMES[errno] ?? `errno ${errno}`;
@@ -54,13 +62,7 @@ function clockNow(id: number): bigint | undefined {
 /** The `wasi_snapshot_preview1` imports of one guest instance. */
 export function wasiImports(host: WasiHost, suspend: Suspend): Record<string, WebAssembly.ImportValue> {
   const view = () => new DataView(host.memory());
-  const bytesAt = (ptr: number, length: number) => {
-    const buffer = host.memory();
-    if (ptr < 0 || length < 0 || ptr + length > buffer.byteLength) {
-      throw new RangeError(`pointer ${ptr}+${length} is outside the guest's memory`);
-    }
-    return new Uint8Array(buffer, ptr, length);
-  };
+  const bytesAt = (ptr: number, length: number) => guestBytes(host.memory(), ptr, length);
   const fail = (call: string, errno: number) => {
     host.failed(call, errno);
     return errno;

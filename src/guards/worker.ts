@@ -8,7 +8,7 @@
  * answers -2 with the size it needs) are allocated with the guest's `alloc` and freed with `dealloc`.
  */
 import type { FromWorker, GuardExport, GuestLog, ToWorker } from "./protocol.ts";
-import { errnoName, wasiImports } from "./wasi.ts";
+import { errnoName, guestBytes, wasiImports } from "./wasi.ts";
 
 /** JS Promise Integration, which Deno's V8 has and TypeScript's lib does not describe yet. */
 const jspi = WebAssembly as unknown as {
@@ -81,11 +81,7 @@ function log(session: string, instance: Instance, level: number, message: string
 }
 
 function bytesAt(instance: Instance, ptr: number, length: number): Uint8Array {
-  const buffer = instance.guest!.memory.buffer;
-  if (ptr < 0 || length < 0 || ptr + length > buffer.byteLength) {
-    throw new RangeError(`pointer ${ptr}+${length} is outside the guest's memory`);
-  }
-  return new Uint8Array(buffer, ptr, length);
+  return guestBytes(instance.guest!.memory.buffer, ptr, length);
 }
 
 function textAt(instance: Instance, ptr: number, length: number): string {
