@@ -33,7 +33,7 @@ interface ServerFigures {
   bytesIn: number;
   refusals: number;
   filtered: number;
-  answered: number;
+  /** How many answers took how long, by bucket. */
   readonly latency: Uint32Array;
 }
 
@@ -68,7 +68,6 @@ export class Digest {
         bytesIn: 0,
         refusals: 0,
         filtered: 0,
-        answered: 0,
         latency: new Uint32Array(BUCKETS),
       };
       this.#servers.set(server, figures);
@@ -86,7 +85,6 @@ export class Digest {
     }
     figures.bytesIn += facts.size;
     if (facts.duration !== undefined) {
-      figures.answered++;
       figures.latency[bucketOf(facts.duration)]++;
       this.#keepSlowest({ server: facts.server, method: facts.method, ms: facts.duration, at });
     }
@@ -164,8 +162,9 @@ export class Digest {
 
 /** The latency at fraction `q` of the answered requests, or "" when none was answered. */
 function percentile(figures: ServerFigures, q: number): number | string {
-  if (figures.answered === 0) return "";
-  const rank = Math.ceil(q * figures.answered);
+  const answered = figures.latency.reduce((sum, count) => sum + count, 0);
+  if (answered === 0) return "";
+  const rank = Math.ceil(q * answered);
   let seen = 0;
   for (let bucket = 0; bucket < BUCKETS; bucket++) {
     seen += figures.latency[bucket];

@@ -160,14 +160,18 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
   const loggers: { category: string[]; sinks: string[]; lowestLevel: LogLevel }[] = [
     { category: ["logtape", "meta"], sinks: ["stderr"], lowestLevel: "warning" },
   ];
+  /** How every log file of the directory is buffered, and where its failed writes are told. */
+  const buffering = (path: string) => ({
+    bufferBytes: 64 * 1024,
+    flushMs: 500,
+    onError: (error: Error, lostBytes: number) => writeFailed(path, error, lostBytes),
+  });
   const file = (name: string) => {
     const path = `${dir}/${name}`;
     const opened = new BufferedFile(path, {
       maxSize: options.maxSize,
       ...(options.maxFiles === undefined ? {} : { maxFiles: options.maxFiles }),
-      bufferBytes: 64 * 1024,
-      flushMs: 500,
-      onError: (error, lostBytes) => writeFailed(path, error, lostBytes),
+      ...buffering(path),
     });
     openFiles.push(opened);
     return opened;
@@ -180,7 +184,7 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
       markdownPath,
       options.summaryBudget,
       options.serverIds,
-      (error, lostBytes) => writeFailed(markdownPath, error, lostBytes),
+      buffering(markdownPath),
     );
     summary = markdown;
     const { digest } = markdown;

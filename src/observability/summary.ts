@@ -5,7 +5,7 @@
  * room; rpc-messages.jsonl holds every message.
  */
 import { Digest } from "./digest.ts";
-import { BufferedFile } from "./file_sink.ts";
+import { BufferedFile, type BufferedFileOptions } from "./file_sink.ts";
 
 const encoder = new TextEncoder();
 
@@ -48,10 +48,10 @@ export class StepSummary {
     path: string,
     budget: number,
     serverIds: readonly string[],
-    onError: (error: Error, lostBytes: number) => void,
+    buffering: Pick<BufferedFileOptions, "bufferBytes" | "flushMs" | "onError">,
   ): Promise<StepSummary> {
     // The budget bounds the file, so it is never rotated by size while the run writes it.
-    const file = new BufferedFile(path, { maxSize: Infinity, bufferBytes: 64 * 1024, flushMs: 500, onError });
+    const file = new BufferedFile(path, { maxSize: Infinity, ...buffering });
     if (file.size > 0) await file.rotate();
     return new StepSummary(path, budget, file, serverIds);
   }

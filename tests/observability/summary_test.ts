@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { StepSummary } from "../../src/observability/summary.ts";
 import { tempDir } from "../support/temp.ts";
 
+const BUFFERING = { bufferBytes: 64 * 1024, flushMs: 500, onError: () => assert.fail("a write failed") };
 const block = (i: number) =>
   `**s**→\`tools/call\` \`echo\`\n\n\`\`\`json\n{"id":${i},"é":"${"x".repeat(80)}"}\n\`\`\`\n\n`;
 
@@ -10,7 +11,7 @@ Deno.test("step summary: the digest first, whole blocks up to the budget, and ho
   const path = `${dir}/gateway.md`;
   await Deno.writeTextFile(path, "an earlier run\n");
   const budget = 4096;
-  const summary = await StepSummary.open(path, budget, ["s"], () => assert.fail("a write failed"));
+  const summary = await StepSummary.open(path, budget, ["s"], BUFFERING);
   for (let i = 0; i < 100; i++) summary.append(block(i));
   await summary.finish();
   const bytes = await Deno.readFile(path);
@@ -40,7 +41,7 @@ Deno.test("step summary: under the budget every block is shown and no line says 
     `${dir}/gateway.md`,
     1 << 20,
     ["s"],
-    () => assert.fail("a write failed"),
+    BUFFERING,
   );
   for (let i = 0; i < 10; i++) summary.append(block(i));
   await summary.finish();
