@@ -125,6 +125,10 @@ export interface GatewaySection {
   readonly maxUnsentBytes: number;
   /** Live client sessions; at the bound the least recently used idle one is closed. */
   readonly maxSessions: number;
+  /** Calls held for a 2026-07-28 client's `input_required` retry, across the gateway. */
+  readonly maxHeldRequests: number;
+  /** Seconds a held call waits for the client's retry before it is cancelled. */
+  readonly inputRequiredTimeout: number;
   /** Seconds a client may take to send a request body. */
   readonly bodyTimeout: number;
   /** Host names accepted in the Host header besides loopback, the listen address and the domain. */
@@ -166,6 +170,8 @@ export const GATEWAY_DEFAULTS = {
   maxMessageSize: 64 * 1024 * 1024,
   maxUnsentBytes: 16 * 1024 * 1024,
   maxSessions: 10_000,
+  maxHeldRequests: 1000,
+  inputRequiredTimeout: 300,
   bodyTimeout: 30,
   connectTimeout: 30,
   rateLimitThreshold: 3,

@@ -515,6 +515,8 @@ function buildGateway(
     maxMessageSize: g.maxMessageSize ?? GATEWAY_DEFAULTS.maxMessageSize,
     maxUnsentBytes: g.maxUnsentBytes ?? GATEWAY_DEFAULTS.maxUnsentBytes,
     maxSessions: g.maxSessions ?? GATEWAY_DEFAULTS.maxSessions,
+    maxHeldRequests: g.maxHeldRequests ?? GATEWAY_DEFAULTS.maxHeldRequests,
+    inputRequiredTimeout: g.inputRequiredTimeout ?? GATEWAY_DEFAULTS.inputRequiredTimeout,
     bodyTimeout: g.bodyTimeout ?? GATEWAY_DEFAULTS.bodyTimeout,
     allowedHosts: g.allowedHosts ?? [],
     allowedOrigins: g.allowedOrigins ?? [],

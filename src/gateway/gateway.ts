@@ -9,7 +9,7 @@ import { type EnvLookup, launchSpec } from "../backends/launch.ts";
 import { OidcTokens } from "../backends/oidc.ts";
 import type { GatewayConfig, HttpServerConfig, StdioServerConfig } from "../config/types.ts";
 import { ErrorCode, errorResponse, unavailableResponse } from "../jsonrpc/errors.ts";
-import type { Classified, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
+import type { Classified, JsonRpcId, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
 import type { Span } from "../observability/tracing.ts";
 import { metadataResult, type PayloadStore, resultText } from "../payloads/store.ts";
 import { VERSION } from "../version.ts";
@@ -17,16 +17,30 @@ import type { Exchange } from "./exchange.ts";
 import { RateLimitBreaker } from "./breaker.ts";
 import { nameProblem, prefixName } from "./names.ts";
 import { paramsProblem } from "./params.ts";
-import { Session, SessionStore } from "./session.ts";
+import { type Listener, Session, SessionStore } from "./session.ts";
 import { isAllowed, presentTools, type Tool } from "./tools.ts";
 import { type Backends, UnifiedRouter } from "./unified.ts";
 import { GuardedCalls, type Reflection, reflection } from "./guarded.ts";
-import { type ForwardOptions, Refusal, RELAYED_CAPABILITIES, Upstream } from "./upstream.ts";
+import {
+  type ForwardOptions,
+  HoldBudget,
+  type ModernCaller,
+  Refusal,
+  RELAYED_CAPABILITIES,
+  Upstream,
+} from "./upstream.ts";
+import {
+  type Envelope,
+  LEGACY_VERSIONS,
+  legacyParams,
+  META,
+  NO_CACHE,
+  SERVED_VERSIONS,
+} from "../protocol/revision.ts";
+import { StateSeal } from "../protocol/state.ts";
+import { Subscription } from "./subscription.ts";
 import type { Mode } from "../difc/labels.ts";
 import type { ServerGuard } from "../guards/registry.ts";
-
-/** MCP protocol revisions the gateway speaks to clients, newest first. */
-export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"] as const;
 
 /** The endpoint id of the unified endpoint (`/mcp`). */
 export const UNIFIED = "";
@@ -44,13 +58,16 @@ export interface RequestContext {
   readonly text?: string;
   /** The trace span of this client request, when tracing is on. */
   readonly span?: Span;
+  /** The envelope of a 2026-07-28 request; undefined for the handshake revisions. */
+  readonly modern?: Envelope;
 }
 
 /** What the HTTP layer sends back. */
 export type Outcome =
   | { readonly kind: "accepted" }
   | { readonly kind: "reply"; readonly message: JsonRpcResponse; readonly session?: Session }
-  | { readonly kind: "exchange"; readonly exchange: Exchange };
+  | { readonly kind: "exchange"; readonly exchange: Exchange }
+  | { readonly kind: "subscription"; readonly subscription: Subscription };
 
 /** A server's line in the health report. */
 export interface ServerHealth {
@@ -94,7 +111,7 @@ const UNGUARDED_READS = new Set(["resources/read", "resources/subscribe"]);
 
 /** Negotiates the protocol revision: the client's when the gateway and the backend both speak it. */
 export function negotiateVersion(requested: unknown, backendVersion: string): string {
-  const known = SUPPORTED_PROTOCOL_VERSIONS as readonly unknown[];
+  const known = LEGACY_VERSIONS as readonly unknown[];
   return known.includes(requested) && (requested as string) <= backendVersion
     ? requested as string
     : backendVersion;
@@ -118,6 +135,11 @@ export class Gateway {
   /** The reference monitor; undefined when no server is guarded, so unguarded calls pay one check. */
   readonly #guarded?: GuardedCalls;
   readonly #log = getLogger(["awmg", "gateway"]);
+  /** Seals the `requestState` of calls held for a modern client's retry; its key lives as long as the run. */
+  readonly #seal = new StateSeal();
+  readonly #holds: HoldBudget;
+  /** The open `subscriptions/listen` streams of modern clients. */
+  readonly #subscriptions = new Set<Subscription>();
   #state: "open" | "closing" | "closed" = "open";
 
   constructor(config: GatewayConfig, options: GatewayOptions) {
@@ -139,7 +161,8 @@ export class Gateway {
         },
       });
     }
-    const { maxSessions } = config.gateway;
+    const { maxSessions, maxHeldRequests, inputRequiredTimeout } = config.gateway;
+    this.#holds = new HoldBudget(maxHeldRequests, inputRequiredTimeout * 1000);
     this.sessions = new SessionStore(options.sessionTimeoutMs, maxSessions, (session, why) => {
       if (why === "expired") {
         this.#log.info("Session {session} expired after {seconds}s idle", {
@@ -274,6 +297,7 @@ export class Gateway {
         clientInfo: { name: "awmg", version: VERSION },
         capabilities: RELAYED_CAPABILITIES,
         audience: () => own === undefined ? this.#audience(serverId, identity) : [own],
+        holds: this.#holds,
         breaker: this.#breaker(server),
         onToolsChanged: identity === 0 && own === undefined
           ? (tools) => this.#options.onTools?.(serverId, this.#present(serverId, tools as Tool[]))
@@ -334,6 +358,10 @@ export class Gateway {
   }
 
   async #request(context: RequestContext, request: JsonRpcRequest): Promise<Outcome> {
+    if (context.modern !== undefined) {
+      const answered = await this.#modernOnly(context, request);
+      if (answered !== undefined) return answered;
+    }
     if (request.method === "ping") return reply({ jsonrpc: "2.0", id: request.id, result: {} });
     const problem = paramsProblem(request.method, request.params);
     if (problem !== undefined) {
@@ -349,6 +377,105 @@ export class Gateway {
     const routed = await this.#router(context.identity).handle(request);
     if (!("serverId" in routed)) return reply(routed);
     return await this.#forward(context, routed.serverId, routed.request);
+  }
+
+  /**
+   * What a 2026-07-28 request gets apart from forwarding: `server/discover` and `subscriptions/listen`
+   * answered here, and the methods the revision removed refused as unknown.
+   */
+  async #modernOnly(context: RequestContext, request: JsonRpcRequest): Promise<Outcome | undefined> {
+    switch (request.method) {
+      case "server/discover":
+        return reply(await this.#discover(context, request));
+      case "subscriptions/listen":
+        return this.#listen(context, request);
+      case "initialize":
+      case "ping":
+      case "logging/setLevel":
+      case "resources/subscribe":
+      case "resources/unsubscribe":
+        return reply(
+          errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}`, {
+            detail: `revision ${context.modern!.version} has no ${request.method}`,
+          }),
+        );
+    }
+    return undefined;
+  }
+
+  /** The initialize results of the endpoint's servers that are up (for unified, those that start). */
+  async #initializeResults(
+    context: RequestContext,
+    id: JsonRpcId,
+    session?: Session,
+  ): Promise<{ ids: string[]; results: Record<string, unknown>[] } | JsonRpcResponse> {
+    const ids = context.serverId === UNIFIED ? this.serverIds : [context.serverId];
+    const up: string[] = [];
+    const results: Record<string, unknown>[] = [];
+    for (const serverId of ids) {
+      const upstream = this.upstream(serverId, context.identity, session);
+      session?.listen(upstream.log);
+      try {
+        await upstream.connection.ensureRunning();
+        up.push(serverId);
+        results.push(upstream.connection.initializeResult!);
+      } catch (error) {
+        if (context.serverId !== UNIFIED) return unavailableResponse(id, serverId, (error as Error).message);
+        this.#log.warn("Unified endpoint leaves out server {server}: {error}", {
+          server: serverId,
+          error: (error as Error).message,
+        });
+      }
+    }
+    return { ids: up, results };
+  }
+
+  /** `server/discover`: the revisions the gateway serves, and the endpoint's capabilities and identity. */
+  async #discover(context: RequestContext, request: JsonRpcRequest): Promise<JsonRpcResponse> {
+    const found = await this.#initializeResults(context, request.id);
+    if ("jsonrpc" in found) return found;
+    const { ids, results } = found;
+    const result = context.serverId === UNIFIED ? this.#unifiedInitialize(ids, results) : results[0];
+    const { capabilities, serverInfo, instructions } = result as {
+      capabilities?: Record<string, unknown>;
+      serverInfo?: unknown;
+      instructions?: unknown;
+    };
+    return {
+      jsonrpc: "2.0",
+      id: request.id,
+      result: {
+        resultType: "complete",
+        supportedVersions: SERVED_VERSIONS,
+        capabilities: capabilities ?? {},
+        ...(typeof instructions === "string" ? { instructions } : {}),
+        ...NO_CACHE,
+        _meta: { [META.serverInfo]: serverInfo },
+      },
+    };
+  }
+
+  /** `subscriptions/listen`: a stream of the list changes and resource updates the client opted in to. */
+  async #listen(context: RequestContext, request: JsonRpcRequest): Promise<Outcome> {
+    const found = await this.#initializeResults(context, request.id);
+    if ("jsonrpc" in found) return reply(found);
+    const offered = found.results.map((r) =>
+      (r.capabilities ?? {}) as Record<string, { listChanged?: boolean; subscribe?: boolean }>
+    );
+    const opened = Subscription.open(request, context.serverId, context.identity, offered);
+    if (!(opened instanceof Subscription)) return reply(opened);
+    const uris = opened.acknowledged.resourceSubscriptions ?? [];
+    if (uris.length > 0) {
+      found.ids.forEach((serverId, i) => {
+        if (offered[i].resources?.subscribe !== true) return;
+        for (const uri of uris) {
+          this.#call(serverId, context.identity, undefined, "resources/subscribe", { uri }).catch(() => {});
+        }
+      });
+    }
+    this.#subscriptions.add(opened);
+    opened.closed.then(() => this.#subscriptions.delete(opened));
+    return { kind: "subscription", subscription: opened };
   }
 
   /** Forwards to one server, applying its allow-list and the schema fixes of its tool list. */
@@ -413,13 +540,64 @@ export class Gateway {
     transform: ForwardOptions["transform"],
     text?: string,
   ): Outcome {
-    const exchange = this.upstream(serverId, context.identity, context.session).forward(request, {
+    const upstream = this.upstream(serverId, context.identity, context.session);
+    const options: ForwardOptions = {
       session: context.session,
       disconnect: context.disconnect,
       streamable: context.streamable,
       span: context.span,
       transform,
       text,
+    };
+    if (context.modern === undefined) {
+      return { kind: "exchange", exchange: upstream.forward(request, options) };
+    }
+    const params = (request.params ?? {}) as Record<string, unknown>;
+    const name = String(params.name ?? params.uri ?? "");
+    const modern: ModernCaller = {
+      envelope: context.modern,
+      seal: (hold) =>
+        this.#seal.seal({
+          hold,
+          identity: context.identity,
+          server: serverId,
+          method: request.method,
+          name,
+          expires: Date.now() + this.#holds.timeoutMs,
+        }),
+    };
+    // A 2025 server gets the request without the envelope and the retry fields it would not understand.
+    const plain: JsonRpcRequest = { ...request, params: legacyParams(params) };
+    if (params.requestState === undefined) {
+      return { kind: "exchange", exchange: upstream.forward(plain, { ...options, text: undefined, modern }) };
+    }
+    const opened = this.#seal.open(params.requestState, {
+      identity: context.identity,
+      server: serverId,
+      method: request.method,
+      name,
+    }, Date.now());
+    const responses = params.inputResponses ?? {};
+    if (
+      opened.kind === "refused" || typeof responses !== "object" || responses === null ||
+      Array.isArray(responses)
+    ) {
+      const detail = opened.kind === "refused"
+        ? `requestState is refused: ${opened.reason}`
+        : "inputResponses must be an object of answers by the keys of inputRequests";
+      this.#log.warn("Refused a retry of {method} on {server}: {detail}", {
+        method: request.method,
+        server: serverId,
+        detail,
+      });
+      return reply(errorResponse(request.id, ErrorCode.InvalidParams, "Invalid params: " + detail, {
+        server: serverId,
+        detail: "send the request again without requestState to start over",
+      }));
+    }
+    const exchange = upstream.resume(opened.claims.hold, plain, responses as Record<string, unknown>, {
+      ...options,
+      modern,
     });
     return { kind: "exchange", exchange };
   }
@@ -515,27 +693,13 @@ export class Gateway {
       protocolVersion?: unknown;
       capabilities?: Record<string, unknown>;
     };
-    const ids = context.serverId === UNIFIED ? this.serverIds : [context.serverId];
-    const results: Record<string, unknown>[] = [];
     const session = new Session(context.serverId, context.identity, params.capabilities ?? {});
-    for (const id of ids) {
-      const upstream = this.upstream(id, context.identity, session);
-      session.listen(upstream.log);
-      const connection = upstream.connection;
-      try {
-        await connection.ensureRunning();
-        results.push(connection.initializeResult!);
-      } catch (error) {
-        if (context.serverId !== UNIFIED) {
-          session.end();
-          return reply(unavailableResponse(request.id, id, (error as Error).message));
-        }
-        this.#log.warn("Unified initialize leaves out server {server}: {error}", {
-          server: id,
-          error: (error as Error).message,
-        });
-      }
+    const found = await this.#initializeResults(context, request.id, session);
+    if ("jsonrpc" in found) {
+      session.end();
+      return reply(found);
     }
+    const { ids, results } = found;
     const result = context.serverId === UNIFIED ? this.#unifiedInitialize(ids, results) : results[0];
     const version = negotiateVersion(params.protocolVersion, String(result.protocolVersion));
     if (!this.sessions.add(session)) {
@@ -572,7 +736,7 @@ export class Gateway {
     });
     const versions = results.map((r) => String(r.protocolVersion)).sort();
     return {
-      protocolVersion: versions[0] ?? SUPPORTED_PROTOCOL_VERSIONS[0],
+      protocolVersion: versions[0] ?? LEGACY_VERSIONS[0],
       capabilities,
       serverInfo: { name: "awmg", title: "awmg unified MCP gateway", version: VERSION },
       ...(instructions.length > 0 ? { instructions: instructions.join("\n\n") } : {}),
@@ -622,9 +786,16 @@ export class Gateway {
     }
   }
 
-  /** The sessions that receive a backend's unsolicited messages: its routed sessions, and the unified ones. */
-  *#audience(serverId: string, identity: number): Iterable<Session> {
-    yield* this.sessions.matching(this.#options.mode === "unified" ? UNIFIED : serverId, identity);
+  /**
+   * Who receives a backend's unsolicited messages: its routed sessions and subscriptions, or the unified
+   * ones.
+   */
+  *#audience(serverId: string, identity: number): Iterable<Listener> {
+    const endpoint = this.#options.mode === "unified" ? UNIFIED : serverId;
+    yield* this.sessions.matching(endpoint, identity);
+    for (const subscription of this.#subscriptions) {
+      if (subscription.endpoint === endpoint && subscription.identity === identity) yield subscription;
+    }
   }
 
   /** Each session's labels and the enforcement mode, as `/reflect` answers (no agents without guards). */
@@ -660,6 +831,7 @@ export class Gateway {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     this.sessions.close();
+    for (const subscription of this.#subscriptions) subscription.end();
     this.#guarded?.close();
     const stopped = (await Promise.all(upstreams.map((u) => u.connection.stop()))).filter(Boolean).length;
     this.#state = "closed";

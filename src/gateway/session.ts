@@ -11,6 +11,12 @@ export interface MessageSink {
   close(): void;
 }
 
+/** Who receives a backend's broadcasts: a session, or a 2026-07-28 client's subscription. */
+export interface Listener {
+  /** Sends a broadcast already kept under `eventId`. */
+  push(message: JsonRpcMessage, eventId: number): void;
+}
+
 /** How many unsolicited messages (and bytes of them) are kept for resumption, and for how long. */
 const REPLAY_LIMIT = 200;
 const REPLAY_BYTES = 8 * 1024 * 1024;
@@ -90,7 +96,7 @@ function capabilityBits(declared: Readonly<Record<string, unknown>>): number {
  * DELETE leaves its own until the bound), so a session holds a few scalars and makes each collection on
  * first use; the map of requests in flight is dropped again when it empties.
  */
-export class Session {
+export class Session implements Listener {
   readonly id = crypto.randomUUID();
   lastSeen = Date.now();
   /** Whether a request used the session since the store last queued it (see SessionStore). */

@@ -17,7 +17,8 @@ import { withId } from "../jsonrpc/splice.ts";
 import type { Span } from "../observability/tracing.ts";
 import { isRateLimitResult, type RateLimitBreaker } from "./breaker.ts";
 import { Exchange } from "./exchange.ts";
-import { type RelayedCapability, ReplayLog, type Session } from "./session.ts";
+import { type Listener, type RelayedCapability, ReplayLog, type Session } from "./session.ts";
+import { type Envelope, logLevelShown, ModernError } from "../protocol/revision.ts";
 
 /** How a client request is forwarded. */
 export interface ForwardOptions {
@@ -33,6 +34,8 @@ export interface ForwardOptions {
   readonly text?: string;
   /** The client request's trace span; the backend call becomes its child. */
   readonly span?: Span;
+  /** A 2026-07-28 client: its envelope, and how a state naming a held call is sealed for it. */
+  readonly modern?: ModernCaller;
   /**
    * Rewrites a successful result before the client sees it; gets the text the response arrived as and the
    * backend's id for it. May answer later (a promise) when it has I/O to do, and may fail the request
@@ -41,18 +44,52 @@ export interface ForwardOptions {
   readonly transform?: (result: unknown, raw: { readonly text: string; readonly id: JsonRpcId }) => unknown;
 }
 
+/** What a request from a 2026-07-28 client brings besides the request. */
+export interface ModernCaller {
+  readonly envelope: Envelope;
+  /** The opaque, sealed `requestState` that names `hold` for this client and request. */
+  readonly seal: (hold: string) => string;
+}
+
+/** The held calls of every upstream: bounded in number, and each in how long it waits for the client. */
+export class HoldBudget {
+  /** Calls waiting for a client's retry. */
+  held = 0;
+  constructor(readonly max: number, readonly timeoutMs: number) {}
+}
+
+/** A backend request waiting for the client's answer, under the key the client sees. */
+interface Ask {
+  readonly backendId: JsonRpcId;
+  readonly method: string;
+  readonly params: unknown;
+}
+
+/** A modern client's call whose backend asked the client something: held until the client retries. */
+interface Held {
+  readonly asks: Map<string, Ask>;
+  /** The hold id the last `input_required` named; a retry must name it, and uses it up. */
+  hold?: string;
+  /** Ends the call when the client does not come back; restarted each round. */
+  timer?: ReturnType<typeof setTimeout>;
+}
+
 interface Pending {
   readonly session?: Session;
-  readonly streamable?: boolean;
-  readonly transform?: ForwardOptions["transform"];
-  readonly disconnect?: () => AbortSignal;
+  /** The fields below change when a modern client's retry takes over a held call. */
+  streamable?: boolean;
+  transform?: ForwardOptions["transform"];
+  disconnect?: () => AbortSignal;
   /** Whether the client's connection is watched yet (see #sweep). */
   watched: boolean;
-  readonly clientId: JsonRpcId;
-  readonly clientToken?: unknown;
-  readonly exchange: Exchange;
+  clientId: JsonRpcId;
+  clientToken?: unknown;
+  exchange: Exchange;
+  readonly modern?: ModernCaller;
+  held?: Held;
   readonly method: string;
-  readonly startedAt: number;
+  /** When the call (or, for a held call, the client's latest retry) started: the tool timeout runs from it. */
+  startedAt: number;
   /** A tools/call the rate-limit breaker let through, and whether as its one trial call. */
   readonly breaker?: { readonly trial: boolean };
   /** The trace span of the backend call. */
@@ -78,8 +115,10 @@ export const RELAYED_CAPABILITIES = { sampling: {}, elicitation: {}, roots: {} }
 /** What an upstream needs besides its connection's own options. */
 export interface UpstreamOptions extends Omit<ConnectionOptions, "onMessage" | "onDown"> {
   readonly toolTimeoutMs: number;
-  /** The sessions that receive this backend's unsolicited notifications. */
-  readonly audience: () => Iterable<Session>;
+  /** The sessions (and modern subscriptions) that receive this backend's unsolicited notifications. */
+  readonly audience: () => Iterable<Listener>;
+  /** Bounds the calls held for a modern client's retry. */
+  readonly holds: HoldBudget;
   /** Told when the backend's tool list has been refreshed. */
   readonly onToolsChanged?: (tools: readonly Record<string, unknown>[]) => void;
   /** The backend's rate-limit circuit breaker, which tool calls pass through. */
@@ -107,6 +146,9 @@ export class Upstream {
   readonly #options: UpstreamOptions;
   readonly #pending = new Map<number, Pending>();
   readonly #relays = new Map<JsonRpcId, Relay>();
+  /** Held calls by the hold id their last `input_required` named, to their backend id. */
+  readonly #holds = new Map<string, number>();
+  #nextAsk = 0;
   readonly #log;
   readonly #record;
   #nextId = 0;
@@ -172,6 +214,7 @@ export class Upstream {
     });
     const pending: Pending = {
       session,
+      modern: options.modern,
       streamable: options.streamable,
       transform: options.transform,
       disconnect: options.disconnect,
@@ -236,6 +279,7 @@ export class Upstream {
     const pending = this.#pending.get(backendId);
     if (pending === undefined) return undefined;
     this.#pending.delete(backendId);
+    if (pending.held !== undefined) this.#release(pending);
     pending.session?.untrack(pending.clientId);
     if (pending.breaker !== undefined) {
       const breaker = this.#options.breaker!;
@@ -274,15 +318,19 @@ export class Upstream {
   #sweep(): void {
     const expired = Date.now() - this.#options.toolTimeoutMs;
     for (const [backendId, pending] of this.#pending) {
+      if (pending.held !== undefined) continue;
       if (pending.startedAt <= expired) this.#timeout(backendId);
-      else if (!pending.watched) {
+      else if (!pending.watched && pending.held === undefined) {
         pending.watched = true;
+        const { exchange } = pending;
         pending.disconnect?.().addEventListener(
           "abort",
-          () => this.#cancel(backendId, "client disconnected"),
-          {
-            once: true,
+          () => {
+            if (pending.exchange === exchange && !exchange.finished) {
+              this.#cancel(backendId, "client disconnected");
+            }
           },
+          { once: true },
         );
       }
     }
@@ -358,6 +406,12 @@ export class Upstream {
       }
       const backendId = message.id!;
       message.id = pending.clientId;
+      if (pending.modern !== undefined && "error" in message && message.error.code === -32002) {
+        // A 2025 server's "resource not found"; 2026-07-28 says -32602 for it.
+        if (pending.method === "resources/read") message.error.code = ErrorCode.InvalidParams;
+        pending.exchange.finish(message);
+        return;
+      }
       if (pending.transform !== undefined && "result" in message) {
         const result = message.result;
         const finish = (out: unknown) => {
@@ -419,6 +473,16 @@ export class Upstream {
         ).finally(() => this.#broadcast(message, text.length));
       return;
     }
+    if (message.method === "notifications/message") {
+      const caller = this.#callers().sole;
+      if (caller?.modern !== undefined) {
+        // A modern client gets a call's log on its answer, and only at the level it asked for.
+        const wanted = caller.modern.envelope.logLevel;
+        const level = (message.params as { level?: unknown } | undefined)?.level;
+        if (wanted !== undefined && logLevelShown(level, wanted)) caller.exchange.push(message);
+        return;
+      }
+    }
     if (message.method === "notifications/progress") {
       const params = message.params as { progressToken?: unknown } | undefined;
       const pending = typeof params?.progressToken === "number"
@@ -456,18 +520,14 @@ export class Upstream {
     if (request.method === "ping") return this.notify({ jsonrpc: "2.0", id: request.id, result: {} });
     const capability = RELAYED[request.method];
     if (capability === undefined) return refuse(`awmg does not relay ${request.method} to clients`);
-    const callers = new Set<Session | undefined>();
-    let cause: Pending | undefined;
-    for (const pending of this.#pending.values()) {
-      callers.add(pending.session);
-      cause = pending;
-    }
-    if (callers.size > 1) {
+    const { count, sole: cause } = this.#callers();
+    if (count > 1) {
       return refuse(
-        `${callers.size} clients have requests in flight on ${this.serverId}, so the one that caused it is not known; ` +
+        `${count} clients have requests in flight on ${this.serverId}, so the one that caused it is not known; ` +
           `give the server isolation = "session" to relay such requests under concurrency`,
       );
     }
+    if (cause?.modern !== undefined) return this.#ask(cause, request, capability, refuse);
     const session = cause?.session;
     if (cause === undefined || session === undefined) {
       return refuse(`no client session is waiting on ${this.serverId}`);
@@ -497,6 +557,181 @@ export class Upstream {
     request.id = clientId;
     if (viaExchange) cause.exchange.push(request);
     else session.deliver(request);
+  }
+
+  /**
+   * The clients with requests in flight (a session, or each sessionless request on its own), and the one
+   * request in flight when there is one client: a server request or a log line can only be its.
+   */
+  #callers(): { count: number; sole?: Pending } {
+    const callers = new Set<Session | Pending>();
+    let sole: Pending | undefined;
+    for (const pending of this.#pending.values()) {
+      callers.add(pending.session ?? pending);
+      sole = pending;
+    }
+    return callers.size === 1 ? { count: 1, sole } : { count: callers.size };
+  }
+
+  /**
+   * The bridge: a backend request made while serving a 2026-07-28 client's call becomes an `input_required`
+   * result for that client, and the call is held until the client retries with the answer (see resume).
+   * A client that did not declare the capability gets -32021 and the call is cancelled at the backend.
+   */
+  #ask(
+    cause: Pending,
+    request: JsonRpcRequest,
+    capability: RelayedCapability,
+    refuse: (why: string) => void,
+  ) {
+    const backendId = [...this.#pending].find(([, p]) => p === cause)![0];
+    const fail = (code: number, message: string, data: unknown, why: string) => {
+      refuse(why);
+      const ended = this.#settle(backendId);
+      this.notify({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: backendId, reason: why },
+      });
+      ended?.exchange.finish(errorResponse(ended.clientId, code, message, data));
+    };
+    if (cause.modern!.envelope.capabilities[capability] === undefined) {
+      return fail(
+        ModernError.MissingClientCapability,
+        "Missing required client capability",
+        { requiredCapabilities: { [capability]: {} }, server: this.serverId },
+        `the client did not declare the ${capability} capability`,
+      );
+    }
+    let held = cause.held;
+    if (held === undefined) {
+      const { holds } = this.#options;
+      if (holds.held >= holds.max) {
+        return fail(
+          ErrorCode.ServerUnavailable,
+          "Too many calls wait for input",
+          {
+            server: this.serverId,
+            detail: `${holds.max} calls already wait for their clients' input (gateway.maxHeldRequests)`,
+          },
+          "too many calls wait for their clients' input",
+        );
+      }
+      holds.held++;
+      held = { asks: new Map() };
+      cause.held = held;
+    }
+    held.asks.set(`${request.method.split("/")[0]}-${++this.#nextAsk}`, {
+      backendId: request.id,
+      method: request.method,
+      params: request.params,
+    });
+    if (!cause.exchange.finished) this.#askClient(backendId, cause);
+  }
+
+  /** Ends a held call whose client did not come back in time, at the backend too. */
+  #holdTimer(backendId: number): ReturnType<typeof setTimeout> {
+    const { timeoutMs } = this.#options.holds;
+    return setTimeout(() => {
+      const pending = this.#pending.get(backendId);
+      if (pending?.held === undefined) return;
+      this.#log.warn("A call to {server} waited {seconds}s for its client's input and was cancelled", {
+        server: this.serverId,
+        seconds: timeoutMs / 1000,
+      });
+      this.#cancel(
+        backendId,
+        `the client did not answer within ${timeoutMs / 1000}s (gateway.inputRequiredTimeout)`,
+      );
+    }, timeoutMs);
+  }
+
+  /** Answers the client with what the backend asks, and a state naming the held call for its retry. */
+  #askClient(backendId: number, pending: Pending): void {
+    const held = pending.held!;
+    if (held.hold !== undefined) this.#holds.delete(held.hold);
+    clearTimeout(held.timer);
+    held.timer = this.#holdTimer(backendId);
+    held.hold = crypto.randomUUID();
+    this.#holds.set(held.hold, backendId);
+    const inputRequests: Record<string, unknown> = {};
+    for (const [key, ask] of held.asks) inputRequests[key] = { method: ask.method, params: ask.params };
+    pending.exchange.finish({
+      jsonrpc: "2.0",
+      id: pending.clientId,
+      result: { resultType: "input_required", inputRequests, requestState: pending.modern!.seal(held.hold) },
+    });
+  }
+
+  /** Frees a held call's place in the budget and forgets its hold id and its open backend requests. */
+  #release(pending: Pending): void {
+    const held = pending.held!;
+    pending.held = undefined;
+    clearTimeout(held.timer);
+    if (held.hold !== undefined) this.#holds.delete(held.hold);
+    this.#options.holds.held--;
+    for (const ask of held.asks.values()) {
+      this.notify(
+        errorResponse(ask.backendId, ErrorCode.InternalError, "The client's call ended before it answered", {
+          server: this.serverId,
+        }),
+      );
+    }
+  }
+
+  /**
+   * A modern client's retry of a held call (`hold` comes from the state it echoed, already verified): the
+   * answers go to the backend's requests, and the call continues with the retry as its client request. What
+   * the retry left unanswered is asked again.
+   */
+  resume(
+    hold: string,
+    request: JsonRpcRequest,
+    responses: Record<string, unknown>,
+    options: ForwardOptions,
+  ): Exchange {
+    const exchange = new Exchange();
+    const backendId = this.#holds.get(hold);
+    const pending = backendId === undefined ? undefined : this.#pending.get(backendId);
+    if (pending?.held === undefined || pending.held.hold !== hold) {
+      exchange.finish(
+        errorResponse(
+          request.id,
+          ErrorCode.InvalidParams,
+          "Invalid params: requestState names no waiting call",
+          {
+            server: this.serverId,
+            detail:
+              "the call it names already took this answer, ended, or timed out: send the request again without it",
+          },
+        ),
+      );
+      return exchange;
+    }
+    const held = pending.held;
+    this.#holds.delete(hold);
+    held.hold = undefined;
+    Object.assign(pending, {
+      exchange,
+      clientId: request.id,
+      streamable: options.streamable,
+      transform: options.transform,
+      disconnect: options.disconnect,
+      watched: false,
+      startedAt: Date.now(),
+    });
+    const token = (request.params as Meta | undefined)?._meta?.progressToken;
+    if (token !== undefined) pending.clientToken = token;
+    exchange.canceller = (reason) => this.#cancel(backendId!, reason);
+    for (const [key, ask] of held.asks) {
+      const answer = responses[key];
+      if (typeof answer !== "object" || answer === null || Array.isArray(answer)) continue;
+      held.asks.delete(key);
+      this.notify({ jsonrpc: "2.0", id: ask.backendId, result: answer as Record<string, unknown> });
+    }
+    if (held.asks.size > 0) this.#askClient(backendId!, pending);
+    else this.#release(pending);
+    return exchange;
   }
 
   #endRelay(backendId: JsonRpcId): Relay | undefined {

@@ -6,8 +6,19 @@ import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { Gateway } from "../gateway/gateway.ts";
-import { SUPPORTED_PROTOCOL_VERSIONS, UNIFIED } from "../gateway/gateway.ts";
+import { UNIFIED } from "../gateway/gateway.ts";
+import type { Delivery } from "../gateway/exchange.ts";
 import type { Session } from "../gateway/session.ts";
+import {
+  type Envelope,
+  headerMismatch,
+  MODERN_VERSION,
+  ModernError,
+  modernErrorStatus,
+  modernResult,
+  readEnvelope,
+  SERVED_VERSIONS,
+} from "../protocol/revision.ts";
 import { ErrorCode } from "../jsonrpc/errors.ts";
 import { type Classified, classify, type JsonRpcMessage } from "../jsonrpc/messages.ts";
 import { requestSpan, type Span, tracingEnabled } from "../observability/tracing.ts";
@@ -55,13 +66,32 @@ function requestHost(request: Request): string {
   return request.url.slice(start, end === -1 ? undefined : end);
 }
 
-/** A JSON answer; its size and any error go on the request's span. */
-function jsonAnswer(message: JsonRpcMessage, text: string | undefined, span: Span | undefined): Response {
+/**
+ * A JSON answer; its size and any error go on the request's span. A 2026-07-28 request's errors get the
+ * revision's HTTP status.
+ */
+function jsonAnswer(
+  message: JsonRpcMessage,
+  text: string | undefined,
+  span: Span | undefined,
+  modern = false,
+): Response {
   if (span !== undefined) {
     if (text !== undefined) span.set({ "http.response.body.size": text.length });
     if ("error" in message) span.fail(message.error.message);
   }
-  return json(message, 200, undefined, text);
+  const status = modern && "error" in message ? modernErrorStatus(message.error.code) : 200;
+  return json(message, status, undefined, text);
+}
+
+/** A response as a 2026-07-28 client expects it (see modernResult); other messages pass unchanged. */
+function modernDelivery(method: string, delivery: Delivery): Delivery {
+  const { message } = delivery;
+  if (!("result" in message)) return delivery;
+  const result = modernResult(method, message.result);
+  return result === message.result
+    ? delivery
+    : { message: { ...message, result: result as Record<string, unknown> } };
 }
 
 /** The tool a tools/call names, for the trace. */
@@ -193,10 +223,19 @@ export function createApp(options: AppOptions): Hono<Env> {
       });
     }
     const version = c.req.header("mcp-protocol-version");
-    if (version !== undefined && !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(version)) {
-      return rpcError(400, ErrorCode.InvalidRequest, `Unsupported MCP-Protocol-Version: ${version}`, {
-        detail: `supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}`,
+    if (version !== undefined && !SERVED_VERSIONS.includes(version)) {
+      return rpcError(400, ModernError.UnsupportedVersion, `Unsupported protocol version: ${version}`, {
+        supported: SERVED_VERSIONS,
+        requested: version,
       });
+    }
+    if (version === MODERN_VERSION && c.req.method !== "POST") {
+      const response = rpcError(405, ErrorCode.InvalidRequest, `Method not allowed: ${c.req.method}`, {
+        detail:
+          `revision ${MODERN_VERSION} has no ${c.req.method} on the MCP endpoint: send each request as a POST`,
+      });
+      response.headers.set("allow", "POST");
+      return response;
     }
     return undefined;
   };
@@ -240,7 +279,9 @@ export function createApp(options: AppOptions): Hono<Env> {
     mcpPath,
     endpoint(async (c, identity) => {
       const serverId = endpointOf(c);
-      const session = sessionOf(c, identity);
+      const version = c.req.header("mcp-protocol-version");
+      // A 2026-07-28 request has no session: an Mcp-Session-Id beside it is ignored, as the revision says.
+      const session = version === MODERN_VERSION ? undefined : sessionOf(c, identity);
       if (session === null) return sessionNotFound();
       const read = await readBody(c.req.raw, options.maxBodySize, options.bodyTimeoutMs);
       if (read.kind === "too-large") {
@@ -296,6 +337,19 @@ export function createApp(options: AppOptions): Hono<Env> {
         }, classified.id);
       }
       const method = "method" in classified.message ? classified.message.method : "response";
+      let modern: Envelope | undefined;
+      if (classified.kind !== "response") {
+        const reading = readEnvelope(classified.message.params, version);
+        const id = classified.kind === "request" ? classified.message.id : null;
+        if (reading.kind === "invalid") return rpcError(400, reading.code, reading.message, reading.data, id);
+        if (reading.kind === "modern" && classified.kind === "request") {
+          const mismatch = headerMismatch((name) => c.req.header(name), method, classified.message.params);
+          if (mismatch !== undefined) {
+            return rpcError(400, ModernError.HeaderMismatch, mismatch, undefined, id);
+          }
+          modern = reading.envelope;
+        }
+      }
       const span = tracingEnabled()
         ? requestSpan(`mcp ${method}`, {
           "mcp.method": method,
@@ -305,7 +359,7 @@ export function createApp(options: AppOptions): Hono<Env> {
           "http.request.body.size": body.length,
         })
         : undefined;
-      const response = await answer(c, identity, serverId, session, classified, body, span);
+      const response = await answer(c, identity, serverId, session, classified, body, span, modern);
       if (span !== undefined) {
         span.set({ "http.response.status_code": response.status });
         if (response.status >= 400) span.fail(`HTTP ${response.status}`);
@@ -324,6 +378,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     classified: Exclude<Classified, { kind: "invalid" }>,
     body: string,
     span: Span | undefined,
+    modern: Envelope | undefined,
   ): Promise<Response> => {
     const streamable = acceptsStream(c);
     const outcome = await gateway.dispatch(
@@ -335,10 +390,25 @@ export function createApp(options: AppOptions): Hono<Env> {
         streamable,
         text: body,
         span,
+        modern,
       },
       classified,
     );
     if (outcome.kind === "accepted") return c.body(null, 202);
+    if (outcome.kind === "subscription") {
+      const { subscription } = outcome;
+      const stream = openStream(undefined);
+      subscription.attach(stream);
+      stream.closed.then(() => {
+        subscription.detach();
+        span?.end();
+      });
+      return new Response(stream.body, { headers: SSE_HEADERS });
+    }
+    const method = (classified.message as { method: string }).method;
+    const shown = modern === undefined
+      ? (delivery: Delivery) => delivery
+      : (delivery: Delivery) => modernDelivery(method, delivery);
     if (outcome.kind === "reply" && outcome.session !== undefined) {
       clientLog.info(
         "New MCP client connection, remote={remote}, method=POST, path={path}, backend={server}, session={session}",
@@ -352,6 +422,9 @@ export function createApp(options: AppOptions): Hono<Env> {
     }
     if (outcome.kind === "reply") {
       span?.set({ "mcp.session": outcome.session?.id });
+      if (modern !== undefined) {
+        return jsonAnswer(shown({ message: outcome.message }).message, undefined, span, true);
+      }
       return json(
         outcome.message,
         200,
@@ -359,11 +432,14 @@ export function createApp(options: AppOptions): Hono<Env> {
       );
     }
     const { exchange } = outcome;
-    const first = await exchange.next();
-    if (!("method" in first.message)) return jsonAnswer(first.message, first.text, span);
+    const first = shown(await exchange.next());
+    if (!("method" in first.message)) {
+      return jsonAnswer(first.message, first.text, span, modern !== undefined);
+    }
     if (!streamable) {
-      for await (const { message, text } of exchange) {
-        if (!("method" in message)) return jsonAnswer(message, text, span);
+      for await (const delivery of exchange) {
+        const { message, text } = shown(delivery);
+        if (!("method" in message)) return jsonAnswer(message, text, span, modern !== undefined);
       }
     }
     const stream = openStream(session?.id);
@@ -373,7 +449,10 @@ export function createApp(options: AppOptions): Hono<Env> {
     });
     stream.send(first.message, undefined, first.text);
     (async () => {
-      for await (const { message, text } of exchange) stream.send(message, undefined, text);
+      for await (const delivery of exchange) {
+        const { message, text } = shown(delivery);
+        stream.send(message, undefined, text);
+      }
       stream.close();
     })();
     return new Response(stream.body, { headers: SSE_HEADERS });
