@@ -280,6 +280,10 @@ function fixtureServer(file: string, id: string, extra: string, env: Record<stri
 export const PROBE = (id = "probe", extra = "", env: Record<string, string> = {}) =>
   fixtureServer("probe_server.ts", id, extra, env);
 
+/** The asking server fixture (tests/fixtures/asking_server.ts): asks its client things while it serves a call. */
+export const ASKING = (id = "asking", extra = "", env: Record<string, string> = {}) =>
+  fixtureServer("asking_server.ts", id, extra, env);
+
 /** The hostile server fixture (tests/fixtures/hostile_server.ts) over stdio. */
 export const HOSTILE = (id = "hostile", extra = "", env: Record<string, string> = {}) =>
   fixtureServer("hostile_server.ts", id, extra, env);

@@ -1,0 +1,56 @@
+/**
+ * Clients of the SDK 2.x line (`@modelcontextprotocol/client`), which speaks 2026-07-28 when asked to: pinned
+ * to it, in `auto` mode (probe with server/discover, fall back to initialize), or in its default legacy mode.
+ */
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+
+/** How the client picks its revision. */
+export type Negotiation = "pinned" | "auto" | "legacy";
+
+/** What the client's own handlers were asked, by method. */
+export type Asked = Record<string, number>;
+
+/** The answers the client gives a server that asks: a model's reply, a form with a name, one root. */
+const ANSWERS = {
+  "sampling/createMessage": () => ({
+    role: "assistant",
+    content: { type: "text", text: "hi from the model" },
+    model: "test-model",
+  }),
+  "elicitation/create": () => ({ action: "accept", content: { name: "Ada", color: "red" } }),
+  "roots/list": () => ({ roots: [{ uri: "file:///work", name: "work" }] }),
+} as const;
+
+/** Options of a modern client. */
+export interface ModernClientOptions {
+  /** The capabilities it declares (default: sampling, elicitation and roots, answered by ANSWERS). */
+  readonly capabilities?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
+}
+
+/** A connected SDK 2.x client at `url`, and a count of what its handlers were asked. */
+export async function modernClient(
+  url: string,
+  negotiation: Negotiation,
+  options: ModernClientOptions = {},
+): Promise<{ client: Client; asked: Asked }> {
+  const capabilities = options.capabilities ?? { sampling: {}, elicitation: {}, roots: {} };
+  const client = new Client({ name: `sdk2-${negotiation}`, version: "2.4.0" }, {
+    capabilities,
+    ...(negotiation === "legacy"
+      ? {}
+      : { versionNegotiation: { mode: negotiation === "auto" ? "auto" : { pin: "2026-07-28" } } }),
+  });
+  const asked: Asked = {};
+  for (const [method, answer] of Object.entries(ANSWERS)) {
+    if (capabilities[method.split("/")[0]] === undefined) continue;
+    client.setRequestHandler(method as "roots/list", () => {
+      asked[method] = (asked[method] ?? 0) + 1;
+      return answer() as never;
+    });
+  }
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: options.headers ?? {} } }),
+  );
+  return { client, asked };
+}
