@@ -195,3 +195,302 @@ Deno.test("routed mode: 2026-07-28, auto, legacy and 1.x clients on one gateway 
     await gateway.stop();
   }
 });
+
+/** The envelope and headers of a 2026-07-28 request, as a conforming client sends them. */
+function modernRequest(
+  id: number,
+  method: string,
+  params: Record<string, unknown> = {},
+  capabilities: Record<string, unknown> = { elicitation: {}, sampling: {}, roots: {} },
+) {
+  const body = {
+    jsonrpc: "2.0",
+    id,
+    method,
+    params: {
+      ...params,
+      _meta: {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
+        "io.modelcontextprotocol/clientCapabilities": capabilities,
+      },
+    },
+  };
+  const name = params.name ?? params.uri;
+  const headers: Record<string, string> = {
+    "mcp-protocol-version": "2026-07-28",
+    "mcp-method": method,
+    accept: "application/json, text/event-stream",
+    ...(typeof name === "string" ? { "mcp-name": name } : {}),
+  };
+  return { body, headers };
+}
+
+/** The one JSON-RPC response of an answer, JSON or SSE. */
+async function answerOf(response: Response): Promise<{ id?: unknown; result?: any; error?: any }> {
+  const body = await response.text();
+  if (!response.headers.get("content-type")?.includes("text/event-stream")) return JSON.parse(body);
+  const messages = body.split("\n").filter((line) => line.startsWith("data: ")).map((line) =>
+    JSON.parse(line.slice(6))
+  );
+  return messages.find((message) => !("method" in message));
+}
+
+Deno.test("2026-07-28 requests: the revision's checks, and state that cannot be forged", e2e, async (t) => {
+  const keys = ["key-one", "key-two"];
+  const gateway = await startGateway({
+    toml: ASKING() + ASKING("second") + ASKING("third") + EVERYTHING() +
+      `[gateway]\nagent_ids = ${JSON.stringify(keys)}\nmax_held_requests = 2\ninput_required_timeout = 3\n`,
+    auth: true,
+  });
+  const post = (
+    request: { body: unknown; headers: Record<string, string> },
+    key = keys[0],
+    path = "/mcp/asking",
+  ) => gateway.post(path, request.body, { ...request.headers, authorization: key });
+  /** Starts ask-twice and returns its input_required result. */
+  const askTwice = async (id: number, key = keys[0], path = "/mcp/asking") => {
+    const answer = await answerOf(
+      await post(modernRequest(id, "tools/call", { name: "ask-twice", arguments: {} }), key, path),
+    );
+    assert.equal(answer.result?.resultType, "input_required", JSON.stringify(answer));
+    return answer.result as { inputRequests: Record<string, { method: string }>; requestState: string };
+  };
+  const retry = (id: number, state: string, responses: Record<string, unknown>, key = keys[0]) =>
+    post(
+      modernRequest(id, "tools/call", {
+        name: "ask-twice",
+        arguments: {},
+        inputResponses: responses,
+        requestState: state,
+      }),
+      key,
+    );
+  try {
+    await t.step("server/discover names both revisions, the server's capabilities and identity", async () => {
+      const response = await post(modernRequest(1, "server/discover"));
+      assert.equal(response.status, 200);
+      const { result } = await answerOf(response);
+      assert.equal(result.resultType, "complete");
+      assert.equal(result.supportedVersions[0], "2026-07-28");
+      assert.ok(result.supportedVersions.includes("2025-11-25"));
+      assert.deepEqual(result.capabilities.resources, { subscribe: true, listChanged: true });
+      assert.equal(result._meta["io.modelcontextprotocol/serverInfo"].name, "asking");
+      assert.equal(typeof result.ttlMs, "number");
+    });
+
+    await t.step("results carry resultType and caching hints; a missing resource is -32602", async () => {
+      const listed = await answerOf(await post(modernRequest(2, "resources/list")));
+      assert.equal(listed.result.resultType, "complete");
+      assert.deepEqual([listed.result.ttlMs, listed.result.cacheScope], [0, "private"]);
+      const missing = await post(modernRequest(3, "resources/read", { uri: "asking://nothing" }));
+      const error = (await answerOf(missing)).error;
+      assert.equal(error.code, -32602);
+    });
+
+    await t.step("the envelope and the headers are checked, with the revision's codes", async () => {
+      const ok = modernRequest(4, "tools/call", { name: "touch", arguments: {} });
+      const cases: [string, { body: any; headers: Record<string, string> }, number, number][] = [
+        [
+          "Mcp-Method differs",
+          { ...ok, headers: { ...ok.headers, "mcp-method": "tools/list" } },
+          400,
+          -32020,
+        ],
+        ["Mcp-Name differs", { ...ok, headers: { ...ok.headers, "mcp-name": "log" } }, 400, -32020],
+        [
+          "Mcp-Name missing",
+          {
+            ...ok,
+            headers: Object.fromEntries(Object.entries(ok.headers).filter(([k]) => k !== "mcp-name")),
+          },
+          400,
+          -32020,
+        ],
+        [
+          "version header missing",
+          {
+            ...ok,
+            headers: Object.fromEntries(
+              Object.entries(ok.headers).filter(([k]) => k !== "mcp-protocol-version"),
+            ),
+          },
+          400,
+          -32020,
+        ],
+        [
+          "version unknown",
+          {
+            ...ok,
+            body: {
+              ...ok.body,
+              params: {
+                ...ok.body.params,
+                _meta: { ...ok.body.params._meta, "io.modelcontextprotocol/protocolVersion": "2099-01-01" },
+              },
+            },
+          },
+          400,
+          -32022,
+        ],
+        [
+          "capabilities missing",
+          {
+            ...ok,
+            body: {
+              ...ok.body,
+              params: {
+                ...ok.body.params,
+                _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28" },
+              },
+            },
+          },
+          400,
+          -32602,
+        ],
+        ["removed method", modernRequest(5, "logging/setLevel", { level: "info" }), 404, -32601],
+      ];
+      for (const [what, request, status, code] of cases) {
+        const response = await post(request);
+        assert.equal(response.status, status, what);
+        assert.equal((await answerOf(response)).error?.code, code, what);
+      }
+      const encoded = { ...ok, headers: { ...ok.headers, "mcp-name": `=?base64?${btoa("touch")}?=` } };
+      assert.equal((await answerOf(await post(encoded))).result?.resultType, "complete");
+    });
+
+    await t.step("GET and DELETE are 405 and a session id beside a modern request is ignored", async () => {
+      for (const method of ["GET", "DELETE"]) {
+        const response = await fetch(`${gateway.url}/mcp/asking`, {
+          method,
+          headers: {
+            "mcp-protocol-version": "2026-07-28",
+            authorization: keys[0],
+            accept: "text/event-stream",
+          },
+        });
+        assert.equal(response.status, 405, method);
+        await response.body?.cancel();
+      }
+      const request = modernRequest(6, "tools/list");
+      const response = await post({
+        ...request,
+        headers: { ...request.headers, "mcp-session-id": "made-up" },
+      });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get("mcp-session-id"), null);
+      assert.ok((await answerOf(response)).result.tools.length > 0);
+    });
+
+    await t.step(
+      "a tampered, replayed or foreign requestState is refused and never reaches the server",
+      async () => {
+        const asked = await askTwice(10);
+        const [key] = Object.keys(asked.inputRequests);
+        const answer = { [key]: { action: "accept", content: { name: "Eve" } } };
+        const flipped = asked.requestState.slice(0, 5) + (asked.requestState[5] === "A" ? "B" : "A") +
+          asked.requestState.slice(6);
+        for (
+          const [what, state, who] of [["tampered", flipped, keys[0]], [
+            "foreign",
+            asked.requestState,
+            keys[1],
+          ]]
+        ) {
+          const refused = await answerOf(await retry(11, state, answer, who));
+          assert.equal(refused.error?.code, -32602, what);
+          assert.match(refused.error.message, /requestState is refused/, what);
+        }
+        const other = await answerOf(
+          await post(
+            modernRequest(12, "tools/call", { name: "log", arguments: {}, requestState: asked.requestState }),
+          ),
+        );
+        assert.match(other.error?.message ?? "", /another request/);
+        const next = await answerOf(await retry(13, asked.requestState, answer));
+        assert.equal(next.result.resultType, "input_required", "the second round: sampling");
+        const replayed = await answerOf(await retry(14, asked.requestState, answer));
+        assert.match(replayed.error?.message ?? "", /names no waiting call/);
+        const [sampleKey] = Object.keys(next.result.inputRequests);
+        const done = await answerOf(
+          await retry(15, next.result.requestState, {
+            [sampleKey]: { role: "assistant", content: { type: "text", text: "ok" }, model: "m" },
+          }),
+        );
+        assert.equal(done.result.content[0].text, "name=Eve; sampled=ok");
+      },
+    );
+
+    await t.step("held calls are bounded in number and in time", async () => {
+      // A 2025 server's request carries no link to the call it serves: calls that ask go to three servers,
+      // since two calls in flight on one server could not be told apart (and are refused, never guessed).
+      const first = await askTwice(20);
+      await askTwice(21, keys[0], "/mcp/second");
+      const third = await answerOf(
+        await post(
+          modernRequest(22, "tools/call", { name: "ask-twice", arguments: {} }),
+          keys[0],
+          "/mcp/third",
+        ),
+      );
+      assert.equal(third.error?.code, -32001);
+      assert.match(
+        third.error.data.detail,
+        /2 calls already wait for their clients' input \(gateway.maxHeldRequests\)/,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      const late = await answerOf(await retry(23, first.requestState, {}));
+      assert.equal(late.error?.code, -32602);
+      const again = await askTwice(24);
+      assert.ok(again.requestState.length > 0, "the budget is free again once the held calls timed out");
+    });
+  } finally {
+    await gateway.stop();
+  }
+});
+
+Deno.test(
+  "unified mode: a 2026-07-28 client sees prefixed names, merged discovery and bridged retries",
+  e2e,
+  async () => {
+    const gateway = await startGateway({ toml: EVERYTHING() + ASKING() + PROBE(), args: ["--unified"] });
+    try {
+      const { client, asked } = await modernClient(`${gateway.url}/mcp`, "pinned");
+      const discovered = await answerOf(
+        await gateway.post(
+          "/mcp",
+          modernRequest(1, "server/discover").body,
+          modernRequest(1, "server/discover").headers,
+        ),
+      );
+      assert.equal(discovered.result._meta["io.modelcontextprotocol/serverInfo"].name, "awmg");
+      assert.ok(
+        discovered.result.capabilities.tools !== undefined &&
+          discovered.result.capabilities.prompts !== undefined,
+      );
+      const tools = await client.listTools();
+      const names = tools.tools.map((tool: Named) => tool.name);
+      assert.ok(names.includes("everything___echo") && names.includes("asking___ask-twice"));
+      // The client mirrors the prefixed name into Mcp-Name; the gateway checks it against the body.
+      const twice = await client.callTool({ name: "asking___ask-twice", arguments: {} });
+      assert.equal(text(twice), "name=Ada; sampled=hi from the model");
+      const roots = await client.callTool({ name: "everything___get-roots-list", arguments: {} });
+      assert.match(text(roots), /file:\/\/\/work/);
+      assert.deepEqual(asked, { "elicitation/create": 1, "sampling/createMessage": 1, "roots/list": 1 });
+      const prompt = await client.getPrompt({ name: "asking___greeting" });
+      assert.match(JSON.stringify(prompt.messages), /Greet Ada/);
+      let changed = 0;
+      client.setNotificationHandler("notifications/tools/list_changed", () => {
+        changed++;
+      });
+      const subscription = await client.listen({ toolsListChanged: true });
+      await client.callTool({ name: "probe___add-tool", arguments: {} });
+      for (let i = 0; i < 50 && changed === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(changed, 1);
+      await subscription.close();
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
