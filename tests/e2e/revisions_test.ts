@@ -226,8 +226,12 @@ function modernRequest(
   return { body, headers };
 }
 
+/** A JSON value the test reads as it expects it to be (a failed expectation fails the test). */
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
 /** The one JSON-RPC response of an answer, JSON or SSE. */
-async function answerOf(response: Response): Promise<{ id?: unknown; result?: any; error?: any }> {
+async function answerOf(response: Response): Promise<{ id?: unknown; result?: Json; error?: Json }> {
   const body = await response.text();
   if (!response.headers.get("content-type")?.includes("text/event-stream")) return JSON.parse(body);
   const messages = body.split("\n").filter((line) => line.startsWith("data: ")).map((line) =>
@@ -290,7 +294,7 @@ Deno.test("2026-07-28 requests: the revision's checks, and state that cannot be 
 
     await t.step("the envelope and the headers are checked, with the revision's codes", async () => {
       const ok = modernRequest(4, "tools/call", { name: "touch", arguments: {} });
-      const cases: [string, { body: any; headers: Record<string, string> }, number, number][] = [
+      const cases: [string, { body: Json; headers: Record<string, string> }, number, number][] = [
         [
           "Mcp-Method differs",
           { ...ok, headers: { ...ok.headers, "mcp-method": "tools/list" } },
