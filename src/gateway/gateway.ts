@@ -702,6 +702,7 @@ export class Gateway {
     const { ids, results } = found;
     const result = context.serverId === UNIFIED ? this.#unifiedInitialize(ids, results) : results[0];
     const version = negotiateVersion(params.protocolVersion, String(result.protocolVersion));
+    session.version = version;
     if (!this.sessions.add(session)) {
       session.end();
       return reply(errorResponse(request.id, ErrorCode.ServerUnavailable, "Too many sessions", {

@@ -101,6 +101,8 @@ export class Session implements Listener {
   lastSeen = Date.now();
   /** Whether a request used the session since the store last queued it (see SessionStore). */
   used = false;
+  /** The protocol revision agreed at initialize (set once it is). */
+  version?: string;
   /** Client request ids in flight, mapped to a way of cancelling them at the backend. */
   #inFlight?: Map<string | number, (reason: string) => void>;
   /** Broadcasts before this event id predate the session and are not replayed to it. */

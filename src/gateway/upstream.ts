@@ -235,6 +235,7 @@ export class Upstream {
     try {
       const text = this.connection.send(outgoing, original, call?.traceparent());
       const tool = request.method === "tools/call" ? (request.params as { name?: unknown }).name : undefined;
+      const revision = options.modern?.envelope.version ?? session?.version;
       this.#record({
         direction: "outbound",
         session: session?.id ?? null,
@@ -242,6 +243,7 @@ export class Upstream {
         id: backendId,
         text,
         ...(typeof tool === "string" ? { tool } : {}),
+        ...(revision === undefined ? {} : { revision }),
       });
     } catch (error) {
       if (!(error instanceof Unavailable)) throw error;
@@ -396,6 +398,11 @@ export class Upstream {
         text,
         ...(pending === undefined ? {} : { duration: Date.now() - pending.startedAt }),
         ...("error" in message ? { error: message.error.message } : {}),
+        ...(pending?.modern !== undefined
+          ? { revision: pending.modern.envelope.version }
+          : pending?.session?.version === undefined
+          ? {}
+          : { revision: pending.session.version }),
       });
       if (pending === undefined) {
         this.#log.warn("Dropped a response from {server} to an unknown or finished request id {id}", {

@@ -30,6 +30,8 @@ export interface RpcFacts {
   readonly error?: string;
   /** For tools/call: the tool. */
   readonly tool?: string;
+  /** The protocol revision of the client the message is for, when known. */
+  readonly revision?: string;
   /** The serialized message (for the log formats: as forLogs shows it). */
   readonly text: string;
 }
@@ -95,6 +97,7 @@ export function forLogs(facts: RpcFacts, redact: (text: string) => string): RpcF
     duration: facts.duration,
     error: facts.error === undefined ? undefined : redact(facts.error),
     tool: facts.tool === undefined ? undefined : redact(facts.tool),
+    revision: facts.revision,
     text: text.length <= TEXT_CUT
       ? redact(text)
       : `${redact(text.slice(0, TEXT_CUT + REDACT_SLACK)).slice(0, TEXT_CUT)}...`,
@@ -135,6 +138,7 @@ export function rpcJsonLine(facts: RpcFacts, at: number): string {
   if (facts.duration !== undefined) line += `,"duration":${facts.duration}`;
   if (facts.error !== undefined) line += `,"error":${JSON.stringify(facts.error)}`;
   if (facts.tool !== undefined) line += `,"tool":${JSON.stringify(facts.tool)}`;
+  if (facts.revision !== undefined) line += `,"revision":${JSON.stringify(facts.revision)}`;
   return `${line}}\n`;
 }
 

@@ -14,7 +14,11 @@ const e2e = { sanitizeOps: false, sanitizeResources: false };
 type Named = { name: string };
 
 Deno.test("routed mode: 2026-07-28, auto, legacy and 1.x clients on one gateway at once", e2e, async (t) => {
-  const gateway = await startGateway({ toml: EVERYTHING() + ASKING() + PROBE() });
+  const logDir = `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
+  const gateway = await startGateway({
+    toml: EVERYTHING() + ASKING() + PROBE(),
+    args: ["--log-dir", logDir],
+  });
   const url = (server: string) => `${gateway.url}/mcp/${server}`;
   try {
     await t.step("each client gets the revision it asked for", async () => {
@@ -33,6 +37,15 @@ Deno.test("routed mode: 2026-07-28, auto, legacy and 1.x clients on one gateway 
         ),
       );
       for (const result of [a, b, c, d]) assert.equal(text(result), "Echo: both eras");
+      await new Promise((resolve) => setTimeout(resolve, 600)); // the log's flush interval
+      const calls = (await Deno.readTextFile(`${logDir}/rpc-messages.jsonl`)).trimEnd().split("\n")
+        .map((line) => JSON.parse(line)).filter((record) => record.tool === "echo");
+      assert.deepEqual(calls.map((record) => record.revision).sort(), [
+        "2025-11-25",
+        "2025-11-25",
+        "2026-07-28",
+        "2026-07-28",
+      ]);
       assert.equal(pinned.client.getServerVersion()?.name, "mcp-servers/everything");
       await Promise.all([pinned.client.close(), auto.client.close(), legacy.client.close(), v1.close()]);
     });
@@ -193,6 +206,7 @@ Deno.test("routed mode: 2026-07-28, auto, legacy and 1.x clients on one gateway 
     });
   } finally {
     await gateway.stop();
+    await Deno.remove(logDir, { recursive: true });
   }
 });
 
