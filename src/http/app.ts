@@ -267,11 +267,12 @@ export function createApp(options: AppOptions): Hono<Env> {
       detail === undefined ? undefined : { detail },
     );
   };
-  const openStream = (sessionId: string | undefined) =>
+  /** An SSE stream held to maxUnsentBytes; `reader` names who reads it in the warning when it overflows. */
+  const openStream = (reader: string) =>
     openSse(options.maxUnsentBytes, (unsent) =>
       clientLog.warn(
-        "Disconnected session {session}: it left {bytes} bytes of its SSE stream unread (gateway.maxUnsentBytes)",
-        { session: sessionId ?? "(none)", bytes: unsent },
+        "Disconnected {reader}: it left {bytes} bytes of its SSE stream unread (gateway.maxUnsentBytes)",
+        { reader, bytes: unsent },
       ));
   const acceptsStream = (c: Context<Env>) => c.req.header("accept")?.includes("text/event-stream") === true;
 
@@ -397,7 +398,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     if (outcome.kind === "accepted") return c.body(null, 202);
     if (outcome.kind === "subscription") {
       const { subscription } = outcome;
-      const stream = openStream(undefined);
+      const stream = openStream(`the subscription ${JSON.stringify(subscription.id)} of ${remote(c)}`);
       subscription.attach(stream);
       stream.closed.then(() => {
         subscription.detach();
@@ -442,7 +443,7 @@ export function createApp(options: AppOptions): Hono<Env> {
         if (!("method" in message)) return jsonAnswer(message, text, span, modern !== undefined);
       }
     }
-    const stream = openStream(session?.id);
+    const stream = openStream(`session ${session?.id ?? "(none)"}`);
     stream.closed.then(() => {
       exchange.abandon("the client closed its SSE stream");
       span?.end();
@@ -470,7 +471,7 @@ export function createApp(options: AppOptions): Hono<Env> {
           "Not Acceptable: the client must accept text/event-stream",
         );
       }
-      const stream = openStream(session.id);
+      const stream = openStream(`session ${session.id}`);
       const lastEventId = Number(c.req.header("last-event-id"));
       session.attach(stream, Number.isInteger(lastEventId) ? lastEventId : undefined);
       stream.closed.then(() => session.detach(stream));
