@@ -200,18 +200,21 @@ export class Upstream {
     const clientId = request.id;
     const meta = (request.params as Meta | undefined)?._meta;
     const clientToken = meta?.progressToken;
-    const rewritten = meta !== undefined && clientToken !== undefined;
-    if (rewritten) meta.progressToken = backendId;
-    request.id = backendId;
-    const outgoing = bareRequest(request);
-    const original = options.text === undefined || rewritten || outgoing !== request
-      ? undefined
-      : withId(options.text, clientId, backendId);
     const call = options.span?.child(`backend ${request.method}`, {
       "mcp.server": this.serverId,
       "mcp.method": request.method,
       "jsonrpc.request.id": backendId,
     });
+    // The server's trace context is the backend call's, wherever the client put its own.
+    const traced = call !== undefined && typeof meta?.traceparent === "string";
+    if (traced) meta!.traceparent = call.traceparent();
+    const rewritten = traced || (meta !== undefined && clientToken !== undefined);
+    if (meta !== undefined && clientToken !== undefined) meta.progressToken = backendId;
+    request.id = backendId;
+    const outgoing = bareRequest(request);
+    const original = options.text === undefined || rewritten || outgoing !== request
+      ? undefined
+      : withId(options.text, clientId, backendId);
     const pending: Pending = {
       session,
       modern: options.modern,

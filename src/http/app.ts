@@ -94,6 +94,13 @@ function modernDelivery(method: string, delivery: Delivery): Delivery {
     : { message: { ...message, result: result as Record<string, unknown> } };
 }
 
+/** The trace context a client request carries in `_meta.traceparent` (both revisions name it there). */
+function clientTraceparent(message: JsonRpcMessage): string | undefined {
+  const meta = ("params" in message ? message.params as { _meta?: { traceparent?: unknown } } : undefined)
+    ?._meta;
+  return typeof meta?.traceparent === "string" ? meta.traceparent : undefined;
+}
+
 /** The tool a tools/call names, for the trace. */
 function toolName(message: JsonRpcMessage): string | undefined {
   const name = ("params" in message ? message.params as { name?: unknown } | undefined : undefined)?.name;
@@ -358,7 +365,7 @@ export function createApp(options: AppOptions): Hono<Env> {
           "mcp.session": session?.id,
           "mcp.tool": method === "tools/call" ? toolName(classified.message) : undefined,
           "http.request.body.size": body.length,
-        })
+        }, clientTraceparent(classified.message))
         : undefined;
       const response = await answer(c, identity, serverId, session, classified, body, span, modern);
       if (span !== undefined) {

@@ -104,8 +104,16 @@ export function otelTracer(options: OtelOptions): { tracer: Tracer; shutdown: ()
   });
   return {
     tracer: {
-      request: (name, attributes) =>
-        new SdkSpan(sdkTracer.startSpan(name, { attributes: defined(attributes) }, root), sdkTracer),
+      request: (name, attributes, traceparent) => {
+        // The propagator ignores a malformed value (a client's), leaving the configured parent.
+        const parent = traceparent === undefined || traceparent.length > 128
+          ? root
+          : propagator.extract(root, { traceparent }, {
+            get: (carrier, key) => carrier[key],
+            keys: Object.keys,
+          });
+        return new SdkSpan(sdkTracer.startSpan(name, { attributes: defined(attributes) }, parent), sdkTracer);
+      },
     },
     shutdown: () => provider.shutdown(),
   };

@@ -23,7 +23,8 @@ export interface Span {
 
 /** What opens the root span of each client request. */
 export interface Tracer {
-  request(name: string, attributes: Attributes): Span;
+  /** `traceparent`: the client's trace context (its request's `_meta.traceparent`), parent when valid. */
+  request(name: string, attributes: Attributes, traceparent?: string): Span;
 }
 
 /** Where traces go and what they carry: what the settings resolve and the exporter takes. */
@@ -49,7 +50,10 @@ export function tracingEnabled(): boolean {
   return tracer !== undefined;
 }
 
-/** Opens the span of a client request, or undefined when tracing is off. */
-export function requestSpan(name: string, attributes: Attributes): Span | undefined {
-  return tracer?.request(name, attributes);
+/**
+ * Opens the span of a client request, or undefined when tracing is off; a child of the client's span when
+ * its request carries a valid `traceparent`.
+ */
+export function requestSpan(name: string, attributes: Attributes, traceparent?: string): Span | undefined {
+  return tracer?.request(name, attributes, traceparent);
 }

@@ -161,3 +161,49 @@ Deno.test("the standard OTEL_* variables configure tracing without a config sect
     await otlp.close();
   }
 });
+
+Deno.test(
+  "a request's _meta.traceparent makes the gateway's span its child, and the server gets its own",
+  e2e,
+  async () => {
+    const otlp = receiver();
+    const gateway = await startGateway({ toml: HOSTILE() + `[gateway.tracing]\nendpoint = "${otlp.url}"\n` });
+    const client = { trace: "0af7651916cd43dd8448eb211c80319c", span: "b7ad6b7169203331" };
+    try {
+      const answer = await gateway.post("/mcp/hostile", {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: {
+          name: "raw",
+          arguments: {},
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+            traceparent: `00-${client.trace}-${client.span}-01`,
+          },
+        },
+      }, { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "raw" });
+      const line = JSON.parse(text((await answer.json()).result));
+      await gateway.stop();
+      const request = otlp.spans.find((s) => s.name === "mcp tools/call")!;
+      const call = otlp.spans.find((s) => s.name === "backend tools/call")!;
+      assert.equal(request.traceId, client.trace, "in the client's trace");
+      assert.equal(request.parentSpanId, client.span, "a child of the client's span");
+      assert.equal(call.parentSpanId, request.spanId);
+      assert.equal(
+        line.params._meta.traceparent,
+        `00-${client.trace}-${call.spanId}-01`,
+        "the backend call's context",
+      );
+      assert.equal(
+        line.params._meta["io.modelcontextprotocol/protocolVersion"],
+        undefined,
+        "no envelope to a 2025 server",
+      );
+    } finally {
+      await gateway.stop();
+      await otlp.close();
+    }
+  },
+);
