@@ -72,6 +72,8 @@ interface Held {
   hold?: string;
   /** Ends the call when the client does not come back; restarted each round. */
   timer?: ReturnType<typeof setTimeout>;
+  /** When the backend last asked something for this call. */
+  askedAt: number;
 }
 
 interface Pending {
@@ -108,6 +110,12 @@ const RELAYED: Readonly<Record<string, RelayedCapability>> = {
   "elicitation/create": "elicitation",
   "roots/list": "roots",
 };
+
+/**
+ * How long after a backend's question it may still ask more for the same call: questions a handler sends
+ * at once (`Promise.all`) arrive within it; a handler that waits for an answer sends nothing after it.
+ */
+const ASK_WINDOW_MS = 250;
 
 /** The client capabilities the gateway declares to backends: those it can relay. */
 export const RELAYED_CAPABILITIES = { sampling: {}, elicitation: {}, roots: {} } as const;
@@ -167,9 +175,11 @@ export class Upstream {
     });
   }
 
-  /** Requests in flight to this backend. */
+  /** Requests in flight to this backend, held calls aside: those wait for a client, not for the backend. */
   get inFlight(): number {
-    return this.#pending.size;
+    let count = 0;
+    for (const pending of this.#pending.values()) if (pending.held === undefined) count++;
+    return count;
   }
 
   /**
@@ -570,16 +580,27 @@ export class Upstream {
   }
 
   /**
-   * The clients with requests in flight (a session, or each sessionless request on its own), and the one
-   * request in flight when there is one client: a server request or a log line can only be its.
+   * The clients that may have caused a server request or a log line (a session, or each sessionless
+   * request on its own), and the request when there is one: stdio carries no other link between them.
+   * A held call whose backend waits for its client's answer does not count once ASK_WINDOW_MS has passed
+   * since the backend's last question: its handler is blocked on the answer, so what the backend sends
+   * now is another call's. Only when every call in flight waits like that is one of them the cause.
    */
   #callers(): { count: number; sole?: Pending } {
-    const callers = new Set<Session | Pending>();
-    let sole: Pending | undefined;
+    const now = Date.now();
+    const working = new Set<Session | Pending>();
+    const waiting = new Set<Session | Pending>();
+    let [workingSole, waitingSole]: (Pending | undefined)[] = [];
     for (const pending of this.#pending.values()) {
-      callers.add(pending.session ?? pending);
-      sole = pending;
+      if (pending.held !== undefined && now - pending.held.askedAt > ASK_WINDOW_MS) {
+        waiting.add(pending.session ?? pending);
+        waitingSole = pending;
+      } else {
+        working.add(pending.session ?? pending);
+        workingSole = pending;
+      }
     }
+    const [callers, sole] = working.size > 0 ? [working, workingSole] : [waiting, waitingSole];
     return callers.size === 1 ? { count: 1, sole } : { count: callers.size };
   }
 
@@ -628,9 +649,10 @@ export class Upstream {
         );
       }
       holds.held++;
-      held = { asks: new Map() };
+      held = { asks: new Map(), askedAt: 0 };
       cause.held = held;
     }
+    held.askedAt = Date.now();
     held.asks.set(`${request.method.split("/")[0]}-${++this.#nextAsk}`, {
       backendId: request.id,
       method: request.method,

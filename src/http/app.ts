@@ -18,6 +18,7 @@ import {
   modernResult,
   readEnvelope,
   SERVED_VERSIONS,
+  unsupportedVersion,
 } from "../protocol/revision.ts";
 import { ErrorCode } from "../jsonrpc/errors.ts";
 import { type Classified, classify, type JsonRpcMessage } from "../jsonrpc/messages.ts";
@@ -229,14 +230,13 @@ export function createApp(options: AppOptions): Hono<Env> {
         detail: `configured servers: ${serverList()}`,
       });
     }
-    const version = c.req.header("mcp-protocol-version");
+    // A POST's version is read with its body, so that the error carries the request's id.
+    const version = c.req.method === "POST" ? undefined : c.req.header("mcp-protocol-version");
     if (version !== undefined && !SERVED_VERSIONS.includes(version)) {
-      return rpcError(400, ModernError.UnsupportedVersion, `Unsupported protocol version: ${version}`, {
-        supported: SERVED_VERSIONS,
-        requested: version,
-      });
+      const refusal = unsupportedVersion(version);
+      return rpcError(400, refusal.code, refusal.message, refusal.data);
     }
-    if (version === MODERN_VERSION && c.req.method !== "POST") {
+    if (version === MODERN_VERSION) {
       const response = rpcError(405, ErrorCode.InvalidRequest, `Method not allowed: ${c.req.method}`, {
         detail:
           `revision ${MODERN_VERSION} has no ${c.req.method} on the MCP endpoint: send each request as a POST`,

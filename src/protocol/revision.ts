@@ -51,26 +51,35 @@ export type EnvelopeReading =
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
+/** The -32022 error for a revision the gateway does not speak. */
+export function unsupportedVersion(requested: string): EnvelopeReading & { kind: "invalid" } {
+  return {
+    kind: "invalid",
+    code: ModernError.UnsupportedVersion,
+    message: `Unsupported protocol version: ${requested}`,
+    data: { supported: SERVED_VERSIONS, requested },
+  };
+}
+
 /**
- * Reads the envelope of a request: legacy when `_meta` names no protocol version and the header names none
- * either, modern when both agree on 2026-07-28, and otherwise the spec's error (-32602 for a missing or
- * malformed field, -32022 for a revision the gateway does not speak, -32020 when header and body disagree).
+ * Reads the envelope of a request: legacy when `_meta` names no protocol version (and the header, if any,
+ * names a handshake revision), modern when header and body agree on 2026-07-28, and otherwise the spec's
+ * error: -32602 for a missing or malformed field, -32020 when header and body disagree, -32022 for a
+ * revision the gateway does not speak.
  */
 export function readEnvelope(params: unknown, header: string | undefined): EnvelopeReading {
   const meta = isRecord(params) && isRecord(params._meta) ? params._meta : undefined;
   const version = meta?.[META.protocolVersion];
   if (version === undefined) {
-    if (header !== MODERN_VERSION) return { kind: "legacy" };
-    return invalid(-32602, `Invalid params: _meta["${META.protocolVersion}"] is required`);
+    if (header === MODERN_VERSION) {
+      return invalid(-32602, `Invalid params: _meta["${META.protocolVersion}"] is required`);
+    }
+    return header === undefined || SERVED_VERSIONS.includes(header)
+      ? { kind: "legacy" }
+      : unsupportedVersion(header);
   }
   if (typeof version !== "string") {
     return invalid(-32602, `Invalid params: _meta["${META.protocolVersion}"] must be a string`);
-  }
-  if (version !== MODERN_VERSION) {
-    return invalid(ModernError.UnsupportedVersion, "Unsupported protocol version", {
-      supported: SERVED_VERSIONS,
-      requested: version,
-    });
   }
   if (header === undefined) {
     return invalid(
@@ -84,6 +93,7 @@ export function readEnvelope(params: unknown, header: string | undefined): Envel
       `Header mismatch: MCP-Protocol-Version header value '${header}' does not match body value '${version}'`,
     );
   }
+  if (version !== MODERN_VERSION) return unsupportedVersion(version);
   const capabilities = meta![META.clientCapabilities];
   if (!isRecord(capabilities)) {
     return invalid(-32602, `Invalid params: _meta["${META.clientCapabilities}"] must be an object`);

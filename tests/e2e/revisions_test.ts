@@ -339,7 +339,7 @@ Deno.test("2026-07-28 requests: the revision's checks, and state that cannot be 
         [
           "version unknown",
           {
-            ...ok,
+            headers: { ...ok.headers, "mcp-protocol-version": "2099-01-01" },
             body: {
               ...ok.body,
               params: {
@@ -461,6 +461,13 @@ Deno.test("2026-07-28 requests: the revision's checks, and state that cannot be 
       assert.equal(late.error?.code, -32602);
       const again = await askTwice(24);
       assert.ok(again.requestState.length > 0, "the budget is free again once the held calls timed out");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const beside = await askTwice(25);
+      assert.notEqual(
+        beside.requestState,
+        again.requestState,
+        "a call left waiting does not block the next one",
+      );
     });
   } finally {
     await gateway.stop();

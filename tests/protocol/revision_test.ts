@@ -29,6 +29,7 @@ Deno.test("readEnvelope: the spec's error for each malformed envelope", () => {
     return reading.kind === "invalid" ? reading.code : reading.kind;
   };
   assert.equal(code({}, "2026-07-28"), -32602, "a modern header needs the envelope");
+  assert.equal(code({}, "1999-01-01"), -32022, "a handshake request naming a revision nobody speaks");
   assert.equal(code(meta({ ...MODERN, "io.modelcontextprotocol/protocolVersion": 7 }), "2026-07-28"), -32602);
   assert.equal(
     code(meta({ ...MODERN, "io.modelcontextprotocol/protocolVersion": "2099-01-01" }), "2099-01-01"),
