@@ -6,7 +6,9 @@ import { getLogger } from "@logtape/logtape";
 import { preview } from "../jsonrpc/framer.ts";
 import { isFailure, type JsonRpcMessage, type JsonRpcResponse } from "../jsonrpc/messages.ts";
 import { rpcRecorder } from "../observability/rpc.ts";
-import { HttpPipe, type HttpTarget } from "./http.ts";
+import { type Discovery, HttpPipe, type HttpTarget } from "./http.ts";
+import type { BackendRevisionSetting } from "../config/types.ts";
+import { envelope, META, MODERN_VERSION, withMeta } from "../protocol/revision.ts";
 import type { LaunchSpec } from "./launch.ts";
 import { describeExit, type ExitStatus, type MessagePipe, type PipeEvents, Unavailable } from "./pipe.ts";
 import { type StdioLimits, StdioPipe } from "./stdio.ts";
@@ -30,6 +32,8 @@ export interface ConnectionOptions {
   readonly clientInfo: { readonly name: string; readonly version: string };
   /** The client capabilities declared to the backend. */
   readonly capabilities: Readonly<Record<string, unknown>>;
+  /** Which revision to speak: found at start ("auto"), or pinned. */
+  readonly revision: BackendRevisionSetting;
   /** Every message that does not answer one of the connection's own calls, with its text. */
   readonly onMessage: (message: JsonRpcMessage, text: string) => void;
   /** The backend went away; every request in flight to it has to fail now. */
@@ -51,17 +55,35 @@ export class StartFailure extends Error {
 export { Unavailable };
 
 const STDERR_TAIL = 40;
+/**
+ * How long a process may stay silent on the `server/discover` probe before it is taken for a 2025 server:
+ * some of those never answer a request that comes before `initialize`.
+ */
+const PROBE_SILENCE_MS = 3000;
 const STOP_GRACE_MS = 10_000;
 const STABLE_AFTER_MS = 60_000;
 const MAX_BACKOFF_MS = 30_000;
+
+/** Whether a pipe has ended already (checked without waiting). */
+async function exitedAlready(pipe: MessagePipe): Promise<boolean> {
+  return await Promise.race([
+    pipe.exited.then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 0)),
+  ]);
+}
 
 /** One running (or restartable) backend process. */
 export class BackendConnection {
   state: BackendState = "stopped";
   /** When the current process finished its handshake. */
   startedAt?: number;
-  /** The backend's answer to initialize: capabilities, serverInfo, instructions. */
+  /**
+   * The backend's answer to initialize (capabilities, serverInfo, instructions, its protocolVersion); for a
+   * 2026-07-28 server, the same made from its `server/discover`.
+   */
   initializeResult?: Record<string, unknown>;
+  /** The revision the running backend speaks. */
+  revision?: string;
   /** The backend's tools as last listed. */
   tools: readonly Record<string, unknown>[] = [];
   lastError?: string;
@@ -155,7 +177,8 @@ export class BackendConnection {
           reject(new Error(`the process ${describeExit(status)} before answering ${method}`));
         }
       });
-      const text = pipe.send({ jsonrpc: "2.0", id, method, ...(params === undefined ? {} : { params }) });
+      const sent = this.revision === MODERN_VERSION ? withMeta(params, this.#envelope) : params;
+      const text = pipe.send({ jsonrpc: "2.0", id, method, ...(sent === undefined ? {} : { params: sent }) });
       this.#record({ direction: "outbound", session: null, method, id, text });
     });
   }
@@ -209,6 +232,16 @@ export class BackendConnection {
     return true;
   }
 
+  /** The envelope of the connection's own requests to a 2026-07-28 server: no client capabilities. */
+  get #envelope(): Record<string, unknown> {
+    return envelope(this.#options.clientInfo, {});
+  }
+
+  /** Whether the running backend speaks 2026-07-28 (requests carry an envelope, no session). */
+  get modern(): boolean {
+    return this.revision === MODERN_VERSION;
+  }
+
   /** The last lines the backend wrote to stderr. */
   get stderrTail(): readonly string[] {
     return this.#stderrTail;
@@ -235,62 +268,126 @@ export class BackendConnection {
         this.#log.info("stderr: {line}", { line });
       },
     };
-    let pipe: MessagePipe;
-    if (transport.kind === "http") {
-      this.#log.info("Connecting to MCP backend server: {server}, url={url}", {
-        server: serverId,
-        url: transport.target.url,
-      });
-      pipe = new HttpPipe(transport.target, events);
-    } else {
-      const { spec } = transport;
-      this.#log.info("Launching MCP backend server: {server}, command={command}, args={args}, env={env}", {
-        server: serverId,
-        command: spec.command,
-        args: spec.args,
-        env: spec.envNames,
-      });
-      try {
+    const open = (): MessagePipe => {
+      let pipe: MessagePipe;
+      if (transport.kind === "http") {
+        this.#log.info("Connecting to MCP backend server: {server}, url={url}", {
+          server: serverId,
+          url: transport.target.url,
+        });
+        pipe = new HttpPipe(transport.target, events);
+      } else {
+        const { spec } = transport;
+        this.#log.info("Launching MCP backend server: {server}, command={command}, args={args}, env={env}", {
+          server: serverId,
+          command: spec.command,
+          args: spec.args,
+          env: spec.envNames,
+        });
         pipe = StdioPipe.spawn(spec, events, transport.limits);
-      } catch (error) {
-        const reason = error instanceof Deno.errors.NotFound
-          ? `command not found: ${spec.command}`
-          : `could not start ${spec.command}: ${(error as Error).message}`;
-        return fail(reason);
       }
-    }
-    this.#pipe = pipe;
-    this.pid = pipe.pid;
-    pipe.exited.then((status) => this.#exited(pipe, status));
+      this.#pipe = pipe;
+      this.pid = pipe.pid;
+      pipe.exited.then((status) => this.#exited(pipe, status));
+      return pipe;
+    };
+    let pipe: MessagePipe;
     try {
-      const response = await this.call("initialize", {
-        protocolVersion: BACKEND_PROTOCOL_VERSION,
-        capabilities: this.#options.capabilities,
-        clientInfo: this.#options.clientInfo,
-      }, Math.max(0, deadline - Date.now()));
-      if (isFailure(response)) {
-        const detail = (response.error.data as { detail?: unknown } | undefined)?.detail;
+      pipe = open();
+    } catch (error) {
+      const reason = error instanceof Deno.errors.NotFound && transport.kind === "stdio"
+        ? `command not found: ${transport.spec.command}`
+        : `could not start ${transport.kind === "stdio" ? transport.spec.command : transport.target.url}: ${
+          (error as Error).message
+        }`;
+      return fail(reason);
+    }
+    try {
+      const setting = this.#options.revision;
+      const found = setting === "2025-11-25" ? undefined : await this.#discover(pipe, deadline);
+      if (
+        found !== undefined && found.kind !== "modern" &&
+        (found.kind === "failed" || setting === MODERN_VERSION)
+      ) {
         throw new Error(
-          `initialize failed: ${response.error.message}${detail === undefined ? "" : `: ${detail}`}`,
+          setting === MODERN_VERSION
+            ? `server/discover did not name ${MODERN_VERSION} (${found.why}); protocolVersion = "${MODERN_VERSION}" needs a server that speaks it, "auto" falls back to initialize`
+            : `server/discover failed: ${found.why}`,
         );
       }
-      this.initializeResult = response.result as Record<string, unknown>;
-      pipe.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+      if (found?.kind === "modern") {
+        this.revision = MODERN_VERSION;
+        if (pipe instanceof HttpPipe) pipe.speakModern();
+        const { capabilities, instructions, _meta } = found.result as {
+          capabilities?: unknown;
+          instructions?: unknown;
+          _meta?: Record<string, unknown>;
+        };
+        this.initializeResult = {
+          protocolVersion: MODERN_VERSION,
+          capabilities: capabilities ?? {},
+          serverInfo: _meta?.[META.serverInfo] ?? { name: serverId, version: "unknown" },
+          ...(typeof instructions === "string" ? { instructions } : {}),
+        };
+      } else {
+        // A process that exited on the probe is a 2025 server that wanted initialize first: start it again.
+        if (this.#pipe !== pipe || (transport.kind === "stdio" && await exitedAlready(pipe))) {
+          this.#stderrTail.length = 0;
+          pipe = open();
+        }
+        const response = await this.call("initialize", {
+          protocolVersion: BACKEND_PROTOCOL_VERSION,
+          capabilities: this.#options.capabilities,
+          clientInfo: this.#options.clientInfo,
+        }, Math.max(0, deadline - Date.now()));
+        if (isFailure(response)) {
+          const detail = (response.error.data as { detail?: unknown } | undefined)?.detail;
+          throw new Error(
+            `initialize failed: ${response.error.message}${detail === undefined ? "" : `: ${detail}`}`,
+          );
+        }
+        this.initializeResult = response.result as Record<string, unknown>;
+        this.revision = String(this.initializeResult.protocolVersion);
+        pipe.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+      }
       this.state = "running";
       if ((this.initializeResult.capabilities as Record<string, unknown> | undefined)?.tools !== undefined) {
         await this.refreshTools(Math.max(0, deadline - Date.now()));
       }
     } catch (error) {
-      await pipe.stop(0);
+      await this.#pipe?.stop(0);
       return fail((error as Error).message);
     }
     this.startedAt = Date.now();
     this.lastError = undefined;
-    this.#log.info("Backend server {server} is running ({how}, {tools} tools)", {
+    this.#log.info("Backend server {server} is running ({how}, MCP {revision}, {tools} tools)", {
       server: serverId,
-      how: pipe.pid === undefined ? "remote" : `pid ${pipe.pid}`,
+      revision: this.revision,
+      how: this.pid === undefined ? "remote" : `pid ${this.pid}`,
       tools: this.tools.length,
     });
+  }
+
+  /**
+   * Finds out whether the backend speaks 2026-07-28 with a `server/discover` probe. A process that does not
+   * answer within PROBE_SILENCE_MS, answers with an error or exits is a 2025 server; a remote server is
+   * asked by the pipe, where only a definitive answer counts.
+   */
+  async #discover(pipe: MessagePipe, deadline: number): Promise<Discovery> {
+    if (pipe instanceof HttpPipe) return await pipe.discover(this.#envelope);
+    const silence = Math.min(PROBE_SILENCE_MS, Math.max(0, deadline - Date.now()));
+    try {
+      const response = await this.call("server/discover", { _meta: this.#envelope }, silence);
+      const versions = isFailure(response)
+        ? undefined
+        : (response.result as { supportedVersions?: unknown }).supportedVersions;
+      if (Array.isArray(versions) && versions.includes(MODERN_VERSION)) {
+        return { kind: "modern", result: (response as { result: Record<string, unknown> }).result };
+      }
+      return { kind: "legacy", why: "it answered server/discover without naming 2026-07-28" };
+    } catch (error) {
+      return { kind: "legacy", why: (error as Error).message };
+    }
   }
 
   #receive(message: JsonRpcMessage, text: string): void {

@@ -9,6 +9,7 @@ import { readLimited, readPreview } from "../jsonrpc/framer.ts";
 import { LegacySse } from "./legacy_sse.ts";
 import { classify, type JsonRpcMessage, type JsonRpcRequest } from "../jsonrpc/messages.ts";
 import type { ExitStatus, MessagePipe, PipeEvents } from "./pipe.ts";
+import { MODERN_VERSION, requestHeaders } from "../protocol/revision.ts";
 
 /** Where and how to reach a remote server. */
 export interface HttpTarget {
@@ -42,6 +43,12 @@ export interface BearerSource {
 
 const OWN_ID = "awmg-http-";
 
+/** What a `server/discover` probe found out about a remote server's revision. */
+export type Discovery =
+  | { readonly kind: "modern"; readonly result: Record<string, unknown> }
+  | { readonly kind: "legacy"; readonly why: string }
+  | { readonly kind: "failed"; readonly why: string };
+
 /** A Streamable HTTP connection to one remote MCP server. */
 export class HttpPipe implements MessagePipe {
   readonly exited: Promise<ExitStatus>;
@@ -57,6 +64,8 @@ export class HttpPipe implements MessagePipe {
   #reinitializing?: Promise<void>;
   /** Set once the server turned out to speak only the 2024-11-05 HTTP+SSE transport. */
   #legacy?: LegacySse;
+  /** Set once the server was found to speak 2026-07-28: every request carries its headers, none a session. */
+  #modern = false;
 
   constructor(target: HttpTarget, events: PipeEvents) {
     this.#target = target;
@@ -74,6 +83,57 @@ export class HttpPipe implements MessagePipe {
       this.#events.stderr(`unexpected failure: ${(error as Error).message}`)
     );
     return text;
+  }
+
+  /**
+   * Asks the server for `server/discover` as a 2026-07-28 client would. Only a definitive answer counts:
+   * a discovery naming 2026-07-28 is modern, an answer that is not a modern one is legacy (a 2025 server),
+   * and no answer, an auth refusal or a server error is a failure, never taken for a revision.
+   */
+  async discover(meta: Record<string, unknown>): Promise<Discovery> {
+    const { url } = this.#target;
+    const request = this.#own("server/discover", { _meta: meta });
+    let response: Response;
+    try {
+      const bearer = await this.#target.bearer?.token();
+      response = await fetch(url, {
+        method: "POST",
+        headers: {
+          ...this.#ownHeaders(bearer),
+          "content-type": "application/json",
+          "accept": "application/json, text/event-stream",
+          ...requestHeaders("server/discover", request.params),
+        },
+        body: JSON.stringify(request),
+        signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#target.connectTimeoutMs)]),
+      });
+    } catch (error) {
+      return { kind: "failed", why: `cannot reach ${url}: ${(error as Error).message}` };
+    }
+    const body = await readLimited(response.body, this.#target.maxMessageSize) ?? "";
+    if (response.status === 401 || response.status === 403 || response.status >= 500) {
+      return { kind: "failed", why: `${url} answered server/discover with HTTP ${response.status}` };
+    }
+    const data = (response.headers.get("content-type") ?? "").includes("text/event-stream")
+      ? body.split("\n").find((line) => line.startsWith("data:"))?.slice(5) ?? ""
+      : body;
+    let answer: { result?: { supportedVersions?: unknown } } | undefined;
+    try {
+      answer = JSON.parse(data);
+    } catch {
+      answer = undefined;
+    }
+    const versions = answer?.result?.supportedVersions;
+    if (Array.isArray(versions) && versions.includes(MODERN_VERSION)) {
+      return { kind: "modern", result: answer!.result as Record<string, unknown> };
+    }
+    return { kind: "legacy", why: `${url} answered server/discover with HTTP ${response.status}` };
+  }
+
+  /** Speaks 2026-07-28 from now on: the revision's headers on every request, no session, no pings. */
+  speakModern(): void {
+    this.#modern = true;
+    clearInterval(this.#keepalive);
   }
 
   /** Ends the connection: the remote session is deleted, keepalives stop. */
@@ -158,7 +218,14 @@ export class HttpPipe implements MessagePipe {
       response = await fetch(this.#target.url, {
         method: "POST",
         headers: {
-          ...this.#headers(initialize, demandsSession, bearer),
+          ...(this.#modern
+            ? {
+              ...this.#ownHeaders(bearer),
+              "content-type": "application/json",
+              "accept": "application/json, text/event-stream",
+              ...("method" in message ? requestHeaders(message.method, message.params) : {}),
+            }
+            : this.#headers(initialize, demandsSession, bearer)),
           ...(traceparent === undefined ? {} : { traceparent }),
         },
         body: text,
@@ -179,6 +246,17 @@ export class HttpPipe implements MessagePipe {
       this.#events.stderr(`${this.#target.url} refused the OIDC token (HTTP 401); fetching a new one`);
       this.#target.bearer!.invalidate();
       return await retry({});
+    }
+    if (
+      this.#modern && response.status >= 400 && response.status < 500 && response.status !== 429 &&
+      response.status !== 401
+    ) {
+      // The revision answers its own errors (-32020/-32021/-32022, -32601) with a 4xx and the error as the body.
+      const body = await readLimited(response.body, this.#target.maxMessageSize) ?? "";
+      if (/"jsonrpc"\s*:\s*"2\.0"/.test(body) && /"error"\s*:/.test(body)) return this.#receive(body);
+      return fail(
+        `${this.#target.url} answered HTTP ${response.status}${body ? `: ${body.slice(0, 200)}` : ""}`,
+      );
     }
     if ((response.status === 404 || response.status === 400) && mayRetry) {
       const body = await readPreview(response.body);

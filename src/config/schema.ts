@@ -62,6 +62,9 @@ export const serverSchema = v.object({
   tools: v.optional(stringList("an array of tool names")),
   registry: v.optional(text()),
   isolation: v.optional(v.picklist(["shared", "session"], '"shared" or "session"')),
+  protocolVersion: v.optional(
+    v.picklist(["auto", "2026-07-28", "2025-11-25"], '"auto", "2026-07-28" or "2025-11-25"'),
+  ),
   workingDirectory: v.optional(v.pipe(nonEmpty("an absolute path"), v.startsWith("/", "an absolute path"))),
   toolTimeout: v.optional(
     v.pipe(

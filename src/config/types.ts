@@ -47,6 +47,11 @@ interface ServerCommon {
    * server-to-client requests always have exactly one session to go to.
    */
   readonly isolation: "shared" | "session";
+  /**
+   * The MCP revision spoken to the server: "auto" finds it at start (`server/discover`, falling back to
+   * `initialize`), or the operator pins one.
+   */
+  readonly protocolVersion: BackendRevisionSetting;
   /** Seconds allowed for a request to this server; undefined means the gateway's toolTimeout. */
   readonly toolTimeout?: number;
   /** Rate-limited tool answers in a row that open the server's circuit breaker. */
@@ -58,6 +63,9 @@ interface ServerCommon {
   /** The server's guard policy (`guard-policies`). */
   readonly guardPolicy?: GuardPolicy;
 }
+
+/** How a server's protocol revision is chosen. */
+export type BackendRevisionSetting = "auto" | "2026-07-28" | "2025-11-25";
 
 /** A backend spoken to over stdin/stdout. */
 export interface StdioServerConfig extends ServerCommon {

@@ -205,6 +205,7 @@ function buildServer(
     tools,
     registry: input.registry,
     isolation: input.isolation ?? "shared",
+    protocolVersion: input.protocolVersion ?? "auto",
     toolTimeout: input.toolTimeout === 0 ? undefined : input.toolTimeout,
     rateLimitThreshold: input.rateLimitThreshold ?? GATEWAY_DEFAULTS.rateLimitThreshold,
     rateLimitCooldown: input.rateLimitCooldown ?? GATEWAY_DEFAULTS.rateLimitCooldown,

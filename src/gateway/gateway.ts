@@ -29,14 +29,7 @@ import {
   RELAYED_CAPABILITIES,
   Upstream,
 } from "./upstream.ts";
-import {
-  type Envelope,
-  LEGACY_VERSIONS,
-  legacyParams,
-  META,
-  NO_CACHE,
-  SERVED_VERSIONS,
-} from "../protocol/revision.ts";
+import { type Envelope, LEGACY_VERSIONS, META, NO_CACHE, SERVED_VERSIONS } from "../protocol/revision.ts";
 import { StateSeal } from "../protocol/state.ts";
 import { Subscription } from "./subscription.ts";
 import type { Mode } from "../difc/labels.ts";
@@ -296,6 +289,7 @@ export class Gateway {
           : server.toolTimeout * 1000,
         clientInfo: { name: "awmg", version: VERSION },
         capabilities: RELAYED_CAPABILITIES,
+        revision: server.protocolVersion,
         audience: () => own === undefined ? this.#audience(serverId, identity) : [own],
         holds: this.#holds,
         breaker: this.#breaker(server),
@@ -566,10 +560,9 @@ export class Gateway {
           expires: Date.now() + this.#holds.timeoutMs,
         }),
     };
-    // A 2025 server gets the request without the envelope and the retry fields it would not understand.
-    const plain: JsonRpcRequest = { ...request, params: legacyParams(params) };
-    if (params.requestState === undefined) {
-      return { kind: "exchange", exchange: upstream.forward(plain, { ...options, text: undefined, modern }) };
+    // A 2026-07-28 server's requestState is its own, and goes back to it; the bridge's are the gateway's.
+    if (params.requestState === undefined || upstream.connection.modern) {
+      return { kind: "exchange", exchange: upstream.forward(request, { ...options, modern }) };
     }
     const opened = this.#seal.open(params.requestState, {
       identity: context.identity,
@@ -595,7 +588,7 @@ export class Gateway {
         detail: "send the request again without requestState to start over",
       }));
     }
-    const exchange = upstream.resume(opened.claims.hold, plain, responses as Record<string, unknown>, {
+    const exchange = upstream.resume(opened.claims.hold, request, responses as Record<string, unknown>, {
       ...options,
       modern,
     });

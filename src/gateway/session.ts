@@ -129,6 +129,15 @@ export class Session implements Listener {
     return (this.#capabilities & CAPABILITY_BITS[capability]) !== 0;
   }
 
+  /** The relayed capabilities the client declared, as a 2026-07-28 envelope names them. */
+  capabilities(): Record<string, unknown> {
+    const declared: Record<string, unknown> = {};
+    for (const [name, bit] of Object.entries(CAPABILITY_BITS)) {
+      if ((this.#capabilities & bit) !== 0) declared[name] = {};
+    }
+    return declared;
+  }
+
   /** How many of the client's requests are in flight. */
   get busy(): number {
     return this.#inFlight?.size ?? 0;

@@ -18,7 +18,14 @@ import type { Span } from "../observability/tracing.ts";
 import { isRateLimitResult, type RateLimitBreaker } from "./breaker.ts";
 import { Exchange } from "./exchange.ts";
 import { type Listener, type RelayedCapability, ReplayLog, type Session } from "./session.ts";
-import { type Envelope, logLevelShown, ModernError } from "../protocol/revision.ts";
+import {
+  type Envelope,
+  envelope,
+  legacyParams,
+  logLevelShown,
+  ModernError,
+  withMeta,
+} from "../protocol/revision.ts";
 
 /** How a client request is forwarded. */
 export interface ForwardOptions {
@@ -208,6 +215,7 @@ export class Upstream {
     }
     const backendId = ++this.#nextId;
     const clientId = request.id;
+    const adapted = this.#adapt(request, options);
     const meta = (request.params as Meta | undefined)?._meta;
     const clientToken = meta?.progressToken;
     const call = options.span?.child(`backend ${request.method}`, {
@@ -222,7 +230,7 @@ export class Upstream {
     if (meta !== undefined && clientToken !== undefined) meta.progressToken = backendId;
     request.id = backendId;
     const outgoing = bareRequest(request);
-    const original = options.text === undefined || rewritten || outgoing !== request
+    const original = options.text === undefined || rewritten || adapted || outgoing !== request
       ? undefined
       : withId(options.text, clientId, backendId);
     const pending: Pending = {
@@ -263,6 +271,26 @@ export class Upstream {
       this.#settle(backendId);
       exchange.finish(this.#unavailable(clientId, error.message));
     }
+  }
+
+  /**
+   * Fits a request to the revision the backend speaks: a 2025 server gets a modern client's request
+   * without the envelope and the retry fields; a 2026-07-28 server gets an envelope on every request, the
+   * modern client's own or one made from what a 2025 client declared (the gateway's own calls declare
+   * nothing). True when the params changed.
+   */
+  #adapt(request: JsonRpcRequest, options: ForwardOptions): boolean {
+    const backendModern = this.connection.modern;
+    if (options.modern === undefined && backendModern) {
+      const declared = options.session?.capabilities() ?? {};
+      request.params = withMeta(request.params, envelope(this.#options.clientInfo, declared));
+      return true;
+    }
+    if (options.modern !== undefined && !backendModern) {
+      request.params = legacyParams((request.params ?? {}) as Record<string, unknown>);
+      return true;
+    }
+    return false;
   }
 
   /** Forwards a client notification (or any message) as it is; dropped with a warning when the backend is down. */

@@ -231,3 +231,45 @@ export function legacyParams(params: Record<string, unknown>): Record<string, un
   }
   return kept ? { ...rest, _meta: meta } : rest;
 }
+
+/** Whether a header value can go as it is: visible ASCII and inner spaces, not the Base64 sentinel's shape. */
+function headerSafe(value: string): boolean {
+  return /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value) &&
+    !(value.startsWith("=?base64?") && value.endsWith("?="));
+}
+
+/** A value for `Mcp-Name` or `Mcp-Param-*`: as it is when header-safe, else in the Base64 sentinel form. */
+export function headerValue(value: string): string {
+  if (headerSafe(value)) return value;
+  return `=?base64?${btoa(String.fromCharCode(...new TextEncoder().encode(value)))}?=`;
+}
+
+/** The request headers a 2026-07-28 request carries over HTTP: its revision, method and name. */
+export function requestHeaders(method: string, params: unknown): Record<string, string> {
+  const field = NAMED[method];
+  const name = field === undefined || !isRecord(params) ? undefined : params[field];
+  return {
+    "mcp-protocol-version": MODERN_VERSION,
+    "mcp-method": method,
+    ...(typeof name === "string" ? { "mcp-name": headerValue(name) } : {}),
+  };
+}
+
+/** The envelope of a request the gateway sends a 2026-07-28 server on behalf of a client (or itself). */
+export function envelope(
+  clientInfo: unknown,
+  capabilities: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  return {
+    [META.protocolVersion]: MODERN_VERSION,
+    [META.clientInfo]: clientInfo,
+    [META.clientCapabilities]: capabilities,
+  };
+}
+
+/** Request params with `meta` added to their `_meta` (keys already there are kept). */
+export function withMeta(params: unknown, meta: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const base = isRecord(params) ? params : {};
+  const own = isRecord(base._meta) ? base._meta : {};
+  return { ...base, _meta: { ...meta, ...own } };
+}

@@ -119,7 +119,7 @@ Deno.test(
         assert.equal(failure.url, "http://127.0.0.1:9/mcp");
         assert.match(
           failure.error,
-          /initialize failed: Server unavailable: cannot reach http:\/\/127\.0\.0\.1:9\/mcp/,
+          /server\/discover failed: cannot reach http:\/\/127\.0\.0\.1:9\/mcp/,
         );
       });
     } finally {
