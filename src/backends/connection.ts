@@ -60,6 +60,8 @@ const STDERR_TAIL = 40;
  * some of those never answer a request that comes before `initialize`.
  */
 const PROBE_SILENCE_MS = 3000;
+/** How many resource URIs the gateway subscribes to on one 2026-07-28 server. */
+const MAX_SUBSCRIBED_URIS = 1024;
 const STOP_GRACE_MS = 10_000;
 const STABLE_AFTER_MS = 60_000;
 const MAX_BACKOFF_MS = 30_000;
@@ -104,6 +106,10 @@ export class BackendConnection {
   #restartAt = 0;
   #stopping = false;
   #listing?: Promise<readonly Record<string, unknown>[]>;
+  /** The resource URIs clients subscribed to on a 2026-07-28 server (its listen stream carries them). */
+  readonly #uris = new Set<string>();
+  /** The id of the backend's `subscriptions/listen` request (2026-07-28 servers only). */
+  #listenId?: string;
   #relisting?: Promise<readonly Record<string, unknown>[]>;
 
   constructor(options: ConnectionOptions) {
@@ -242,6 +248,68 @@ export class BackendConnection {
     return this.revision === MODERN_VERSION;
   }
 
+  /**
+   * Adds or removes a resource subscription of a 2026-07-28 server, whose `subscriptions/listen` stream is
+   * then opened again with the new filter (the revision has no `resources/subscribe`).
+   */
+  subscribe(uri: string, on: boolean): void {
+    if (on === this.#uris.has(uri)) return;
+    if (on && this.#uris.size >= MAX_SUBSCRIBED_URIS) {
+      this.#log.warn("Not subscribing to {uri} on {server}: {count} URIs are the bound", {
+        uri,
+        server: this.#options.serverId,
+        count: MAX_SUBSCRIBED_URIS,
+      });
+      return;
+    }
+    if (on) this.#uris.add(uri);
+    else this.#uris.delete(uri);
+    this.#listen();
+  }
+
+  /**
+   * Opens (again) a 2026-07-28 server's `subscriptions/listen` stream for every change it announces and
+   * every subscribed URI: its notifications reach sessions and subscriptions like a 2025 server's.
+   */
+  #listen(): void {
+    const pipe = this.#pipe;
+    if (pipe === undefined || !this.modern || this.state !== "running") return;
+    const offered = (this.initializeResult?.capabilities ?? {}) as Record<
+      string,
+      { listChanged?: boolean; subscribe?: boolean } | undefined
+    >;
+    const filter: Record<string, unknown> = {};
+    if (offered.tools?.listChanged === true) filter.toolsListChanged = true;
+    if (offered.prompts?.listChanged === true) filter.promptsListChanged = true;
+    if (offered.resources?.listChanged === true) filter.resourcesListChanged = true;
+    if (offered.resources?.subscribe === true && this.#uris.size > 0) {
+      filter.resourceSubscriptions = [...this.#uris];
+    }
+    if (this.#listenId !== undefined) {
+      pipe.send({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: this.#listenId, reason: "the subscription filter changed" },
+      });
+      this.#listenId = undefined;
+    }
+    if (Object.keys(filter).length === 0) return;
+    this.#listenId = `awmg-listen-${++this.#callCount}`;
+    const text = pipe.send({
+      jsonrpc: "2.0",
+      id: this.#listenId,
+      method: "subscriptions/listen",
+      params: withMeta({ notifications: filter }, this.#envelope),
+    });
+    this.#record({
+      direction: "outbound",
+      session: null,
+      method: "subscriptions/listen",
+      id: this.#listenId,
+      text,
+    });
+  }
+
   /** The last lines the backend wrote to stderr. */
   get stderrTail(): readonly string[] {
     return this.#stderrTail;
@@ -360,6 +428,8 @@ export class BackendConnection {
     }
     this.startedAt = Date.now();
     this.lastError = undefined;
+    this.#listenId = undefined;
+    this.#listen();
     this.#log.info("Backend server {server} is running ({how}, MCP {revision}, {tools} tools)", {
       server: serverId,
       revision: this.revision,
@@ -391,6 +461,22 @@ export class BackendConnection {
   }
 
   #receive(message: JsonRpcMessage, text: string): void {
+    const params = "method" in message
+      ? message.params as { _meta?: Record<string, unknown> } | undefined
+      : undefined;
+    const subscription = params?._meta?.[META.subscriptionId];
+    if (subscription !== undefined) {
+      // A listen stream's notification: the tag is the backend's; sessions and subscriptions get it bare.
+      if (
+        subscription !== this.#listenId || (message as { method: string }).method.endsWith("/acknowledged")
+      ) return;
+      const { [META.subscriptionId]: _, ...meta } = params!._meta!;
+      (message as { params: unknown }).params = { ...params, _meta: meta };
+      return this.#options.onMessage(message, text);
+    }
+    if (!("method" in message) && typeof message.id === "string" && message.id.startsWith("awmg-listen-")) {
+      return;
+    }
     if ("id" in message && typeof message.id === "string" && !("method" in message)) {
       const call = this.#calls.get(message.id);
       if (call !== undefined) {

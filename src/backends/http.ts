@@ -66,6 +66,8 @@ export class HttpPipe implements MessagePipe {
   #legacy?: LegacySse;
   /** Set once the server was found to speak 2026-07-28: every request carries its headers, none a session. */
   #modern = false;
+  /** A 2026-07-28 server's requests in flight, by id: closing a request's stream is how it is cancelled. */
+  readonly #open = new Map<string | number, AbortController>();
 
   constructor(target: HttpTarget, events: PipeEvents) {
     this.#target = target;
@@ -79,6 +81,12 @@ export class HttpPipe implements MessagePipe {
   /** Sends a message; requests are answered through the events, transport failures as JSON-RPC errors. */
   send(message: JsonRpcMessage, text = JSON.stringify(message), traceparent?: string): string {
     if ("method" in message && message.method === "initialize" && "id" in message) this.#initialize = message;
+    if (this.#modern && "method" in message && message.method === "notifications/cancelled") {
+      // The revision has no notifications over HTTP: the request's stream is closed instead.
+      const requestId = (message.params as { requestId?: string | number } | undefined)?.requestId;
+      if (requestId !== undefined) this.#open.get(requestId)?.abort();
+      return text;
+    }
     this.#post(message, { text, mayRetry: true, traceparent }).catch((error) =>
       this.#events.stderr(`unexpected failure: ${(error as Error).message}`)
     );
@@ -213,95 +221,105 @@ export class HttpPipe implements MessagePipe {
         return fail(`cannot get an OIDC token for ${this.#target.url}: ${(error as Error).message}`);
       }
     }
-    let response: Response;
+    const stream = this.#modern && id !== undefined ? new AbortController() : undefined;
+    const cancelled = stream?.signal;
+    if (stream !== undefined) this.#open.set(id!, stream);
     try {
-      response = await fetch(this.#target.url, {
-        method: "POST",
-        headers: {
-          ...(this.#modern
-            ? {
-              ...this.#ownHeaders(bearer),
-              "content-type": "application/json",
-              "accept": "application/json, text/event-stream",
-              ...("method" in message ? requestHeaders(message.method, message.params) : {}),
-            }
-            : this.#headers(initialize, demandsSession, bearer)),
-          ...(traceparent === undefined ? {} : { traceparent }),
-        },
-        body: text,
-        signal: initialize
-          ? AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#target.connectTimeoutMs)])
-          : this.#abort.signal,
-      });
-    } catch (error) {
-      const reason = (error as Error).name === "TimeoutError"
-        ? `no answer within connectTimeout (${this.#target.connectTimeoutMs / 1000}s)`
-        : (error as Error).message;
-      return fail(`cannot reach ${this.#target.url}: ${reason}`);
-    }
-    const session = response.headers.get("mcp-session-id");
-    if (session !== null) this.#session = session;
-    if (response.status === 401 && bearer !== undefined && mayRetry) {
-      await response.body?.cancel();
-      this.#events.stderr(`${this.#target.url} refused the OIDC token (HTTP 401); fetching a new one`);
-      this.#target.bearer!.invalidate();
-      return await retry({});
-    }
-    if (
-      this.#modern && response.status >= 400 && response.status < 500 && response.status !== 429 &&
-      response.status !== 401
-    ) {
-      // The revision answers its own errors (-32020/-32021/-32022, -32601) with a 4xx and the error as the body.
-      const body = await readLimited(response.body, this.#target.maxMessageSize) ?? "";
-      if (/"jsonrpc"\s*:\s*"2\.0"/.test(body) && /"error"\s*:/.test(body)) return this.#receive(body);
-      return fail(
-        `${this.#target.url} answered HTTP ${response.status}${body ? `: ${body.slice(0, 200)}` : ""}`,
-      );
-    }
-    if ((response.status === 404 || response.status === 400) && mayRetry) {
-      const body = await readPreview(response.body);
-      const aboutSession = response.status === 404 || /session/i.test(body);
-      if (aboutSession && initialize && !demandsSession && this.#session === undefined) {
-        return await retry({ demandsSession: true });
+      let response: Response;
+      try {
+        response = await fetch(this.#target.url, {
+          method: "POST",
+          headers: {
+            ...(this.#modern
+              ? {
+                ...this.#ownHeaders(bearer),
+                "content-type": "application/json",
+                "accept": "application/json, text/event-stream",
+                ...("method" in message ? requestHeaders(message.method, message.params) : {}),
+              }
+              : this.#headers(initialize, demandsSession, bearer)),
+            ...(traceparent === undefined ? {} : { traceparent }),
+          },
+          body: text,
+          signal: initialize
+            ? AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#target.connectTimeoutMs)])
+            : cancelled === undefined
+            ? this.#abort.signal
+            : AbortSignal.any([this.#abort.signal, cancelled]),
+        });
+      } catch (error) {
+        if (cancelled?.aborted) return;
+        const reason = (error as Error).name === "TimeoutError"
+          ? `no answer within connectTimeout (${this.#target.connectTimeoutMs / 1000}s)`
+          : (error as Error).message;
+        return fail(`cannot reach ${this.#target.url}: ${reason}`);
       }
-      if (aboutSession && usedSession !== undefined && this.#initialize !== undefined) {
-        if (this.#session === usedSession) this.#reinitializing ??= this.#reinitialize(usedSession);
-        await this.#reinitializing;
-        return await retry({ demandsSession: false });
+      const session = response.headers.get("mcp-session-id");
+      if (session !== null) this.#session = session;
+      if (response.status === 401 && bearer !== undefined && mayRetry) {
+        await response.body?.cancel();
+        this.#events.stderr(`${this.#target.url} refused the OIDC token (HTTP 401); fetching a new one`);
+        this.#target.bearer!.invalidate();
+        return await retry({});
       }
-      return fail(
-        `${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`,
-      );
+      if (
+        this.#modern && response.status >= 400 && response.status < 500 && response.status !== 429 &&
+        response.status !== 401
+      ) {
+        // The revision answers its own errors (-32020/-32021/-32022, -32601) with a 4xx and the error as the body.
+        const body = await readLimited(response.body, this.#target.maxMessageSize) ?? "";
+        if (/"jsonrpc"\s*:\s*"2\.0"/.test(body) && /"error"\s*:/.test(body)) return this.#receive(body);
+        return fail(
+          `${this.#target.url} answered HTTP ${response.status}${body ? `: ${body.slice(0, 200)}` : ""}`,
+        );
+      }
+      if ((response.status === 404 || response.status === 400) && mayRetry) {
+        const body = await readPreview(response.body);
+        const aboutSession = response.status === 404 || /session/i.test(body);
+        if (aboutSession && initialize && !demandsSession && this.#session === undefined) {
+          return await retry({ demandsSession: true });
+        }
+        if (aboutSession && usedSession !== undefined && this.#initialize !== undefined) {
+          if (this.#session === usedSession) this.#reinitializing ??= this.#reinitialize(usedSession);
+          await this.#reinitializing;
+          return await retry({ demandsSession: false });
+        }
+        return fail(
+          `${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`,
+        );
+      }
+      if (response.status === 202 || response.status === 204) return void await response.body?.cancel();
+      if (response.status === 429) {
+        await response.body?.cancel();
+        const retryAfter = response.headers.get("retry-after");
+        const detail = `${this.#target.url} answered HTTP 429 Too Many Requests${
+          retryAfter ? ` (Retry-After: ${retryAfter})` : ""
+        }`;
+        if (id === undefined) return this.#events.stderr(detail);
+        const failure = errorResponse(id, ErrorCode.RateLimited, "Rate limited", {
+          server: this.#target.serverId,
+          detail,
+        });
+        return this.#events.message(failure, JSON.stringify(failure));
+      }
+      if (initialize && (response.status === 404 || response.status === 405)) {
+        await response.body?.cancel();
+        return await this.#toLegacy(message, text, fail, response.status);
+      }
+      if (!response.ok) {
+        const body = await readPreview(response.body);
+        return fail(`${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`);
+      }
+      const type = response.headers.get("content-type") ?? "";
+      if (type.includes("text/event-stream")) return await this.#readStream(response, id);
+      const body = await readLimited(response.body, this.#target.maxMessageSize);
+      if (body === undefined) {
+        return this.#oversized(id, `an answer of more than ${this.#target.maxMessageSize} bytes`);
+      }
+      this.#receive(body);
+    } finally {
+      if (stream !== undefined) this.#open.delete(id!);
     }
-    if (response.status === 202 || response.status === 204) return void await response.body?.cancel();
-    if (response.status === 429) {
-      await response.body?.cancel();
-      const retryAfter = response.headers.get("retry-after");
-      const detail = `${this.#target.url} answered HTTP 429 Too Many Requests${
-        retryAfter ? ` (Retry-After: ${retryAfter})` : ""
-      }`;
-      if (id === undefined) return this.#events.stderr(detail);
-      const failure = errorResponse(id, ErrorCode.RateLimited, "Rate limited", {
-        server: this.#target.serverId,
-        detail,
-      });
-      return this.#events.message(failure, JSON.stringify(failure));
-    }
-    if (initialize && (response.status === 404 || response.status === 405)) {
-      await response.body?.cancel();
-      return await this.#toLegacy(message, text, fail, response.status);
-    }
-    if (!response.ok) {
-      const body = await readPreview(response.body);
-      return fail(`${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`);
-    }
-    const type = response.headers.get("content-type") ?? "";
-    if (type.includes("text/event-stream")) return await this.#readStream(response, id);
-    const body = await readLimited(response.body, this.#target.maxMessageSize);
-    if (body === undefined) {
-      return this.#oversized(id, `an answer of more than ${this.#target.maxMessageSize} bytes`);
-    }
-    this.#receive(body);
   }
 
   /**

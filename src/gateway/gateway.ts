@@ -365,6 +365,9 @@ export class Gateway {
       }));
     }
     if (request.method === "initialize") return await this.#initialize(context, request);
+    if (request.method === "logging/setLevel" && context.session !== undefined) {
+      context.session.logLevel = String((request.params as { level: string }).level);
+    }
     if (context.serverId !== UNIFIED) {
       return await this.#forward(context, context.serverId, request, context.text);
     }
@@ -472,6 +475,35 @@ export class Gateway {
     return { kind: "subscription", subscription: opened };
   }
 
+  /**
+   * What a 2025 client asks that a 2026-07-28 server no longer has, answered by the gateway: the log level
+   * (kept on the session and sent in each request's envelope) and resource subscriptions (served from the
+   * backend's own `subscriptions/listen`).
+   */
+  #answeredForModernBackend(
+    context: RequestContext,
+    serverId: string,
+    request: JsonRpcRequest,
+  ): JsonRpcResponse | undefined {
+    if (context.modern !== undefined) return undefined;
+    const { connection } = this.upstream(serverId, context.identity, context.session);
+    if (!connection.modern) return undefined;
+    const uri = (request.params as { uri?: unknown } | undefined)?.uri;
+    switch (request.method) {
+      case "logging/setLevel":
+        break;
+      case "resources/subscribe":
+        connection.subscribe(String(uri), true);
+        break;
+      case "resources/unsubscribe":
+        connection.subscribe(String(uri), false);
+        break;
+      default:
+        return undefined;
+    }
+    return { jsonrpc: "2.0", id: request.id, result: {} };
+  }
+
   /** Forwards to one server, applying its allow-list and the schema fixes of its tool list. */
   async #forward(
     context: RequestContext,
@@ -479,6 +511,8 @@ export class Gateway {
     request: JsonRpcRequest,
     text?: string,
   ): Promise<Outcome> {
+    const answered = this.#answeredForModernBackend(context, serverId, request);
+    if (answered !== undefined) return reply(answered);
     const allowList = this.#servers.get(serverId)?.tools;
     const params = request.params as { name?: unknown } | undefined;
     if (request.method === "tools/call" && !isAllowed(allowList, String(params?.name))) {

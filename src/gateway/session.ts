@@ -103,6 +103,8 @@ export class Session implements Listener {
   used = false;
   /** The protocol revision agreed at initialize (set once it is). */
   version?: string;
+  /** The log level the client set (`logging/setLevel`), sent to 2026-07-28 servers with each request. */
+  logLevel?: string;
   /** Client request ids in flight, mapped to a way of cancelling them at the backend. */
   #inFlight?: Map<string | number, (reason: string) => void>;
   /** Broadcasts before this event id predate the session and are not replayed to it. */

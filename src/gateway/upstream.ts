@@ -23,6 +23,7 @@ import {
   envelope,
   legacyParams,
   logLevelShown,
+  META,
   ModernError,
   withMeta,
 } from "../protocol/revision.ts";
@@ -96,6 +97,13 @@ interface Pending {
   exchange: Exchange;
   readonly modern?: ModernCaller;
   held?: Held;
+  /**
+   * The request as a 2026-07-28 backend got it, kept for a 2025 client's call that may be answered with
+   * `input_required`: the gateway asks the client and sends it again with the answers.
+   */
+  request?: JsonRpcRequest;
+  /** The `input_required` rounds the gateway has fulfilled for this call. */
+  rounds?: number;
   readonly method: string;
   /** When the call (or, for a held call, the client's latest retry) started: the tool timeout runs from it. */
   startedAt: number;
@@ -117,6 +125,23 @@ const RELAYED: Readonly<Record<string, RelayedCapability>> = {
   "elicitation/create": "elicitation",
   "roots/list": "roots",
 };
+
+/** The requests a 2026-07-28 server may answer with `input_required`. */
+const INPUT_METHODS = new Set(["tools/call", "prompts/get", "resources/read"]);
+
+/** How many `input_required` rounds the gateway fulfils for a 2025 client's call before it gives up. */
+const MAX_ROUNDS = 8;
+
+/** A 2026-07-28 server's interim answer: what it needs from the client, and its state to echo. */
+interface InputRequired {
+  readonly resultType: "input_required";
+  readonly inputRequests?: Record<string, { method: string; params?: unknown }>;
+  readonly requestState?: string;
+}
+
+function isInputRequired(result: unknown): result is InputRequired {
+  return (result as { resultType?: unknown } | undefined)?.resultType === "input_required";
+}
 
 /**
  * How long after a backend's question it may still ask more for the same call: questions a handler sends
@@ -236,6 +261,9 @@ export class Upstream {
     const pending: Pending = {
       session,
       modern: options.modern,
+      ...(adapted && options.modern === undefined && INPUT_METHODS.has(request.method)
+        ? { request: outgoing }
+        : {}),
       streamable: options.streamable,
       transform: options.transform,
       disconnect: options.disconnect,
@@ -282,8 +310,11 @@ export class Upstream {
   #adapt(request: JsonRpcRequest, options: ForwardOptions): boolean {
     const backendModern = this.connection.modern;
     if (options.modern === undefined && backendModern) {
-      const declared = options.session?.capabilities() ?? {};
-      request.params = withMeta(request.params, envelope(this.#options.clientInfo, declared));
+      const { session } = options;
+      const meta = envelope(this.#options.clientInfo, session?.capabilities() ?? {});
+      // A 2025 session gets log lines unless it lowered their level, as a 2025 server would send them.
+      if (session !== undefined) meta[META.logLevel] = session.logLevel ?? "debug";
+      request.params = withMeta(request.params, meta);
       return true;
     }
     if (options.modern !== undefined && !backendModern) {
@@ -430,6 +461,10 @@ export class Upstream {
 
   #receive(message: JsonRpcMessage, text: string): void {
     if (!("method" in message)) {
+      const waiting = typeof message.id === "number" ? this.#pending.get(message.id) : undefined;
+      if (waiting?.request !== undefined && "result" in message && isInputRequired(message.result)) {
+        return this.#fulfill(message.id as number, waiting, message.result as InputRequired);
+      }
       const pending = typeof message.id === "number" ? this.#settle(message.id, message) : undefined;
       this.#record({
         direction: "inbound",
@@ -605,6 +640,97 @@ export class Upstream {
     request.id = clientId;
     if (viaExchange) cause.exchange.push(request);
     else session.deliver(request);
+  }
+
+  /**
+   * A 2026-07-28 server answered a 2025 client's call with `input_required`: the gateway asks the client
+   * each request on its session (as a 2025 server would), then sends the call again with the answers and
+   * the server's state, byte for byte, round after round (at most MAX_ROUNDS).
+   */
+  #fulfill(backendId: number, pending: Pending, result: InputRequired): void {
+    const fail = (message: string) => {
+      this.#settle(backendId);
+      pending.exchange.finish(errorResponse(pending.clientId, ErrorCode.InvalidRequest, message, {
+        server: this.serverId,
+      }));
+    };
+    pending.rounds = (pending.rounds ?? 0) + 1;
+    if (pending.rounds > MAX_ROUNDS) {
+      return fail(`server '${this.serverId}' asked for input more than ${MAX_ROUNDS} times for one call`);
+    }
+    const asks = Object.entries(result.inputRequests ?? {});
+    for (const [, ask] of asks) {
+      const capability = RELAYED[ask?.method];
+      if (capability === undefined || pending.session?.declared(capability) !== true) {
+        return fail(
+          `server '${this.serverId}' needs the client's ${
+            capability ?? ask?.method
+          } capability, which this client did not declare`,
+        );
+      }
+    }
+    Promise.all(
+      asks.map(async ([key, ask]) => [key, await this.#askSession(pending, ask.method, ask.params)]),
+    )
+      .then((answers) => {
+        if (this.#pending.get(backendId) !== pending) return;
+        const request = pending.request!;
+        const retryId = ++this.#nextId;
+        const params: Record<string, unknown> = {
+          ...(request.params as Record<string, unknown>),
+          inputResponses: Object.fromEntries(answers),
+          ...(result.requestState === undefined ? {} : { requestState: result.requestState }),
+        };
+        const meta = (params as Meta)._meta;
+        if (pending.clientToken !== undefined && meta !== undefined) {
+          params._meta = { ...meta, progressToken: retryId };
+        }
+        pending.request = { ...request, id: retryId, params };
+        this.#pending.delete(backendId);
+        this.#pending.set(retryId, pending);
+        try {
+          this.connection.send(pending.request);
+        } catch (error) {
+          this.#settle(retryId);
+          pending.exchange.finish(this.#unavailable(pending.clientId, (error as Error).message));
+        }
+      }, (error: Error) => {
+        if (this.#pending.get(backendId) === pending) fail(`the client did not answer: ${error.message}`);
+      });
+  }
+
+  /** Asks a 2025 client something on its session, the way a 2025 server would, and resolves with its answer. */
+  #askSession(pending: Pending, method: string, params: unknown): Promise<unknown> {
+    const session = pending.session!;
+    return new Promise((resolve, reject) => {
+      const clientId = `awmg-${this.serverId}-${++this.#nextRelay}`;
+      const timer = setTimeout(() => {
+        session.relays.delete(clientId);
+        reject(new Error(`no answer to ${method} within ${this.#options.toolTimeoutMs / 1000}s`));
+      }, this.#options.toolTimeoutMs);
+      session.relays.set(clientId, (response) => {
+        clearTimeout(timer);
+        if ("error" in response) reject(new Error(response.error.message));
+        else resolve(response.result);
+      });
+      const request: JsonRpcRequest = {
+        jsonrpc: "2.0",
+        id: clientId,
+        method,
+        ...(params === undefined ? {} : { params: params as Record<string, unknown> }),
+      };
+      if (pending.streamable === true && !pending.exchange.finished) pending.exchange.push(request);
+      else if (session.streams.size > 0) session.deliver(request);
+      else {
+        clearTimeout(timer);
+        session.relays.delete(clientId);
+        reject(
+          new Error(
+            "the client has no open stream to receive it (open the GET stream or accept text/event-stream)",
+          ),
+        );
+      }
+    });
   }
 
   /**
