@@ -147,7 +147,7 @@ function isInputRequired(result: unknown): result is InputRequired {
  * How long after a backend's question it may still ask more for the same call: questions a handler sends
  * at once (`Promise.all`) arrive within it; a handler that waits for an answer sends nothing after it.
  */
-const ASK_WINDOW_MS = 250;
+const ASK_WINDOW_MS = 100;
 
 /** The client capabilities the gateway declares to backends: those it can relay. */
 export const RELAYED_CAPABILITIES = { sampling: {}, elicitation: {}, roots: {} } as const;

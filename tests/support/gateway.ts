@@ -46,11 +46,15 @@ function denoServer(id: string, target: string, options: TestServerOptions): str
     envLine(options.env ?? {}) + (options.extra ?? "");
 }
 
-/** The npm packages test backends run, each at the version `deno task test:backends` fetches. */
+/**
+ * The npm packages tests run as processes (the backends, and the MCP conformance suite), each at the version
+ * `deno task test:backends` fetches.
+ */
 export const PACKAGES = {
   everything: "@modelcontextprotocol/server-everything@2026.8.31",
   memory: "@modelcontextprotocol/server-memory@2026.8.31",
   filesystem: "@modelcontextprotocol/server-filesystem@2026.8.31",
+  conformance: "@modelcontextprotocol/conformance@0.2.0-alpha.12",
 } as const;
 
 /** TOML for a stdio server that runs a package from npm under Deno. */
@@ -279,6 +283,10 @@ function fixtureServer(file: string, id: string, extra: string, env: Record<stri
 /** The probe server fixture (tests/fixtures/probe_server.ts) over stdio. */
 export const PROBE = (id = "probe", extra = "", env: Record<string, string> = {}) =>
   fixtureServer("probe_server.ts", id, extra, env);
+
+/** The conformance fixture (tests/fixtures/conformance_server.ts) over stdio: both revisions; `extra` adds TOML. */
+export const CONFORMANCE = (id = "conformance", extra = "") =>
+  fixtureServer("conformance_server.ts", id, extra, {});
 
 /** The asking server fixture (tests/fixtures/asking_server.ts): asks its client things while it serves a call. */
 export const ASKING = (id = "asking", extra = "", env: Record<string, string> = {}) =>
