@@ -288,7 +288,12 @@ async function serve(
   });
   for (const id of gateway.serverIds) {
     const url = settings.mode === "unified" ? client.mcpServers.awmg.url : client.mcpServers[id].url;
-    log.info("Server {server}: {url} ({tools} tools)", { server: id, url, tools: toolCounts.get(id) ?? 0 });
+    log.info("Server {server}: {url} ({tools} tools, MCP {revision})", {
+      server: id,
+      url,
+      tools: toolCounts.get(id) ?? 0,
+      revision: gateway.health()[id].protocolVersion ?? "unknown",
+    });
   }
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
 }

@@ -70,6 +70,8 @@ export interface ServerHealth {
   /** The rate-limit circuit breaker: tool calls fail fast while it is "open". */
   readonly circuit: "closed" | "open" | "half-open";
   readonly reopensAt?: string;
+  /** The MCP revision the server speaks, once it was started. */
+  readonly protocolVersion?: string;
 }
 
 /** Runtime options of the gateway. */
@@ -844,6 +846,7 @@ export class Gateway {
         ...(connection.lastError === undefined ? {} : { error: connection.lastError }),
         circuit: circuit.kind,
         ...(circuit.kind === "open" ? { reopensAt: new Date(circuit.reopensAt).toISOString() } : {}),
+        ...(connection.revision === undefined ? {} : { protocolVersion: connection.revision }),
       };
     }
     return report;

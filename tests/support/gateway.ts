@@ -284,9 +284,12 @@ function fixtureServer(file: string, id: string, extra: string, env: Record<stri
 export const PROBE = (id = "probe", extra = "", env: Record<string, string> = {}) =>
   fixtureServer("probe_server.ts", id, extra, env);
 
-/** The conformance fixture (tests/fixtures/conformance_server.ts) over stdio: both revisions; `extra` adds TOML. */
-export const CONFORMANCE = (id = "conformance", extra = "") =>
-  fixtureServer("conformance_server.ts", id, extra, {});
+/**
+ * The conformance fixture (tests/fixtures/conformance_server.ts) over stdio: both revisions, or with
+ * `--modern-only` among `args` 2026-07-28 alone; `extra` adds TOML lines.
+ */
+export const CONFORMANCE = (id = "conformance", extra = "", args: string[] = []) =>
+  denoServer(id, `${ROOT}tests/fixtures/conformance_server.ts`, { extra, args });
 
 /** The asking server fixture (tests/fixtures/asking_server.ts): asks its client things while it serves a call. */
 export const ASKING = (id = "asking", extra = "", env: Record<string, string> = {}) =>
@@ -299,6 +302,10 @@ export const HOSTILE = (id = "hostile", extra = "", env: Record<string, string> 
 /** The GitHub-like issues server fixture (tests/fixtures/issues_server.ts) over stdio. */
 export const ISSUES = (id = "github", extra = "", env: Record<string, string> = {}) =>
   fixtureServer("issues_server.ts", id, extra, env);
+
+/** The issues server fixture speaking MCP 2026-07-28 alone over stdio. */
+export const MODERN_ISSUES = (id = "github", extra = "") =>
+  denoServer(id, `${ROOT}tests/fixtures/issues_server.ts`, { extra, args: ["--modern"] });
 
 /**
  * The github-mcp-server imitation (tests/fixtures/github_server.ts) over stdio; it appends the name of each

@@ -17,7 +17,7 @@ const ANSWERS = {
     content: { type: "text", text: "hi from the model" },
     model: "test-model",
   }),
-  "elicitation/create": () => ({ action: "accept", content: { name: "Ada", color: "red" } }),
+  "elicitation/create": () => ({ action: "accept", content: { name: "Ada", color: "red", context: "work" } }),
   "roots/list": () => ({ roots: [{ uri: "file:///work", name: "work" }] }),
 } as const;
 
