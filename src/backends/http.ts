@@ -101,9 +101,14 @@ export class HttpPipe implements MessagePipe {
   async discover(meta: Record<string, unknown>): Promise<Discovery> {
     const { url } = this.#target;
     const request = this.#own("server/discover", { _meta: meta });
+    let bearer: string | undefined;
+    try {
+      bearer = await this.#target.bearer?.token();
+    } catch (error) {
+      return { kind: "failed", why: `cannot get an OIDC token for ${url}: ${(error as Error).message}` };
+    }
     let response: Response;
     try {
-      const bearer = await this.#target.bearer?.token();
       response = await fetch(url, {
         method: "POST",
         headers: {

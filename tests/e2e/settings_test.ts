@@ -43,7 +43,9 @@ Deno.test(
       );
       assert.match(
         gateway.stderr,
-        new RegExp(`Server hostile: http://localhost:${gateway.port}/mcp/hostile \\(12 tools\\)`),
+        new RegExp(
+          `Server hostile: http://localhost:${gateway.port}/mcp/hostile \\(12 tools, MCP 2025-06-18\\)`,
+        ),
       );
     } finally {
       await gateway.stop();

@@ -36,10 +36,17 @@ export function fakeRemote(options: FakeRemoteOptions): FakeRemote {
         });
       case "tools/list":
         return reply({ tools: [{ name: options.tool, inputSchema: { type: "object", properties: {} } }] });
-      default: {
+      case "tools/call": {
         const answer = options.call(request);
         return answer instanceof Response ? answer : reply(answer);
       }
+      default:
+        // A 2025 server: server/discover (the gateway's probe) is a method it does not know.
+        return Response.json({
+          jsonrpc: "2.0",
+          id: message.id,
+          error: { code: -32601, message: "Method not found" },
+        });
     }
   });
   return { url: `http://127.0.0.1:${server.addr.port}/mcp`, close: () => server.shutdown() };
