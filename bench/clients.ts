@@ -88,16 +88,35 @@ export class StdioClient implements ToolClient {
   }
 }
 
-/** An MCP session over Streamable HTTP (JSON or SSE answers). */
+/** The `_meta` envelope of a 2026-07-28 request from the bench client. */
+const ENVELOPE = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientInfo": { name: "awmg-bench", version: "1" },
+  "io.modelcontextprotocol/clientCapabilities": {},
+};
+
+/** An MCP client over Streamable HTTP (JSON or SSE answers): a 2025 session, or stateless 2026-07-28 requests. */
 export class HttpClient implements ToolClient {
   #session = "";
   #nextId = 0;
 
-  private constructor(readonly url: string, readonly headers: Readonly<Record<string, string>>) {}
+  private constructor(
+    readonly url: string,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly modern: boolean,
+  ) {}
 
-  /** Opens a session at `url`, sending `headers` (the API key) on every request. */
-  static async open(url: string, headers: Record<string, string> = {}): Promise<HttpClient> {
-    const client = new HttpClient(url, headers);
+  /**
+   * Opens a session at `url`, sending `headers` (the API key) on every request; with `revision` 2026-07-28
+   * there is no session to open, and every request carries the revision's envelope and headers.
+   */
+  static async open(
+    url: string,
+    headers: Record<string, string> = {},
+    revision: "2025-06-18" | "2026-07-28" = "2025-06-18",
+  ): Promise<HttpClient> {
+    const client = new HttpClient(url, headers, revision === "2026-07-28");
+    if (client.modern) return client;
     const init = await client.#post({
       jsonrpc: "2.0",
       id: 0,
@@ -121,6 +140,13 @@ export class HttpClient implements ToolClient {
         "content-type": "application/json",
         "accept": "application/json, text/event-stream",
         ...(this.#session ? { "mcp-session-id": this.#session, "mcp-protocol-version": "2025-06-18" } : {}),
+        ...(this.modern
+          ? {
+            "mcp-protocol-version": "2026-07-28",
+            "mcp-method": String(message.method),
+            "mcp-name": String((message.params as { name?: unknown }).name),
+          }
+          : {}),
       },
       body: JSON.stringify(message),
     });
@@ -147,7 +173,7 @@ export class HttpClient implements ToolClient {
       jsonrpc: "2.0",
       id,
       method: "tools/call",
-      params: { name: tool, arguments: args },
+      params: { name: tool, arguments: args, ...(this.modern ? { _meta: ENVELOPE } : {}) },
     });
     if ((response as { id?: unknown }).id !== id) {
       throw new Error("the answer's id does not match the request's");
@@ -156,6 +182,7 @@ export class HttpClient implements ToolClient {
   }
 
   async close(): Promise<void> {
+    if (this.modern) return;
     await fetch(this.url, { method: "DELETE", headers: { ...this.headers, "mcp-session-id": this.#session } })
       .then((r) => r.body?.cancel());
   }

@@ -176,12 +176,15 @@ if (!values.hostile) {
   }
 
   for (
-    const [target, flags, path, tool] of [
-      ["awmg routed", [], "/mcp/everything", "echo"],
-      ["awmg unified", ["--unified"], "/mcp", "everything___echo"],
+    const [target, flags, path, tool, revision] of [
+      ["awmg routed", [], "/mcp/everything", "echo", "2025-06-18"],
+      ["awmg routed 2026-07-28", [], "/mcp/everything", "echo", "2026-07-28"],
+      ["awmg unified", ["--unified"], "/mcp", "everything___echo", "2025-06-18"],
     ] as const
   ) {
-    for (const scenario of SCENARIOS) {
+    // The stateless revision beside the handshake one where the issue asks for it: one client, and sixteen.
+    const scenarios = revision === "2026-07-28" ? SCENARIOS.filter((s) => s.concurrency <= 16) : SCENARIOS;
+    for (const scenario of scenarios) {
       const awmg = await startAwmg(config, [
         "--log-dir",
         logDir,
@@ -189,7 +192,7 @@ if (!values.hostile) {
         "1048576",
         ...flags,
       ]);
-      const client = await HttpClient.open(`${awmg.url}${path}`, AUTH);
+      const client = await HttpClient.open(`${awmg.url}${path}`, AUTH, revision);
       const row = await measure(target, scenario, client, tool, awmg.pid);
       row.startupMs = awmg.startupMs;
       await client.close();

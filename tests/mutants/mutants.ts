@@ -21,6 +21,7 @@ export interface Mutant {
 
 const SECURITY = "tests/e2e/security_test.ts";
 const GUARDS = "tests/e2e/guards_test.ts";
+const REVISIONS = "tests/e2e/revisions_test.ts";
 
 /** The mutants, by the guarantee they break, in SECURITY.md's order. */
 export const MUTANTS: readonly Mutant[] = [
@@ -434,5 +435,51 @@ export const MUTANTS: readonly Mutant[] = [
     breaks: "an HTTP+SSE server may only name an endpoint on its own origin",
     tests: ["tests/e2e/http_backend_test.ts"],
     filter: "another origin",
+  },
+  // State a client echoes back is the gateway's: it cannot be forged, moved or replayed.
+  {
+    id: "request-state-unsigned",
+    file: "src/protocol/state.ts",
+    find: "    if (!timingSafeEqual(mac, this.#mac(body))) {",
+    replace: "    if (false) {",
+    breaks: "a requestState the client altered is refused",
+    tests: ["tests/protocol/state_test.ts", REVISIONS],
+    filter: "/refused|forged/",
+  },
+  {
+    id: "request-state-any-client",
+    file: "src/protocol/state.ts",
+    find: '    if (claims.identity !== expected.identity) return refused("it was issued to another client");',
+    replace: "",
+    breaks: "a requestState given to one API key is refused from another",
+    tests: ["tests/protocol/state_test.ts", REVISIONS],
+    filter: "/refused|forged/",
+  },
+  {
+    id: "held-calls-unbounded",
+    file: "src/gateway/upstream.ts",
+    find: "      if (holds.held >= holds.max) {",
+    replace: "      if (false) {",
+    breaks: "calls held for a client's retry are bounded (gateway.maxHeldRequests)",
+    tests: [REVISIONS],
+    filter: "forged",
+  },
+  {
+    id: "capability-undeclared",
+    file: "src/gateway/upstream.ts",
+    find: "    if (cause.modern!.envelope.capabilities[capability] === undefined) {",
+    replace: "    if (false) {",
+    breaks: "a client is only asked what it declared it can answer (-32021 otherwise)",
+    tests: [REVISIONS],
+    filter: "one gateway at once",
+  },
+  {
+    id: "headers-unchecked",
+    file: "src/http/app.ts",
+    find: "          if (mismatch !== undefined) {",
+    replace: "          if (false) {",
+    breaks: "a 2026-07-28 request whose headers disagree with its body is refused (-32020)",
+    tests: [REVISIONS],
+    filter: "forged",
   },
 ];
