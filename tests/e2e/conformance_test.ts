@@ -4,8 +4,8 @@
  * pass through the gateway, whichever revision the gateway speaks to the fixture.
  */
 import assert from "node:assert/strict";
-import { CONFORMANCE, freePort, PACKAGES, startGateway } from "../support/gateway.ts";
-import { ROOT } from "../support/awmg.ts";
+import { CONFORMANCE, PACKAGES, startGateway } from "../support/gateway.ts";
+import { conformanceOverHttp } from "../support/modern.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const REVISIONS = ["2025-11-25", "2026-07-28"] as const;
@@ -60,44 +60,13 @@ async function conformance(url: string, revision: string): Promise<Map<string, b
   }
 }
 
-/** The fixture served over HTTP on a free loopback port, until `stop`. */
-async function directFixture() {
-  const port = freePort();
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--allow-net=127.0.0.1",
-      "--allow-env",
-      "--allow-read",
-      `${ROOT}tests/fixtures/conformance_server.ts`,
-      "--http",
-      String(port),
-    ],
-    cwd: ROOT,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const reader = process.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  for (let said = ""; !said.includes("listening");) said += (await reader.read()).value ?? "";
-  reader.releaseLock();
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    stop: async () => {
-      process.kill();
-      await process.status;
-      await process.stderr.cancel().catch(() => {});
-    },
-  };
-}
-
 const passed = (verdicts: Map<string, boolean>) => [...verdicts].filter(([, ok]) => ok).map(([name]) => name);
 
 Deno.test(
   "conformance: awmg passes what its fixture passes, in both revisions, both ways of speaking to it",
   e2e,
   async (t) => {
-    const fixture = await directFixture();
+    const fixture = await conformanceOverHttp();
     const gateway = await startGateway({
       toml: CONFORMANCE("auto") + CONFORMANCE("bridged", 'protocol_version = "2025-11-25"\n'),
     });

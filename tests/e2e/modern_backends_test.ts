@@ -13,42 +13,10 @@ import {
   LoggingMessageNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { ROOT } from "../support/awmg.ts";
-import { CONFORMANCE, EVERYTHING, freePort, MODERN_ISSUES, startGateway, text } from "../support/gateway.ts";
-import { modernClient } from "../support/modern.ts";
+import { CONFORMANCE, EVERYTHING, MODERN_ISSUES, startGateway, text } from "../support/gateway.ts";
+import { conformanceOverHttp, modernClient } from "../support/modern.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
-
-/** The modern-only fixture served over HTTP on a free loopback port. */
-async function remoteModern() {
-  const port = freePort();
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--allow-net=127.0.0.1",
-      "--allow-env",
-      "--allow-read",
-      `${ROOT}tests/fixtures/conformance_server.ts`,
-      "--http",
-      String(port),
-      "--modern-only",
-    ],
-    cwd: ROOT,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const reader = process.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  for (let said = ""; !said.includes("listening");) said += (await reader.read()).value ?? "";
-  reader.releaseLock();
-  return {
-    toml: `[servers.remote]\ntype = "http"\nurl = "http://127.0.0.1:${port}/mcp"\n`,
-    stop: async () => {
-      process.kill();
-      await process.status;
-      await process.stderr.cancel().catch(() => {});
-    },
-  };
-}
 
 /** A 1.x (2025-11-25) client that answers sampling, elicitation and roots, and collects log lines. */
 async function legacyClient(url: string) {
@@ -80,9 +48,11 @@ Deno.test(
   "2026-07-28 backends over stdio and HTTP, beside a 2025 one, for clients of both revisions",
   e2e,
   async (t) => {
-    const remote = await remoteModern();
+    const remote = await conformanceOverHttp(["--modern-only"]);
     const gateway = await startGateway({
-      toml: CONFORMANCE("modern", "", ["--modern-only"]) + remote.toml + EVERYTHING(),
+      toml: CONFORMANCE("modern", "", ["--modern-only"]) +
+        `[servers.remote]\ntype = "http"\nurl = "${remote.url}"\n` +
+        EVERYTHING(),
     });
     try {
       await t.step("each backend's revision is found at start and shown in /health", async () => {

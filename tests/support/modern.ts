@@ -3,6 +3,8 @@
  * to it, in `auto` mode (probe with server/discover, fall back to initialize), or in its default legacy mode.
  */
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { ROOT } from "./awmg.ts";
+import { freePort } from "./gateway.ts";
 
 /** How the client picks its revision. */
 export type Negotiation = "pinned" | "auto" | "legacy";
@@ -53,4 +55,41 @@ export async function modernClient(
     new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: options.headers ?? {} } }),
   );
   return { client, asked };
+}
+
+/**
+ * The conformance fixture (tests/fixtures/conformance_server.ts) served over HTTP on a free loopback port,
+ * with `args` (`--modern-only`); its MCP endpoint, and how to stop it.
+ */
+export async function conformanceOverHttp(
+  args: string[] = [],
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = freePort();
+  const process = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-net=127.0.0.1",
+      "--allow-env",
+      "--allow-read",
+      `${ROOT}tests/fixtures/conformance_server.ts`,
+      "--http",
+      String(port),
+      ...args,
+    ],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = process.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  for (let said = ""; !said.includes("listening");) said += (await reader.read()).value ?? "";
+  reader.releaseLock();
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    stop: async () => {
+      process.kill();
+      await process.status;
+      await process.stderr.cancel().catch(() => {});
+    },
+  };
 }
