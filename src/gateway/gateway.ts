@@ -467,8 +467,11 @@ export class Gateway {
     if (uris.length > 0) {
       found.ids.forEach((serverId, i) => {
         if (offered[i].resources?.subscribe !== true) return;
+        const { connection } = this.upstream(serverId, context.identity);
         for (const uri of uris) {
-          this.#call(serverId, context.identity, undefined, "resources/subscribe", { uri }).catch(() => {});
+          // A 2026-07-28 server has no resources/subscribe: its listen stream is opened again with the URI.
+          if (connection.modern) connection.subscribe(uri, true);
+          else this.#call(serverId, context.identity, undefined, "resources/subscribe", { uri }).catch(() => {});
         }
       });
     }

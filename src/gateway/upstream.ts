@@ -686,6 +686,8 @@ export class Upstream {
           params._meta = { ...meta, progressToken: retryId };
         }
         pending.request = { ...request, id: retryId, params };
+        // Each round's retry gets the tool timeout afresh: the client's answer was waited for apart.
+        pending.startedAt = Date.now();
         this.#pending.delete(backendId);
         this.#pending.set(retryId, pending);
         try {
