@@ -112,6 +112,29 @@ export function negotiateVersion(requested: unknown, backendVersion: string): st
     : backendVersion;
 }
 
+/** The requests whose result may be a task of the tasks extension (a handle, or the task itself). */
+const TASK_RESULTS = new Set([
+  "tools/call",
+  "prompts/get",
+  "resources/read",
+  "tasks/get",
+  "tasks/update",
+  "tasks/cancel",
+]);
+
+/** A transform that also prefixes a result's task id with its server, as the unified endpoint names tasks. */
+function prefixedTaskIds(serverId: string, inner: ForwardOptions["transform"]): ForwardOptions["transform"] {
+  const prefixed = (result: unknown) => {
+    const taskId = (result as { taskId?: unknown } | undefined)?.taskId;
+    return typeof taskId === "string" ? { ...(result as object), taskId: prefixName(serverId, taskId) } : result;
+  };
+  return (result, raw) => {
+    const out = inner === undefined ? result : inner(result, raw);
+    if (out instanceof Promise) return out.then((done) => done instanceof Refusal ? done : prefixed(done));
+    return out instanceof Refusal ? out : prefixed(out);
+  };
+}
+
 function reply(message: JsonRpcResponse): Outcome {
   return { kind: "reply", message };
 }
@@ -562,7 +585,10 @@ export class Gateway {
       ? (result: unknown, raw: { text: string; id: string | number }) =>
         this.#offload(context, serverId, result, raw.text.length, () => resultText(raw.text, raw.id, result))
       : undefined;
-    return this.#exchange(context, serverId, request, transform, text);
+    const shown = context.serverId === UNIFIED && TASK_RESULTS.has(request.method)
+      ? prefixedTaskIds(serverId, transform)
+      : transform;
+    return this.#exchange(context, serverId, request, shown, text);
   }
 
   /** Forwards a request with the client's context and a transform of its result. */

@@ -81,6 +81,20 @@ export class UnifiedRouter {
         }
         return { serverId, request };
       }
+      case "tasks/get":
+      case "tasks/update":
+      case "tasks/cancel": {
+        // The tasks extension: a task id is its server's, prefixed like a tool name so ids stay apart.
+        const split = splitName(String(params.taskId));
+        if (split === undefined || !this.backends.ids.includes(split.serverId)) {
+          return fail(
+            ErrorCode.InvalidParams,
+            `Unknown task '${String(params.taskId)}'`,
+            "task ids on the unified endpoint are <server>___<id>, as the call that created the task gave it",
+          );
+        }
+        return { serverId: split.serverId, request: { ...request, params: { ...params, taskId: split.name } } };
+      }
       case "completion/complete": {
         const ref = (params.ref ?? {}) as Record<string, unknown>;
         if (ref.type === "ref/prompt" && typeof ref.name === "string") {

@@ -495,7 +495,8 @@ export class Upstream {
         pending.exchange.finish(message);
         return;
       }
-      if (pending.transform !== undefined && "result" in message) {
+      // An interim input_required answer is not the call's result: the transform (offload, guard) waits for it.
+      if (pending.transform !== undefined && "result" in message && !isInputRequired(message.result)) {
         const result = message.result;
         const finish = (out: unknown) => {
           if (out instanceof Refusal) {

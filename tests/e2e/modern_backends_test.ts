@@ -13,8 +13,8 @@ import {
   LoggingMessageNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { ROOT } from "../support/awmg.ts";
-import { CONFORMANCE, EVERYTHING, MODERN_ISSUES, startGateway, text } from "../support/gateway.ts";
-import { conformanceOverHttp, modernClient } from "../support/modern.ts";
+import { CONFORMANCE, EVERYTHING, MODERN_ISSUES, startGateway, TASKS, text } from "../support/gateway.ts";
+import { answerOf, conformanceOverHttp, modernClient, modernRequest } from "../support/modern.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -254,6 +254,56 @@ Deno.test(
       }
     } finally {
       await gateway.stop();
+    }
+  },
+);
+
+Deno.test(
+  "the tasks extension is relayed to the server that owns the task; unified ids stay apart",
+  e2e,
+  async () => {
+    const TASKS_CAPABILITY = { extensions: { "io.modelcontextprotocol/tasks": {} } };
+    for (const mode of ["routed", "unified"] as const) {
+      const gateway = await startGateway({
+        toml: TASKS("tasks") + TASKS("other"),
+        args: mode === "unified" ? ["--unified"] : [],
+      });
+      const path = mode === "unified" ? "/mcp" : "/mcp/tasks";
+      const name = mode === "unified" ? "tasks___slow_job" : "slow_job";
+      const post = (request: { body: unknown; headers: Record<string, string> }) =>
+        gateway.post(path, request.body, request.headers).then(answerOf);
+      try {
+        const handle = await post(modernRequest(1, "tools/call", { name, arguments: {} }, TASKS_CAPABILITY));
+        assert.equal(handle.result.resultType, "task", mode);
+        const taskId = handle.result.taskId;
+        assert.equal(
+          taskId,
+          mode === "unified" ? "tasks___job-1" : "job-1",
+          "a unified task id names its server",
+        );
+        const working = await post(modernRequest(2, "tasks/get", { taskId }, TASKS_CAPABILITY));
+        assert.equal(working.result.status, "working");
+        const done = await post(modernRequest(3, "tasks/get", { taskId }, TASKS_CAPABILITY));
+        assert.equal(done.result.status, "completed");
+        assert.equal(done.result.taskId, taskId);
+        assert.equal(done.result.result.content[0].text, "done job-1");
+        const cancelled = await post(modernRequest(4, "tasks/cancel", { taskId }, TASKS_CAPABILITY));
+        assert.equal(cancelled.result.status, "completed", "a finished task stays finished");
+        const plain = await post(modernRequest(5, "tools/call", { name, arguments: {} }, {}));
+        assert.equal(plain.result.content[0].text, "done at once", "no extension declared, no task");
+        if (mode === "unified") {
+          const foreign = await post(
+            modernRequest(6, "tasks/get", { taskId: "nowhere___job-1" }, TASKS_CAPABILITY),
+          );
+          assert.match(foreign.error.message, /Unknown task 'nowhere___job-1'/);
+          const other = await post(
+            modernRequest(7, "tasks/get", { taskId: "other___job-1" }, TASKS_CAPABILITY),
+          );
+          assert.match(other.error.message, /no task job-1/, "another server's ids are its own");
+        }
+      } finally {
+        await gateway.stop();
+      }
     }
   },
 );

@@ -8,7 +8,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CreateMessageRequestSchema, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { ASKING, EVERYTHING, PROBE, startGateway, text } from "../support/gateway.ts";
-import { modernClient } from "../support/modern.ts";
+import { answerOf, type Json, modernClient, modernRequest } from "../support/modern.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 type Named = { name: string };
@@ -209,50 +209,6 @@ Deno.test("routed mode: 2026-07-28, auto, legacy and 1.x clients on one gateway 
     await Deno.remove(logDir, { recursive: true });
   }
 });
-
-/** The envelope and headers of a 2026-07-28 request, as a conforming client sends them. */
-function modernRequest(
-  id: number,
-  method: string,
-  params: Record<string, unknown> = {},
-  capabilities: Record<string, unknown> = { elicitation: {}, sampling: {}, roots: {} },
-) {
-  const body = {
-    jsonrpc: "2.0",
-    id,
-    method,
-    params: {
-      ...params,
-      _meta: {
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
-        "io.modelcontextprotocol/clientCapabilities": capabilities,
-      },
-    },
-  };
-  const name = params.name ?? params.uri;
-  const headers: Record<string, string> = {
-    "mcp-protocol-version": "2026-07-28",
-    "mcp-method": method,
-    accept: "application/json, text/event-stream",
-    ...(typeof name === "string" ? { "mcp-name": name } : {}),
-  };
-  return { body, headers };
-}
-
-/** A JSON value the test reads as it expects it to be (a failed expectation fails the test). */
-// deno-lint-ignore no-explicit-any
-type Json = any;
-
-/** The one JSON-RPC response of an answer, JSON or SSE. */
-async function answerOf(response: Response): Promise<{ id?: unknown; result?: Json; error?: Json }> {
-  const body = await response.text();
-  if (!response.headers.get("content-type")?.includes("text/event-stream")) return JSON.parse(body);
-  const messages = body.split("\n").filter((line) => line.startsWith("data: ")).map((line) =>
-    JSON.parse(line.slice(6))
-  );
-  return messages.find((message) => !("method" in message));
-}
 
 Deno.test("2026-07-28 requests: the revision's checks, and state that cannot be forged", e2e, async (t) => {
   const keys = ["key-one", "key-two"];
