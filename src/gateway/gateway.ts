@@ -126,7 +126,9 @@ const TASK_RESULTS = new Set([
 function prefixedTaskIds(serverId: string, inner: ForwardOptions["transform"]): ForwardOptions["transform"] {
   const prefixed = (result: unknown) => {
     const taskId = (result as { taskId?: unknown } | undefined)?.taskId;
-    return typeof taskId === "string" ? { ...(result as object), taskId: prefixName(serverId, taskId) } : result;
+    return typeof taskId === "string"
+      ? { ...(result as object), taskId: prefixName(serverId, taskId) }
+      : result;
   };
   return (result, raw) => {
     const out = inner === undefined ? result : inner(result, raw);
@@ -494,7 +496,9 @@ export class Gateway {
         for (const uri of uris) {
           // A 2026-07-28 server has no resources/subscribe: its listen stream is opened again with the URI.
           if (connection.modern) connection.subscribe(uri, true);
-          else this.#call(serverId, context.identity, undefined, "resources/subscribe", { uri }).catch(() => {});
+          else {this.#call(serverId, context.identity, undefined, "resources/subscribe", { uri }).catch(
+              () => {},
+            );}
         }
       });
     }

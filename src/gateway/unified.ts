@@ -93,7 +93,10 @@ export class UnifiedRouter {
             "task ids on the unified endpoint are <server>___<id>, as the call that created the task gave it",
           );
         }
-        return { serverId: split.serverId, request: { ...request, params: { ...params, taskId: split.name } } };
+        return {
+          serverId: split.serverId,
+          request: { ...request, params: { ...params, taskId: split.name } },
+        };
       }
       case "completion/complete": {
         const ref = (params.ref ?? {}) as Record<string, unknown>;
