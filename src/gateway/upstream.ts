@@ -326,6 +326,10 @@ export class Upstream {
 
   /** Forwards a client notification (or any message) as it is; dropped with a warning when the backend is down. */
   notify(message: JsonRpcMessage): void {
+    // A 2026-07-28 server takes notifications (a cancellation over stdio) with an envelope, as requests.
+    if (this.connection.modern && "method" in message) {
+      message.params = withMeta(message.params, envelope(this.#options.clientInfo, {}));
+    }
     try {
       const text = this.connection.send(message);
       this.#record({

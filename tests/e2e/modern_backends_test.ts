@@ -157,6 +157,40 @@ Deno.test(
         );
       }
 
+      // Over stdio, where the revision still sends notifications/cancelled. Over HTTP the gateway closes the
+      // request's stream, which is the revision's cancellation, but the SDK's server only notices a stream.
+      {
+        const server = "modern";
+        await t.step(
+          `${server}: a call cancelled by either kind of client is cancelled at the server`,
+          async () => {
+            const { client } = await modernClient(`${gateway.url}/mcp/${server}`, "pinned");
+            const { client: v1 } = await legacyClient(`${gateway.url}/mcp/${server}`);
+            const count = async () =>
+              Number(text(await client.callTool({ name: "awmg_cancellations", arguments: {} })));
+            const before = await count();
+            for (const caller of ["pinned", "1.x"]) {
+              const aborted = new AbortController();
+              const call = { name: "awmg_wait", arguments: {} };
+              const waiting = caller === "pinned"
+                ? client.callTool(call, { signal: aborted.signal })
+                // The 1.x client takes a result schema first.
+                : v1.callTool(call, undefined, { signal: aborted.signal });
+              await new Promise((resolve) => setTimeout(resolve, 1500));
+              aborted.abort();
+              await assert.rejects(waiting);
+            }
+            let after = before;
+            for (let i = 0; i < 50 && after < before + 2; i++) {
+              await new Promise((resolve) => setTimeout(resolve, 100));
+              after = await count();
+            }
+            assert.equal(after, before + 2);
+            await Promise.all([client.close(), v1.close()]);
+          },
+        );
+      }
+
       await t.step("a 1.x client without the capability gets a clear error, not a hang", async () => {
         const client = new Client({ name: "bare", version: "1" });
         await client.connect(new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp/modern`)));
