@@ -188,7 +188,13 @@ export class UnifiedRouter {
       return {
         jsonrpc: "2.0",
         id: request.id,
-        result: { [listing.key]: shown, ...(next ? { nextCursor: next } : {}) },
+        result: {
+          [listing.key]: shown,
+          ...(next ? { nextCursor: next } : {}),
+          // A page is one server's: its caching hints are the page's (2026-07-28 servers give them).
+          ...(typeof result.ttlMs === "number" ? { ttlMs: result.ttlMs } : {}),
+          ...(typeof result.cacheScope === "string" ? { cacheScope: result.cacheScope } : {}),
+        },
       };
     }
     return { jsonrpc: "2.0", id: request.id, result: { [listing.key]: [] } };
