@@ -201,11 +201,6 @@ export function modernResult(method: string, result: unknown): unknown {
   };
 }
 
-/** The error code a 2026-07-28 client expects for one a 2025 server sent: resource not found became -32602. */
-export function modernErrorCode(code: number): number {
-  return code === -32002 ? -32602 : code;
-}
-
 /**
  * The HTTP status of a JSON error answer to a 2026-07-28 request: 404 for an unknown method, 400 for the
  * revision's own errors, 200 (the error in the body) for the rest.
@@ -239,7 +234,7 @@ function headerSafe(value: string): boolean {
 }
 
 /** A value for `Mcp-Name` or `Mcp-Param-*`: as it is when header-safe, else in the Base64 sentinel form. */
-export function headerValue(value: string): string {
+function headerValue(value: string): string {
   if (headerSafe(value)) return value;
   return `=?base64?${btoa(String.fromCharCode(...new TextEncoder().encode(value)))}?=`;
 }

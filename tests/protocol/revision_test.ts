@@ -6,6 +6,7 @@ import {
   modernErrorStatus,
   modernResult,
   readEnvelope,
+  requestHeaders,
 } from "../../src/protocol/revision.ts";
 
 const meta = (fields: Record<string, unknown>) => ({ _meta: fields });
@@ -122,4 +123,20 @@ Deno.test("log levels and HTTP statuses of the revision", () => {
     200,
     200,
   ]);
+});
+
+Deno.test("requestHeaders: what a 2026-07-28 server gets, names outside the header-safe set in Base64", () => {
+  assert.deepEqual(requestHeaders("tools/list", {}), {
+    "mcp-protocol-version": "2026-07-28",
+    "mcp-method": "tools/list",
+  });
+  assert.equal(requestHeaders("tools/call", { name: "get_weather" })["mcp-name"], "get_weather");
+  for (const name of ["Hello, 世界", " padded ", "line1\nline2", "=?base64?literal?="]) {
+    const sent = requestHeaders("prompts/get", { name })["mcp-name"];
+    assert.match(sent, /^=\?base64\?[A-Za-z0-9+/=]+\?=$/, JSON.stringify(name));
+    assert.equal(
+      headerMismatch((h) => ({ "mcp-method": "prompts/get", "mcp-name": sent })[h], "prompts/get", { name }),
+      undefined,
+    );
+  }
 });
