@@ -344,7 +344,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "relay-guesses-session",
     file: "src/gateway/upstream.ts",
-    find: "    if (callers.size > 1) {",
+    find: "    if (count > 1) {",
     replace: "    if (false) {",
     breaks: "a server-to-client request is relayed only when one session can have caused it",
     tests: ["tests/e2e/passthrough_test.ts"],
