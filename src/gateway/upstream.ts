@@ -401,15 +401,15 @@ export class Upstream {
       else if (!pending.watched && pending.held === undefined) {
         pending.watched = true;
         const { exchange } = pending;
-        pending.disconnect?.().addEventListener(
-          "abort",
-          () => {
-            if (pending.exchange === exchange && !exchange.finished) {
-              this.#cancel(backendId, "client disconnected");
-            }
-          },
-          { once: true },
-        );
+        const gone = () => {
+          if (pending.exchange === exchange && !exchange.finished) {
+            this.#cancel(backendId, "client disconnected");
+          }
+        };
+        const signal = pending.disconnect?.();
+        // A client that went away before this sweep has an aborted signal, which fires no event any more.
+        if (signal?.aborted === true) gone();
+        else signal?.addEventListener("abort", gone, { once: true });
       }
     }
     if (this.#pending.size === 0) {

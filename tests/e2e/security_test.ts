@@ -416,6 +416,36 @@ Deno.test("an SSE client that goes away cancels its backend request", e2e, async
   }
 });
 
+Deno.test("a JSON client that goes away at once still cancels its backend request", e2e, async () => {
+  const gateway = await startGateway({ toml: PROBE() });
+  try {
+    const controller = new AbortController();
+    const call = fetch(`${gateway.url}/mcp/probe`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "wait", arguments: {} },
+      }),
+      signal: controller.signal,
+    });
+    // Gone before the gateway's first look at its callers' connections (once a second).
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort();
+    await assert.rejects(call);
+    let cancelled = "0";
+    for (let i = 0; i < 50 && cancelled === "0"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      cancelled = await toolText(gateway, "probe", "cancellations");
+    }
+    assert.equal(cancelled, "1");
+  } finally {
+    await gateway.stop();
+  }
+});
+
 Deno.test('isolation = "session": each client session has its own backend process', e2e, async () => {
   const gateway = await startGateway({ toml: HOSTILE("hostile", 'isolation = "session"\n') });
   try {
