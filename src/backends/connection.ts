@@ -8,7 +8,14 @@ import { isFailure, type JsonRpcMessage, type JsonRpcResponse } from "../jsonrpc
 import { rpcRecorder } from "../observability/rpc.ts";
 import { type Discovery, HttpPipe, type HttpTarget } from "./http.ts";
 import type { BackendRevisionSetting } from "../config/types.ts";
-import { envelope, META, MODERN_VERSION, withMeta } from "../protocol/revision.ts";
+import {
+  type AnnouncedCapabilities,
+  envelope,
+  LIST_CHANGES,
+  META,
+  MODERN_VERSION,
+  withMeta,
+} from "../protocol/revision.ts";
 import type { LaunchSpec } from "./launch.ts";
 import { describeExit, type ExitStatus, type MessagePipe, type PipeEvents, Unavailable } from "./pipe.ts";
 import { type StdioLimits, StdioPipe } from "./stdio.ts";
@@ -65,14 +72,6 @@ const MAX_SUBSCRIBED_URIS = 1024;
 const STOP_GRACE_MS = 10_000;
 const STABLE_AFTER_MS = 60_000;
 const MAX_BACKOFF_MS = 30_000;
-
-/** Whether a pipe has ended already (checked without waiting). */
-async function exitedAlready(pipe: MessagePipe): Promise<boolean> {
-  return await Promise.race([
-    pipe.exited.then(() => true),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 0)),
-  ]);
-}
 
 /** One running (or restartable) backend process. */
 export class BackendConnection {
@@ -274,14 +273,11 @@ export class BackendConnection {
   #listen(): void {
     const pipe = this.#pipe;
     if (pipe === undefined || !this.modern || this.state !== "running") return;
-    const offered = (this.initializeResult?.capabilities ?? {}) as Record<
-      string,
-      { listChanged?: boolean; subscribe?: boolean } | undefined
-    >;
+    const offered = (this.initializeResult?.capabilities ?? {}) as AnnouncedCapabilities;
     const filter: Record<string, unknown> = {};
-    if (offered.tools?.listChanged === true) filter.toolsListChanged = true;
-    if (offered.prompts?.listChanged === true) filter.promptsListChanged = true;
-    if (offered.resources?.listChanged === true) filter.resourcesListChanged = true;
+    for (const [flag, capability] of Object.values(LIST_CHANGES)) {
+      if (offered[capability]?.listChanged === true) filter[flag] = true;
+    }
     if (offered.resources?.subscribe === true && this.#uris.size > 0) {
       filter.resourceSubscriptions = [...this.#uris];
     }
@@ -336,6 +332,8 @@ export class BackendConnection {
         this.#log.info("stderr: {line}", { line });
       },
     };
+    /** The pipes of this start that have ended (before any call of ours hears of it). */
+    const ended = new Set<MessagePipe>();
     const open = (): MessagePipe => {
       let pipe: MessagePipe;
       if (transport.kind === "http") {
@@ -356,7 +354,10 @@ export class BackendConnection {
       }
       this.#pipe = pipe;
       this.pid = pipe.pid;
-      pipe.exited.then((status) => this.#exited(pipe, status));
+      pipe.exited.then((status) => {
+        ended.add(pipe);
+        this.#exited(pipe, status);
+      });
       return pipe;
     };
     let pipe: MessagePipe;
@@ -399,7 +400,7 @@ export class BackendConnection {
         };
       } else {
         // A process that exited on the probe is a 2025 server that wanted initialize first: start it again.
-        if (this.#pipe !== pipe || (transport.kind === "stdio" && await exitedAlready(pipe))) {
+        if (ended.has(pipe)) {
           this.#stderrTail.length = 0;
           pipe = open();
         }

@@ -111,12 +111,7 @@ export class HttpPipe implements MessagePipe {
     try {
       response = await fetch(url, {
         method: "POST",
-        headers: {
-          ...this.#ownHeaders(bearer),
-          "content-type": "application/json",
-          "accept": "application/json, text/event-stream",
-          ...requestHeaders("server/discover", request.params),
-        },
+        headers: this.#modernHeaders(bearer, request),
         body: JSON.stringify(request),
         signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#target.connectTimeoutMs)]),
       });
@@ -177,6 +172,23 @@ export class HttpPipe implements MessagePipe {
       : { ...this.#target.headers, authorization: `Bearer ${bearer}` };
   }
 
+  /** The headers of every POST: the configured ones, and the JSON body with JSON or SSE answers. */
+  #postHeaders(bearer: string | undefined): Record<string, string> {
+    return {
+      ...this.#ownHeaders(bearer),
+      "content-type": "application/json",
+      "accept": "application/json, text/event-stream",
+    };
+  }
+
+  /** The headers of a message to a 2026-07-28 server: no session, the revision's headers for a request. */
+  #modernHeaders(bearer: string | undefined, message: JsonRpcMessage): Record<string, string> {
+    return {
+      ...this.#postHeaders(bearer),
+      ...("method" in message ? requestHeaders(message.method, message.params) : {}),
+    };
+  }
+
   /**
    * Request headers. `initialize` goes without a session (as the spec says) unless the server demanded one;
    * later calls carry the server's session, or `gateway-init-{serverID}` for servers that issue none but
@@ -186,9 +198,7 @@ export class HttpPipe implements MessagePipe {
     const session = this.#session ??
       (initialize && !demandsSession ? undefined : `gateway-init-${this.#target.serverId}`);
     return {
-      ...this.#ownHeaders(bearer),
-      "content-type": "application/json",
-      "accept": "application/json, text/event-stream",
+      ...this.#postHeaders(bearer),
       ...(session === undefined ? {} : { "mcp-session-id": session }),
       ...(this.#protocolVersion === undefined ? {} : { "mcp-protocol-version": this.#protocolVersion }),
     };
@@ -236,12 +246,7 @@ export class HttpPipe implements MessagePipe {
           method: "POST",
           headers: {
             ...(this.#modern
-              ? {
-                ...this.#ownHeaders(bearer),
-                "content-type": "application/json",
-                "accept": "application/json, text/event-stream",
-                ...("method" in message ? requestHeaders(message.method, message.params) : {}),
-              }
+              ? this.#modernHeaders(bearer, message)
               : this.#headers(initialize, demandsSession, bearer)),
             ...(traceparent === undefined ? {} : { traceparent }),
           },

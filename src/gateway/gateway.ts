@@ -29,7 +29,14 @@ import {
   RELAYED_CAPABILITIES,
   Upstream,
 } from "./upstream.ts";
-import { type Envelope, LEGACY_VERSIONS, META, NO_CACHE, SERVED_VERSIONS } from "../protocol/revision.ts";
+import {
+  type AnnouncedCapabilities,
+  type Envelope,
+  LEGACY_VERSIONS,
+  META,
+  NO_CACHE,
+  SERVED_VERSIONS,
+} from "../protocol/revision.ts";
 import { StateSeal } from "../protocol/state.ts";
 import { Subscription } from "./subscription.ts";
 import type { Mode } from "../difc/labels.ts";
@@ -483,9 +490,7 @@ export class Gateway {
   async #listen(context: RequestContext, request: JsonRpcRequest): Promise<Outcome> {
     const found = await this.#initializeResults(context, request.id);
     if ("jsonrpc" in found) return reply(found);
-    const offered = found.results.map((r) =>
-      (r.capabilities ?? {}) as Record<string, { listChanged?: boolean; subscribe?: boolean }>
-    );
+    const offered = found.results.map((r) => (r.capabilities ?? {}) as AnnouncedCapabilities);
     const opened = Subscription.open(request, context.serverId, context.identity, offered);
     if (!(opened instanceof Subscription)) return reply(opened);
     const uris = opened.acknowledged.resourceSubscriptions ?? [];

@@ -4,7 +4,7 @@
  */
 import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
 import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
-import { META } from "../protocol/revision.ts";
+import { type AnnouncedCapabilities, LIST_CHANGES, META } from "../protocol/revision.ts";
 import type { Listener, MessageSink } from "./session.ts";
 
 /** The notification filter a client asks for and the subset the gateway acknowledges. */
@@ -15,17 +15,8 @@ export interface Acknowledged {
   resourceSubscriptions?: string[];
 }
 
-/** The filter flag each list-change notification needs, and the capability a server offers it under. */
-const LIST_CHANGES = {
-  "notifications/tools/list_changed": ["toolsListChanged", "tools"],
-  "notifications/prompts/list_changed": ["promptsListChanged", "prompts"],
-  "notifications/resources/list_changed": ["resourcesListChanged", "resources"],
-} as const;
-
 /** How many resource URIs one subscription may name. */
 const MAX_URIS = 256;
-
-type Offered = Record<string, { listChanged?: boolean; subscribe?: boolean } | undefined>;
 
 /** One open subscription; receives broadcasts like a session does, and forwards those that match. */
 export class Subscription implements Listener {
@@ -51,7 +42,7 @@ export class Subscription implements Listener {
     request: JsonRpcRequest,
     endpoint: string,
     identity: number,
-    offered: readonly Offered[],
+    offered: readonly AnnouncedCapabilities[],
   ): Subscription | JsonRpcResponse {
     const filter = (request.params as { notifications?: unknown } | undefined)?.notifications ?? {};
     const invalid = (detail: string) =>

@@ -126,6 +126,10 @@ const RELAYED: Readonly<Record<string, RelayedCapability>> = {
   "roots/list": "roots",
 };
 
+/** Why a server's request cannot reach a 2025 client. */
+const NO_STREAM =
+  "the client has no open stream to receive it (open the GET stream or accept text/event-stream)";
+
 /** The requests a 2026-07-28 server may answer with `input_required`. */
 const INPUT_METHODS = new Set(["tools/call", "prompts/get", "resources/read"]);
 
@@ -137,6 +141,11 @@ interface InputRequired {
   readonly resultType: "input_required";
   readonly inputRequests?: Record<string, { method: string; params?: unknown }>;
   readonly requestState?: string;
+}
+
+/** The protocol revision of the client a call is for, when known (a sessionless 2025 call names none). */
+function clientRevision(pending: Pending): string | undefined {
+  return pending.modern?.envelope.version ?? pending.session?.version;
 }
 
 function isInputRequired(result: unknown): result is InputRequired {
@@ -284,7 +293,7 @@ export class Upstream {
     try {
       const text = this.connection.send(outgoing, original, call?.traceparent());
       const tool = request.method === "tools/call" ? (request.params as { name?: unknown }).name : undefined;
-      const revision = options.modern?.envelope.version ?? session?.version;
+      const revision = clientRevision(pending);
       this.#record({
         direction: "outbound",
         session: session?.id ?? null,
@@ -470,6 +479,7 @@ export class Upstream {
         return this.#fulfill(message.id as number, waiting, message.result as InputRequired);
       }
       const pending = typeof message.id === "number" ? this.#settle(message.id, message) : undefined;
+      const revision = pending === undefined ? undefined : clientRevision(pending);
       this.#record({
         direction: "inbound",
         session: pending?.session?.id ?? null,
@@ -478,11 +488,7 @@ export class Upstream {
         text,
         ...(pending === undefined ? {} : { duration: Date.now() - pending.startedAt }),
         ...("error" in message ? { error: message.error.message } : {}),
-        ...(pending?.modern !== undefined
-          ? { revision: pending.modern.envelope.version }
-          : pending?.session?.version === undefined
-          ? {}
-          : { revision: pending.session.version }),
+        ...(revision === undefined ? {} : { revision }),
       });
       if (pending === undefined) {
         this.#log.warn("Dropped a response from {server} to an unknown or finished request id {id}", {
@@ -493,9 +499,12 @@ export class Upstream {
       }
       const backendId = message.id!;
       message.id = pending.clientId;
-      if (pending.modern !== undefined && "error" in message && message.error.code === -32002) {
+      if (
+        pending.modern !== undefined && pending.method === "resources/read" && "error" in message &&
+        message.error.code === -32002
+      ) {
         // A 2025 server's "resource not found"; 2026-07-28 says -32602 for it.
-        if (pending.method === "resources/read") message.error.code = ErrorCode.InvalidParams;
+        message.error.code = ErrorCode.InvalidParams;
         pending.exchange.finish(message);
         return;
       }
@@ -623,28 +632,45 @@ export class Upstream {
     if (!session.declared(capability)) {
       return refuse(`the client did not declare the ${capability} capability`);
     }
-    const viaExchange = cause.streamable === true && !cause.exchange.finished;
-    if (!viaExchange && session.streams.size === 0) {
-      return refuse(
-        "the client has no open stream to receive it (open the GET stream or accept text/event-stream)",
-      );
-    }
     const backendId = request.id;
-    const clientId = `awmg-${this.serverId}-${++this.#nextRelay}`;
+    const clientId = this.#toClient(cause, session, request, (response) => {
+      if (this.#endRelay(backendId) === undefined) return;
+      response.id = backendId;
+      this.notify(response);
+    });
+    if (clientId === undefined) return refuse(NO_STREAM);
     const timer = setTimeout(() => {
       if (this.#endRelay(backendId) === undefined) return;
       session.relays.delete(clientId);
       refuse(`the client did not answer ${request.method} within ${this.#options.toolTimeoutMs / 1000}s`);
     }, this.#options.toolTimeoutMs);
     this.#relays.set(backendId, { clientId, session, timer });
-    session.relays.set(clientId, (response) => {
-      if (this.#endRelay(backendId) === undefined) return;
-      response.id = backendId;
-      this.notify(response);
-    });
-    request.id = clientId;
-    if (viaExchange) cause.exchange.push(request);
-    else session.deliver(request);
+  }
+
+  /**
+   * Sends a request to a 2025 session's client, as a 2025 server would: on the SSE answer of the call that
+   * caused it when the client reads one, else on the session's GET stream; `answer` gets the client's
+   * response. The id the client sees, or undefined when the client has no stream to receive it.
+   */
+  #toClient(
+    cause: Pending,
+    session: Session,
+    request: { method: string; params?: unknown },
+    answer: (response: JsonRpcResponse) => void,
+  ): string | undefined {
+    const viaExchange = cause.streamable === true && !cause.exchange.finished;
+    if (!viaExchange && session.streams.size === 0) return undefined;
+    const clientId = `awmg-${this.serverId}-${++this.#nextRelay}`;
+    session.relays.set(clientId, answer);
+    const message: JsonRpcRequest = {
+      jsonrpc: "2.0",
+      id: clientId,
+      method: request.method,
+      ...(request.params === undefined ? {} : { params: request.params as Record<string, unknown> }),
+    };
+    if (viaExchange) cause.exchange.push(message);
+    else session.deliver(message);
+    return clientId;
   }
 
   /**
@@ -674,9 +700,7 @@ export class Upstream {
         );
       }
     }
-    Promise.all(
-      asks.map(async ([key, ask]) => [key, await this.#askSession(pending, ask.method, ask.params)]),
-    )
+    Promise.all(asks.map(async ([key, ask]) => [key, await this.#askSession(pending, ask)]))
       .then((answers) => {
         if (this.#pending.get(backendId) !== pending) return;
         const request = pending.request!;
@@ -707,35 +731,21 @@ export class Upstream {
   }
 
   /** Asks a 2025 client something on its session, the way a 2025 server would, and resolves with its answer. */
-  #askSession(pending: Pending, method: string, params: unknown): Promise<unknown> {
+  #askSession(pending: Pending, ask: { method: string; params?: unknown }): Promise<unknown> {
     const session = pending.session!;
     return new Promise((resolve, reject) => {
-      const clientId = `awmg-${this.serverId}-${++this.#nextRelay}`;
       const timer = setTimeout(() => {
-        session.relays.delete(clientId);
-        reject(new Error(`no answer to ${method} within ${this.#options.toolTimeoutMs / 1000}s`));
+        if (clientId !== undefined) session.relays.delete(clientId);
+        reject(new Error(`no answer to ${ask.method} within ${this.#options.toolTimeoutMs / 1000}s`));
       }, this.#options.toolTimeoutMs);
-      session.relays.set(clientId, (response) => {
+      const clientId = this.#toClient(pending, session, ask, (response) => {
         clearTimeout(timer);
         if ("error" in response) reject(new Error(response.error.message));
         else resolve(response.result);
       });
-      const request: JsonRpcRequest = {
-        jsonrpc: "2.0",
-        id: clientId,
-        method,
-        ...(params === undefined ? {} : { params: params as Record<string, unknown> }),
-      };
-      if (pending.streamable === true && !pending.exchange.finished) pending.exchange.push(request);
-      else if (session.streams.size > 0) session.deliver(request);
-      else {
+      if (clientId === undefined) {
         clearTimeout(timer);
-        session.relays.delete(clientId);
-        reject(
-          new Error(
-            "the client has no open stream to receive it (open the GET stream or accept text/event-stream)",
-          ),
-        );
+        reject(new Error(NO_STREAM));
       }
     });
   }

@@ -170,6 +170,18 @@ export function headerMismatch(
   return undefined;
 }
 
+/** The `subscriptions/listen` filter flag each list-change notification needs, and the capability it is offered under. */
+export const LIST_CHANGES = {
+  "notifications/tools/list_changed": ["toolsListChanged", "tools"],
+  "notifications/prompts/list_changed": ["promptsListChanged", "prompts"],
+  "notifications/resources/list_changed": ["resourcesListChanged", "resources"],
+} as const;
+
+/** A server's capabilities, as far as what it announces goes (`listChanged`, resource `subscribe`). */
+export type AnnouncedCapabilities = Readonly<
+  Record<string, { readonly listChanged?: boolean; readonly subscribe?: boolean } | undefined>
+>;
+
 /** The methods whose results carry caching hints. */
 const CACHEABLE = new Set([
   "tools/list",
