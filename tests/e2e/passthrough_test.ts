@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CreateMessageRequestSchema, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { eventually } from "../support/deadline.ts";
 import { EVERYTHING, PROBE, type RunningGateway, startGateway } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -10,12 +11,8 @@ const texts = (result: { content?: unknown }) =>
 
 /** The probe server's count of cancelled waits, once it has passed `seen` (or after five seconds). */
 async function cancellationsPast(client: Client, seen: number): Promise<number> {
-  let count = seen;
-  for (let i = 0; i < 100 && count === seen; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    count = Number(texts(await client.callTool({ name: "cancellations", arguments: {} })));
-  }
-  return count;
+  const read = async () => Number(texts(await client.callTool({ name: "cancellations", arguments: {} })));
+  return await eventually(read, (count) => count !== seen);
 }
 
 async function capableClient(

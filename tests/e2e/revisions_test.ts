@@ -8,6 +8,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CreateMessageRequestSchema, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { ASKING, EVERYTHING, PROBE, startGateway, text } from "../support/gateway.ts";
+import { eventually } from "../support/deadline.ts";
 import { answerOf, type Json, modernClient, modernRequest } from "../support/modern.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -169,12 +170,8 @@ Deno.test("routed mode: 2026-07-28, auto, legacy and 1.x clients on one gateway 
       await new Promise((resolve) => setTimeout(resolve, 1500));
       aborted.abort();
       await assert.rejects(waiting);
-      let count = "0";
-      for (let i = 0; i < 50 && count === "0"; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        count = text(await client.callTool({ name: "cancellations", arguments: {} }));
-      }
-      assert.equal(count, "1");
+      const read = async () => text(await client.callTool({ name: "cancellations", arguments: {} }));
+      assert.equal(await eventually(read, (count) => count !== "0"), "1");
       await client.close();
     });
 
@@ -187,7 +184,7 @@ Deno.test("routed mode: 2026-07-28, auto, legacy and 1.x clients on one gateway 
       const subscription = await client.listen({ resourceSubscriptions: ["asking://counter"] });
       assert.deepEqual(subscription.honoredFilter.resourceSubscriptions, ["asking://counter"]);
       await client.callTool({ name: "touch", arguments: {} });
-      for (let i = 0; i < 50 && updates.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      await eventually(() => updates.length, (n) => n > 0);
       assert.deepEqual(updates, ["asking://counter"]);
       await subscription.close();
 
@@ -199,7 +196,7 @@ Deno.test("routed mode: 2026-07-28, auto, legacy and 1.x clients on one gateway 
       const tools = await probe.client.listen({ toolsListChanged: true });
       assert.equal(tools.honoredFilter.toolsListChanged, true);
       await probe.client.callTool({ name: "add-tool", arguments: {} });
-      for (let i = 0; i < 50 && changed === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      await eventually(() => changed, (n) => n > 0);
       assert.equal(changed, 1);
       await tools.close();
       await Promise.all([client.close(), probe.client.close()]);
@@ -466,7 +463,7 @@ Deno.test(
       });
       const subscription = await client.listen({ toolsListChanged: true });
       await client.callTool({ name: "probe___add-tool", arguments: {} });
-      for (let i = 0; i < 50 && changed === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      await eventually(() => changed, (n) => n > 0);
       assert.equal(changed, 1);
       await subscription.close();
       await client.close();

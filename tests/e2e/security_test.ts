@@ -12,7 +12,7 @@ import {
   startGateway,
   text,
 } from "../support/gateway.ts";
-import { within } from "../support/deadline.ts";
+import { eventually, within } from "../support/deadline.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const initialize = {
@@ -405,11 +405,7 @@ Deno.test("an SSE client that goes away cancels its backend request", e2e, async
     const reader = response.body!.getReader();
     assert.match(new TextDecoder().decode((await reader.read()).value), /notifications\/progress/);
     controller.abort();
-    let cancelled = "0";
-    for (let i = 0; i < 50 && cancelled === "0"; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      cancelled = await toolText(gateway, "probe", "cancellations");
-    }
+    const cancelled = await eventually(() => toolText(gateway, "probe", "cancellations"), (n) => n !== "0");
     assert.equal(cancelled, "1");
   } finally {
     await gateway.stop();
@@ -435,11 +431,7 @@ Deno.test("a JSON client that goes away at once still cancels its backend reques
     await new Promise((resolve) => setTimeout(resolve, 100));
     controller.abort();
     await assert.rejects(call);
-    let cancelled = "0";
-    for (let i = 0; i < 50 && cancelled === "0"; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      cancelled = await toolText(gateway, "probe", "cancellations");
-    }
+    const cancelled = await eventually(() => toolText(gateway, "probe", "cancellations"), (n) => n !== "0");
     assert.equal(cancelled, "1");
   } finally {
     await gateway.stop();

@@ -11,3 +11,16 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Reads `read` every 50 ms until `done` says its value is the one awaited, or 5 s have passed; the last
+ * value read, for the caller to assert on.
+ */
+export async function eventually<T>(read: () => T | Promise<T>, done: (value: T) => boolean): Promise<T> {
+  let value = await read();
+  for (let i = 0; i < 100 && !done(value); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await read();
+  }
+  return value;
+}
