@@ -1,7 +1,11 @@
 /**
  * awmg entry point: parse the command line, load the configuration, start the gateway, serve, stop.
  */
-import { setupGuards } from "./src/guards/registry.ts";
+import { type GuardSetup, setupGuards } from "./src/guards/registry.ts";
+import { mountPolicy, mountPolicyIssues } from "./src/backends/mount_policy.ts";
+
+/** A guard setup that succeeded. */
+type GuardedServers = Extract<GuardSetup, { ok: true }>;
 import { getLogger } from "@logtape/logtape";
 import { describeStartFailure } from "./src/backends/diagnostics.ts";
 import { completionScript } from "./src/cli/completion.ts";
@@ -18,6 +22,7 @@ import {
   formatCheck,
   realProbe,
 } from "./src/environment/checks.ts";
+import { withAgentIdAlias } from "./src/environment/agent_id.ts";
 import { containerSigns, isContainerized } from "./src/environment/detect.ts";
 import type { GatewayConfig } from "./src/config/types.ts";
 import { Gateway } from "./src/gateway/gateway.ts";
@@ -33,6 +38,22 @@ import { PayloadStore } from "./src/payloads/store.ts";
 import { VERSION } from "./src/version.ts";
 
 const env = (name: string) => Deno.env.get(name);
+/** What `${VAR}` expansion and backends see: the environment as Go's entrypoint leaves it. */
+const expansionEnv = withAgentIdAlias(env);
+
+/** A redactor of every secret the config and settings hold. */
+function redactorOf(config: GatewayConfig, settings: Settings): (text: string) => string {
+  return makeRedactor([
+    ...config.secrets,
+    ...settings.apiKeys,
+    ...Object.values(settings.tracing?.headers ?? {}),
+  ]);
+}
+
+/** The temporary directory, as Go's os.TempDir: $TMPDIR, else /tmp. */
+function tmpDir(): string {
+  return env("TMPDIR") || "/tmp";
+}
 
 function fail(message: string, code: number): never {
   console.error(`Error: ${message}`);
@@ -42,16 +63,16 @@ function fail(message: string, code: number): never {
 async function loadConfig(options: RunOptions, inContainer: boolean): Promise<LoadResult> {
   if (options.configStdin) {
     const text = await new Response(Deno.stdin.readable).text();
-    return loadConfigText(text, "json", { kind: "stdin" }, env);
+    return loadConfigText(text, "json", { kind: "stdin" }, expansionEnv);
   }
-  if (options.config !== undefined) return await loadConfigFile(options.config, env);
+  if (options.config !== undefined) return await loadConfigFile(options.config, expansionEnv);
   if (inContainer) {
     fail(
       "no configuration given: in a container, pipe the JSON config in (docker run -i ... < config.json) with --config-stdin",
       1,
     );
   }
-  return loadConfigText("", "toml", { kind: "default" }, env);
+  return loadConfigText("", "toml", { kind: "default" }, expansionEnv);
 }
 
 /**
@@ -71,6 +92,29 @@ async function checkEnvironment(options: RunOptions, inContainer: boolean): Prom
   return checks.filter((check) => check.status === "fail");
 }
 
+/** The loaded config, failed as well when the mount policy refuses one of its servers. */
+async function withMountPolicy(loaded: LoadResult, options: RunOptions): Promise<LoadResult> {
+  if (!loaded.ok) return loaded;
+  const policy = await mountPolicy(env, Deno.cwd(), tmpDir());
+  const section = options.configStdin ? "mcpServers" : "servers";
+  const errors = await mountPolicyIssues(loaded.config.servers, policy, section);
+  if (errors.length === 0) return loaded;
+  return { ok: false, failure: { source: loaded.config.source, errors, warnings: loaded.warnings } };
+}
+
+/** Sets up the guards, or reports why they cannot be and exits as the start would. */
+async function guardsOrExit(config: GatewayConfig, settings: Settings): Promise<GuardedServers> {
+  const setup = await setupGuards(config, settings.guards);
+  if (setup.ok) return setup;
+  const redact = redactorOf(config, settings);
+  const message = setup.errors.join("; ");
+  console.log(
+    redact(JSON.stringify({ error: { code: "guard_setup_failed", message, errors: setup.errors } })),
+  );
+  for (const error of setup.errors) console.error(redact(`Error: ${error}`));
+  Deno.exit(1);
+}
+
 async function run(options: RunOptions): Promise<void> {
   if (options.envFile !== undefined) {
     const loaded = await loadEnvFile(options.envFile);
@@ -78,7 +122,7 @@ async function run(options: RunOptions): Promise<void> {
   }
   const inContainer = isContainerized(await containerSigns(env), options.configStdin, env);
   const failedChecks = await checkEnvironment(options, inContainer);
-  const loaded = await loadConfig(options, inContainer);
+  const loaded = await withMountPolicy(await loadConfig(options, inContainer), options);
   if (!loaded.ok) {
     for (const warning of loaded.failure.warnings) console.error(`Warning: ${formatIssue(warning)}`);
     console.error(formatFailure(loaded.failure));
@@ -96,7 +140,9 @@ async function run(options: RunOptions): Promise<void> {
   const resolved = resolveSettings(options, loaded.config, env, inContainer);
   if (!resolved.ok) fail(resolved.message, 1);
   const warnings = [...loaded.warnings.map(formatIssue), ...resolved.warnings];
+  const guards = await guardsOrExit(loaded.config, resolved.settings);
   if (options.validateConfig) {
+    for (const { guard } of guards.guards.values()) guard.close();
     for (const warning of warnings) console.error(`Warning: ${warning}`);
     const ids = loaded.config.servers.map((server) => server.id);
     console.log(JSON.stringify({ status: "valid", servers: ids, warnings: warnings.length }));
@@ -105,7 +151,7 @@ async function run(options: RunOptions): Promise<void> {
   const { tlsPaths } = resolved.settings;
   const tls = tlsPaths === undefined ? undefined : await readTlsFiles(tlsPaths);
   if (typeof tls === "string") fail(tls, 1);
-  await serve(loaded.config, resolved.settings, warnings, tls);
+  await serve(loaded.config, resolved.settings, warnings, tls, guards);
 }
 
 async function serve(
@@ -113,12 +159,9 @@ async function serve(
   settings: Settings,
   warnings: string[],
   tls: TlsFiles | undefined,
+  guardSetup: GuardedServers,
 ): Promise<void> {
-  const redact = makeRedactor([
-    ...config.secrets,
-    ...settings.apiKeys,
-    ...Object.values(settings.tracing?.headers ?? {}),
-  ]);
+  const redact = redactorOf(config, settings);
   const destination = await setupLogging({
     logDir: settings.logDir,
     serverIds: config.servers.map((server) => server.id),
@@ -170,17 +213,6 @@ async function serve(
     );
   }
 
-  const guardSetup = await setupGuards(config, settings.guards);
-  if (!guardSetup.ok) {
-    const message = guardSetup.errors.join("; ");
-    console.log(
-      redact(JSON.stringify({ error: { code: "guard_setup_failed", message, errors: guardSetup.errors } })),
-    );
-    for (const error of guardSetup.errors) console.error(redact(`Error: ${error}`));
-    await tools.flush();
-    await stopLogging();
-    Deno.exit(1);
-  }
   for (const note of guardSetup.notes) getLogger(["awmg", "guards"]).info(note);
   for (const [id, guarded] of guardSetup.guards) {
     log.info("Server {server} is guarded by {origin}, mode {mode}", {
@@ -199,7 +231,7 @@ async function serve(
     sequentialLaunch: settings.sequentialLaunch,
     instanceId: `awmg-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
     mode: settings.mode,
-    hostEnv: env,
+    hostEnv: expansionEnv,
     toolTimeoutMs: settings.toolTimeoutMs,
     sessionTimeoutMs: settings.sessionTimeoutMs,
     shutdownTimeoutMs: settings.shutdownTimeoutMs,

@@ -8,6 +8,7 @@ import type { GatewayConfig } from "../config/types.ts";
 import { type Mode, MODES } from "../difc/labels.ts";
 import { otlpHeaders } from "../config/validate.ts";
 import type { TraceExport } from "../observability/tracing.ts";
+import { AGENT_ID_VAR, envKey, LEGACY_KEY_VAR, LEGACY_KEY_WARNING } from "../environment/agent_id.ts";
 import { DEFAULTS } from "./flags.ts";
 import type { EnvLookup } from "./help.ts";
 import type { RunOptions } from "./parse.ts";
@@ -313,10 +314,14 @@ export function resolveSettings(
     plain,
   ) ?? "localhost";
 
-  const envKey = env("MCP_GATEWAY_API_KEY") || undefined;
+  const fromEnv = envKey(env);
+  if (fromEnv?.variable === LEGACY_KEY_VAR) warnings.push(LEGACY_KEY_WARNING);
   const configuredKeys = pick<readonly string[]>(
     [
-      { label: "MCP_GATEWAY_API_KEY", value: envKey === undefined ? undefined : [envKey] },
+      {
+        label: fromEnv?.variable ?? AGENT_ID_VAR,
+        value: fromEnv === undefined ? undefined : [fromEnv.value],
+      },
       {
         label: "the API key in the config",
         value: config.gateway.apiKeys.length > 0 ? config.gateway.apiKeys : undefined,
@@ -328,9 +333,9 @@ export function resolveSettings(
   if (options.noAuth && configuredKeys !== undefined) {
     return {
       ok: false,
-      message: envKey === undefined
+      message: fromEnv === undefined
         ? "--no-auth conflicts with the API key in the config: remove one of them"
-        : "--no-auth conflicts with MCP_GATEWAY_API_KEY: unset it or drop --no-auth",
+        : `--no-auth conflicts with ${fromEnv.variable}: unset it or drop --no-auth`,
     };
   }
   const auth = options.noAuth ? "off" : configuredKeys === undefined ? "generated" : "configured";

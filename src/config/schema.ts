@@ -169,6 +169,7 @@ export const gatewaySchema = v.object({
   maxUnsentBytes: v.optional(integer("a positive integer (bytes)", 1)),
   maxSessions: v.optional(integer("a positive integer", 1)),
   maxHeldRequests: v.optional(integer("a positive integer", 1)),
+  maxAgents: v.optional(integer("a positive integer", 1)),
   inputRequiredTimeout: v.optional(integer("a positive integer (seconds)", 1)),
   bodyTimeout: v.optional(integer("a positive integer (seconds)", 1)),
   allowedHosts: v.optional(stringList("an array of host names")),

@@ -133,6 +133,8 @@ export interface GatewaySection {
   readonly maxUnsentBytes: number;
   /** Live client sessions; at the bound the least recently used idle one is closed. */
   readonly maxSessions: number;
+  /** Agents whose guard labels are kept (the labels outlive sessions); past it a new agent is refused. */
+  readonly maxAgents: number;
   /** Calls held for a 2026-07-28 client's `input_required` retry, across the gateway. */
   readonly maxHeldRequests: number;
   /** Seconds a held call waits for the client's retry before it is cancelled. */
@@ -179,6 +181,7 @@ export const GATEWAY_DEFAULTS = {
   maxUnsentBytes: 16 * 1024 * 1024,
   maxSessions: 10_000,
   maxHeldRequests: 1000,
+  maxAgents: 10_000,
   inputRequiredTimeout: 300,
   bodyTimeout: 30,
   connectTimeout: 30,

@@ -517,6 +517,7 @@ function buildGateway(
     maxUnsentBytes: g.maxUnsentBytes ?? GATEWAY_DEFAULTS.maxUnsentBytes,
     maxSessions: g.maxSessions ?? GATEWAY_DEFAULTS.maxSessions,
     maxHeldRequests: g.maxHeldRequests ?? GATEWAY_DEFAULTS.maxHeldRequests,
+    maxAgents: g.maxAgents ?? GATEWAY_DEFAULTS.maxAgents,
     inputRequiredTimeout: g.inputRequiredTimeout ?? GATEWAY_DEFAULTS.inputRequiredTimeout,
     bodyTimeout: g.bodyTimeout ?? GATEWAY_DEFAULTS.bodyTimeout,
     allowedHosts: g.allowedHosts ?? [],
@@ -674,7 +675,7 @@ function withGuard(
   };
 }
 
-/** What the JSON config schema requires (the Go gateway's): the servers and the gateway's port and domain. */
+/** What the JSON config schema requires (the Go gateway's): the servers, the gateway's port and domain, a key. */
 function missingRequired(document: CanonicalDocument): ConfigIssue[] {
   const missing = (path: string, property: string, example: string): ConfigIssue => ({
     path: joinPath(path, property),
@@ -691,6 +692,14 @@ function missingRequired(document: CanonicalDocument): ConfigIssue[] {
     if (document.gateway.port === undefined) issues.push(missing("gateway", "port", '"port": 8080'));
     if (document.gateway.domain === undefined) {
       issues.push(missing("gateway", "domain", '"domain": "localhost"'));
+    }
+    const { agentId, apiKey, agentIds } = document.gateway;
+    if (agentId === undefined && apiKey === undefined && agentIds === undefined) {
+      issues.push({
+        ...missing("gateway", "agentId", '"agentId": "${MCP_GATEWAY_AGENT_ID}"'),
+        message:
+          "missing property 'agentId' in 'gateway' (the JSON config schema requires \"agentId\" or the deprecated \"apiKey\")",
+      });
     }
   }
   return issues;

@@ -4,6 +4,7 @@
  */
 
 import { type ConfigFailure, failurePayload } from "../config/issues.ts";
+import { AGENT_ID_VAR, envKey, LEGACY_KEY_VAR, LEGACY_KEY_WARNING } from "./agent_id.ts";
 
 /** One check's outcome. */
 export interface Check {
@@ -24,22 +25,34 @@ export interface Probe {
   readonly exists: (path: string) => Promise<boolean>;
 }
 
-const REQUIRED = ["MCP_GATEWAY_PORT", "MCP_GATEWAY_DOMAIN", "MCP_GATEWAY_API_KEY"] as const;
+const EXAMPLES = {
+  MCP_GATEWAY_PORT: "8000",
+  MCP_GATEWAY_DOMAIN: "localhost",
+  MCP_GATEWAY_AGENT_ID: "your-agent-id",
+} as const;
 
+function required(probe: Probe, name: keyof typeof EXAMPLES, present: boolean): Check {
+  if (present) return { name, status: "pass", message: "set" };
+  return {
+    name,
+    status: probe.inContainer ? "fail" : "warn",
+    message: probe.inContainer
+      ? "required in a container, but not set"
+      : "not set (optional outside a container)",
+    fix: `add -e ${name}=${EXAMPLES[name]}`,
+  };
+}
+
+/** The Go entrypoint's required variables; the agent id may come under its deprecated name, with a warning. */
 function envChecks(probe: Probe): Check[] {
-  return REQUIRED.map((name) => {
-    if ((probe.env(name) ?? "") !== "") return { name, status: "pass", message: "set" };
-    const example =
-      { MCP_GATEWAY_PORT: "8000", MCP_GATEWAY_DOMAIN: "localhost", MCP_GATEWAY_API_KEY: "your-key" }[name];
-    return {
-      name,
-      status: probe.inContainer ? "fail" : "warn",
-      message: probe.inContainer
-        ? "required in a container, but not set"
-        : "not set (optional outside a container)",
-      fix: `add -e ${name}=${example}`,
-    };
-  });
+  const key = envKey(probe.env);
+  return [
+    required(probe, "MCP_GATEWAY_PORT", (probe.env("MCP_GATEWAY_PORT") ?? "") !== ""),
+    required(probe, "MCP_GATEWAY_DOMAIN", (probe.env("MCP_GATEWAY_DOMAIN") ?? "") !== ""),
+    key?.variable === LEGACY_KEY_VAR
+      ? { name: AGENT_ID_VAR, status: "warn", message: LEGACY_KEY_WARNING }
+      : required(probe, AGENT_ID_VAR, key !== undefined),
+  ];
 }
 
 async function dockerCheck(probe: Probe): Promise<Check> {

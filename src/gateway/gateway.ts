@@ -49,6 +49,8 @@ export const UNIFIED = "";
 export interface RequestContext {
   readonly serverId: string;
   readonly identity: number;
+  /** The guards' agent: the `X-Agent-ID` header within the API key's identity, else the identity alone. */
+  readonly agent: string;
   readonly session?: Session;
   /** The client's connection as a signal, aborted when it goes away (made on demand). */
   readonly disconnect?: () => AbortSignal;
@@ -182,6 +184,7 @@ export class Gateway {
         guards: options.guards.servers,
         mode: options.guards.mode,
         modeChosen: options.guards.modeChosen,
+        maxAgents: config.gateway.maxAgents,
         timeoutMs: (id) => {
           const timeout = this.#servers.get(id)?.toolTimeout;
           return timeout === undefined ? options.toolTimeoutMs : timeout * 1000;
@@ -677,7 +680,7 @@ export class Gateway {
     text?: string,
   ): Promise<Outcome> {
     const params = request.params as { name: string; arguments?: unknown };
-    const agent = context.session?.id ?? "default";
+    const { agent } = context;
     const callTool = (tool: string, args: unknown) =>
       this.#call(serverId, context.identity, context.session, "tools/call", {
         name: tool,
@@ -777,8 +780,6 @@ export class Gateway {
           `all ${this.#config.gateway.maxSessions} sessions (gateway.maxSessions) have requests in flight`,
       }));
     }
-    const guarded = this.#guarded;
-    if (guarded !== undefined) session.onEnd(() => guarded.end(session.id));
     this.#log.info("New session {session} on {endpoint}", {
       session: session.id,
       endpoint: context.serverId === UNIFIED ? "/mcp" : `/mcp/${context.serverId}`,

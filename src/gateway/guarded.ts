@@ -2,7 +2,8 @@
  * The reference monitor for servers with a guard: before a tool call it asks the guard what the call
  * touches and refuses a write the agent's labels forbid; after it, it asks the guard to label the result
  * and shows the agent only what it may see (strict: all or nothing; filter: without the items it may not
- * see; propagate: all of it, tainting the agent). Each session is one agent, with its own labels.
+ * see; propagate: all of it, tainting the agent). An agent is who calls (the `X-Agent-ID` header, else the
+ * API key), not an MCP session: its labels outlive its sessions, so a new session cannot wash a taint away.
  */
 import { getLogger, type Logger } from "@logtape/logtape";
 import { AgentLabels } from "../difc/agent.ts";
@@ -20,6 +21,8 @@ export interface GuardedOptions {
   readonly mode: Mode;
   /** The operator chose the mode: a guard's own `difc_mode` does not override it. */
   readonly modeChosen: boolean;
+  /** Agents kept; a guarded call from one more is refused (forgetting one would give back clean labels). */
+  readonly maxAgents: number;
   /** How long one guard export call may take for a server. */
   readonly timeoutMs: (serverId: string) => number;
 }
@@ -114,9 +117,11 @@ export class GuardedCalls {
     return this.#options.guards.get(serverId);
   }
 
-  #agent(id: string): AgentState {
+  /** The agent's state, made on its first call; undefined when the bound is reached. */
+  #agent(id: string): AgentState | undefined {
     let agent = this.#agents.get(id);
     if (agent === undefined) {
+      if (this.#agents.size >= this.#options.maxAgents) return undefined;
       agent = { labels: new AgentLabels(), servers: new Map(), labelled: new Set(), calls: new Map() };
       this.#agents.set(id, agent);
     }
@@ -201,7 +206,7 @@ export class GuardedCalls {
     const full = { ...facts, agent: snapshot };
     recordDecision(full);
     const log = this.#logs.get(facts.server)!;
-    const line = "DIFC {decision} {operation} {tool} on {server} for session {session}: {resource} " +
+    const line = "DIFC {decision} {operation} {tool} on {server} for agent {session}: {resource} " +
       "(secrecy [{rs}], integrity [{ri}]); agent secrecy [{as}], integrity [{ai}]{why}";
     const values = {
       decision: facts.decision,
@@ -254,15 +259,36 @@ export class GuardedCalls {
   ): Promise<Checked> {
     const server = this.#options.guards.get(serverId)!;
     const agent = this.#agent(agentId);
+    if (agent === undefined) {
+      this.#logs.get(serverId)!.warn("Refused {tool}: {max} agents are known (gateway.maxAgents)", {
+        tool,
+        max: this.#options.maxAgents,
+      });
+      return {
+        kind: "answer",
+        shown: {
+          error: {
+            code: ErrorCode.ServerUnavailable,
+            message: "Too many agents",
+            data: {
+              server: serverId,
+              detail:
+                `the gateway keeps the labels of ${this.#options.maxAgents} agents (gateway.maxAgents), ` +
+                "and forgetting one would clear its labels; reuse an agent id or raise the bound",
+            },
+          },
+        },
+      };
+    }
     const limit = server.toolCallLimits[tool] ?? 0;
     const key = `${serverId}\u0000${tool}`;
     const made = agent.calls.get(key) ?? 0;
     if (limit > 0 && made >= limit) {
       this.#logs.get(serverId)!.warn(
-        "Refused {tool} for session {session}: its tool-call-limit of {limit} is used up",
+        "Refused {tool} for agent {agent}: its tool-call-limit of {limit} is used up",
         {
           tool,
-          session: agentId,
+          agent: agentId,
           limit,
         },
       );
@@ -342,12 +368,6 @@ export class GuardedCalls {
       }
     };
     return { kind: "forward", after };
-  }
-
-  /** Forgets an agent (its session ended) and frees its guard instances. */
-  end(agentId: string): void {
-    if (!this.#agents.delete(agentId)) return;
-    for (const { guard } of this.#options.guards.values()) guard.drop(agentId);
   }
 
   /** Each agent's labels and the gateway's mode, as the Go gateway's `/reflect` answers. */

@@ -28,7 +28,6 @@ export class NoopGuard implements Guard {
     return Promise.resolve(undefined);
   }
 
-  drop(): void {}
   close(): void {}
 }
 
@@ -65,6 +64,5 @@ export class WriteSinkGuard implements Guard {
     return Promise.resolve(undefined);
   }
 
-  drop(): void {}
   close(): void {}
 }

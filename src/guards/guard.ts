@@ -45,7 +45,5 @@ export interface Guard {
     resultJson: string,
     context: GuardContext,
   ): Promise<LabeledResult | string | undefined>;
-  /** Frees a session's state. */
-  drop(session: string): void;
   close(): void;
 }

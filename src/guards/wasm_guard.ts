@@ -140,10 +140,6 @@ export class WasmGuard implements Guard {
     return undefined;
   }
 
-  drop(session: string): void {
-    this.#host.drop(session);
-  }
-
   close(): void {
     this.#host.close();
   }

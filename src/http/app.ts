@@ -25,7 +25,7 @@ import { type Classified, classify, type JsonRpcMessage } from "../jsonrpc/messa
 import { requestSpan, type Span, tracingEnabled } from "../observability/tracing.ts";
 import { logHealth } from "../observability/logging.ts";
 import { SPEC_VERSION, VERSION } from "../version.ts";
-import { authChecker } from "./auth.ts";
+import { agentOf, authChecker } from "./auth.ts";
 import { readBody } from "./body.ts";
 import type { OriginCheck } from "./origin.ts";
 import { json, rpcError } from "./responses.ts";
@@ -291,6 +291,12 @@ export function createApp(options: AppOptions): Hono<Env> {
       // A 2026-07-28 request has no session: an Mcp-Session-Id beside it is ignored, as the revision says.
       const session = version === MODERN_VERSION ? undefined : sessionOf(c, identity);
       if (session === null) return sessionNotFound();
+      const agent = agentOf(c.req.header("x-agent-id"), identity);
+      if ("refused" in agent) {
+        return rpcError(400, ErrorCode.InvalidRequest, `Invalid X-Agent-ID header: ${agent.refused}`, {
+          detail: "send a short name of the agent (letters, digits, - and _), or leave the header out",
+        });
+      }
       const read = await readBody(c.req.raw, options.maxBodySize, options.bodyTimeoutMs);
       if (read.kind === "too-large") {
         return rpcError(
@@ -367,7 +373,8 @@ export function createApp(options: AppOptions): Hono<Env> {
           "http.request.body.size": body.length,
         }, clientTraceparent(classified.message))
         : undefined;
-      const response = await answer(c, identity, serverId, session, classified, body, span, modern);
+      const caller = { identity, agent: agent.agent };
+      const response = await answer(c, caller, serverId, session, classified, body, span, modern);
       if (span !== undefined) {
         span.set({ "http.response.status_code": response.status });
         if (response.status >= 400) span.fail(`HTTP ${response.status}`);
@@ -380,7 +387,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   /** Dispatches a well-formed client message and turns the outcome into a response (JSON or SSE). */
   const answer = async (
     c: Context<Env>,
-    identity: number,
+    { identity, agent }: { identity: number; agent: string },
     serverId: string,
     session: Session | undefined,
     classified: Exclude<Classified, { kind: "invalid" }>,
@@ -393,6 +400,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       {
         serverId,
         identity,
+        agent,
         session,
         disconnect: () => c.req.raw.signal,
         streamable,

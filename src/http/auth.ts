@@ -38,3 +38,34 @@ export function authChecker(keys: readonly string[]): (header: string | undefine
     return identity === -1 ? { kind: "invalid" } : { kind: "ok", identity };
   };
 }
+
+/** The longest `X-Agent-ID` accepted. */
+export const MAX_AGENT_ID_LENGTH = 256;
+
+/**
+ * The guards' agent of a request: its `X-Agent-ID` within the API key's identity (`key0/reviewer`), else the
+ * identity alone (`key0`), so one key's agents never share labels with another's and no key is ever shown.
+ * The header is refused, as the Go gateway refuses it, when it holds control characters or is not one path
+ * segment; an empty one counts as absent.
+ */
+export function agentOf(
+  header: string | undefined,
+  identity: number,
+): { agent: string } | { refused: string } {
+  const key = `key${identity}`;
+  if (header === undefined || header === "") return { agent: key };
+  if (header.length > MAX_AGENT_ID_LENGTH) {
+    return { refused: `the X-Agent-ID header is longer than ${MAX_AGENT_ID_LENGTH} characters` };
+  }
+  // Tab is the one control character Go's check lets through.
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(header)) {
+    return { refused: "the X-Agent-ID header holds control characters" };
+  }
+  if (header === "." || header === ".." || /[/\\]/.test(header) || header.trim() !== header) {
+    return {
+      refused: "the X-Agent-ID header must be one path segment (no slashes, not . or .., no outer spaces)",
+    };
+  }
+  return { agent: `${key}/${header}` };
+}

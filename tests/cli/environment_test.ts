@@ -5,7 +5,7 @@ import { startGateway } from "../support/gateway.ts";
 
 Deno.test("--validate-env prints one line per check and exits 0 when nothing fails", async () => {
   const run = await runAwmg(["--validate-env"], {
-    env: { MCP_GATEWAY_PORT: "8000", MCP_GATEWAY_DOMAIN: "localhost", MCP_GATEWAY_API_KEY: "k" },
+    env: { MCP_GATEWAY_PORT: "8000", MCP_GATEWAY_DOMAIN: "localhost", MCP_GATEWAY_AGENT_ID: "k" },
   });
   assert.equal(run.code, 0, run.stdout + run.stderr);
   const lines = run.stdout.trim().split("\n");
@@ -16,11 +16,12 @@ Deno.test("--validate-env prints one line per check and exits 0 when nothing fai
 
 Deno.test("containerized mode refuses to start without its requirements, naming each fix", async () => {
   const run = await runAwmg(["--config-stdin"], {
-    stdin: '{"mcpServers": {}, "gateway": {"port": 8000, "domain": "localhost"}}',
+    stdin: '{"mcpServers": {}, "gateway": {"port": 8000, "domain": "localhost", "agentId": "k"}}',
     env: {
       MCP_GATEWAY_CONTAINERIZED: "1",
       MCP_GATEWAY_PORT: "",
       MCP_GATEWAY_DOMAIN: "",
+      MCP_GATEWAY_AGENT_ID: "",
       MCP_GATEWAY_API_KEY: "",
     },
   });
@@ -36,11 +37,13 @@ Deno.test("containerized mode refuses to start without its requirements, naming 
   assert.equal(payload.configuration, undefined);
 
   const both = await runAwmg(["--config-stdin"], {
-    stdin: '{"mcpServers": {"x": {"type": "stdio"}}, "gateway": {"port": 0, "domain": "localhost"}}',
+    stdin:
+      '{"mcpServers": {"x": {"type": "stdio"}}, "gateway": {"port": 0, "domain": "localhost", "agentId": "k"}}',
     env: {
       MCP_GATEWAY_CONTAINERIZED: "1",
       MCP_GATEWAY_PORT: "",
       MCP_GATEWAY_DOMAIN: "",
+      MCP_GATEWAY_AGENT_ID: "",
       MCP_GATEWAY_API_KEY: "",
     },
   });
@@ -57,10 +60,21 @@ Deno.test("containerized mode refuses to start without its requirements, naming 
     "mcpServers.x.container",
   ]);
   const validate = await runAwmg(["--validate-env"], {
-    env: { MCP_GATEWAY_CONTAINERIZED: "1", MCP_GATEWAY_API_KEY: "" },
+    env: { MCP_GATEWAY_CONTAINERIZED: "1", MCP_GATEWAY_AGENT_ID: "", MCP_GATEWAY_API_KEY: "" },
   });
   assert.equal(validate.code, 1);
-  assert.match(validate.stdout, /^\[FAIL\] MCP_GATEWAY_API_KEY: /m);
+  assert.match(
+    validate.stdout,
+    /^\[FAIL\] MCP_GATEWAY_AGENT_ID: required in a container, but not set - fix: add -e MCP_GATEWAY_AGENT_ID=your-agent-id$/m,
+  );
+  const legacy = await runAwmg(["--validate-env"], {
+    env: { MCP_GATEWAY_CONTAINERIZED: "1", MCP_GATEWAY_AGENT_ID: "", MCP_GATEWAY_API_KEY: "k" },
+  });
+  assert.match(
+    legacy.stdout,
+    /^\[WARN\] MCP_GATEWAY_AGENT_ID: MCP_GATEWAY_API_KEY is deprecated; please rename it to MCP_GATEWAY_AGENT_ID$/m,
+    "the deprecated name still counts, with Go's warning",
+  );
 });
 
 Deno.test("outside a container with no --config, a default config with no servers is used", async () => {

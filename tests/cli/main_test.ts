@@ -53,7 +53,7 @@ Deno.test("an invalid TOML file exits 1 with every error on stderr", async () =>
 Deno.test("an invalid stdin config also writes one JSON error payload on stdout, without secrets", async () => {
   const config = {
     mcpServers: { github: { container: "i", env: { T: "${GITHUB_TOKEN}", S: "${SECRET}" } } },
-    gateway: { port: 8000, domain: "localhost" },
+    gateway: { port: 8000, domain: "localhost", agentId: "k" },
     bogus: 1,
   };
   const run = await runAwmg(["--config-stdin"], {

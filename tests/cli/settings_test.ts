@@ -91,17 +91,39 @@ Deno.test("flag > environment > config > default, with a warning naming both sou
 });
 
 Deno.test("API key and domain from the environment win; secret values are never shown", () => {
-  const result = resolve([], { MCP_GATEWAY_API_KEY: "env-key", MCP_GATEWAY_DOMAIN: "host.docker.internal" }, {
-    apiKey: "config-key",
-    domain: "localhost",
-  });
+  const result = resolve(
+    [],
+    { MCP_GATEWAY_AGENT_ID: "env-key", MCP_GATEWAY_DOMAIN: "host.docker.internal" },
+    {
+      apiKey: "config-key",
+      domain: "localhost",
+    },
+  );
   assert.ok(result.ok);
   assert.deepEqual(result.settings.apiKeys, ["env-key"]);
   assert.equal(result.settings.domain, "host.docker.internal");
   assert.deepEqual(result.warnings, [
     "MCP_GATEWAY_DOMAIN (host.docker.internal) overrides gateway.domain in the config (localhost)",
-    "MCP_GATEWAY_API_KEY (value hidden) overrides the API key in the config (value hidden)",
+    "MCP_GATEWAY_AGENT_ID (value hidden) overrides the API key in the config (value hidden)",
   ]);
+});
+
+Deno.test("MCP_GATEWAY_API_KEY is the deprecated name of MCP_GATEWAY_AGENT_ID, which wins when both are set", () => {
+  const legacy = resolve([], { MCP_GATEWAY_API_KEY: "old-key" });
+  assert.ok(legacy.ok);
+  assert.deepEqual(legacy.settings.apiKeys, ["old-key"]);
+  assert.deepEqual(legacy.warnings, [
+    "MCP_GATEWAY_API_KEY is deprecated; please rename it to MCP_GATEWAY_AGENT_ID",
+  ]);
+  const both = resolve([], { MCP_GATEWAY_API_KEY: "old-key", MCP_GATEWAY_AGENT_ID: "new-key" });
+  assert.ok(both.ok);
+  assert.deepEqual(both.settings.apiKeys, ["new-key"]);
+  assert.deepEqual(both.warnings, []);
+  const conflict = resolve(["--no-auth"], { MCP_GATEWAY_AGENT_ID: "k" });
+  assert.deepEqual(conflict, {
+    ok: false,
+    message: "--no-auth conflicts with MCP_GATEWAY_AGENT_ID: unset it or drop --no-auth",
+  });
 });
 
 Deno.test("log and summary sizes: positive integers from the environment, or the defaults", () => {

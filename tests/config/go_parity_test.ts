@@ -22,7 +22,7 @@ interface Case {
   readonly env?: Record<string, string>;
 }
 
-const gateway = '"gateway": {"port": 8080, "domain": "localhost"}';
+const gateway = '"gateway": {"port": 8080, "domain": "localhost", "agentId": "test-key"}';
 const GITHUB =
   '[servers.github]\ncommand = "docker"\nargs = ["run", "--rm", "-i", "ghcr.io/github/github-mcp-server:latest"]\n';
 /** A stdin config of the github server with `policies` as its guard-policies, as Go's guard policy tests write it. */
@@ -180,15 +180,15 @@ const CASES: readonly Case[] = [
     verdict: { refused: /missing property 'port' in 'gateway'[^]*missing property 'domain' in 'gateway'/ },
   },
   {
-    go: "TestLoadFromStdin (no API key: Go generates one at startup)",
+    go: "TestValidateJSONSchema (missing required field - gateway.apiKey)",
     format: "json",
-    text: `{"mcpServers": {}, ${gateway}}`,
-    verdict: "accepted",
+    text: '{"mcpServers": {}, "gateway": {"port": 8080, "domain": "localhost"}}',
+    verdict: { refused: /missing property 'agentId' in 'gateway'.*"agentId" or the deprecated "apiKey"/ },
   },
   {
     go: "TestValidateRuleBasedPatterns (domain as an RFC 1123 hostname label)",
     format: "json",
-    text: '{"mcpServers": {}, "gateway": {"port": 8080, "domain": "awmg-mcpg"}}',
+    text: '{"mcpServers": {}, "gateway": {"port": 8080, "domain": "awmg-mcpg", "agentId": "k"}}',
     verdict: "accepted",
   },
   {
@@ -271,7 +271,7 @@ const CASES: readonly Case[] = [
     format: "json",
     text: JSON.stringify({
       mcpServers: { test: { container: "test/server:latest", mounts: ["/host:/container:invalid"] } },
-      gateway: { port: 8080, domain: "localhost" },
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key" },
     }),
     verdict: { refused: /invalid mount mode/ },
   },
@@ -574,13 +574,19 @@ const CASES: readonly Case[] = [
   ] as const).map(([name, fields, verdict]): Case => ({
     go: `TestValidateGatewayConfig (${name})`,
     format: "json",
-    text: JSON.stringify({ mcpServers: {}, gateway: { port: 8080, domain: "localhost", ...fields } }),
+    text: JSON.stringify({
+      mcpServers: {},
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key", ...fields },
+    }),
     verdict,
   })),
   {
     go: "TestValidateGatewayConfig (toolTimeout below minimum (9))",
     format: "json",
-    text: JSON.stringify({ mcpServers: {}, gateway: { port: 8080, domain: "localhost", toolTimeout: 9 } }),
+    text: JSON.stringify({
+      mcpServers: {},
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key", toolTimeout: 9 },
+    }),
     verdict: { refused: /toolTimeout must be at least 10/ },
     differs: "toolTimeout below 10 (awmg accepts a gateway toolTimeout under Go's minimum)",
   },
@@ -621,7 +627,7 @@ const CASES: readonly Case[] = [
     format: "json",
     text: JSON.stringify({
       mcpServers: { "test-server": server },
-      gateway: { port: 8080, domain: "localhost" },
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key" },
     }),
     verdict,
   })),
@@ -679,7 +685,7 @@ const CASES: readonly Case[] = [
     format: "json",
     text: JSON.stringify({
       mcpServers: { "test-server": server },
-      gateway: { port: 8080, domain: "localhost" },
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key" },
     }),
     verdict,
   })),
@@ -705,7 +711,7 @@ const CASES: readonly Case[] = [
           ? { type: "http", url: "https://example.com/mcp", auth }
           : { type: "stdio", container: "ghcr.io/owner/image:latest", auth },
       },
-      gateway: { port: 8080, domain: "localhost" },
+      gateway: { port: 8080, domain: "localhost", agentId: "test-key" },
     }),
     env: {
       ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.actions.example.com",

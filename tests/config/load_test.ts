@@ -14,9 +14,11 @@ const lookup = (name: string) => ENV[name];
 function toml(text: string): LoadResult {
   return loadConfigText(text, "toml", { kind: "file", path: "config.toml" }, lookup);
 }
-/** Loads a stdin JSON config; the gateway's port and domain, which its schema requires, are added when absent. */
+/** Loads a stdin JSON config; the gateway's port, domain and key, which its schema requires, are added when absent. */
 function json(value: Record<string, unknown>): LoadResult {
-  const gateway = { port: 8080, domain: "localhost", ...value.gateway as Record<string, unknown> };
+  const given = value.gateway as Record<string, unknown> | undefined;
+  const keyed = given !== undefined && ["agentId", "apiKey", "agentIds"].some((key) => key in given);
+  const gateway = { port: 8080, domain: "localhost", ...(keyed ? {} : { agentId: "test-key" }), ...given };
   return loadConfigText(JSON.stringify({ ...value, gateway }), "json", { kind: "stdin" }, lookup);
 }
 function ok(result: LoadResult): GatewayConfig {
@@ -531,7 +533,7 @@ Deno.test("github-oidc auth on an http server: audience defaults to the url; the
   const loaded = loadConfigText(
     JSON.stringify({
       mcpServers: { a: { type: "http", url: "https://a.example/mcp", auth: { type: "github-oidc" } } },
-      gateway: { port: 8080, domain: "localhost" },
+      gateway: { port: 8080, domain: "localhost", agentId: "k" },
     }),
     "json",
     { kind: "stdin" },

@@ -29,7 +29,7 @@ function probe(overrides: Partial<Probe> & { vars?: Record<string, string> } = {
 const ALL = {
   MCP_GATEWAY_PORT: "8000",
   MCP_GATEWAY_DOMAIN: "localhost",
-  MCP_GATEWAY_API_KEY: "k",
+  MCP_GATEWAY_AGENT_ID: "k",
   HOSTNAME: "abc",
 };
 
@@ -38,7 +38,7 @@ Deno.test("outside a container, missing variables are warnings only", async () =
   assert.deepEqual(lines, [
     "[WARN] MCP_GATEWAY_PORT: not set (optional outside a container) - fix: add -e MCP_GATEWAY_PORT=8000",
     "[WARN] MCP_GATEWAY_DOMAIN: not set (optional outside a container) - fix: add -e MCP_GATEWAY_DOMAIN=localhost",
-    "[WARN] MCP_GATEWAY_API_KEY: not set (optional outside a container) - fix: add -e MCP_GATEWAY_API_KEY=your-key",
+    "[WARN] MCP_GATEWAY_AGENT_ID: not set (optional outside a container) - fix: add -e MCP_GATEWAY_AGENT_ID=your-agent-id",
     "[PASS] docker daemon: reachable at /var/run/docker.sock (server 28.2.2)",
     "[PASS] config on stdin: stdin is not a terminal",
   ]);
@@ -53,7 +53,7 @@ Deno.test("in a container: required variables, the daemon, -i, the port mapping 
   }));
   assert.deepEqual(failing.filter((c) => c.status === "fail").map(formatCheck), [
     "[FAIL] MCP_GATEWAY_DOMAIN: required in a container, but not set - fix: add -e MCP_GATEWAY_DOMAIN=localhost",
-    "[FAIL] MCP_GATEWAY_API_KEY: required in a container, but not set - fix: add -e MCP_GATEWAY_API_KEY=your-key",
+    "[FAIL] MCP_GATEWAY_AGENT_ID: required in a container, but not set - fix: add -e MCP_GATEWAY_AGENT_ID=your-agent-id",
     "[FAIL] docker daemon: no docker socket at /var/run/docker.sock and DOCKER_HOST is not set - fix: mount the socket: -v /var/run/docker.sock:/var/run/docker.sock (or set DOCKER_HOST)",
     "[FAIL] config on stdin: stdin is a terminal, so no configuration can be piped in - fix: run with -i (not -t) and redirect the config: docker run -i ... < config.json",
     "[FAIL] port mapping: MCP_GATEWAY_PORT is 9000, but 9000/tcp is not published - fix: add -p 9000:9000",

@@ -32,7 +32,6 @@ function scripted(answers: (AgentLabelling | "fail")[]): Guard & { generation: n
       });
     },
     labelResponse: () => Promise.resolve(undefined),
-    drop() {},
     close() {},
   };
 }
@@ -45,6 +44,7 @@ Deno.test("a restarted guard's label_agent never gives back integrity a read too
     guards: new Map([["s", server]]),
     mode: "propagate",
     modeChosen: true,
+    maxAgents: 10,
     timeoutMs: () => 1000,
   });
   const noBackend = () => Promise.reject(new Error("no backend"));
@@ -64,4 +64,28 @@ Deno.test("a restarted guard's label_agent never gives back integrity a read too
     "the write is refused by DIFC",
   );
   assert.deepEqual(monitor.reflect().agents.agent.integrity, ["unapproved"], "integrity was not given back");
+});
+
+Deno.test("agents are bounded: past gateway.maxAgents a new agent is refused, known ones keep their labels", async () => {
+  const trusted: AgentLabelling = { secrecy: [], integrity: ["unapproved", "approved"], mode: "propagate" };
+  const guard = scripted([trusted, trusted, trusted]);
+  const server: ServerGuard = { guard, policy: undefined, toolCallLimits: {}, origin: "test" };
+  const monitor = new GuardedCalls({
+    guards: new Map([["s", server]]),
+    mode: "propagate",
+    modeChosen: true,
+    maxAgents: 2,
+    timeoutMs: () => 1000,
+  });
+  const noBackend = () => Promise.reject(new Error("no backend"));
+  const kind = async (agent: string) =>
+    (await monitor.check("s", agent, "read_untrusted", {}, noBackend)).kind;
+  assert.equal(await kind("key0/a"), "forward");
+  assert.equal(await kind("key0/b"), "forward");
+  const refused = await monitor.check("s", "key0/c", "read_untrusted", {}, noBackend);
+  assert.ok(refused.kind === "answer" && "error" in refused.shown);
+  assert.equal(refused.shown.error.message, "Too many agents");
+  assert.match(String((refused.shown.error.data as { detail: string }).detail), /gateway\.maxAgents/);
+  assert.equal(await kind("key0/a"), "forward", "a known agent still calls");
+  assert.deepEqual(Object.keys(monitor.reflect().agents).sort(), ["key0/a", "key0/b"]);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { authChecker, sameKey } from "../../src/http/auth.ts";
+import { agentOf, authChecker, sameKey } from "../../src/http/auth.ts";
 
 Deno.test("auth accepts the plain key and Bearer, names the identity, rejects the rest", () => {
   const check = authChecker(["first", "second"]);
@@ -39,4 +39,31 @@ Deno.test("keys are compared in constant time: a guess wrong at its first charac
   const ratio = median(rounds.first) / median(rounds.last);
   assert.ok(ratio > 0.4 && ratio < 2.5, `first/last = ${ratio.toFixed(3)}`);
   assert.equal(sameKey(expected, expected.slice()), true);
+});
+
+Deno.test("the guards' agent: X-Agent-ID within the key's identity, refused when malformed", () => {
+  assert.deepEqual(agentOf(undefined, 0), { agent: "key0" });
+  assert.deepEqual(agentOf("", 1), { agent: "key1" }, "an empty header counts as absent");
+  assert.deepEqual(agentOf("reviewer-1", 0), { agent: "key0/reviewer-1" });
+  assert.deepEqual(
+    agentOf("reviewer-1", 1),
+    { agent: "key1/reviewer-1" },
+    "another key's agent of that name",
+  );
+  assert.deepEqual(agentOf("with\ttab", 0), { agent: "key0/with\ttab" }, "tab passes, as in Go");
+  for (
+    const bad of [
+      "a/b",
+      "a\\b",
+      ".",
+      "..",
+      "nul\u0000",
+      "esc\u001b[31m",
+      "del\u007f",
+      " padded",
+      "x".repeat(257),
+    ]
+  ) {
+    assert.ok("refused" in agentOf(bad, 0), JSON.stringify(bad));
+  }
 });
