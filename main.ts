@@ -3,6 +3,7 @@
  */
 import { type GuardSetup, setupGuards } from "./src/guards/registry.ts";
 import { mountPolicy, mountPolicyIssues } from "./src/backends/mount_policy.ts";
+import { forcedPublicScope } from "./src/github/force_public.ts";
 
 /** A guard setup that succeeded. */
 type GuardedServers = Extract<GuardSetup, { ok: true }>;
@@ -102,10 +103,19 @@ async function withMountPolicy(loaded: LoadResult, options: RunOptions): Promise
   return { ok: false, failure: { source: loaded.config.source, errors, warnings: loaded.warnings } };
 }
 
-/** Sets up the guards, or reports why they cannot be and exits as the start would. */
-async function guardsOrExit(config: GatewayConfig, settings: Settings): Promise<GuardedServers> {
-  const setup = await setupGuards(config, settings.guards);
-  if (setup.ok) return setup;
+/**
+ * Sets up the guards (narrowed to public repositories when forcePublicRepos finds the workflow's public),
+ * or reports why they cannot be and exits as the start would.
+ */
+async function guardsOrExit(
+  config: GatewayConfig,
+  settings: Settings,
+  warnings: string[],
+): Promise<GuardedServers> {
+  const scope = await forcedPublicScope(settings.guards.forcePublicRepos, env);
+  if (scope.warning !== undefined) warnings.push(scope.warning);
+  const setup = await setupGuards(config, { ...settings.guards, publicRepository: scope.publicRepository });
+  if (setup.ok) return scope.note === undefined ? setup : { ...setup, notes: [scope.note, ...setup.notes] };
   const redact = redactorOf(config, settings);
   const message = setup.errors.join("; ");
   console.log(
@@ -140,7 +150,7 @@ async function run(options: RunOptions): Promise<void> {
   const resolved = resolveSettings(options, loaded.config, env, inContainer);
   if (!resolved.ok) fail(resolved.message, 1);
   const warnings = [...loaded.warnings.map(formatIssue), ...resolved.warnings];
-  const guards = await guardsOrExit(loaded.config, resolved.settings);
+  const guards = await guardsOrExit(loaded.config, resolved.settings, warnings);
   if (options.validateConfig) {
     for (const { guard } of guards.guards.values()) guard.close();
     for (const warning of warnings) console.error(`Warning: ${warning}`);

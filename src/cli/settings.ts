@@ -66,6 +66,19 @@ export interface GuardSettings {
   readonly policyOverride?: { readonly policy: GuardPolicy; readonly source: string };
   /** MCP_GATEWAY_WASM_GUARDS_DIR: undefined when unset, "" when set blank (no guard discovery at all). */
   readonly wasmGuardsDir?: string;
+  /**
+   * Look up the workflow repository's visibility and narrow guarded servers to public repositories when it
+   * is public: on unless `gateway.forcePublicRepos` or MCP_GATEWAY_FORCE_PUBLIC_REPOS says false.
+   */
+  readonly forcePublicRepos: boolean;
+}
+
+/** A boolean variable as the Go gateway reads one; undefined when unset or not a boolean word. */
+function envBoolean(value: string | undefined): boolean | undefined {
+  const word = value?.trim().toLowerCase();
+  if (word === "1" || word === "true" || word === "yes" || word === "on") return true;
+  if (word === "0" || word === "false" || word === "no" || word === "off") return false;
+  return undefined;
 }
 
 const ALLOW_ONLY_VARIABLES = {
@@ -147,6 +160,8 @@ function resolveGuards(
     modeChosen: chosen !== undefined,
     ...(override === undefined ? {} : { policyOverride: override }),
     ...(dir === undefined ? {} : { wasmGuardsDir: dir.trim() }),
+    forcePublicRepos: config.gateway.forcePublicRepos !== false &&
+      envBoolean(env("MCP_GATEWAY_FORCE_PUBLIC_REPOS")) !== false,
   };
 }
 

@@ -335,3 +335,17 @@ export function allowOnlyFromScope(
   const minimum = (scope.minIntegrity ?? "").trim().toLowerCase().replaceAll("-", "");
   return allowOnly({ repos, "min-integrity": minimum }, path, issues);
 }
+
+/**
+ * The policy narrowed to public repositories, as the Go gateway narrows it when the workflow's repository
+ * is public: an allow-only policy keeps everything but its scope; none becomes public at any integrity. A
+ * write-sink policy is left as it is (it has no repository scope).
+ */
+export function publicScope(policy: GuardPolicy | undefined): GuardPolicy {
+  if (policy?.kind === "write-sink") return policy;
+  return {
+    kind: "allow-only",
+    payload: { ...(policy?.payload ?? { "min-integrity": "none" }), repos: "public" },
+    toolCallLimits: policy?.toolCallLimits ?? {},
+  };
+}

@@ -189,6 +189,12 @@ export const gatewaySchema = v.object({
     ),
   ),
   forcePublicRepos: v.optional(v.boolean("true or false")),
+  // The Go gateway's container runtime settings: known, so that they are refused as not supported yet
+  // (validate.ts) rather than as unrecognized.
+  containerRuntime: v.optional(v.picklist(["docker", "podman"], '"docker" or "podman"')),
+  containerRuntimeCommand: v.optional(nonEmpty()),
+  containerRuntimeArgs: v.optional(stringList("an array of strings")),
+  dockerless: v.optional(v.boolean("true or false")),
   sinkVisibilityExemptServers: v.optional(stringList("an array of server ids")),
   allowedOrigins: v.optional(
     v.array(

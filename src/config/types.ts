@@ -150,6 +150,11 @@ export interface GatewaySection {
   readonly guardsMode?: Mode;
   /** Bot accounts the guards trust besides their built-in list (`label_agent`'s `trusted-bots`). */
   readonly trustedBots: readonly string[];
+  /**
+   * Narrow guarded servers to public repositories when the workflow's repository is public (a GitHub API
+   * lookup at start); undefined when the config is silent (the default, true).
+   */
+  readonly forcePublicRepos?: boolean;
   /** Write-sink servers that keep their accept patterns when no sink-visibility is set ("*" for all). */
   readonly sinkVisibilityExemptServers: readonly string[];
 }

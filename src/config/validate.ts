@@ -129,6 +129,36 @@ function unknownKeys(
   });
 }
 
+/**
+ * Go gateway settings awmg knows but does not act on yet, with the one value that is what awmg does anyway:
+ * that value passes, any other is refused as not supported (never as a mistake in the config).
+ */
+const NOT_YET: Readonly<
+  Record<string, { readonly what: string; readonly same: (value: unknown) => boolean }>
+> = {
+  containerRuntime: { what: "a container runtime other than docker", same: (value) => value === "docker" },
+  containerRuntimeCommand: {
+    what: "a container runtime binary other than docker",
+    same: (value) => value === "docker",
+  },
+  containerRuntimeArgs: {
+    what: "runtime arguments before 'run'",
+    same: (value) => Array.isArray(value) && value.length === 0,
+  },
+  dockerless: { what: "running containers with Podman instead of Docker", same: (value) => value === false },
+};
+
+function notYetSupported(gateway: Readonly<Record<string, unknown>>): ConfigIssue[] {
+  return Object.entries(NOT_YET).flatMap(([key, { what, same }]) =>
+    gateway[key] === undefined || same(gateway[key]) ? [] : [{
+      path: `gateway.${key}`,
+      message: `'gateway.${key}' is a Go gateway setting awmg does not support yet (${what})`,
+      found: JSON.stringify(gateway[key]),
+      suggestion: "remove it: awmg launches stdio containers with docker run",
+    }]
+  );
+}
+
 /** The error for a policy awmg would not enforce. */
 function unenforced(path: string, what: string): ConfigIssue {
   return {
@@ -492,14 +522,7 @@ function buildGateway(
       suggestion: 'add "traceId" (32 lowercase hex characters) or remove "spanId"',
     });
   }
-  if (g.forcePublicRepos === true) {
-    errors.push(
-      unenforced(
-        "gateway.forcePublicRepos",
-        "forcing repos to public from the workflow repository's visibility (a GitHub API lookup)",
-      ),
-    );
-  }
+  errors.push(...notYetSupported(g));
   const keepalive = g.keepaliveInterval ?? GATEWAY_DEFAULTS.keepaliveInterval;
   return {
     port: g.port,
@@ -525,6 +548,7 @@ function buildGateway(
     ...(otel === undefined ? {} : { tracing: tracingSection(otel) }),
     ...(g.guardsMode === undefined ? {} : { guardsMode: g.guardsMode }),
     trustedBots: g.trustedBots ?? [],
+    ...(g.forcePublicRepos === undefined ? {} : { forcePublicRepos: g.forcePublicRepos }),
     // forcePublicRepos = false is the Go gateway's blanket opt-out of public-by-default write sinks.
     sinkVisibilityExemptServers: g.forcePublicRepos === false ? ["*"] : g.sinkVisibilityExemptServers ?? [],
   };

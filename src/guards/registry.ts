@@ -4,7 +4,7 @@
  * first `.wasm` under `$MCP_GATEWAY_WASM_GUARDS_DIR/<serverID>/`) or named by the server's `guard`, run
  * with the server's allow-only policy. A policy with no guard to enforce it stops the start.
  */
-import type { AllowOnlyPolicy, GuardPolicy } from "../config/policy.ts";
+import { type AllowOnlyPolicy, type GuardPolicy, publicScope } from "../config/policy.ts";
 import type { GatewayConfig, ServerConfig } from "../config/types.ts";
 import { NoopGuard, WriteSinkGuard } from "./builtin.ts";
 import type { Guard } from "./guard.ts";
@@ -24,6 +24,11 @@ export interface GuardOptions {
   readonly wasmGuardsDir?: string;
   /** Tests point this elsewhere; it is IMAGE_GUARD_PATH otherwise. */
   readonly imageGuardPath?: string;
+  /**
+   * The workflow's repository when it is public and `forcePublicRepos` holds: every server with a guard
+   * module then reads public repositories only (its allow-only scope becomes `repos = "public"`).
+   */
+  readonly publicRepository?: string;
 }
 
 /** A guarded server's guard and what it enforces. */
@@ -132,9 +137,18 @@ export async function setupGuards(config: GatewayConfig, options: GuardOptions):
     const named = server.guard === undefined ? undefined : config.guards[server.guard];
     const found = await discover(server.id, options);
     const wasmPath = found.path ?? (named?.type === "wasm" ? named.path : undefined);
-    const policy = wasmPath !== undefined && options.policyOverride !== undefined
+    const configured = wasmPath !== undefined && options.policyOverride !== undefined
       ? options.policyOverride.policy
       : own ?? named?.policy;
+    const forced = wasmPath !== undefined && options.publicRepository !== undefined &&
+      configured?.kind !== "write-sink";
+    const policy = forced ? publicScope(configured) : configured;
+    if (forced) {
+      notes.push(
+        `FORCED REPOS=PUBLIC: workflow repo ${options.publicRepository} is public — ${server.id}'s allow-only ` +
+          "scope is 'public', so private repositories cannot be read",
+      );
+    }
     if (wasmPath !== undefined && options.policyOverride !== undefined) overridden++;
     const where = `servers.${server.id}`;
     if (policy?.kind === "write-sink") {

@@ -6,7 +6,7 @@ import type { StdioServerConfig } from "../../src/config/types.ts";
 
 function server(entry: unknown, env: Record<string, string> = {}): StdioServerConfig {
   const loaded = loadConfigText(
-    JSON.stringify({ mcpServers: { s: entry }, gateway: { port: 8080, domain: "localhost" } }),
+    JSON.stringify({ mcpServers: { s: entry }, gateway: { port: 8080, domain: "localhost", agentId: "k" } }),
     "json",
     { kind: "stdin" },
     (n) => env[n],

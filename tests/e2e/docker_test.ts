@@ -179,10 +179,14 @@ Deno.test(
 
 Deno.test("containers: /close stops every container", e2e, async () => {
   const gateway = await startGateway({
-    json: { mcpServers: { a: container(), b: container() }, gateway: { port: 8000, domain: "localhost" } },
+    json: {
+      mcpServers: { a: container(), b: container() },
+      gateway: { port: 8000, domain: "localhost", apiKey: "docker-test-key" },
+    },
+    auth: true,
   });
   assert.equal((await containersOf(gateway)).length, 2);
-  const close = await gateway.post("/close", {});
+  const close = await gateway.post("/close", {}, { authorization: "docker-test-key" });
   assert.equal((await close.json()).serversTerminated, 2);
   assert.equal((await gateway.exited).code, 0);
   assert.deepEqual(await containersOf(gateway), [], "/close left a container behind");
@@ -200,8 +204,9 @@ Deno.test(
             entrypointArgs: ["-e", "console.error('cannot start: no config'); process.exit(4)"],
           }),
         },
-        gateway: { port: 8000, domain: "localhost" },
+        gateway: { port: 8000, domain: "localhost", apiKey: "docker-test-key" },
       },
+      auth: true,
       waitHealthy: false,
     });
     assert.equal((await gateway.exited).code, 1);
@@ -262,11 +267,14 @@ Deno.test(
     const env = {
       MCP_GATEWAY_PORT: String(port),
       MCP_GATEWAY_DOMAIN: "localhost",
-      MCP_GATEWAY_API_KEY: "inside-key",
+      MCP_GATEWAY_AGENT_ID: "inside-key",
     };
     const before = await containersOf("any");
     const child = runContainerized(
-      { mcpServers: { everything: container() }, gateway: { port, domain: "localhost" } },
+      {
+        mcpServers: { everything: container() },
+        gateway: { port, domain: "localhost", agentId: "${MCP_GATEWAY_AGENT_ID}" },
+      },
       port,
       env,
     );
@@ -319,16 +327,20 @@ Deno.test(
   "containerized mode for real: a missing requirement stops the start with its fix",
   containerized,
   async () => {
-    const child = runContainerized({ mcpServers: {}, gateway: { port: 18999, domain: "localhost" } }, 18999, {
-      MCP_GATEWAY_PORT: "18999",
-      MCP_GATEWAY_DOMAIN: "localhost",
-    });
+    const child = runContainerized(
+      { mcpServers: {}, gateway: { port: 18999, domain: "localhost", agentId: "k" } },
+      18999,
+      {
+        MCP_GATEWAY_PORT: "18999",
+        MCP_GATEWAY_DOMAIN: "localhost",
+      },
+    );
     const result = await child.output();
     assert.equal(result.code, 1);
     const stderr = new TextDecoder().decode(result.stderr);
     assert.match(
       stderr,
-      /\[FAIL\] MCP_GATEWAY_API_KEY: required in a container, but not set - fix: add -e MCP_GATEWAY_API_KEY=your-key/,
+      /\[FAIL\] MCP_GATEWAY_AGENT_ID: required in a container, but not set - fix: add -e MCP_GATEWAY_AGENT_ID=your-agent-id/,
     );
     assert.match(stderr, /\[PASS\]|\[WARN\]|Error: the container environment is not usable/);
   },

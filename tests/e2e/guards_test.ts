@@ -8,6 +8,8 @@
  */
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { modernClient } from "../support/modern.ts";
 import { ROOT, runAwmg } from "../support/awmg.ts";
 import { tempDir, tempFile } from "../support/temp.ts";
 import { ISSUES, remoteIssues, startGateway, text } from "../support/gateway.ts";
@@ -237,7 +239,7 @@ Deno.test(
         "a trapped instance is not used again",
       );
 
-      const second = await gateway.client("github");
+      const second = await gateway.client("github", { "x-agent-id": "second" });
       assert.match(await refusal(second, "garbled_tool"), /answered something that is not JSON/);
       assert.match(await refusal(second, "failing_tool"), /error code -1/);
       assert.match(
@@ -258,14 +260,14 @@ Deno.test(
       const after = await call(second, "get_repository", { owner: "octo", repo: "public-y" });
       assert.equal(after.isError, undefined, "after the restart the guard serves again");
 
-      const sleeper = await gateway.client("github");
+      const sleeper = await gateway.client("github", { "x-agent-id": "sleeper" });
       const started = Date.now();
       assert.match(
         await refusal(sleeper, "sleepy_tool"),
         /trap: WASI poll_oneoff asked to sleep 3600\.0s, past the \d+\.\ds left of the guard call's time bound/,
       );
       assert.ok(Date.now() - started < 5_000, "a sleep past the bound is refused at once, not waited out");
-      const napper = await gateway.client("github");
+      const napper = await gateway.client("github", { "x-agent-id": "napper" });
       const napStart = Date.now();
       assert.equal(text(await call(napper, "napping_tool")), "napping_tool ran");
       assert.ok(Date.now() - napStart >= 300, "the guest slept for real");
@@ -275,9 +277,9 @@ Deno.test(
       );
       assert.match(await refusal(napper, "get_repository"), /trapped earlier/);
 
-      const third = await gateway.client("github");
+      const third = await gateway.client("github", { "x-agent-id": "third" });
       assert.match(await refusal(third, "greedy_tool"), /trap: its memory grew past 67108864 bytes/);
-      const fourth = await gateway.client("github");
+      const fourth = await gateway.client("github", { "x-agent-id": "fourth" });
       assert.match(
         await refusal(fourth, "waiting_tool"),
         /did not answer within 10s \(waiting on call_backend\)/,
@@ -305,7 +307,7 @@ Deno.test(
     assert.equal(
       log.match(/Guard test labelled agent/g)?.length,
       7,
-      "label_agent ran once per session, and again in the instance the hang restart replaced",
+      "label_agent ran once per agent, and again in the instance the hang restart replaced",
     );
   },
 );
@@ -326,7 +328,8 @@ Deno.test(
           ["response_hang_tool", /label_response did not answer within 10s; the guard was restarted/],
         ] as const
       ) {
-        const client = await gateway.client("github");
+        // Each its own agent: an instance that trapped is not used again for the agent it served.
+        const client = await gateway.client("github", { "x-agent-id": tool });
         const outcome = await call(client, tool).then(
           (result) => ({ shown: JSON.stringify(result) }),
           (error: { code: number; message: string }) => error,
@@ -340,7 +343,7 @@ Deno.test(
         assert.doesNotMatch(outcome.message, /ran/, "the server's answer is not in the error");
         await client.close();
       }
-      const client = await gateway.client("github");
+      const client = await gateway.client("github", { "x-agent-id": "auditor" });
       assert.deepEqual(
         (await seen(client)).filter((name) => name.startsWith("response_")),
         ["response_trap_tool", "response_garbled_tool", "response_hang_tool"],
@@ -386,11 +389,13 @@ Deno.test(
         "a sink that accepts the agent's secrecy",
       );
       assert.deepEqual(
-        (await seen(await gateway.client(""), "publicsink___calls_seen")).filter((name) =>
-          name === "create_issue"
+        (await seen(await gateway.client("", { "x-agent-id": "auditor" }), "publicsink___calls_seen")).filter(
+          (
+            name,
+          ) => name === "create_issue",
         ).length,
         1,
-        "only the untainted write reached the public sink (asked in a new, untainted session)",
+        "only the untainted write reached the public sink (asked by another, untainted agent)",
       );
       await client.close();
     } finally {
@@ -458,10 +463,11 @@ Deno.test(
       assert.equal((await fetch(`${gateway.url}/reflect`)).status, 401, "/reflect needs the key");
       const reflected = await (await fetch(`${gateway.url}/reflect`, { headers })).json();
       assert.equal(reflected.mode, "filter");
-      assert.deepEqual(Object.values(reflected.agents), [
-        { secrecy: ["private:octo/private-x"], integrity: ["approved", "unapproved"] },
-        { secrecy: [], integrity: [] },
-      ]);
+      assert.deepEqual(
+        reflected.agents,
+        { key0: { secrecy: ["private:octo/private-x"], integrity: ["approved", "unapproved"] } },
+        "one agent (the key's) across both sessions, named without the key",
+      );
       await client.close();
       await output.close();
     } finally {
@@ -569,3 +575,51 @@ Deno.test("a policy no guard can enforce stops the start, saying where awmg look
   assert.equal(unloadable.code, 1);
   assert.match(unloadable.stderr, /Error: servers\.github: cannot load guard 'g' from .*\.wasm: /);
 });
+
+Deno.test(
+  "propagate: an agent's taint outlives its MCP session (X-Agent-ID), for both revisions; another agent writes",
+  e2e,
+  async () => {
+    const gateway = await startGateway({
+      toml: GUARDS + guarded("github", '{ allow-only = { repos = "public", min-integrity = "none" } }') +
+        sink("publicsink", '{ accept = ["*"], sink-visibility = "public" }'),
+      args: ["--unified", "--guards-mode", "propagate"],
+    });
+    try {
+      const reviewer = { "x-agent-id": "reviewer" };
+      const reader = await gateway.client("", reviewer);
+      await call(reader, "github___list_issues", { owner: "octo", repo: "private-x" });
+      await (reader.transport as StreamableHTTPClientTransport).terminateSession();
+      await reader.close();
+
+      const again = await gateway.client("", reviewer);
+      const laundered = await call(again, "publicsink___create_issue", { title: "leak" });
+      assert.equal(laundered.isError, true, "a new session of the same agent is still tainted");
+      assert.match(text(laundered), /DIFC Violation: .*'write-sink:public/);
+      const modern = await (await modernClient(`${gateway.url}/mcp`, "pinned", { headers: reviewer })).client
+        .callTool({ name: "publicsink___create_issue", arguments: { title: "leak" } });
+      assert.equal(modern.isError, true, "a 2026-07-28 client of the same agent is tainted too");
+
+      const other = await gateway.client("", { "x-agent-id": "writer" });
+      assert.equal((await call(other, "publicsink___create_issue", { title: "fine" })).isError, undefined);
+      assert.deepEqual(
+        (await seen(other, "publicsink___calls_seen")).filter((name) => name === "create_issue"),
+        ["create_issue"],
+        "only the other agent's write reached the public sink",
+      );
+      const reflected = await (await fetch(`${gateway.url}/reflect`)).json();
+      assert.deepEqual(Object.keys(reflected.agents).sort(), ["key0/reviewer", "key0/writer"]);
+      assert.deepEqual(reflected.agents["key0/reviewer"].secrecy, ["private:octo/private-x"]);
+
+      const malformed = await gateway.post("/mcp", { jsonrpc: "2.0", id: 1, method: "tools/list" }, {
+        "x-agent-id": "../other",
+        accept: "application/json, text/event-stream",
+      });
+      assert.equal(malformed.status, 400);
+      assert.match((await malformed.json()).error.message, /^Invalid X-Agent-ID header: .*one path segment/);
+      for (const client of [again, other]) await client.close();
+    } finally {
+      await gateway.stop();
+    }
+  },
+);

@@ -1,0 +1,36 @@
+/**
+ * `forcePublicRepos`: when the workflow's repository (`GITHUB_REPOSITORY`) is public, guarded servers read
+ * public repositories only. One GitHub API lookup at start with the token the environment holds; a lookup
+ * that fails leaves the policies as configured, with a warning, as the Go gateway does.
+ */
+import { githubApiUrl, githubToken } from "./api.ts";
+import { repoVisibility } from "./visibility.ts";
+
+/** How long the lookup may take. */
+const LOOKUP_TIMEOUT_MS = 10_000;
+
+/** The outcome: the public repository to narrow to, and what to log about it. */
+export interface ForcedScope {
+  readonly publicRepository?: string;
+  readonly note?: string;
+  readonly warning?: string;
+}
+
+/** Looks the workflow's repository up, when the setting is on and the environment names one and a token. */
+export async function forcedPublicScope(
+  enabled: boolean,
+  env: (name: string) => string | undefined,
+): Promise<ForcedScope> {
+  const nwo = env("GITHUB_REPOSITORY")?.trim() ?? "";
+  const token = githubToken(env);
+  if (!enabled || nwo === "" || token === undefined) return {};
+  const answer = await repoVisibility(githubApiUrl(env), nwo, token, LOOKUP_TIMEOUT_MS);
+  if ("failed" in answer) {
+    return {
+      warning: `forcePublicRepos: cannot learn the visibility of ${nwo} (${answer.failed}); ` +
+        "the guard policies stay as configured",
+    };
+  }
+  if (answer.visibility !== "public") return { note: `forcePublicRepos: ${nwo} is ${answer.visibility}` };
+  return { publicRepository: nwo };
+}
