@@ -114,6 +114,12 @@ async function guardsOrExit(
 ): Promise<GuardedServers> {
   const scope = await forcedPublicScope(settings.guards.forcePublicRepos, env);
   if (scope.warning !== undefined) warnings.push(scope.warning);
+  if (scope.publicRepository !== undefined) {
+    warnings.push(
+      `FORCED REPOS=PUBLIC: workflow repo ${scope.publicRepository} is public — every server with a guard ` +
+        "module reads public repositories only",
+    );
+  }
   const setup = await setupGuards(config, { ...settings.guards, publicRepository: scope.publicRepository });
   if (setup.ok) return scope.note === undefined ? setup : { ...setup, notes: [scope.note, ...setup.notes] };
   const redact = redactorOf(config, settings);

@@ -143,12 +143,6 @@ export async function setupGuards(config: GatewayConfig, options: GuardOptions):
     const forced = wasmPath !== undefined && options.publicRepository !== undefined &&
       configured?.kind !== "write-sink";
     const policy = forced ? publicScope(configured) : configured;
-    if (forced) {
-      notes.push(
-        `FORCED REPOS=PUBLIC: workflow repo ${options.publicRepository} is public — ${server.id}'s allow-only ` +
-          "scope is 'public', so private repositories cannot be read",
-      );
-    }
     if (wasmPath !== undefined && options.policyOverride !== undefined) overridden++;
     const where = `servers.${server.id}`;
     if (policy?.kind === "write-sink") {

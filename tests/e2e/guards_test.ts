@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { githubApi } from "../support/github_api.ts";
 import { modernClient } from "../support/modern.ts";
 import { ROOT, runAwmg } from "../support/awmg.ts";
 import { tempDir, tempFile } from "../support/temp.ts";
@@ -620,6 +621,59 @@ Deno.test(
       for (const client of [again, other]) await client.close();
     } finally {
       await gateway.stop();
+    }
+  },
+);
+
+Deno.test(
+  "forcePublicRepos: a public workflow repository narrows the guarded server to public repositories",
+  e2e,
+  async () => {
+    const api = githubApi({
+      "/repos/octo/public-y": () => Response.json({ visibility: "public" }),
+      "/repos/octo/private-x": () => Response.json({ visibility: "private" }),
+    });
+    const scoped = '{ allow-only = { repos = ["octo/private-x"], min-integrity = "none" } }';
+    const readPrivate = async (env: Record<string, string>) => {
+      const gateway = await startGateway({ toml: GUARDS + guarded("github", scoped), env });
+      try {
+        const client = await gateway.client("github");
+        const read = await call(client, "list_issues", { owner: "octo", repo: "private-x" });
+        await client.close();
+        return { refused: read.isError === true, stderr: gateway.stderr };
+      } finally {
+        await gateway.stop();
+      }
+    };
+    const workflow = (nwo: string) => ({
+      GITHUB_REPOSITORY: nwo,
+      GITHUB_API_URL: api.url,
+      GITHUB_TOKEN: "t-1",
+    });
+    try {
+      const forced = await readPrivate(workflow("octo/public-y"));
+      assert.ok(forced.refused, "in a public repository's workflow a private read is refused");
+      assert.match(forced.stderr, /FORCED REPOS=PUBLIC: workflow repo octo\/public-y is public/);
+      assert.deepEqual(api.seen.at(-1), { path: "/repos/octo/public-y", authorization: "token t-1" });
+
+      assert.equal(
+        (await readPrivate(workflow("octo/private-x"))).refused,
+        false,
+        "a private workflow repository",
+      );
+      const optedOut = await readPrivate({
+        ...workflow("octo/public-y"),
+        MCP_GATEWAY_FORCE_PUBLIC_REPOS: "false",
+      });
+      assert.equal(optedOut.refused, false, "MCP_GATEWAY_FORCE_PUBLIC_REPOS=false turns it off");
+      const failed = await readPrivate(workflow("octo/unknown"));
+      assert.equal(failed.refused, false, "a failed lookup leaves the policy as configured");
+      assert.match(
+        failed.stderr,
+        /forcePublicRepos: cannot learn the visibility of octo\/unknown \(.*HTTP 404\)/,
+      );
+    } finally {
+      await api.close();
     }
   },
 );
