@@ -217,6 +217,7 @@ interface ServerContext {
   readonly env: EnvLookup;
   readonly customTypes: Readonly<Record<string, string>>;
   readonly errors: ConfigIssue[];
+  readonly warnings: ConfigIssue[];
 }
 
 function buildServer(
@@ -282,7 +283,14 @@ function buildServer(
       'mounts apply only to stdio servers, not to type "http"',
       'remove "mounts" or use type "stdio"',
     );
-    forbid("env", '"env" applies only to stdio servers; send values to an http server with "headers"');
+    // The Go gateway's schema allows env here and expands it (an undefined variable fails), then ignores it.
+    if (input.env !== undefined) {
+      context.warnings.push({
+        path: joinPath(path, "env"),
+        message: '"env" has no effect on an http server (as in the Go gateway)',
+        suggestion: 'send values to the server with "headers"',
+      });
+    }
     if (errors.length > before || input.url === undefined) return undefined;
     return {
       ...common,
@@ -820,7 +828,7 @@ export function validateDocument(
         errors.push(...fromValibot(path, parsed.issues));
         continue;
       }
-      const server = buildServer(id, parsed.output, path, { format, env, customTypes, errors });
+      const server = buildServer(id, parsed.output, path, { format, env, customTypes, errors, warnings });
       const policyKey = isRecord(entry) && "guard-policies" in entry ? "guard-policies" : "guardPolicies";
       if (server !== undefined) {
         servers.push(withGuard(server, parsed.output, joinPath(path, policyKey), guards, errors));

@@ -338,7 +338,7 @@ Deno.test("session timeout accepts seconds and durations", () => {
   assert.equal(ok(json({ mcpServers: {}, gateway: {} })).gateway.sessionTimeout, 21600);
 });
 
-Deno.test("security policy awmg cannot enforce is refused, with its path; so is any other unknown key", () => {
+Deno.test("security policy awmg cannot enforce is refused, with its path; so is any other unknown key (forcePublicRepos is enforced)", () => {
   const policy = "cannot be enforced by awmg: the server would run without this security policy";
   assert.deepEqual(
     errors(json({
@@ -349,7 +349,6 @@ Deno.test("security policy awmg cannot enforce is refused, with its path; so is 
       gateway: { forcePublicRepos: true },
     })).map((e) => e.split("\n")[0]),
     [
-      `gateway.forcePublicRepos: forcing repos to public from the workflow repository's visibility (a GitHub API lookup) ${policy}`,
       `mcpServers.remote.auth.type: auth of type "api-key" (awmg implements "github-oidc") ${policy}`,
       `mcpServers.s.tool_response_filters: tool response filters (jq) ${policy}`,
     ],
