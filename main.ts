@@ -61,18 +61,12 @@ function fail(message: string, code: number): never {
   Deno.exit(code);
 }
 
-async function loadConfig(options: RunOptions, inContainer: boolean): Promise<LoadResult> {
+async function loadConfig(options: RunOptions): Promise<LoadResult> {
   if (options.configStdin) {
     const text = await new Response(Deno.stdin.readable).text();
     return loadConfigText(text, "json", { kind: "stdin" }, expansionEnv);
   }
   if (options.config !== undefined) return await loadConfigFile(options.config, expansionEnv);
-  if (inContainer) {
-    fail(
-      "no configuration given: in a container, pipe the JSON config in (docker run -i ... < config.json) with --config-stdin",
-      1,
-    );
-  }
   return loadConfigText("", "toml", { kind: "default" }, expansionEnv);
 }
 
@@ -131,14 +125,16 @@ async function guardsOrExit(
   Deno.exit(1);
 }
 
-async function run(options: RunOptions): Promise<void> {
-  if (options.envFile !== undefined) {
-    const loaded = await loadEnvFile(options.envFile);
+async function run(given: RunOptions): Promise<void> {
+  if (given.envFile !== undefined) {
+    const loaded = await loadEnvFile(given.envFile);
     if (!loaded.ok) fail(loaded.message, 1);
   }
-  const inContainer = isContainerized(await containerSigns(env), options.configStdin, env);
+  const inContainer = isContainerized(await containerSigns(env), given.configStdin, env);
+  // As the Go image's entrypoint: in containerized mode the config comes on stdin unless a file is named.
+  const options = inContainer && given.config === undefined ? { ...given, configStdin: true } : given;
   const failedChecks = await checkEnvironment(options, inContainer);
-  const loaded = await withMountPolicy(await loadConfig(options, inContainer), options);
+  const loaded = await withMountPolicy(await loadConfig(options), options);
   if (!loaded.ok) {
     for (const warning of loaded.failure.warnings) console.error(`Warning: ${formatIssue(warning)}`);
     console.error(formatFailure(loaded.failure));

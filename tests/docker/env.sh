@@ -4,11 +4,15 @@
 # root, and builds the test image awmg-test/everything:local from a root filesystem assembled here: this
 # machine's node binary with the libraries ldd names, and real MCP servers from npm. It also builds
 # awmg-test/gateway:local: awmg itself (Deno, this checkout with its npm packages cached, the static docker CLI)
-# with the image's entrypoint (`--config-stdin`), to prove containerized mode for real. `env.sh stop` stops
-# the daemon it started.
+# as the release image runs it (containerized mode, the config on stdin, `proxy` as a first argument), with
+# GitHub's guard module from ../shared/guards/github-guard at /guards/github/00-github-guard.wasm when it is
+# there; and awmg-test/github:local from the same files, running tests/fixtures/github_server.ts (an imitation
+# of github-mcp-server). `env.sh stop` stops the daemon it started.
 set -euo pipefail
 IMAGE=awmg-test/everything:local
 GATEWAY_IMAGE=awmg-test/gateway:local
+GITHUB_IMAGE=awmg-test/github:local
+GITHUB_GUARD="$(cd "$(dirname "$0")/../../.." && pwd)/shared/guards/github-guard/github_guard.wasm"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 STATE=${AWMG_DOCKER_STATE:-/tmp/awmg-docker}
 SERVERS="@modelcontextprotocol/server-everything@2026.8.31 @modelcontextprotocol/server-filesystem@2026.8.31"
@@ -54,36 +58,47 @@ copy_with_libs() {
 
 # A digest of the sources the gateway image is built from: an image of an older checkout is rebuilt.
 source_digest() {
-  (cd "$ROOT" && cat deno.json runtime.lock tests/deno.json tests/docker/env.sh main.ts $(find src -type f | sort) |
-    sha256sum | cut -c1-16)
+  (cd "$ROOT" && cat deno.json deno.lock runtime.lock tests/deno.json tests/docker/env.sh main.ts \
+    tests/fixtures/github_server.ts $(find src -type f | sort) "$GITHUB_GUARD" 2>/dev/null | sha256sum | cut -c1-16)
 }
 
 build_gateway_image() {
   local digest
   digest=$(source_digest)
-  if [ "$(docker image inspect -f '{{index .Config.Labels "awmg.source"}}' "$GATEWAY_IMAGE" 2>/dev/null)" = "$digest" ]; then
+  if [ "$(docker image inspect -f '{{index .Config.Labels "awmg.source"}}' "$GATEWAY_IMAGE" 2>/dev/null)" = "$digest" ] &&
+    docker image inspect "$GITHUB_IMAGE" >/dev/null 2>&1; then
     return 0
   fi
   local root
   root=$(mktemp -d)
-  mkdir -p "$root/usr/local/bin" "$root/app" "$root/tmp"
+  mkdir -p "$root/usr/local/bin" "$root/app/tests/fixtures" "$root/tmp"
   chmod 1777 "$root/tmp"
   copy_with_libs "$(readlink -f "$(command -v deno)")" "$root" /usr/local/bin/deno
   cp "$(readlink -f "$(command -v docker)")" "$root/usr/local/bin/docker"
-  mkdir -p "$root/app/tests"
-  (cd "$ROOT" && cp -r deno.json runtime.lock main.ts src "$root/app/" && cp tests/deno.json "$root/app/tests/")
-  # The gateway's npm packages only (runtime.lock leaves the test packages out), in the image's Deno cache.
-  (cd "$root/app" && DENO_DIR="$root/deno-dir" deno cache --quiet --lock=runtime.lock main.ts src/observability/otel.ts)
+  (cd "$ROOT" && cp -r deno.json deno.lock runtime.lock main.ts src "$root/app/" && cp tests/deno.json "$root/app/tests/" &&
+    cp tests/fixtures/github_server.ts "$root/app/tests/fixtures/")
+  if [ -f "$GITHUB_GUARD" ]; then
+    mkdir -p "$root/guards/github"
+    cp "$GITHUB_GUARD" "$root/guards/github/00-github-guard.wasm"
+  fi
+  # The gateway's npm packages (runtime.lock leaves the test packages out), and the github imitation's.
+  (cd "$root/app" && DENO_DIR="$root/deno-dir" deno cache --quiet --lock=runtime.lock main.ts src/observability/otel.ts &&
+    DENO_DIR="$root/deno-dir" deno cache --quiet --lock=deno.lock tests/fixtures/github_server.ts)
+  chmod -R a+rX "$root/deno-dir" "$root/app"
   tar -C "$root" -c . | docker import \
-    -c 'ENV DENO_DIR=/deno-dir MCP_GATEWAY_LOG_DIR=/tmp/gh-aw/mcp-logs' -c 'WORKDIR /app' \
+    -c 'ENV DENO_DIR=/deno-dir MCP_GATEWAY_LOG_DIR=/tmp/gh-aw/mcp-logs MCP_GATEWAY_CONTAINERIZED=1' -c 'WORKDIR /app' \
     -c "LABEL awmg.source=$digest" \
-    -c 'ENTRYPOINT ["/usr/local/bin/deno", "run", "--quiet", "--cached-only", "--lock=runtime.lock", "-P=gateway", "--v8-flags=--max-semi-space-size=8", "/app/main.ts", "--config-stdin"]' \
+    -c 'ENTRYPOINT ["/usr/local/bin/deno", "run", "--quiet", "--cached-only", "--lock=runtime.lock", "-P=gateway", "--v8-flags=--max-semi-space-size=8", "/app/main.ts"]' \
     - "$GATEWAY_IMAGE" >/dev/null
+  tar -C "$root" -c . | docker import \
+    -c 'ENV DENO_DIR=/deno-dir' -c 'WORKDIR /app' \
+    -c 'ENTRYPOINT ["/usr/local/bin/deno", "run", "--quiet", "--cached-only", "--lock=deno.lock", "--allow-env", "--allow-read", "--allow-write=/calls", "/app/tests/fixtures/github_server.ts"]' \
+    - "$GITHUB_IMAGE" >/dev/null
   rm -rf "$root"
 }
 
 case "${1:-}" in
-  start) start_daemon && build_image && build_gateway_image && echo "docker ready: $IMAGE $GATEWAY_IMAGE" ;;
+  start) start_daemon && build_image && build_gateway_image && echo "docker ready: $IMAGE $GATEWAY_IMAGE $GITHUB_IMAGE" ;;
   stop)
     if [ -f "$STATE/dockerd.pid" ]; then kill "$(cat "$STATE/dockerd.pid")" 2>/dev/null || true; fi
     ;;
