@@ -112,3 +112,30 @@ Deno.test("--validate-config checks the configuration and exits without starting
   assert.match(payload.error.errors[0].message, /unrecognized field 'gateway\.prot'/);
   assert.match(invalid.stderr, /did you mean 'port'\?/);
 });
+
+Deno.test("--validate-config fails where the start would: a mount outside the policy, a guard policy with no module", async () => {
+  const config = (server: Record<string, unknown>) =>
+    JSON.stringify({
+      mcpServers: { s: { container: "ghcr.io/example/server:latest", ...server } },
+      gateway: { port: 8000, domain: "localhost", agentId: "k" },
+    });
+  const mount = await runAwmg(["--config-stdin", "--validate-config"], {
+    stdin: config({ mounts: ["/etc:/host-etc:ro"] }),
+    env: { MCP_GATEWAY_ALLOWED_MOUNT_ROOTS: "/tmp:rw" },
+  });
+  assert.equal(mount.code, 1);
+  assert.deepEqual(JSON.parse(mount.stdout).error.errors.map((e: { message: string }) => e.message), [
+    'server "s": mount "/etc" rejected: host source is outside the allowed mount roots',
+  ]);
+  const privileged = await runAwmg(["--config-stdin", "--validate-config"], {
+    stdin: config({ args: ["--privileged"] }),
+  });
+  assert.equal(privileged.code, 1);
+  assert.match(privileged.stderr, /container option "--privileged" rejected by mount policy/);
+  const unguarded = await runAwmg(["--config-stdin", "--validate-config"], {
+    stdin: config({ "guard-policies": { "allow-only": { repos: "public", "min-integrity": "none" } } }),
+    env: { MCP_GATEWAY_WASM_GUARDS_DIR: "/nonexistent-guards" },
+  });
+  assert.equal(unguarded.code, 1, "a policy with no guard module to enforce it");
+  assert.equal(JSON.parse(unguarded.stdout).error.code, "guard_setup_failed");
+});
