@@ -48,7 +48,7 @@ Deno.test("built-in defaults when nothing is given", () => {
     shutdownTimeoutMs: 30_000,
     tracing: undefined,
     tlsPaths: undefined,
-    guards: { mode: "strict", modeChosen: false },
+    guards: { mode: "strict", modeChosen: false, forcePublicRepos: true },
   });
   assert.deepEqual(result.warnings, []);
 });
@@ -339,7 +339,20 @@ Deno.test("guard settings: mode flag > variable > config; policy flag > variable
     guardsMode: "strict",
   });
   assert.ok(chosen.ok);
-  assert.deepEqual(chosen.settings.guards, { mode: "filter", modeChosen: true });
+  assert.deepEqual(chosen.settings.guards, { mode: "filter", modeChosen: true, forcePublicRepos: true });
+  for (const off of ["false", "0", "no", "OFF"]) {
+    assert.equal(
+      resolve([], { MCP_GATEWAY_FORCE_PUBLIC_REPOS: off }).settings?.guards.forcePublicRepos,
+      false,
+      off,
+    );
+  }
+  assert.equal(resolve([], {}, { forcePublicRepos: false }).settings?.guards.forcePublicRepos, false);
+  assert.equal(
+    resolve([], { MCP_GATEWAY_FORCE_PUBLIC_REPOS: "maybe" }).settings?.guards.forcePublicRepos,
+    true,
+    "a word that is not a boolean leaves the default, as Go's GetEnvBool",
+  );
   assert.deepEqual(chosen.warnings, [
     "--guards-mode (filter) overrides MCP_GATEWAY_GUARDS_MODE (propagate)",
     "--guards-mode (filter) overrides gateway.guardsMode in the config (strict)",
