@@ -340,16 +340,17 @@ Deno.test("guard settings: mode flag > variable > config; policy flag > variable
   });
   assert.ok(chosen.ok);
   assert.deepEqual(chosen.settings.guards, { mode: "filter", modeChosen: true, forcePublicRepos: true });
+  const forced = (env: Record<string, string>, gateway: Record<string, unknown> = {}) => {
+    const result = resolve([], env, gateway);
+    assert.ok(result.ok);
+    return result.settings.guards.forcePublicRepos;
+  };
   for (const off of ["false", "0", "no", "OFF"]) {
-    assert.equal(
-      resolve([], { MCP_GATEWAY_FORCE_PUBLIC_REPOS: off }).settings?.guards.forcePublicRepos,
-      false,
-      off,
-    );
+    assert.equal(forced({ MCP_GATEWAY_FORCE_PUBLIC_REPOS: off }), false);
   }
-  assert.equal(resolve([], {}, { forcePublicRepos: false }).settings?.guards.forcePublicRepos, false);
+  assert.equal(forced({}, { forcePublicRepos: false }), false);
   assert.equal(
-    resolve([], { MCP_GATEWAY_FORCE_PUBLIC_REPOS: "maybe" }).settings?.guards.forcePublicRepos,
+    forced({ MCP_GATEWAY_FORCE_PUBLIC_REPOS: "maybe" }),
     true,
     "a word that is not a boolean leaves the default, as Go's GetEnvBool",
   );
