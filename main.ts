@@ -371,6 +371,17 @@ if (import.meta.main) {
       Deno.exit(2);
       break;
     }
+    case "proxy": {
+      // The proxy's modules (its X.509 library among them) load only when it runs.
+      const { parseProxyArgs, proxyHelp } = await import("./src/cli/proxy.ts");
+      const parsed = await parseProxyArgs(invocation.args, env);
+      if (parsed.kind === "help") console.log(proxyHelp());
+      else if (parsed.kind === "error") {
+        console.error(`Error: ${parsed.message}\nRun 'awmg proxy --help' for usage.`);
+        Deno.exit(2);
+      } else await (await import("./src/proxy/command.ts")).runProxy(parsed.settings, env);
+      break;
+    }
     case "run":
       await run(invocation.options);
   }

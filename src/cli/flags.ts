@@ -203,6 +203,7 @@ export const COMMANDS = {
   completion: "Generate completion script",
   health: "Query a running gateway's /health (exit 0 when healthy, 1 otherwise)",
   help: "Help about any command",
+  proxy: "Run as a GitHub API filtering proxy",
 } as const;
 
 /** A subcommand name. */

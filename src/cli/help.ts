@@ -1,6 +1,7 @@
 /**
  * Help text in the layout of the Go tool's (cobra) help.
  */
+import { proxyHelp } from "./proxy.ts";
 import { type CommandName, COMMANDS, FLAGS, type FlagSpec, SHELLS } from "./flags.ts";
 
 /** Reads an environment variable; undefined when unset. */
@@ -53,6 +54,7 @@ export function rootHelp(env: EnvLookup): string {
 
 /** Help for one subcommand. */
 export function commandHelp(command: CommandName): string {
+  if (command === "proxy") return proxyHelp();
   if (command === "health") {
     return [
       "Query a running gateway's /health and exit 0 when it answers 200 (healthy), 1 otherwise.",

@@ -51,6 +51,7 @@ export type Invocation =
   | { readonly kind: "version" }
   | { readonly kind: "completion"; readonly shell: Shell }
   | { readonly kind: "health"; readonly url?: string }
+  | { readonly kind: "proxy"; readonly args: readonly string[] }
   | { readonly kind: "error"; readonly message: string; readonly command?: CommandName };
 
 const parseOptions = Object.fromEntries(
@@ -94,6 +95,8 @@ function isCommand(name: string): name is CommandName {
 }
 
 function parseSubcommand(command: CommandName, rest: string[]): Invocation {
+  // The proxy's flags are its own (cli/proxy.ts), resolved with the environment when it runs.
+  if (command === "proxy") return { kind: "proxy", args: rest };
   if (rest.includes("-h") || rest.includes("--help")) return { kind: "help", command };
   if (command === "help") {
     const [topic, ...extra] = rest;

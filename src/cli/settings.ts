@@ -74,7 +74,7 @@ export interface GuardSettings {
 }
 
 /** A boolean variable as the Go gateway reads one; undefined when unset or not a boolean word. */
-function envBoolean(value: string | undefined): boolean | undefined {
+export function envBoolean(value: string | undefined): boolean | undefined {
   const word = value?.trim().toLowerCase();
   if (word === "1" || word === "true" || word === "yes" || word === "on") return true;
   if (word === "0" || word === "false" || word === "no" || word === "off") return false;

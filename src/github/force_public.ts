@@ -16,15 +16,19 @@ export interface ForcedScope {
   readonly warning?: string;
 }
 
-/** Looks the workflow's repository up, when the setting is on and the environment names one and a token. */
+/**
+ * Looks the workflow's repository up, when the setting is on and the environment names one and a token.
+ * The API and token are the environment's unless the caller has its own (the proxy's flags).
+ */
 export async function forcedPublicScope(
   enabled: boolean,
   env: (name: string) => string | undefined,
+  api: { readonly apiUrl?: string; readonly token?: string } = {},
 ): Promise<ForcedScope> {
   const nwo = env("GITHUB_REPOSITORY")?.trim() ?? "";
-  const token = githubToken(env);
+  const token = api.token ?? githubToken(env);
   if (!enabled || nwo === "" || token === undefined) return {};
-  const answer = await repoVisibility(githubApiUrl(env), nwo, token, LOOKUP_TIMEOUT_MS);
+  const answer = await repoVisibility(api.apiUrl ?? githubApiUrl(env), nwo, token, LOOKUP_TIMEOUT_MS);
   if ("failed" in answer) {
     return {
       warning: `forcePublicRepos: cannot learn the visibility of ${nwo} (${answer.failed}); ` +

@@ -86,10 +86,19 @@ async function discover(
   }
 }
 
-/** The `label_agent` payload: the allow-only object and the trusted bots. */
-function agentPayload(policy: AllowOnlyPolicy, trustedBots: readonly string[]): Record<string, unknown> {
+/**
+ * The `label_agent` payload, as the Go gateway builds it: the allow-only object (with `trusted-users` inside
+ * it when given) and the trusted bots beside it.
+ */
+export function agentPayload(
+  policy: AllowOnlyPolicy,
+  trustedBots: readonly string[],
+  trustedUsers: readonly string[] = [],
+): Record<string, unknown> {
   return {
-    "allow-only": policy.payload,
+    "allow-only": trustedUsers.length === 0
+      ? policy.payload
+      : { ...policy.payload, "trusted-users": trustedUsers },
     ...(trustedBots.length === 0 ? {} : { "trusted-bots": trustedBots }),
   };
 }

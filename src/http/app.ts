@@ -27,7 +27,7 @@ import { logHealth } from "../observability/logging.ts";
 import { SPEC_VERSION, VERSION } from "../version.ts";
 import { agentOf, authChecker } from "./auth.ts";
 import { readBody } from "./body.ts";
-import type { OriginCheck } from "./origin.ts";
+import { type OriginCheck, requestHost } from "./origin.ts";
 import { json, rpcError } from "./responses.ts";
 import { openSse, SSE_HEADERS } from "./sse.ts";
 
@@ -57,15 +57,6 @@ const OAUTH_DISCOVERY = "/.well-known/oauth-authorization-server";
 const clientLog = getLogger(["awmg", "client"]);
 const authLog = getLogger(["awmg", "auth"]);
 const originLog = getLogger(["awmg", "origin"]);
-
-/** The host a request names: its Host header, or over HTTP/2 its `:authority`, which Deno puts in the URL. */
-function requestHost(request: Request): string {
-  const host = request.headers.get("host");
-  if (host !== null) return host;
-  const start = request.url.indexOf("//") + 2;
-  const end = request.url.indexOf("/", start);
-  return request.url.slice(start, end === -1 ? undefined : end);
-}
 
 /**
  * A JSON answer; its size and any error go on the request's span. A 2026-07-28 request's errors get the

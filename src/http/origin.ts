@@ -78,3 +78,12 @@ export function originPolicy(options: OriginPolicyOptions): OriginCheck {
     return undefined;
   };
 }
+
+/** The host a request names: its Host header, or over HTTP/2 its `:authority`, which Deno puts in the URL. */
+export function requestHost(request: Request): string {
+  const host = request.headers.get("host");
+  if (host !== null) return host;
+  const start = request.url.indexOf("//") + 2;
+  const end = request.url.indexOf("/", start);
+  return request.url.slice(start, end === -1 ? undefined : end);
+}

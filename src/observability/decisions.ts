@@ -43,10 +43,17 @@ export interface FilteredFacts {
   readonly sha?: string;
 }
 
+/** A request the proxy forwarded unjudged because its route table does not know the path. */
+export interface PassthroughFacts {
+  readonly method: string;
+  readonly path: string;
+}
+
 /** Where decision records go; set by the log setup. */
 export interface DecisionSinks {
   readonly decision: (facts: DecisionFacts, at: number) => void;
   readonly filtered: (facts: FilteredFacts, at: number) => void;
+  readonly passthrough: (facts: PassthroughFacts, at: number) => void;
 }
 
 let sinks: DecisionSinks | undefined;
@@ -64,6 +71,26 @@ export function recordDecision(facts: DecisionFacts): void {
 /** Records an item a filter removed. */
 export function recordFiltered(facts: FilteredFacts): void {
   sinks?.filtered(facts, Date.now());
+}
+
+/** Records an unjudged passthrough of the proxy. */
+export function recordPassthrough(facts: PassthroughFacts): void {
+  sinks?.passthrough(facts, Date.now());
+}
+
+/** The JSONL line of an unjudged passthrough, in the Go gateway's shape. */
+export function passthroughJsonLine(facts: PassthroughFacts, at: number): string {
+  return `${
+    JSON.stringify({
+      timestamp: new Date(at).toISOString(),
+      event: "unrecognized_endpoint_passthrough",
+      _schema: "difc-event/v1",
+      ...facts,
+      action: "passthrough_with_empty_labels",
+      note:
+        "Endpoint not in route table or metadata allowlist -- forwarded with no integrity and no secrecy labels",
+    })
+  }\n`;
 }
 
 /** The JSONL line of a decision. */

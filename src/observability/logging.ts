@@ -4,7 +4,7 @@
  * or stdout when it cannot be written, and stderr by verbosity and DEBUG) and redacts every line on the way
  * out. File writes are buffered (file_sink.ts) and flushed on a timer and at shutdown.
  */
-import { decisionJsonLine, filteredJsonLine, routeDecisions } from "./decisions.ts";
+import { decisionJsonLine, filteredJsonLine, passthroughJsonLine, routeDecisions } from "./decisions.ts";
 import { configure, dispose, type LogLevel, type LogRecord, type Sink } from "@logtape/logtape";
 import { colorize, debugMatcher } from "./debug.ts";
 import { BufferedFile } from "./file_sink.ts";
@@ -37,6 +37,8 @@ export interface LoggingOptions {
   readonly maxFiles?: number;
   /** The most bytes gateway.md may hold. */
   readonly summaryBudget: number;
+  /** The main log file: `mcp-gateway.log` for the gateway, `proxy.log` for the proxy. */
+  readonly mainLog?: string;
 }
 
 /**
@@ -115,15 +117,15 @@ function stderrRules(options: LoggingOptions) {
   };
 }
 
-async function openDir(dir: string): Promise<string | undefined> {
+async function openDir(dir: string, mainLog: string): Promise<string | undefined> {
   try {
     await Deno.mkdir(dir, { recursive: true });
-    const probe = await Deno.open(`${dir}/mcp-gateway.log`, { append: true, create: true });
+    const probe = await Deno.open(`${dir}/${mainLog}`, { append: true, create: true });
     probe.close();
     return undefined;
   } catch (error) {
     return error instanceof Deno.errors.NotCapable
-      ? "awmg has no write permission there (its permission set allows /tmp/gh-aw/mcp-logs and /tmp/jq-payloads)"
+      ? "awmg has no write permission there (its permission set allows /tmp/gh-aw and /tmp/jq-payloads)"
       : (error as Error).message;
   }
 }
@@ -131,7 +133,8 @@ async function openDir(dir: string): Promise<string | undefined> {
 /** Configures every sink. Call once at startup, before anything logs. */
 export async function setupLogging(options: LoggingOptions): Promise<LogDestination> {
   const dir = options.logDir.replace(/\/+$/, "") || "/";
-  const problem = await openDir(dir);
+  const mainLog = options.mainLog ?? "mcp-gateway.log";
+  const problem = await openDir(dir, mainLog);
   const { redact } = options;
   const rules = stderrRules(options);
   const line = once(formatLine, redact);
@@ -177,7 +180,7 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
     return opened;
   };
   if (problem === undefined) {
-    const [gateway, jsonl] = [file("mcp-gateway.log"), file("rpc-messages.jsonl")];
+    const [gateway, jsonl] = [file(mainLog), file("rpc-messages.jsonl")];
     const servers = new Map(options.serverIds.map((id) => [id, file(`${id}.log`)]));
     const markdownPath = `${dir}/gateway.md`;
     const markdown = await StepSummary.open(
@@ -206,6 +209,7 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
         jsonl.append(redact(decisionJsonLine(facts, at)));
       },
       filtered: (facts, at) => jsonl.append(redact(filteredJsonLine(facts, at))),
+      passthrough: (facts, at) => jsonl.append(redact(passthroughJsonLine(facts, at))),
     });
     routeRpc((serverId) => {
       const server = servers.get(serverId);

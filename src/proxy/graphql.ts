@@ -103,7 +103,9 @@ const ISSUE_PARENTS = new Set(["pullRequests", "issues", "comments", "reviews", 
 const COMMIT_PARENTS = new Set(["history"]);
 
 /** The fields a tool's items need for the guard, and the connections under which `nodes` holds them. */
-function guardFields(tool: string): { fields: readonly GuardField[]; parents: ReadonlySet<string> } | undefined {
+function guardFields(
+  tool: string,
+): { fields: readonly GuardField[]; parents: ReadonlySet<string> } | undefined {
   switch (tool) {
     case "list_issues":
     case "list_pull_requests":
