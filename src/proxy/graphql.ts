@@ -19,6 +19,9 @@ const PATTERNS: readonly (readonly [RegExp, string])[] = [
   [/__type\s*\(/i, INTROSPECTION],
   [/__schema\b/i, INTROSPECTION],
   [/repository\s*\([^)]*\)\s*\{[^}]*\bissue\s*\(/i, "issue_read"],
+  // `gh issue view` asks `issue: issueOrPullRequest(number:)`; Go's table reads it as the repository only,
+  // so the issue would be shown unjudged.
+  [/repository\s*\([^)]*\)\s*\{[^}]*\bissueOrPullRequest\s*\(/i, "issue_read"],
   [/repository\s*\([^)]*\)\s*\{[^}]*\bissues\s*[({]/i, "list_issues"],
   [/repository\s*\([^)]*\)\s*\{[^}]*\bpullRequest\s*\(/i, "pull_request_read"],
   [/repository\s*\([^)]*\)\s*\{[^}]*\bpullRequests\s*[({]/i, "list_pull_requests"],

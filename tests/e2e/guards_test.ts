@@ -654,7 +654,11 @@ Deno.test(
       const forced = await readPrivate(workflow("octo/public-y"));
       assert.ok(forced.refused, "in a public repository's workflow a private read is refused");
       assert.match(forced.stderr, /FORCED REPOS=PUBLIC: workflow repo octo\/public-y is public/);
-      assert.deepEqual(api.seen.at(-1), { path: "/repos/octo/public-y", authorization: "token t-1" });
+      assert.deepEqual(api.seen.at(-1), {
+        method: "GET",
+        path: "/repos/octo/public-y",
+        authorization: "token t-1",
+      });
 
       assert.equal(
         (await readPrivate(workflow("octo/private-x"))).refused,

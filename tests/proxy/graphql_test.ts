@@ -14,6 +14,11 @@ Deno.test("Go: TestMatchGraphQL_Patterns, one case per pattern, and the requests
     ['{ __type(name: "Foo") { kind } }', INTROSPECTION],
     ["{ __schema { types { name } } }", INTROSPECTION],
     ['{ repository(owner:"o", name:"r") { issue(number: 1) { title } } }', "issue_read"],
+    // Not in Go's table: gh issue view's query, which Go judges as the repository alone.
+    [
+      "query { repository(owner: $owner, name: $repo) { issue: issueOrPullRequest(number: $number) { __typename } } }",
+      "issue_read",
+    ],
     ['{ repository(owner:"o", name:"r") { issues(first: 10) { nodes { title } } } }', "list_issues"],
     ['{ repository(owner:"o", name:"r") { pullRequest(number: 5) { title } } }', "pull_request_read"],
     [

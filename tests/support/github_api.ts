@@ -6,16 +6,18 @@
 /** A running imitation. */
 export interface GithubApi {
   readonly url: string;
-  readonly seen: { readonly path: string; readonly authorization: string | null }[];
+  readonly seen: { readonly method: string; readonly path: string; readonly authorization: string | null }[];
   close(): Promise<void>;
 }
 
 /** Starts the imitation on 127.0.0.1 with the given answers by path. */
-export function githubApi(answers: Record<string, (request: Request) => Response>): GithubApi {
-  const seen: { path: string; authorization: string | null }[] = [];
+export function githubApi(
+  answers: Record<string, (request: Request) => Response | Promise<Response>>,
+): GithubApi {
+  const seen: { method: string; path: string; authorization: string | null }[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
     const path = new URL(request.url).pathname;
-    seen.push({ path, authorization: request.headers.get("authorization") });
+    seen.push({ method: request.method, path, authorization: request.headers.get("authorization") });
     return answers[path]?.(request) ?? new Response('{"message":"Not Found"}', { status: 404 });
   });
   return { url: `http://127.0.0.1:${server.addr.port}`, seen, close: () => server.shutdown() };

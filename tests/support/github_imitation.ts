@@ -95,9 +95,27 @@ function graphql(query: string, variables: Record<string, unknown>): unknown {
     hasIssuesEnabled: true,
     viewerPermission: "READ",
   };
+  // gh asks which fields a type has before it builds its query.
+  const introspected = /(\w+)\s*:\s*__type\(name:\s*"(\w+)"\)/.exec(query);
+  if (introspected !== null) {
+    const fields = [
+      "id",
+      "number",
+      "title",
+      "state",
+      "url",
+      "author",
+      "authorAssociation",
+      "body",
+      "createdAt",
+    ];
+    return { data: { [introspected[1]]: { fields: fields.map((name) => ({ name })) } } };
+  }
   if (/\bviewer\s*\{/.test(query)) return { data: { viewer: { login: "octocat" } } };
-  const number = Number(variables.number ?? /(?:issue|pullRequest)\(number:\s*(\d+)/.exec(query)?.[1]);
-  if (/\bissue\s*\(/.test(query)) {
+  const number = Number(
+    variables.number ?? /(?:issue|pullRequest|issueOrPullRequest)\(number:\s*(\d+)/.exec(query)?.[1],
+  );
+  if (/\b(?:issue|issueOrPullRequest)\s*\(/.test(query)) {
     const found = ISSUES.find((issue) => issue.number === number);
     return {
       data: { repository: { ...repository, issue: found === undefined ? null : graphqlIssue(found) } },
