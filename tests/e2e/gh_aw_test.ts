@@ -13,6 +13,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ROOT } from "../support/awmg.ts";
 import { text } from "../support/gateway.ts";
+import { githubImitation } from "../support/github_imitation.ts";
 import { tempDir } from "../support/temp.ts";
 
 const GATEWAY_IMAGE = "awmg-test/gateway:local";
@@ -216,5 +217,74 @@ Deno.test({
     assert.deepEqual(payload.error.errors.map((error: { message: string }) => error.message), [
       `server "safeoutputs": mount "${outputs}" rejected: host source is outside the allowed mount roots`,
     ]);
+  },
+});
+
+Deno.test({
+  name:
+    "the image's first argument 'proxy' runs the GitHub API proxy: its CA appears in --tls-dir and it judges",
+  ignore: reason !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const api = githubImitation();
+    const port = 18900 + Math.floor(Math.random() * 90);
+    const logs = await tempDir("awmg-proxy-logs-");
+    await Deno.chmod(logs, 0o777);
+    const name = `awmg-proxy-test-${port}`;
+    const started = await new Deno.Command("docker", {
+      args: [
+        "run",
+        "-d",
+        "--rm",
+        "--name",
+        name,
+        "--network",
+        "host",
+        "-v",
+        `${logs}:/tmp/gh-aw/proxy-logs`,
+        GATEWAY_IMAGE,
+        "proxy",
+        "--policy",
+        '{"allow-only":{"repos":"public","min-integrity":"approved"}}',
+        "--listen",
+        `127.0.0.1:${port}`,
+        "--github-api-url",
+        api.url,
+        "--guards-mode",
+        "filter",
+        "--tls",
+        "--tls-dir",
+        "/tmp/gh-aw/proxy-logs/proxy-tls",
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.ok(started.success, new TextDecoder().decode(started.stderr));
+    try {
+      const ca = `${logs}/proxy-tls/ca.crt`;
+      let caught: string | undefined;
+      for (let i = 0; i < 120 && caught === undefined; i++) {
+        caught = await Deno.readTextFile(ca).catch(() => undefined);
+        if (caught === undefined) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      assert.ok(caught !== undefined, "the CA did not appear in --tls-dir");
+      const client = Deno.createHttpClient({ caCerts: [caught] });
+      let listed: Response | undefined;
+      for (let i = 0; i < 40 && listed === undefined; i++) {
+        listed = await fetch(`https://localhost:${port}/api/v3/repos/octo/public-repo/issues`, { client })
+          .catch(
+            () => undefined,
+          );
+        if (listed === undefined) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      assert.equal(listed?.status, 200);
+      assert.deepEqual((await listed!.json()).map((issue: { number: number }) => issue.number), [1, 4]);
+      client.close();
+    } finally {
+      await new Deno.Command("docker", { args: ["stop", "-t", "5", name], stdout: "null", stderr: "null" })
+        .output();
+      await api.close();
+    }
   },
 });
