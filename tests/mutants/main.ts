@@ -88,6 +88,8 @@ const copy = join(base, "awmg");
 let code = 0;
 try {
   await copyProject(copy);
+  // shared/ sits beside the checkout (GitHub's guard module among it): the copy finds it in the same place.
+  await new Deno.Command("ln", { args: ["-s", join(ROOT, "..", "shared"), join(base, "shared")] }).output();
   // The tests must pass unchanged, or every mutant would look caught.
   const suites = [...new Set(chosen.flatMap((mutant) => mutant.tests))];
   const baseline = await runTests(copy, suites, undefined);

@@ -321,6 +321,34 @@ export const MUTANTS: readonly Mutant[] = [
     tests: [GUARDS],
     filter: "forcePublicRepos",
   },
+  // What gh reads through the proxy is judged as the tools' answers are.
+  {
+    id: "proxy-unknown-graphql-forwarded",
+    file: "src/proxy/handler.ts",
+    find: "      if (match === undefined) {",
+    replace: "      if (match === undefined && false) {",
+    breaks: "an unknown GraphQL operation is refused by the proxy",
+    tests: ["tests/e2e/proxy_test.ts"],
+    filter: "Octokit",
+  },
+  {
+    id: "proxy-answer-unjudged",
+    file: "src/proxy/handler.ts",
+    find: '    if (after.kind === "pass") return new Response(text, { status: answer.status, headers });',
+    replace: "    return new Response(text, { status: answer.status, headers });",
+    breaks: "the proxy shows only what the guard lets the agent see",
+    tests: ["tests/e2e/proxy_test.ts"],
+    filter: "Octokit",
+  },
+  {
+    id: "proxy-host-unchecked",
+    file: "src/proxy/command.ts",
+    find: "    if (refused === undefined) return handle(request);",
+    replace: "    return handle(request);",
+    breaks: "a web page cannot drive the proxy (Host checked)",
+    tests: ["tests/e2e/proxy_test.ts"],
+    filter: "without a policy",
+  },
   // A failing guard fails closed.
   {
     id: "resource-failure-allows",
