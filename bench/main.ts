@@ -4,12 +4,14 @@
  * Then the gateway's peak memory under each hostile case (bench/hostile.ts). Writes bench/results/latest.json
  * and latest.md; `--hostile` runs only the hostile cases and writes bench/results/hostile.json and hostile.md;
  * `--soak MINUTES` runs only the soak (bench/soak.ts), `--scale` only the scale cases (bench/scale.ts),
- * `--guards` only what guard policies cost (bench/guards.ts).
+ * `--guards` only what guard policies cost (bench/guards.ts), `--proxy` only what `awmg proxy` costs
+ * (bench/proxy.ts).
  */
 import { parseArgs } from "node:util";
 import { HttpClient, StdioClient, type ToolClient } from "./clients.ts";
 import { percentiles, runLoad } from "./load.ts";
 import { guardFigures, guardTable } from "./guards.ts";
+import { proxyFigures, proxyTable } from "./proxy.ts";
 import { hostileFigures, type HostileRow } from "./hostile.ts";
 import { scaleFigures, scaleTable } from "./scale.ts";
 import { soak } from "./soak.ts";
@@ -54,6 +56,7 @@ const { values } = parseArgs({
     soak: { type: "string" },
     scale: { type: "boolean", default: false },
     guards: { type: "boolean", default: false },
+    proxy: { type: "boolean", default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -78,6 +81,22 @@ if (values.scale) {
   console.log(markdown);
   await Deno.remove(config);
   Deno.exit(result.sessions.errors > 0 ? 1 : 0);
+}
+
+if (values.proxy) {
+  const rows = await proxyFigures();
+  const markdown = [
+    `awmg proxy, ${
+      new Date().toISOString().slice(0, 10)
+    }, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}`,
+    "",
+    proxyTable(rows),
+  ].join("\n");
+  await Deno.writeTextFile(`${results}proxy.json`, JSON.stringify(rows, null, 2) + "\n");
+  await Deno.writeTextFile(`${results}proxy.md`, markdown + "\n");
+  console.log(markdown);
+  await Deno.remove(config);
+  Deno.exit(0);
 }
 
 if (values.guards) {

@@ -2,7 +2,8 @@
  * A local imitation of GitHub's REST and GraphQL APIs for the proxy's tests: a public and a private
  * repository, issues and pull requests by authors of each association, search, `/user`, paginated lists
  * (`per_page`, `page`, a `Link` header), and a repository whose API is rate limited (429). It answers what
- * `gh` and Octokit ask as GitHub does, in the fields they read.
+ * `gh` and Octokit ask as GitHub does, in the fields they read. An artifact's zip
+ * (`/repos/octo/public-repo/actions/artifacts/1/zip?size=N`) streams N bytes (1 MiB by default).
  */
 import { type GithubApi, githubApi } from "./github_api.ts";
 
@@ -168,6 +169,19 @@ export function githubImitation(): GithubApi {
           "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 30),
         },
       }),
+    "/repos/octo/public-repo/actions/artifacts/1/zip": (request) => {
+      let left = Number(new URL(request.url).searchParams.get("size") ?? 1024 * 1024);
+      const chunk = new Uint8Array(64 * 1024).fill(0x61);
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (left <= 0) return controller.close();
+          const part = chunk.subarray(0, Math.min(chunk.length, left));
+          left -= part.length;
+          controller.enqueue(part);
+        },
+      });
+      return new Response(body, { headers: { "content-type": "application/zip" } });
+    },
     "/graphql": async (request) => {
       const { query = "", variables = {} } = await request.json();
       return Response.json(graphql(String(query), variables as Record<string, unknown>));
