@@ -59,7 +59,7 @@ copy_with_libs() {
 # A digest of the sources the gateway image is built from: an image of an older checkout is rebuilt.
 source_digest() {
   (cd "$ROOT" && cat deno.json deno.lock runtime.lock tests/deno.json tests/docker/env.sh main.ts \
-    tests/fixtures/github_server.ts $(find src -type f | sort) "$GITHUB_GUARD" 2>/dev/null | sha256sum | cut -c1-16)
+    tests/fixtures/github_server.ts tests/fixtures/github_data.ts $(find src -type f | sort) "$GITHUB_GUARD" 2>/dev/null | sha256sum | cut -c1-16)
 }
 
 build_gateway_image() {
@@ -76,7 +76,7 @@ build_gateway_image() {
   copy_with_libs "$(readlink -f "$(command -v deno)")" "$root" /usr/local/bin/deno
   cp "$(readlink -f "$(command -v docker)")" "$root/usr/local/bin/docker"
   (cd "$ROOT" && cp -r deno.json deno.lock runtime.lock main.ts src "$root/app/" && cp tests/deno.json "$root/app/tests/" &&
-    cp tests/fixtures/github_server.ts "$root/app/tests/fixtures/")
+    cp tests/fixtures/github_server.ts tests/fixtures/github_data.ts "$root/app/tests/fixtures/")
   if [ -f "$GITHUB_GUARD" ]; then
     mkdir -p "$root/guards/github"
     cp "$GITHUB_GUARD" "$root/guards/github/00-github-guard.wasm"

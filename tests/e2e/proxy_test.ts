@@ -18,6 +18,17 @@ const hasGh = await new Deno.Command("gh", { args: ["--version"], stdout: "null"
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const APPROVED = '{"allow-only":{"repos":"public","min-integrity":"approved"}}';
 
+/** The flags of a proxy with GitHub's guard and an approved-only policy in front of the imitation at `api`. */
+const guardedBy = (api: { url: string }, ...extra: string[]) => [
+  "--guard-wasm",
+  GUARD,
+  "--policy",
+  APPROVED,
+  "--github-api-url",
+  api.url,
+  ...extra,
+];
+
 /** A running proxy: where it listens, its CA, what it printed, and how to stop it. */
 interface RunningProxy {
   readonly url: string;
@@ -131,17 +142,10 @@ Deno.test({
   ...e2e,
   fn: async () => {
     const api = githubImitation();
-    const proxy = await startProxy([
-      "--guard-wasm",
-      GUARD,
-      "--policy",
-      APPROVED,
-      "--github-api-url",
-      api.url,
-      "--tls",
-      "--trusted-bots",
-      "github-actions[bot],dependabot[bot]",
-    ], { GITHUB_TOKEN: "ghp_proxy_token" });
+    const proxy = await startProxy(
+      guardedBy(api, "--tls", "--trusted-bots", "github-actions[bot],dependabot[bot]"),
+      { GITHUB_TOKEN: "ghp_proxy_token" },
+    );
     try {
       const repo = `${proxy.hostPort}/octo/public-repo`;
       const listed = await gh(proxy, "issue", "list", "-R", repo, "--json", "number,title");
@@ -197,19 +201,10 @@ Deno.test({
   ...e2e,
   fn: async () => {
     const api = githubImitation();
-    const strict = await startProxy([
-      "--guard-wasm",
-      GUARD,
-      "--policy",
-      APPROVED,
-      "--github-api-url",
-      api.url,
-      "--guards-mode",
-      "strict",
-      "--tls",
-      "--tls-dns-name",
-      "proxy.internal",
-    ], { GITHUB_TOKEN: "ghp_proxy_token" });
+    const strict = await startProxy(
+      guardedBy(api, "--guards-mode", "strict", "--tls", "--tls-dns-name", "proxy.internal"),
+      { GITHUB_TOKEN: "ghp_proxy_token" },
+    );
     const { octokit: client, close } = await octokit(strict);
     try {
       const refused = await client.rest.issues.listForRepo({ owner: "octo", repo: "public-repo" }).catch((
