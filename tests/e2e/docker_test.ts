@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { dockerWithConfig } from "../support/docker.ts";
 import { commandLine, descendants, type RunningGateway, startGateway, text } from "../support/gateway.ts";
 
 const IMAGE = "awmg-test/everything:local";
@@ -234,8 +235,8 @@ const containerized = { ...e2e, ignore: gatewayImage !== undefined };
 
 /** Runs awmg's own image (containerized mode) with the JSON config on stdin, the socket mounted, on loopback. */
 function runContainerized(config: unknown, port: number, env: Record<string, string>, extra: string[] = []) {
-  const child = new Deno.Command("docker", {
-    args: [
+  return dockerWithConfig(
+    [
       "run",
       "--rm",
       "-i",
@@ -250,13 +251,8 @@ function runContainerized(config: unknown, port: number, env: Record<string, str
       ...extra,
     ],
     env,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  writer.write(new TextEncoder().encode(JSON.stringify(config))).then(() => writer.close());
-  return child;
+    config,
+  );
 }
 
 Deno.test(

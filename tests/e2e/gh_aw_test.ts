@@ -9,6 +9,7 @@
  * Ignored where Docker, the images or GitHub's guard module are absent.
  */
 import assert from "node:assert/strict";
+import { dockerWithConfig } from "../support/docker.ts";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ROOT } from "../support/awmg.ts";
@@ -72,8 +73,8 @@ function ghAwConfig(port: number, calls: string, outputs: string) {
 
 /** Starts the image as gh-aw's step does, the config on stdin. */
 function startAsGhAw(config: unknown, env: Record<string, string>, group: string): Deno.ChildProcess {
-  const child = new Deno.Command("docker", {
-    args: [
+  return dockerWithConfig(
+    [
       "run",
       "-i",
       "--rm",
@@ -91,13 +92,8 @@ function startAsGhAw(config: unknown, env: Record<string, string>, group: string
       GATEWAY_IMAGE,
     ],
     env,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  writer.write(new TextEncoder().encode(JSON.stringify(config))).then(() => writer.close());
-  return child;
+    config,
+  );
 }
 
 async function healthy(port: number): Promise<boolean> {

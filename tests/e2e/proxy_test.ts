@@ -247,20 +247,9 @@ Deno.test({
       await strict.stop();
     }
 
-    const filter = await startProxy(
-      [
-        "--guard-wasm",
-        GUARD,
-        "--policy",
-        APPROVED,
-        "--github-api-url",
-        api.url,
-        "--guards-mode",
-        "filter",
-        "--tls",
-      ],
-      { GITHUB_TOKEN: "ghp_proxy_token" },
-    );
+    const filter = await startProxy(guardedBy(api, "--guards-mode", "filter", "--tls"), {
+      GITHUB_TOKEN: "ghp_proxy_token",
+    });
     const { octokit: filtered, close: closeFiltered } = await octokit(filter);
     try {
       const listed = await filtered.rest.issues.listForRepo({ owner: "octo", repo: "public-repo" });
