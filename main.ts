@@ -4,9 +4,6 @@
 import { type GuardSetup, setupGuards } from "./src/guards/registry.ts";
 import { mountPolicy, mountPolicyIssues } from "./src/backends/mount_policy.ts";
 import { forcedPublicScope } from "./src/github/force_public.ts";
-
-/** A guard setup that succeeded. */
-type GuardedServers = Extract<GuardSetup, { ok: true }>;
 import { getLogger } from "@logtape/logtape";
 import { describeStartFailure } from "./src/backends/diagnostics.ts";
 import { completionScript } from "./src/cli/completion.ts";
@@ -37,6 +34,9 @@ import { installTracer } from "./src/observability/tracing.ts";
 import { ToolsRegistry } from "./src/observability/tools_registry.ts";
 import { PayloadStore } from "./src/payloads/store.ts";
 import { VERSION } from "./src/version.ts";
+
+/** A guard setup that succeeded. */
+type GuardedServers = Extract<GuardSetup, { ok: true }>;
 
 const env = (name: string) => Deno.env.get(name);
 /** What `${VAR}` expansion and backends see: the environment as Go's entrypoint leaves it. */
@@ -108,12 +108,6 @@ async function guardsOrExit(
 ): Promise<GuardedServers> {
   const scope = await forcedPublicScope(settings.guards.forcePublicRepos, env);
   if (scope.warning !== undefined) warnings.push(scope.warning);
-  if (scope.publicRepository !== undefined) {
-    warnings.push(
-      `FORCED REPOS=PUBLIC: workflow repo ${scope.publicRepository} is public — every server with a guard ` +
-        "module reads public repositories only",
-    );
-  }
   const setup = await setupGuards(config, { ...settings.guards, publicRepository: scope.publicRepository });
   if (setup.ok) return scope.note === undefined ? setup : { ...setup, notes: [scope.note, ...setup.notes] };
   const redact = redactorOf(config, settings);

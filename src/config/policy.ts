@@ -341,6 +341,8 @@ export function allowOnlyFromScope(
  * is public: an allow-only policy keeps everything but its scope; none becomes public at any integrity. A
  * write-sink policy is left as it is (it has no repository scope).
  */
+export function publicScope(policy: AllowOnlyPolicy | undefined): AllowOnlyPolicy;
+export function publicScope(policy: GuardPolicy | undefined): GuardPolicy;
 export function publicScope(policy: GuardPolicy | undefined): GuardPolicy {
   if (policy?.kind === "write-sink") return policy;
   return {

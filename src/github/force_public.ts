@@ -9,7 +9,7 @@ import { repoVisibility } from "./visibility.ts";
 /** How long the lookup may take. */
 const LOOKUP_TIMEOUT_MS = 10_000;
 
-/** The outcome: the public repository to narrow to, and what to log about it. */
+/** The outcome: the public repository to narrow to, and what to log about it (a warning when forced or failed). */
 export interface ForcedScope {
   readonly publicRepository?: string;
   readonly note?: string;
@@ -36,5 +36,9 @@ export async function forcedPublicScope(
     };
   }
   if (answer.visibility !== "public") return { note: `forcePublicRepos: ${nwo} is ${answer.visibility}` };
-  return { publicRepository: nwo };
+  return {
+    publicRepository: nwo,
+    warning: `FORCED REPOS=PUBLIC: workflow repo ${nwo} is public — guarded reads are narrowed to public ` +
+      "repositories, so private ones cannot be read",
+  };
 }

@@ -100,17 +100,7 @@ async function startJudge(
     token: settings.token,
   });
   if (scope.warning !== undefined) log.warn(scope.warning);
-  const policy = scope.publicRepository === undefined
-    ? configured
-    : publicScope(configured) as AllowOnlyPolicy;
-  if (scope.publicRepository !== undefined) {
-    log.warn(
-      "FORCED REPOS=PUBLIC: workflow repo {repo} is public — the proxy reads public repositories only",
-      {
-        repo: scope.publicRepository,
-      },
-    );
-  }
+  const policy = scope.publicRepository === undefined ? configured : publicScope(configured);
   const host = await WasmGuardHost.load("github", settings.guardWasm).catch((error) => {
     throw new StartFailure((error as Error).message);
   });
