@@ -42,6 +42,9 @@ import { Subscription } from "./subscription.ts";
 import type { Mode } from "../difc/labels.ts";
 import type { ServerGuard } from "../guards/registry.ts";
 
+/** Guard instances kept live across agents; an agent past it gets fresh ones on its next call. */
+const GUARD_INSTANCES = 256;
+
 /** The endpoint id of the unified endpoint (`/mcp`). */
 export const UNIFIED = "";
 
@@ -185,6 +188,7 @@ export class Gateway {
         mode: options.guards.mode,
         modeChosen: options.guards.modeChosen,
         maxAgents: config.gateway.maxAgents,
+        liveInstances: GUARD_INSTANCES,
         timeoutMs: (id) => {
           const timeout = this.#servers.get(id)?.toolTimeout;
           return timeout === undefined ? options.toolTimeoutMs : timeout * 1000;

@@ -23,6 +23,11 @@ export interface GuardedOptions {
   readonly modeChosen: boolean;
   /** Agents kept; a guarded call from one more is refused (forgetting one would give back clean labels). */
   readonly maxAgents: number;
+  /**
+   * Guard instances kept live (each agent has its own in each guard); past it the least recently used
+   * agent's instances are dropped, and `label_agent` runs again in its next ones.
+   */
+  readonly liveInstances: number;
   /** How long one guard export call may take for a server. */
   readonly timeoutMs: (serverId: string) => number;
 }
@@ -105,6 +110,8 @@ const NO_COLLABORATOR_LOOKUP = JSON.stringify({
 export class GuardedCalls {
   readonly #options: GuardedOptions;
   readonly #agents = new Map<string, AgentState>();
+  /** Agents with live guard instances, the least recently used first. */
+  readonly #live = new Set<string>();
   readonly #logs = new Map<string, Logger>();
 
   constructor(options: GuardedOptions) {
@@ -249,6 +256,18 @@ export class GuardedCalls {
     }
   }
 
+  /** Marks an agent's instances used; drops the least recently used agent's past the bound. */
+  #touch(agentId: string): void {
+    this.#live.delete(agentId);
+    this.#live.add(agentId);
+    if (this.#live.size <= this.#options.liveInstances) return;
+    const [oldest] = this.#live;
+    this.#live.delete(oldest);
+    for (const { guard } of this.#options.guards.values()) guard.drop(oldest);
+    // Its labels stay; its next instances must be given the policy again before they label anything.
+    this.#agents.get(oldest)?.servers.clear();
+  }
+
   /** Labels and checks a tools/call before it is forwarded. Never rejects. */
   async check(
     serverId: string,
@@ -280,6 +299,7 @@ export class GuardedCalls {
         },
       };
     }
+    this.#touch(agentId);
     const limit = server.toolCallLimits[tool] ?? 0;
     const key = `${serverId}\u0000${tool}`;
     const made = agent.calls.get(key) ?? 0;

@@ -28,6 +28,7 @@ export class NoopGuard implements Guard {
     return Promise.resolve(undefined);
   }
 
+  drop(): void {}
   close(): void {}
 }
 
@@ -64,5 +65,6 @@ export class WriteSinkGuard implements Guard {
     return Promise.resolve(undefined);
   }
 
+  drop(): void {}
   close(): void {}
 }

@@ -45,5 +45,7 @@ export interface Guard {
     resultJson: string,
     context: GuardContext,
   ): Promise<LabeledResult | string | undefined>;
+  /** Frees an agent's instance (its labels are the gateway's and stay); the next call starts a new one. */
+  drop(session: string): void;
   close(): void;
 }

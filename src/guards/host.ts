@@ -216,6 +216,15 @@ export class WasmGuardHost {
     });
   }
 
+  /** Frees an agent's instance. */
+  drop(session: string): void {
+    this.#logs.delete(session);
+    this.#worker?.then(
+      (worker) => worker.postMessage({ type: "drop", session } satisfies ToWorker),
+      () => {},
+    );
+  }
+
   /** Stops the worker. */
   close(): void {
     this.#restart("the gateway is closing");

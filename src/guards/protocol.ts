@@ -27,7 +27,8 @@ export type ToWorker =
     /** When the call must have answered, in ms since the epoch (the host's time bound). */
     readonly deadline: number;
   }
-  | { readonly type: "backend-result"; readonly id: number; readonly ok: boolean; readonly text: string };
+  | { readonly type: "backend-result"; readonly id: number; readonly ok: boolean; readonly text: string }
+  | { readonly type: "drop"; readonly session: string };
 
 /** What a worker tells the gateway. */
 export type FromWorker =

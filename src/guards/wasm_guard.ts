@@ -140,6 +140,10 @@ export class WasmGuard implements Guard {
     return undefined;
   }
 
+  drop(session: string): void {
+    this.#host.drop(session);
+  }
+
   close(): void {
     this.#host.close();
   }

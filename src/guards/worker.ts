@@ -267,5 +267,8 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       waiting.get(message.id)?.({ ok: message.ok, text: message.text });
       waiting.delete(message.id);
       return;
+    case "drop":
+      instances.delete(message.session);
+      return;
   }
 };

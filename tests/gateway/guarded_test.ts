@@ -11,8 +11,13 @@ import { GuardFailure } from "../../src/guards/host.ts";
 import type { ServerGuard } from "../../src/guards/registry.ts";
 
 /** A guard whose label_agent answers as scripted, one answer per call. */
-function scripted(answers: (AgentLabelling | "fail")[]): Guard & { generation: number } {
+function scripted(
+  answers: (AgentLabelling | "fail")[],
+): Guard & { generation: number; dropped: string[]; unanswered: () => number } {
+  const dropped: string[] = [];
   return {
+    dropped,
+    unanswered: () => answers.length,
     name: "scripted",
     generation: 0,
     labelAgent() {
@@ -32,6 +37,9 @@ function scripted(answers: (AgentLabelling | "fail")[]): Guard & { generation: n
       });
     },
     labelResponse: () => Promise.resolve(undefined),
+    drop(agent: string) {
+      dropped.push(agent);
+    },
     close() {},
   };
 }
@@ -45,6 +53,7 @@ Deno.test("a restarted guard's label_agent never gives back integrity a read too
     mode: "propagate",
     modeChosen: true,
     maxAgents: 10,
+    liveInstances: 10,
     timeoutMs: () => 1000,
   });
   const noBackend = () => Promise.reject(new Error("no backend"));
@@ -75,6 +84,7 @@ Deno.test("agents are bounded: past gateway.maxAgents a new agent is refused, kn
     mode: "propagate",
     modeChosen: true,
     maxAgents: 2,
+    liveInstances: 10,
     timeoutMs: () => 1000,
   });
   const noBackend = () => Promise.reject(new Error("no backend"));
@@ -88,4 +98,37 @@ Deno.test("agents are bounded: past gateway.maxAgents a new agent is refused, kn
   assert.match(String((refused.shown.error.data as { detail: string }).detail), /gateway\.maxAgents/);
   assert.equal(await kind("key0/a"), "forward", "a known agent still calls");
   assert.deepEqual(Object.keys(monitor.reflect().agents).sort(), ["key0/a", "key0/b"]);
+});
+
+Deno.test("guard instances are bounded: the least recently used agent's are dropped, its labels kept", async () => {
+  const trusted: AgentLabelling = { secrecy: [], integrity: ["unapproved", "approved"], mode: "propagate" };
+  const guard = scripted([trusted, trusted, trusted, trusted]);
+  const server: ServerGuard = { guard, policy: undefined, toolCallLimits: {}, origin: "test" };
+  const monitor = new GuardedCalls({
+    guards: new Map([["s", server]]),
+    mode: "propagate",
+    modeChosen: true,
+    maxAgents: 10,
+    liveInstances: 2,
+    timeoutMs: () => 1000,
+  });
+  const noBackend = () => Promise.reject(new Error("no backend"));
+  const read = async (agent: string) => {
+    const checked = await monitor.check("s", agent, "read_untrusted", {}, noBackend);
+    if (checked.kind === "forward") await checked.after({ content: [] }, '{"content":[]}');
+  };
+  await read("a");
+  await read("b");
+  assert.deepEqual(guard.dropped, []);
+  await read("c");
+  assert.deepEqual(guard.dropped, ["a"], "the least recently used agent's instance goes");
+  assert.deepEqual(
+    monitor.reflect().agents.a.integrity,
+    ["unapproved"],
+    "its labels stay: the taint is kept",
+  );
+  await read("a");
+  assert.deepEqual(guard.dropped, ["a", "b"]);
+  assert.equal(guard.unanswered(), 0, "label_agent ran again in a's new instance (four runs for a, b, c, a)");
+  assert.deepEqual(monitor.reflect().agents.a.integrity, ["unapproved"], "and gave back no integrity");
 });

@@ -285,6 +285,15 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ["tests/gateway/guarded_test.ts"],
     filter: "agents are bounded",
   },
+  {
+    id: "guard-instances-unbounded",
+    file: "src/gateway/guarded.ts",
+    find: "    if (this.#live.size <= this.#options.liveInstances) return;",
+    replace: "    return;",
+    breaks: "the guard instances kept live are bounded",
+    tests: ["tests/gateway/guarded_test.ts"],
+    filter: "guard instances are bounded",
+  },
   // A container server mounts only trusted host paths.
   {
     id: "mount-attached-value-unread",
