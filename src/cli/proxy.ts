@@ -39,7 +39,7 @@ export interface ProxySettings {
 const FLAGS: readonly { name: string; short?: string; value: boolean; multiple?: boolean; help: string }[] = [
   {
     name: "force-public-repos",
-    value: true,
+    value: false,
     help: 'Force repos="public" when the workflow repo is public (default true)',
   },
   {
