@@ -160,26 +160,19 @@ async function run(given: RunOptions): Promise<void> {
   await serve(loaded.config, resolved.settings, warnings, tls, guards);
 }
 
-async function serve(
-  config: GatewayConfig,
-  settings: Settings,
-  warnings: string[],
-  tls: TlsFiles | undefined,
-  guardSetup: GuardedServers,
-): Promise<void> {
-  const redact = redactorOf(config, settings);
+/** Sets up the logs and says what the configuration warned of; returns where the logs go. */
+async function startLogs(config: GatewayConfig, settings: Settings, warnings: readonly string[]) {
   const destination = await setupLogging({
     logDir: settings.logDir,
     serverIds: config.servers.map((server) => server.id),
     verbosity: settings.verbosity,
     debug: env("DEBUG"),
     colors: env("DEBUG_COLORS") !== "0" && Deno.stderr.isTerminal(),
-    redact,
+    redact: redactorOf(config, settings),
     maxSize: settings.logMaxSize,
     ...(settings.logMaxFiles === undefined ? {} : { maxFiles: settings.logMaxFiles }),
     summaryBudget: settings.summaryMaxSize,
   });
-  const log = getLogger(["awmg", "startup"]);
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
     getLogger(["awmg", "gateway"]).error("Unhandled failure (the gateway keeps serving): {error}", {
@@ -187,25 +180,34 @@ async function serve(
     });
   });
   if (destination.kind === "stdout") {
-    log.warn("Cannot write logs to {dir} ({reason}); logging to stdout instead", {
+    getLogger(["awmg", "startup"]).warn("Cannot write logs to {dir} ({reason}); logging to stdout instead", {
       dir: settings.logDir,
       reason: destination.reason,
     });
   }
   for (const warning of warnings) getLogger(["awmg", "config"]).warn(warning);
-  const tracing = settings.tracing === undefined
-    ? undefined
-    : (await import("./src/observability/otel.ts")).otelTracer({ ...settings.tracing, version: VERSION });
-  installTracer(tracing?.tracer);
-  if (settings.tracing !== undefined) {
-    log.info("Tracing to {url} as {service}, sample rate {rate}", {
-      url: settings.tracing.url,
-      service: settings.tracing.serviceName,
-      rate: settings.tracing.sampleRate,
-    });
-  }
-  const toolCounts = new Map<string, number>();
-  const tools = new ToolsRegistry(destination.kind === "dir" ? destination.dir : undefined);
+  return destination;
+}
+
+/** Starts the trace exporter when tracing is configured (its SDK loads only then). */
+async function startTracing(settings: Settings) {
+  if (settings.tracing === undefined) return undefined;
+  const tracing = (await import("./src/observability/otel.ts")).otelTracer({
+    ...settings.tracing,
+    version: VERSION,
+  });
+  installTracer(tracing.tracer);
+  getLogger(["awmg", "startup"]).info("Tracing to {url} as {service}, sample rate {rate}", {
+    url: settings.tracing.url,
+    service: settings.tracing.serviceName,
+    rate: settings.tracing.sampleRate,
+  });
+  return tracing;
+}
+
+/** The startup lines before the backends start: the config, the listen address, auth, the guards. */
+function announce(config: GatewayConfig, settings: Settings, guardSetup: GuardedServers): void {
+  const log = getLogger(["awmg", "startup"]);
   const { hostname, port } = settings.listen;
   log.info("Starting MCPG with config: {config}, listen: {listen}, log-dir: {logDir}", {
     config: describeSource(config.source),
@@ -218,7 +220,6 @@ async function serve(
         "Use it for local development only.",
     );
   }
-
   for (const note of guardSetup.notes) getLogger(["awmg", "guards"]).info(note);
   for (const [id, guarded] of guardSetup.guards) {
     log.info("Server {server} is guarded by {origin}, mode {mode}", {
@@ -227,8 +228,16 @@ async function serve(
       mode: settings.guards.modeChosen ? settings.guards.mode : "as the guard asks (strict unless it says)",
     });
   }
+}
 
-  const gateway = new Gateway(config, {
+/** The gateway over the configured servers, its tool lists told to `tools`. */
+function makeGateway(
+  config: GatewayConfig,
+  settings: Settings,
+  guardSetup: GuardedServers,
+  tools: ToolsRegistry,
+): Gateway {
+  return new Gateway(config, {
     guards: {
       servers: guardSetup.guards,
       mode: settings.guards.mode,
@@ -241,53 +250,37 @@ async function serve(
     toolTimeoutMs: settings.toolTimeoutMs,
     sessionTimeoutMs: settings.sessionTimeoutMs,
     shutdownTimeoutMs: settings.shutdownTimeoutMs,
-    onTools: (serverId, list) => {
-      toolCounts.set(serverId, list.length);
-      tools.set(serverId, list);
-    },
+    onTools: (serverId, list) => tools.set(serverId, list),
     payloads: new PayloadStore({
       dir: settings.payloadDir,
       threshold: settings.payloadSizeThreshold,
       pathPrefix: settings.payloadPathPrefix,
     }),
   });
-  const exitFailed = async (): Promise<never> => {
-    await gateway.close();
-    await tracing?.shutdown();
-    await tools.flush();
-    await stopLogging();
-    Deno.exit(1);
-  };
-  const failures = await gateway.start();
-  if (failures.length > 0) {
-    const servers = failures.map(describeStartFailure);
-    const message = failures.map((failure) => failure.message).join("; ");
-    console.log(redact(JSON.stringify({ error: { code: "backend_start_failed", message, servers } })));
-    for (const failure of failures) {
-      console.error(
-        redact(`Error: ${failure.message}\n${failure.stderrTail.map((l) => `  stderr: ${l}`).join("\n")}`),
-      );
-    }
-    await exitFailed();
-  }
+}
 
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      getLogger(["awmg", "shutdown"]).info("Shutting down");
-      await gateway.close();
-      await server.shutdown();
-      await tracing?.shutdown();
-      await tools.flush();
-      await stopLogging();
-      Deno.exit(0);
-    })();
-  };
-  const app = createApp({
+/** Says why backends did not start: the orchestrator's payload on stdout, each failure on stderr. */
+function reportStartFailures(
+  failures: Awaited<ReturnType<Gateway["start"]>>,
+  redact: (text: string) => string,
+) {
+  const servers = failures.map(describeStartFailure);
+  const message = failures.map((failure) => failure.message).join("; ");
+  console.log(redact(JSON.stringify({ error: { code: "backend_start_failed", message, servers } })));
+  for (const failure of failures) {
+    console.error(
+      redact(`Error: ${failure.message}\n${failure.stderrTail.map((l) => `  stderr: ${l}`).join("\n")}`),
+    );
+  }
+}
+
+/** The HTTP side of the gateway, with its Host/Origin policy and limits. */
+function makeApp(config: GatewayConfig, settings: Settings, gateway: Gateway, onClosed: () => void) {
+  return createApp({
     gateway,
     apiKeys: settings.apiKeys,
     originCheck: originPolicy({
-      listenHost: hostname,
+      listenHost: settings.listen.hostname,
       domain: settings.domain,
       allowedHosts: config.gateway.allowedHosts,
       allowedOrigins: config.gateway.allowedOrigins,
@@ -295,16 +288,18 @@ async function serve(
     maxBodySize: config.gateway.maxBodySize,
     bodyTimeoutMs: config.gateway.bodyTimeout * 1000,
     maxUnsentBytes: config.gateway.maxUnsentBytes,
-    onClosed: stop,
+    onClosed,
   });
-  let server: ResilientServer;
-  try {
-    server = serveResilient(hostname, port, app.fetch, tls);
-  } catch (error) {
-    const what = tls === undefined ? `listen on ${hostname}:${port}` : `serve HTTPS on ${hostname}:${port}`;
-    console.error(`Error: cannot ${what}: ${(error as Error).message}`);
-    return await exitFailed();
-  }
+}
+
+/** Once listening: the generated key on stderr, the client configuration on stdout, where each server is. */
+function announceListening(
+  settings: Settings,
+  gateway: Gateway,
+  tools: ToolsRegistry,
+  port: number,
+  scheme: "http" | "https",
+) {
   if (settings.auth === "generated") {
     // Straight to stderr, never through the logger: the key must not reach a log file.
     console.error(
@@ -314,14 +309,14 @@ async function serve(
         "(the client configuration on stdout carries it).",
     );
   }
-  const scheme = tls === undefined ? "http" : "https";
-  const origin = { domain: settings.domain, port: server.port, mode: settings.mode, scheme } as const;
+  const origin = { domain: settings.domain, port, mode: settings.mode, scheme } as const;
   const client = clientConfig(gateway.serverIds, origin, settings.apiKeys[0]);
   console.log(JSON.stringify(client));
+  const log = getLogger(["awmg", "startup"]);
   log.info("Listening on {scheme}://{host}:{port} in {mode} mode", {
     scheme,
-    host: hostname,
-    port: server.port,
+    host: settings.listen.hostname,
+    port,
     mode: settings.mode,
   });
   for (const id of gateway.serverIds) {
@@ -329,11 +324,57 @@ async function serve(
     log.info("Server {server}: {url} ({tools} tools, MCP {revision})", {
       server: id,
       url,
-      tools: toolCounts.get(id) ?? 0,
+      tools: tools.count(id),
       revision: gateway.health()[id].protocolVersion ?? "unknown",
     });
   }
-  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
+}
+
+/** Serves until /close, SIGINT or SIGTERM: logs, tracing, the backends, the listener, in that order. */
+async function serve(
+  config: GatewayConfig,
+  settings: Settings,
+  warnings: string[],
+  tls: TlsFiles | undefined,
+  guardSetup: GuardedServers,
+): Promise<void> {
+  const destination = await startLogs(config, settings, warnings);
+  const tracing = await startTracing(settings);
+  const tools = new ToolsRegistry(destination.kind === "dir" ? destination.dir : undefined);
+  announce(config, settings, guardSetup);
+  const gateway = makeGateway(config, settings, guardSetup, tools);
+  let server: ResilientServer | undefined;
+  let stopping: Promise<never> | undefined;
+  const stop = (code: number) =>
+    stopping ??= (async (): Promise<never> => {
+      if (code === 0) getLogger(["awmg", "shutdown"]).info("Shutting down");
+      await gateway.close();
+      await server?.shutdown();
+      await tracing?.shutdown();
+      await tools.flush();
+      await stopLogging();
+      Deno.exit(code);
+    })();
+  const failures = await gateway.start();
+  if (failures.length > 0) {
+    reportStartFailures(failures, redactorOf(config, settings));
+    return await stop(1);
+  }
+  const { hostname, port } = settings.listen;
+  try {
+    server = serveResilient(
+      hostname,
+      port,
+      makeApp(config, settings, gateway, () => void stop(0)).fetch,
+      tls,
+    );
+  } catch (error) {
+    const what = tls === undefined ? `listen on ${hostname}:${port}` : `serve HTTPS on ${hostname}:${port}`;
+    console.error(`Error: cannot ${what}: ${(error as Error).message}`);
+    return await stop(1);
+  }
+  announceListening(settings, gateway, tools, server.port, tls === undefined ? "http" : "https");
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => void stop(0));
 }
 
 if (import.meta.main) {

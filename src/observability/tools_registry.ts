@@ -28,6 +28,11 @@ export class ToolsRegistry {
     }
   }
 
+  /** How many tools a server listed (0 before it has). */
+  count(serverId: string): number {
+    return this.#tools.get(serverId)?.length ?? 0;
+  }
+
   /** Writes the file now (and waits for any write in progress). */
   async flush(): Promise<void> {
     clearTimeout(this.#timer);
