@@ -6,7 +6,7 @@ import { allowOnlyFromScope, type GuardPolicy, parsePolicy } from "../config/pol
 import type { ConfigIssue } from "../config/issues.ts";
 import type { GatewayConfig } from "../config/types.ts";
 import { type Mode, MODES } from "../difc/labels.ts";
-import { otlpHeaders } from "../config/validate.ts";
+import { otlpHeaders } from "../config/gateway.ts";
 import type { TraceExport } from "../observability/tracing.ts";
 import { AGENT_ID_VAR, envKey, LEGACY_KEY_VAR, LEGACY_KEY_WARNING } from "../environment/agent_id.ts";
 import { DEFAULTS } from "./flags.ts";

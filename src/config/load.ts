@@ -6,7 +6,8 @@ import type { ConfigFailure, ConfigIssue, ConfigSource } from "./issues.ts";
 import { readJson } from "./json.ts";
 import { readToml } from "./toml.ts";
 import type { GatewayConfig } from "./types.ts";
-import { type Format, validateDocument } from "./validate.ts";
+import type { Format } from "./checks.ts";
+import { validateDocument } from "./validate.ts";
 
 /** A loaded config with its warnings, or the failure with every error. */
 export type LoadResult =

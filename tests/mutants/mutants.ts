@@ -185,7 +185,7 @@ export const MUTANTS: readonly Mutant[] = [
   // Policy that cannot be enforced is an error.
   {
     id: "response-filters-accepted",
-    file: "src/config/validate.ts",
+    file: "src/config/servers.ts",
     find: '...policies.map((key) => unenforced(joinPath(path, key), "tool response filters (jq)")),',
     replace: "...[],",
     breaks: "tool_response_filters, which awmg does not enforce, is refused",
@@ -194,7 +194,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: "unknown-keys-accepted",
-    file: "src/config/validate.ts",
+    file: "src/config/checks.ts",
     find: "  return Object.keys(object).filter((key) => !known.includes(key)).map((key) => {",
     replace: "  return Object.keys(object).filter(() => false).map((key) => {",
     breaks: "an unknown key, such as a typo of a security setting, stops the start",
@@ -202,12 +202,13 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "/unknown|unrecognized|Unknown/",
   },
   {
-    id: "force-public-repos-accepted",
-    file: "src/config/validate.ts",
-    find: "  if (g.forcePublicRepos === true) {",
-    replace: "  if (false) {",
-    breaks: "forcePublicRepos = true, which awmg does not enforce, is refused",
-    tests: ["tests/config/load_test.ts"],
+    id: "unsupported-go-setting-accepted",
+    file: "src/config/gateway.ts",
+    find: "    gateway[key] === undefined || same(gateway[key]) ? [] : [{",
+    replace: "    true ? [] : [{",
+    breaks:
+      "a Go setting awmg does not implement (another container runtime) is refused as not supported yet",
+    tests: ["tests/config/go_schema_keys_test.ts"],
   },
   {
     id: "policy-without-module",
