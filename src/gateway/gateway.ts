@@ -21,14 +21,8 @@ import { type Listener, Session, SessionStore } from "./session.ts";
 import { isAllowed, presentTools, type Tool } from "./tools.ts";
 import { type Backends, UnifiedRouter } from "./unified.ts";
 import { GuardedCalls, type Reflection, reflection } from "./guarded.ts";
-import {
-  type ForwardOptions,
-  HoldBudget,
-  type ModernCaller,
-  Refusal,
-  RELAYED_CAPABILITIES,
-  Upstream,
-} from "./upstream.ts";
+import { type ForwardOptions, HoldBudget, type ModernCaller, RELAYED_CAPABILITIES } from "./calls.ts";
+import { Refusal, Upstream } from "./upstream.ts";
 import {
   type AnnouncedCapabilities,
   type Envelope,

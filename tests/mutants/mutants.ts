@@ -445,7 +445,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: "relay-guesses-session",
-    file: "src/gateway/upstream.ts",
+    file: "src/gateway/relay.ts",
     find: "    if (count > 1) {",
     replace: "    if (false) {",
     breaks: "a server-to-client request is relayed only when one session can have caused it",
@@ -559,7 +559,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: "held-calls-unbounded",
-    file: "src/gateway/upstream.ts",
+    file: "src/gateway/bridge.ts",
     find: "      if (holds.held >= holds.max) {",
     replace: "      if (false) {",
     breaks: "calls held for a client's retry are bounded (gateway.maxHeldRequests)",
@@ -568,7 +568,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: "capability-undeclared",
-    file: "src/gateway/upstream.ts",
+    file: "src/gateway/bridge.ts",
     find: "    if (cause.modern!.envelope.capabilities[capability] === undefined) {",
     replace: "    if (false) {",
     breaks: "a client is only asked what it declared it can answer (-32021 otherwise)",
