@@ -44,18 +44,22 @@ function scripted(
   };
 }
 
-Deno.test("a restarted guard's label_agent never gives back integrity a read took away, even after it failed", async () => {
-  const trusted: AgentLabelling = { secrecy: [], integrity: ["unapproved", "approved"], mode: "propagate" };
-  const guard = scripted([trusted, "fail", trusted]);
+/** The monitor of one server "s" guarded by `guard`, in propagate mode, with the given bounds. */
+function monitorOf(guard: Guard, bounds: { maxAgents: number; liveInstances: number }): GuardedCalls {
   const server: ServerGuard = { guard, policy: undefined, toolCallLimits: {}, origin: "test" };
-  const monitor = new GuardedCalls({
+  return new GuardedCalls({
     guards: new Map([["s", server]]),
     mode: "propagate",
     modeChosen: true,
-    maxAgents: 10,
-    liveInstances: 10,
+    ...bounds,
     timeoutMs: () => 1000,
   });
+}
+
+Deno.test("a restarted guard's label_agent never gives back integrity a read took away, even after it failed", async () => {
+  const trusted: AgentLabelling = { secrecy: [], integrity: ["unapproved", "approved"], mode: "propagate" };
+  const guard = scripted([trusted, "fail", trusted]);
+  const monitor = monitorOf(guard, { maxAgents: 10, liveInstances: 10 });
   const noBackend = () => Promise.reject(new Error("no backend"));
   const call = async (tool: string) => {
     const checked = await monitor.check("s", "agent", tool, {}, noBackend);
@@ -78,15 +82,7 @@ Deno.test("a restarted guard's label_agent never gives back integrity a read too
 Deno.test("agents are bounded: past gateway.maxAgents a new agent is refused, known ones keep their labels", async () => {
   const trusted: AgentLabelling = { secrecy: [], integrity: ["unapproved", "approved"], mode: "propagate" };
   const guard = scripted([trusted, trusted, trusted]);
-  const server: ServerGuard = { guard, policy: undefined, toolCallLimits: {}, origin: "test" };
-  const monitor = new GuardedCalls({
-    guards: new Map([["s", server]]),
-    mode: "propagate",
-    modeChosen: true,
-    maxAgents: 2,
-    liveInstances: 10,
-    timeoutMs: () => 1000,
-  });
+  const monitor = monitorOf(guard, { maxAgents: 2, liveInstances: 10 });
   const noBackend = () => Promise.reject(new Error("no backend"));
   const kind = async (agent: string) =>
     (await monitor.check("s", agent, "read_untrusted", {}, noBackend)).kind;
@@ -103,15 +99,7 @@ Deno.test("agents are bounded: past gateway.maxAgents a new agent is refused, kn
 Deno.test("guard instances are bounded: the least recently used agent's are dropped, its labels kept", async () => {
   const trusted: AgentLabelling = { secrecy: [], integrity: ["unapproved", "approved"], mode: "propagate" };
   const guard = scripted([trusted, trusted, trusted, trusted]);
-  const server: ServerGuard = { guard, policy: undefined, toolCallLimits: {}, origin: "test" };
-  const monitor = new GuardedCalls({
-    guards: new Map([["s", server]]),
-    mode: "propagate",
-    modeChosen: true,
-    maxAgents: 10,
-    liveInstances: 2,
-    timeoutMs: () => 1000,
-  });
+  const monitor = monitorOf(guard, { maxAgents: 10, liveInstances: 2 });
   const noBackend = () => Promise.reject(new Error("no backend"));
   const read = async (agent: string) => {
     const checked = await monitor.check("s", agent, "read_untrusted", {}, noBackend);
