@@ -192,7 +192,7 @@ async function startLogs(config: GatewayConfig, settings: Settings, warnings: re
 /** Starts the trace exporter when tracing is configured (its SDK loads only then). */
 async function startTracing(settings: Settings) {
   if (settings.tracing === undefined) return undefined;
-  const tracing = (await import("./src/observability/otel.ts")).otelTracer({
+  const tracing = (await import("./src/observability/otlp.ts")).otlpTracer({
     ...settings.tracing,
     version: VERSION,
   });

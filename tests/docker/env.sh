@@ -82,7 +82,7 @@ build_gateway_image() {
     cp "$GITHUB_GUARD" "$root/guards/github/00-github-guard.wasm"
   fi
   # The gateway's npm packages (runtime.lock leaves the test packages out), and the github imitation's.
-  (cd "$root/app" && DENO_DIR="$root/deno-dir" deno cache --quiet --lock=runtime.lock main.ts src/observability/otel.ts &&
+  (cd "$root/app" && DENO_DIR="$root/deno-dir" deno cache --quiet --lock=runtime.lock main.ts src/observability/otlp.ts &&
     DENO_DIR="$root/deno-dir" deno cache --quiet --lock=deno.lock tests/fixtures/github_server.ts)
   chmod -R a+rX "$root/deno-dir" "$root/app"
   tar -C "$root" -c . | docker import \
