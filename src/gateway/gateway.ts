@@ -8,39 +8,30 @@ import type { BearerSource } from "../backends/http.ts";
 import { type EnvLookup, launchSpec } from "../backends/launch.ts";
 import { OidcTokens } from "../backends/oidc.ts";
 import type { GatewayConfig, HttpServerConfig, StdioServerConfig } from "../config/types.ts";
-import { ErrorCode, errorResponse, unavailableResponse } from "../jsonrpc/errors.ts";
-import type { Classified, JsonRpcId, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
+import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
+import type { Classified, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
 import type { Span } from "../observability/tracing.ts";
 import { metadataResult, type PayloadStore, resultText } from "../payloads/store.ts";
 import { VERSION } from "../version.ts";
 import type { Exchange } from "./exchange.ts";
 import { RateLimitBreaker } from "./breaker.ts";
-import { nameProblem, prefixName } from "./names.ts";
+import { nameProblem, prefixName, UNIFIED } from "./names.ts";
+import { Handshake } from "./handshake.ts";
 import { paramsProblem } from "./params.ts";
-import { type Listener, Session, SessionStore } from "./session.ts";
+import { type Listener, type Session, SessionStore } from "./session.ts";
 import { isAllowed, presentTools, type Tool } from "./tools.ts";
 import { type Backends, UnifiedRouter } from "./unified.ts";
 import { GuardedCalls, type Reflection, reflection } from "./guarded.ts";
 import { type ForwardOptions, HoldBudget, type ModernCaller, RELAYED_CAPABILITIES } from "./calls.ts";
 import { Refusal, Upstream } from "./upstream.ts";
-import {
-  type AnnouncedCapabilities,
-  type Envelope,
-  LEGACY_VERSIONS,
-  META,
-  NO_CACHE,
-  SERVED_VERSIONS,
-} from "../protocol/revision.ts";
+import type { Envelope } from "../protocol/revision.ts";
 import { StateSeal } from "../protocol/state.ts";
-import { Subscription } from "./subscription.ts";
+import type { Subscription } from "./subscription.ts";
 import type { Mode } from "../difc/labels.ts";
 import type { ServerGuard } from "../guards/registry.ts";
 
 /** Guard instances kept live across agents; an agent past it gets fresh ones on its next call. */
 const GUARD_INSTANCES = 256;
-
-/** The endpoint id of the unified endpoint (`/mcp`). */
-export const UNIFIED = "";
 
 /** Who is asking and where: the endpoint's server ("" for unified), the client's identity, its session. */
 export interface RequestContext {
@@ -110,14 +101,6 @@ export interface GatewayOptions {
 /** Methods that read a server's data outside tool calls, which guard policies do not label. */
 const UNGUARDED_READS = new Set(["resources/read", "resources/subscribe"]);
 
-/** Negotiates the protocol revision: the client's when the gateway and the backend both speak it. */
-export function negotiateVersion(requested: unknown, backendVersion: string): string {
-  const known = LEGACY_VERSIONS as readonly unknown[];
-  return known.includes(requested) && (requested as string) <= backendVersion
-    ? requested as string
-    : backendVersion;
-}
-
 /** The requests whose result may be a task of the tasks extension (a handle, or the task itself). */
 const TASK_RESULTS = new Set([
   "tools/call",
@@ -166,6 +149,7 @@ export class Gateway {
   readonly #holds: HoldBudget;
   /** The open `subscriptions/listen` streams of modern clients. */
   readonly #subscriptions = new Set<Subscription>();
+  readonly #handshake: Handshake;
   #state: "open" | "closing" | "closed" = "open";
 
   constructor(config: GatewayConfig, options: GatewayOptions) {
@@ -203,6 +187,15 @@ export class Gateway {
           { session: session.id, count: maxSessions },
         );
       }
+    });
+    this.#handshake = new Handshake({
+      serverIds: () => this.serverIds,
+      sessions: this.sessions,
+      maxSessions,
+      subscriptions: this.#subscriptions,
+      upstream: (serverId, identity, session) => this.upstream(serverId, identity, session),
+      call: (serverId, identity, session, method, params) =>
+        this.#call(serverId, identity, session, method, params),
     });
   }
 
@@ -388,7 +381,7 @@ export class Gateway {
 
   async #request(context: RequestContext, request: JsonRpcRequest): Promise<Outcome> {
     if (context.modern !== undefined) {
-      const answered = await this.#modernOnly(context, request);
+      const answered = await this.#handshake.modernOnly(context, request);
       if (answered !== undefined) return answered;
     }
     if (request.method === "ping") return reply({ jsonrpc: "2.0", id: request.id, result: {} });
@@ -399,7 +392,7 @@ export class Gateway {
         detail: `${request.method} was not forwarded`,
       }));
     }
-    if (request.method === "initialize") return await this.#initialize(context, request);
+    if (request.method === "initialize") return await this.#handshake.initialize(context, request);
     if (request.method === "logging/setLevel" && context.session !== undefined) {
       context.session.logLevel = String((request.params as { level: string }).level);
     }
@@ -411,137 +404,6 @@ export class Gateway {
     return await this.#forward(context, routed.serverId, routed.request);
   }
 
-  /**
-   * What a 2026-07-28 request gets apart from forwarding: `server/discover` and `subscriptions/listen`
-   * answered here, and the methods the revision removed refused as unknown.
-   */
-  async #modernOnly(context: RequestContext, request: JsonRpcRequest): Promise<Outcome | undefined> {
-    switch (request.method) {
-      case "server/discover":
-        return reply(await this.#discover(context, request));
-      case "subscriptions/listen":
-        return this.#listen(context, request);
-      case "initialize":
-      case "ping":
-      case "logging/setLevel":
-      case "resources/subscribe":
-      case "resources/unsubscribe":
-        return reply(
-          errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}`, {
-            detail: `revision ${context.modern!.version} has no ${request.method}`,
-          }),
-        );
-    }
-    return undefined;
-  }
-
-  /** The initialize results of the endpoint's servers that are up (for unified, those that start). */
-  async #initializeResults(
-    context: RequestContext,
-    id: JsonRpcId,
-    session?: Session,
-  ): Promise<{ ids: string[]; results: Record<string, unknown>[] } | JsonRpcResponse> {
-    const ids = context.serverId === UNIFIED ? this.serverIds : [context.serverId];
-    const up: string[] = [];
-    const results: Record<string, unknown>[] = [];
-    for (const serverId of ids) {
-      const upstream = this.upstream(serverId, context.identity, session);
-      session?.listen(upstream.log);
-      try {
-        await upstream.connection.ensureRunning();
-        up.push(serverId);
-        results.push(upstream.connection.initializeResult!);
-      } catch (error) {
-        if (context.serverId !== UNIFIED) return unavailableResponse(id, serverId, (error as Error).message);
-        this.#log.warn("Unified endpoint leaves out server {server}: {error}", {
-          server: serverId,
-          error: (error as Error).message,
-        });
-      }
-    }
-    return { ids: up, results };
-  }
-
-  /** `server/discover`: the revisions the gateway serves, and the endpoint's capabilities and identity. */
-  async #discover(context: RequestContext, request: JsonRpcRequest): Promise<JsonRpcResponse> {
-    const found = await this.#initializeResults(context, request.id);
-    if ("jsonrpc" in found) return found;
-    const { ids, results } = found;
-    const result = context.serverId === UNIFIED ? this.#unifiedInitialize(ids, results) : results[0];
-    const { capabilities, serverInfo, instructions } = result as {
-      capabilities?: Record<string, unknown>;
-      serverInfo?: unknown;
-      instructions?: unknown;
-    };
-    return {
-      jsonrpc: "2.0",
-      id: request.id,
-      result: {
-        resultType: "complete",
-        supportedVersions: SERVED_VERSIONS,
-        capabilities: capabilities ?? {},
-        ...(typeof instructions === "string" ? { instructions } : {}),
-        ...NO_CACHE,
-        _meta: { [META.serverInfo]: serverInfo },
-      },
-    };
-  }
-
-  /** `subscriptions/listen`: a stream of the list changes and resource updates the client opted in to. */
-  async #listen(context: RequestContext, request: JsonRpcRequest): Promise<Outcome> {
-    const found = await this.#initializeResults(context, request.id);
-    if ("jsonrpc" in found) return reply(found);
-    const offered = found.results.map((r) => (r.capabilities ?? {}) as AnnouncedCapabilities);
-    const opened = Subscription.open(request, context.serverId, context.identity, offered);
-    if (!(opened instanceof Subscription)) return reply(opened);
-    const uris = opened.acknowledged.resourceSubscriptions ?? [];
-    if (uris.length > 0) {
-      found.ids.forEach((serverId, i) => {
-        if (offered[i].resources?.subscribe !== true) return;
-        const { connection } = this.upstream(serverId, context.identity);
-        for (const uri of uris) {
-          // A 2026-07-28 server has no resources/subscribe: its listen stream is opened again with the URI.
-          if (connection.modern) connection.subscribe(uri, true);
-          else {this.#call(serverId, context.identity, undefined, "resources/subscribe", { uri }).catch(
-              () => {},
-            );}
-        }
-      });
-    }
-    this.#subscriptions.add(opened);
-    opened.closed.then(() => this.#subscriptions.delete(opened));
-    return { kind: "subscription", subscription: opened };
-  }
-
-  /**
-   * What a 2025 client asks that a 2026-07-28 server no longer has, answered by the gateway: the log level
-   * (kept on the session and sent in each request's envelope) and resource subscriptions (served from the
-   * backend's own `subscriptions/listen`).
-   */
-  #answeredForModernBackend(
-    context: RequestContext,
-    serverId: string,
-    request: JsonRpcRequest,
-  ): JsonRpcResponse | undefined {
-    if (context.modern !== undefined) return undefined;
-    const { connection } = this.upstream(serverId, context.identity, context.session);
-    if (!connection.modern) return undefined;
-    const uri = (request.params as { uri?: unknown } | undefined)?.uri;
-    switch (request.method) {
-      case "logging/setLevel":
-        break;
-      case "resources/subscribe":
-        connection.subscribe(String(uri), true);
-        break;
-      case "resources/unsubscribe":
-        connection.subscribe(String(uri), false);
-        break;
-      default:
-        return undefined;
-    }
-    return { jsonrpc: "2.0", id: request.id, result: {} };
-  }
-
   /** Forwards to one server, applying its allow-list and the schema fixes of its tool list. */
   async #forward(
     context: RequestContext,
@@ -549,7 +411,7 @@ export class Gateway {
     request: JsonRpcRequest,
     text?: string,
   ): Promise<Outcome> {
-    const answered = this.#answeredForModernBackend(context, serverId, request);
+    const answered = this.#handshake.answeredForModernBackend(context, serverId, request);
     if (answered !== undefined) return reply(answered);
     const allowList = this.#servers.get(serverId)?.tools;
     const params = request.params as { name?: unknown } | undefined;
@@ -754,60 +616,6 @@ export class Gateway {
         return result;
       },
     );
-  }
-
-  async #initialize(context: RequestContext, request: JsonRpcRequest): Promise<Outcome> {
-    const params = (request.params ?? {}) as {
-      protocolVersion?: unknown;
-      capabilities?: Record<string, unknown>;
-    };
-    const session = new Session(context.serverId, context.identity, params.capabilities ?? {});
-    const found = await this.#initializeResults(context, request.id, session);
-    if ("jsonrpc" in found) {
-      session.end();
-      return reply(found);
-    }
-    const { ids, results } = found;
-    const result = context.serverId === UNIFIED ? this.#unifiedInitialize(ids, results) : results[0];
-    const version = negotiateVersion(params.protocolVersion, String(result.protocolVersion));
-    session.version = version;
-    if (!this.sessions.add(session)) {
-      session.end();
-      return reply(errorResponse(request.id, ErrorCode.ServerUnavailable, "Too many sessions", {
-        detail:
-          `all ${this.#config.gateway.maxSessions} sessions (gateway.maxSessions) have requests in flight`,
-      }));
-    }
-    this.#log.info("New session {session} on {endpoint}", {
-      session: session.id,
-      endpoint: context.serverId === UNIFIED ? "/mcp" : `/mcp/${context.serverId}`,
-    });
-    return {
-      kind: "reply",
-      session,
-      message: { jsonrpc: "2.0", id: request.id, result: { ...result, protocolVersion: version } },
-    };
-  }
-
-  #unifiedInitialize(ids: string[], results: Record<string, unknown>[]): Record<string, unknown> {
-    const capabilities: Record<string, unknown> = {};
-    const instructions: string[] = [];
-    results.forEach((result, i) => {
-      const caps = (result.capabilities ?? {}) as Record<string, unknown>;
-      for (const key of ["tools", "prompts", "resources", "logging", "completions"]) {
-        if (caps[key] !== undefined) {
-          capabilities[key] = { ...(capabilities[key] as object), ...(caps[key] as object) };
-        }
-      }
-      if (typeof result.instructions === "string") instructions.push(`## ${ids[i]}\n${result.instructions}`);
-    });
-    const versions = results.map((r) => String(r.protocolVersion)).sort();
-    return {
-      protocolVersion: versions[0] ?? LEGACY_VERSIONS[0],
-      capabilities,
-      serverInfo: { name: "awmg", title: "awmg unified MCP gateway", version: VERSION },
-      ...(instructions.length > 0 ? { instructions: instructions.join("\n\n") } : {}),
-    };
   }
 
   #router(identity: number): UnifiedRouter {

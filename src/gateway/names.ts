@@ -3,6 +3,9 @@
  * backends' pagination.
  */
 
+/** The endpoint id of the unified endpoint (`/mcp`). */
+export const UNIFIED = "";
+
 /** The separator between server id and tool or prompt name (three underscores, as the Go gateway). */
 export const SEPARATOR = "___";
 

@@ -6,7 +6,7 @@ import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { Gateway } from "../gateway/gateway.ts";
-import { UNIFIED } from "../gateway/gateway.ts";
+import { UNIFIED } from "../gateway/names.ts";
 import type { Delivery } from "../gateway/exchange.ts";
 import type { Session } from "../gateway/session.ts";
 import {
