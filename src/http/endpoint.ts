@@ -1,0 +1,232 @@
+/**
+ * The MCP endpoint's routes (`/mcp` in unified mode, `/mcp/{serverID}` in routed mode): POST carries one
+ * client message to the gateway, GET opens a 2025 session's stream, DELETE ends a session. Each runs behind
+ * the gate and the endpoint's own checks: the gateway open, the server known, the protocol version spoken.
+ */
+import { getLogger } from "@logtape/logtape";
+import type { Context } from "hono";
+import type { Gateway } from "../gateway/gateway.ts";
+import { UNIFIED } from "../gateway/names.ts";
+import type { Session } from "../gateway/session.ts";
+import { ErrorCode } from "../jsonrpc/errors.ts";
+import type { JsonRpcMessage } from "../jsonrpc/messages.ts";
+import { requestSpan, type Span, tracingEnabled } from "../observability/tracing.ts";
+import { MODERN_VERSION, SERVED_VERSIONS, unsupportedVersion } from "../protocol/revision.ts";
+import { respond, SESSION_HEADER } from "./answer.ts";
+import { agentOf } from "./auth.ts";
+import type { Env } from "./gate.ts";
+import { type BodyLimits, type ClientMessage, readMessage } from "./message.ts";
+import { rpcError } from "./responses.ts";
+import { openSse, SSE_HEADERS, type SseStream } from "./sse.ts";
+
+/** What the endpoint is given besides the gateway. */
+export interface EndpointLimits extends BodyLimits {
+  /** Unread bytes an SSE stream may hold before its client is disconnected. */
+  readonly maxUnsentBytes: number;
+}
+
+const clientLog = getLogger(["awmg", "client"]);
+
+/** The trace context a client request carries in `_meta.traceparent` (both revisions name it there). */
+function clientTraceparent(message: JsonRpcMessage): string | undefined {
+  const meta = ("params" in message ? message.params as { _meta?: { traceparent?: unknown } } : undefined)
+    ?._meta;
+  return typeof meta?.traceparent === "string" ? meta.traceparent : undefined;
+}
+
+/** The tool a tools/call names, for the trace. */
+function toolName(message: JsonRpcMessage): string | undefined {
+  const name = ("params" in message ? message.params as { name?: unknown } | undefined : undefined)?.name;
+  return typeof name === "string" ? name : undefined;
+}
+
+function acceptsStream(c: Context<Env>): boolean {
+  return c.req.header("accept")?.includes("text/event-stream") === true;
+}
+
+function sessionNotFound(): Response {
+  return rpcError(404, ErrorCode.InvalidRequest, "Session not found", {
+    detail: "the session expired or was closed: send initialize again",
+  });
+}
+
+/** The MCP endpoint of a gateway. */
+export class McpEndpoint {
+  readonly #gateway: Gateway;
+  readonly #limits: EndpointLimits;
+  readonly #unified: boolean;
+  /** The route's path. */
+  readonly path: string;
+
+  constructor(gateway: Gateway, limits: EndpointLimits) {
+    this.#gateway = gateway;
+    this.#limits = limits;
+    this.#unified = gateway.mode === "unified";
+    this.path = this.#unified ? "/mcp" : "/mcp/:server";
+  }
+
+  /** Where clients find the endpoint, for a 404's hint. */
+  get description(): string {
+    return this.#unified ? "/mcp (unified mode)" : `/mcp/{serverID} for: ${this.#serverList()}`;
+  }
+
+  /** The endpoint's own checks: the refusal to answer with, if any. */
+  refusal(c: Context<Env>): Response | undefined {
+    if (this.#gateway.state !== "open") {
+      return rpcError(503, ErrorCode.ShuttingDown, "Service unavailable: the gateway is shutting down");
+    }
+    const serverId = this.#serverOf(c);
+    if (!this.#unified && !this.#gateway.serverIds.includes(serverId)) {
+      return rpcError(404, ErrorCode.ServerUnavailable, `Unknown server '${serverId}'`, {
+        server: serverId,
+        detail: `configured servers: ${this.#serverList()}`,
+      });
+    }
+    // A POST's version is read with its body, so that the error carries the request's id.
+    const version = c.req.method === "POST" ? undefined : c.req.header("mcp-protocol-version");
+    if (version !== undefined && !SERVED_VERSIONS.includes(version)) {
+      const refusal = unsupportedVersion(version);
+      return rpcError(400, refusal.code, refusal.message, refusal.data);
+    }
+    if (version !== MODERN_VERSION) return undefined;
+    const response = rpcError(405, ErrorCode.InvalidRequest, `Method not allowed: ${c.req.method}`, {
+      detail:
+        `revision ${MODERN_VERSION} has no ${c.req.method} on the MCP endpoint: send each request as a POST`,
+    });
+    response.headers.set("allow", "POST");
+    return response;
+  }
+
+  /** POST: one client message, answered with JSON or SSE. */
+  readonly post = async (c: Context<Env>, identity: number): Promise<Response> => {
+    const serverId = this.#serverOf(c);
+    const version = c.req.header("mcp-protocol-version");
+    // A 2026-07-28 request has no session: an Mcp-Session-Id beside it is ignored, as the revision says.
+    const session = version === MODERN_VERSION ? undefined : this.#sessionOf(c, identity);
+    if (session === null) return sessionNotFound();
+    const agent = agentOf(c.req.header("x-agent-id"), identity);
+    if ("refused" in agent) {
+      return rpcError(400, ErrorCode.InvalidRequest, `Invalid X-Agent-ID header: ${agent.refused}`, {
+        detail: "send a short name of the agent (letters, digits, - and _), or leave the header out",
+      });
+    }
+    const read = await readMessage(c, serverId, version, this.#limits);
+    if (read instanceof Response) return read;
+    const span = this.#span(serverId, session, read);
+    const streamable = acceptsStream(c);
+    const outcome = await this.#gateway.dispatch({
+      serverId,
+      identity,
+      agent: agent.agent,
+      session,
+      disconnect: () => c.req.raw.signal,
+      streamable,
+      text: read.body,
+      span,
+      modern: read.modern,
+    }, read.classified);
+    const response = await respond(outcome, {
+      c,
+      method: read.method,
+      modern: read.modern,
+      span,
+      session,
+      streamable,
+      backend: this.#backendLabel(serverId),
+      openStream: (reader) => this.#openStream(reader),
+    });
+    if (span !== undefined) {
+      span.set({ "http.response.status_code": response.status });
+      if (response.status >= 400) span.fail(`HTTP ${response.status}`);
+      if (response.headers.get("content-type") !== SSE_HEADERS["content-type"]) span.end();
+    }
+    return response;
+  };
+
+  /** GET: the stream of a 2025 session's server messages, resumed after Last-Event-ID. */
+  readonly get = (c: Context<Env>, identity: number): Response => {
+    const session = this.#namedSession(
+      c,
+      identity,
+      "initialize first, then open the stream with the session id",
+    );
+    if (session instanceof Response) return session;
+    if (!acceptsStream(c)) {
+      return rpcError(
+        406,
+        ErrorCode.InvalidRequest,
+        "Not Acceptable: the client must accept text/event-stream",
+      );
+    }
+    const stream = this.#openStream(`session ${session.id}`);
+    const lastEventId = Number(c.req.header("last-event-id"));
+    session.attach(stream, Number.isInteger(lastEventId) ? lastEventId : undefined);
+    stream.closed.then(() => session.detach(stream));
+    return new Response(stream.body, { headers: SSE_HEADERS });
+  };
+
+  /** DELETE: ends the named session. */
+  readonly delete = (c: Context<Env>, identity: number): Response => {
+    const session = this.#namedSession(c, identity);
+    if (session instanceof Response) return session;
+    this.#gateway.sessions.remove(session.id)?.end();
+    return c.body(null, 200);
+  };
+
+  #serverOf(c: Context<Env>): string {
+    return this.#unified ? UNIFIED : c.req.param("server") ?? "";
+  }
+
+  #serverList(): string {
+    return this.#gateway.serverIds.join(", ") || "(none)";
+  }
+
+  #backendLabel(serverId: string): string {
+    return this.#unified ? "(unified)" : serverId;
+  }
+
+  /** The request's trace span; undefined, and nothing built, when tracing is off. */
+  #span(serverId: string, session: Session | undefined, message: ClientMessage): Span | undefined {
+    if (!tracingEnabled()) return undefined;
+    const { method, classified, body } = message;
+    return requestSpan(`mcp ${method}`, {
+      "mcp.method": method,
+      "mcp.server": this.#backendLabel(serverId),
+      "mcp.session": session?.id,
+      "mcp.tool": method === "tools/call" ? toolName(classified.message) : undefined,
+      "http.request.body.size": body.length,
+    }, clientTraceparent(classified.message));
+  }
+
+  /** The session named by the request's header: undefined without one, null when unknown or not the caller's. */
+  #sessionOf(c: Context<Env>, identity: number): Session | undefined | null {
+    const id = c.req.header(SESSION_HEADER);
+    if (id === undefined) return undefined;
+    const session = this.#gateway.sessions.touch(id);
+    return session !== undefined && session.endpoint === this.#serverOf(c) && session.identity === identity
+      ? session
+      : null;
+  }
+
+  /** The session a GET or DELETE must name, or the refusal to answer with. */
+  #namedSession(c: Context<Env>, identity: number, detail?: string): Session | Response {
+    const session = this.#sessionOf(c, identity);
+    if (session === null) return sessionNotFound();
+    if (session !== undefined) return session;
+    return rpcError(
+      400,
+      ErrorCode.InvalidRequest,
+      "Bad Request: Mcp-Session-Id header is required",
+      detail === undefined ? undefined : { detail },
+    );
+  }
+
+  /** An SSE stream held to maxUnsentBytes; `reader` names who reads it in the warning when it overflows. */
+  #openStream(reader: string): SseStream {
+    return openSse(this.#limits.maxUnsentBytes, (unsent) =>
+      clientLog.warn(
+        "Disconnected {reader}: it left {bytes} bytes of its SSE stream unread (gateway.maxUnsentBytes)",
+        { reader, bytes: unsent },
+      ));
+  }
+}
