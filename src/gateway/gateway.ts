@@ -22,10 +22,10 @@ import { type Listener, type Session, SessionStore } from "./session.ts";
 import { isAllowed, presentTools, type Tool } from "./tools.ts";
 import { type Backends, UnifiedRouter } from "./unified.ts";
 import { GuardedCalls, type Reflection, reflection } from "./guarded.ts";
-import { type ForwardOptions, HoldBudget, type ModernCaller, RELAYED_CAPABILITIES } from "./calls.ts";
+import { type ForwardOptions, HoldBudget, RELAYED_CAPABILITIES } from "./calls.ts";
+import { RetryStates } from "./retries.ts";
 import { Refusal, Upstream } from "./upstream.ts";
 import type { Envelope } from "../protocol/revision.ts";
-import { StateSeal } from "../protocol/state.ts";
 import type { Subscription } from "./subscription.ts";
 import type { Mode } from "../difc/labels.ts";
 import type { ServerGuard } from "../guards/registry.ts";
@@ -144,8 +144,7 @@ export class Gateway {
   /** The reference monitor; undefined when no server is guarded, so unguarded calls pay one check. */
   readonly #guarded?: GuardedCalls;
   readonly #log = getLogger(["awmg", "gateway"]);
-  /** Seals the `requestState` of calls held for a modern client's retry; its key lives as long as the run. */
-  readonly #seal = new StateSeal();
+  readonly #retries: RetryStates;
   readonly #holds: HoldBudget;
   /** The open `subscriptions/listen` streams of modern clients. */
   readonly #subscriptions = new Set<Subscription>();
@@ -175,6 +174,7 @@ export class Gateway {
     }
     const { maxSessions, maxHeldRequests, inputRequiredTimeout } = config.gateway;
     this.#holds = new HoldBudget(maxHeldRequests, inputRequiredTimeout * 1000);
+    this.#retries = new RetryStates(this.#holds.timeoutMs);
     this.sessions = new SessionStore(options.sessionTimeoutMs, maxSessions, (session, why) => {
       if (why === "expired") {
         this.#log.info("Session {session} expired after {seconds}s idle", {
@@ -483,52 +483,15 @@ export class Gateway {
     if (context.modern === undefined) {
       return { kind: "exchange", exchange: upstream.forward(request, options) };
     }
-    const params = (request.params ?? {}) as Record<string, unknown>;
-    const name = String(params.name ?? params.uri ?? "");
-    const modern: ModernCaller = {
-      envelope: context.modern,
-      seal: (hold) =>
-        this.#seal.seal({
-          hold,
-          identity: context.identity,
-          server: serverId,
-          method: request.method,
-          name,
-          expires: Date.now() + this.#holds.timeoutMs,
-        }),
-    };
+    const modern = this.#retries.caller(context.modern, context.identity, serverId, request);
     // A 2026-07-28 server's requestState is its own, and goes back to it; the bridge's are the gateway's.
-    if (params.requestState === undefined || upstream.connection.modern) {
-      return { kind: "exchange", exchange: upstream.forward(request, { ...options, modern }) };
-    }
-    const opened = this.#seal.open(params.requestState, {
-      identity: context.identity,
-      server: serverId,
-      method: request.method,
-      name,
-    }, Date.now());
-    const responses = params.inputResponses ?? {};
-    if (
-      opened.kind === "refused" || typeof responses !== "object" || responses === null ||
-      Array.isArray(responses)
-    ) {
-      const detail = opened.kind === "refused"
-        ? `requestState is refused: ${opened.reason}`
-        : "inputResponses must be an object of answers by the keys of inputRequests";
-      this.#log.warn("Refused a retry of {method} on {server}: {detail}", {
-        method: request.method,
-        server: serverId,
-        detail,
-      });
-      return reply(errorResponse(request.id, ErrorCode.InvalidParams, "Invalid params: " + detail, {
-        server: serverId,
-        detail: "send the request again without requestState to start over",
-      }));
-    }
-    const exchange = upstream.resume(opened.claims.hold, request, responses as Record<string, unknown>, {
-      ...options,
-      modern,
-    });
+    const retry = upstream.connection.modern
+      ? undefined
+      : this.#retries.retry(context.identity, serverId, request);
+    if (retry?.kind === "refused") return reply(retry.response);
+    const exchange = retry?.kind === "resume"
+      ? upstream.resume(retry.hold, request, retry.responses, { ...options, modern })
+      : upstream.forward(request, { ...options, modern });
     return { kind: "exchange", exchange };
   }
 

@@ -558,6 +558,16 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "/refused|forged/",
   },
   {
+    id: "retry-any-tool",
+    file: "src/gateway/retries.ts",
+    find:
+      '  return { identity, server, method: request.method, name: String(params.name ?? params.uri ?? "") };',
+    replace: '  return { identity, server, method: request.method, name: "" };',
+    breaks: "a requestState given for one tool is refused on a retry of another",
+    tests: ["tests/gateway/retries_test.ts"],
+    filter: "refused with another",
+  },
+  {
     id: "held-calls-unbounded",
     file: "src/gateway/bridge.ts",
     find: "      if (holds.held >= holds.max) {",
