@@ -11,7 +11,8 @@ import type { GatewayConfig, HttpServerConfig, StdioServerConfig } from "../conf
 import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
 import type { Classified, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
 import type { Span } from "../observability/tracing.ts";
-import { metadataResult, type PayloadStore, resultText } from "../payloads/store.ts";
+import { type PayloadStore, resultText } from "../payloads/store.ts";
+import { offload } from "./offload.ts";
 import { VERSION } from "../version.ts";
 import type { Exchange } from "./exchange.ts";
 import { RateLimitBreaker } from "./breaker.ts";
@@ -455,7 +456,13 @@ export class Gateway {
       }
       : request.method === "tools/call"
       ? (result: unknown, raw: { text: string; id: string | number }) =>
-        this.#offload(context, serverId, result, raw.text.length, () => resultText(raw.text, raw.id, result))
+        offload(
+          this.#options.payloads,
+          { sessionId: context.session?.id, serverId },
+          result,
+          raw.text.length,
+          () => resultText(raw.text, raw.id, result),
+        )
       : undefined;
     const shown = context.serverId === UNIFIED && TASK_RESULTS.has(request.method)
       ? prefixedTaskIds(serverId, transform)
@@ -522,15 +529,15 @@ export class Gateway {
           : { jsonrpc: "2.0", id: request.id, result: shown.result },
       );
     }
+    const { payloads } = this.#options;
+    const source = { sessionId: context.session?.id, serverId };
     const transform = async (result: unknown, raw: { text: string; id: string | number }) => {
       const json = resultText(raw.text, raw.id, result);
       const shown = await checked.after(result, json);
       if ("error" in shown) return new Refusal(shown.error.code, shown.error.message, shown.error.data);
-      if (shown.result === result) {
-        return this.#offload(context, serverId, result, raw.text.length, () => json);
-      }
+      if (shown.result === result) return offload(payloads, source, result, raw.text.length, () => json);
       const changed = JSON.stringify(shown.result);
-      return this.#offload(context, serverId, shown.result, changed.length, () => changed);
+      return offload(payloads, source, shown.result, changed.length, () => changed);
     };
     return this.#exchange(context, serverId, request, transform, text);
   }
@@ -547,38 +554,6 @@ export class Gateway {
     const exchange = this.upstream(serverId, identity, session).forward(request);
     for await (const { message } of exchange) if (!("method" in message)) return message;
     throw new Error("the exchange ended without a response");
-  }
-
-  /** A tool result above the threshold goes to disk and the client gets its metadata; small ones pass as they are. */
-  #offload(
-    context: RequestContext,
-    serverId: string,
-    result: unknown,
-    /** The length of the text the result arrived in, and the result's own JSON text, made only when needed. */
-    size: number,
-    json: () => string,
-  ) {
-    const { payloads } = this.#options;
-    if (size <= payloads.options.threshold / 3) return result;
-    const text = json();
-    if (!payloads.exceeds(text)) return result;
-    return payloads.store(context.session?.id, text, result).then(
-      (metadata) => {
-        this.#log.info("Stored a {size}-byte result of {server} at {path}", {
-          size: metadata.originalSize,
-          server: serverId,
-          path: metadata.payloadPath,
-        });
-        return metadataResult(metadata);
-      },
-      (error: Error) => {
-        this.#log.error("Could not store a large result of {server} ({error}); returning it inline", {
-          server: serverId,
-          error: error.message,
-        });
-        return result;
-      },
-    );
   }
 
   #router(identity: number): UnifiedRouter {
