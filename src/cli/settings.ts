@@ -265,46 +265,54 @@ export function resolveLogDir(options: RunOptions, env: EnvLookup): string {
   return options.logDir ?? (env("MCP_GATEWAY_LOG_DIR") || undefined) ?? DEFAULTS.logDir;
 }
 
-/**
- * Resolves the run's settings from its flags, the environment and the loaded config. In a container the
- * gateway listens on all interfaces unless --listen says otherwise.
- */
-export function resolveSettings(
-  options: RunOptions,
-  config: GatewayConfig,
-  env: EnvLookup,
-  inContainer = false,
-  generateKey: () => string = randomApiKey,
-): SettingsResult {
-  const warnings: string[] = [];
-  const unenforced = Object.keys(UNENFORCED_VARIABLES).filter((name) => (env(name) ?? "") !== "");
-  if (unenforced.length > 0) {
-    const asked = unenforced.map((name) => `${name} (${UNENFORCED_VARIABLES[name]})`).join(", ");
-    return {
-      ok: false,
-      message: `${asked} ${unenforced.length === 1 ? "asks" : "ask"} for protection awmg does not enforce; ` +
-        "unset to run without it",
-    };
-  }
-  const envTls = {
-    cert: env("MCP_GATEWAY_TLS_CERT") || undefined,
-    key: env("MCP_GATEWAY_TLS_KEY") || undefined,
-  };
-  if ((envTls.cert === undefined) !== (envTls.key === undefined)) {
-    return {
-      ok: false,
-      message: "MCP_GATEWAY_TLS_CERT and MCP_GATEWAY_TLS_KEY go together: set both to serve HTTPS",
-    };
-  }
-  const tlsPaths = options.tls ??
-    (envTls.cert === undefined ? undefined : { cert: envTls.cert, key: envTls.key! });
-  const plain = (value: unknown) => String(value);
-  const hidden = () => "value hidden";
+/** Where a setting can come from, and the warnings of the run's resolution. */
+interface Sources {
+  readonly options: RunOptions;
+  readonly config: GatewayConfig;
+  readonly env: EnvLookup;
+  readonly warnings: string[];
+}
 
+const plain = (value: unknown) => String(value);
+const seconds = (ms: number) => `${ms / 1000}s`;
+
+/** A Go-style duration setting in milliseconds: undefined when unset, or the error to stop with. */
+function duration(label: string, text: string | undefined): number | string | undefined {
+  if (text === undefined || text === "") return undefined;
+  const ms = parseDuration(text);
+  return ms === undefined || ms <= 0
+    ? `invalid ${label} "${text}": expected a positive duration such as 90s, 30m or 1h30m`
+    : ms;
+}
+
+/** The refusal to start when a variable asks for a protection awmg does not enforce. */
+function unenforcedRefusal(env: EnvLookup): string | undefined {
+  const unenforced = Object.keys(UNENFORCED_VARIABLES).filter((name) => (env(name) ?? "") !== "");
+  if (unenforced.length === 0) return undefined;
+  const asked = unenforced.map((name) => `${name} (${UNENFORCED_VARIABLES[name]})`).join(", ");
+  return `${asked} ${unenforced.length === 1 ? "asks" : "ask"} for protection awmg does not enforce; ` +
+    "unset to run without it";
+}
+
+/** The PEM files to serve HTTPS with: the flags, else both variables; undefined for plain HTTP. */
+function resolveTlsPaths({ options, env }: Sources): Settings["tlsPaths"] | string {
+  const cert = env("MCP_GATEWAY_TLS_CERT") || undefined;
+  const key = env("MCP_GATEWAY_TLS_KEY") || undefined;
+  if ((cert === undefined) !== (key === undefined)) {
+    return "MCP_GATEWAY_TLS_CERT and MCP_GATEWAY_TLS_KEY go together: set both to serve HTTPS";
+  }
+  return options.tls ?? (cert === undefined ? undefined : { cert, key: key! });
+}
+
+/** Where to listen and the domain clients are told. In a container the default host is all interfaces. */
+function resolveNetwork(
+  { options, config, env, warnings }: Sources,
+  inContainer: boolean,
+): Pick<Settings, "listen" | "domain"> | string {
   const flagListen = options.listen === undefined ? undefined : parseListen(options.listen);
-  if (typeof flagListen === "string") return { ok: false, message: flagListen };
+  if (typeof flagListen === "string") return flagListen;
   const envPort = parsePort("MCP_GATEWAY_PORT", env("MCP_GATEWAY_PORT"));
-  if (typeof envPort === "string") return { ok: false, message: envPort };
+  if (typeof envPort === "string") return envPort;
   const port = pick<number>(
     [
       { label: "--listen", value: flagListen?.port },
@@ -315,11 +323,6 @@ export function resolveSettings(
     plain,
   );
   const defaultListen = parseListen(DEFAULTS.listen) as ListenAddress;
-  const listen = {
-    hostname: flagListen?.hostname ?? (inContainer ? "0.0.0.0" : defaultListen.hostname),
-    port: port ?? defaultListen.port,
-  };
-
   const domain = pick<string>(
     [
       { label: "MCP_GATEWAY_DOMAIN", value: env("MCP_GATEWAY_DOMAIN") || undefined },
@@ -327,8 +330,21 @@ export function resolveSettings(
     ],
     warnings,
     plain,
-  ) ?? "localhost";
+  );
+  return {
+    listen: {
+      hostname: flagListen?.hostname ?? (inContainer ? "0.0.0.0" : defaultListen.hostname),
+      port: port ?? defaultListen.port,
+    },
+    domain: domain ?? "localhost",
+  };
+}
 
+/** The API keys: the environment's, else the config's, else one generated for the run; none with --no-auth. */
+function resolveKeys(
+  { options, config, env, warnings }: Sources,
+  generateKey: () => string,
+): Pick<Settings, "apiKeys" | "auth"> | string {
   const fromEnv = envKey(env);
   if (fromEnv?.variable === LEGACY_KEY_VAR) warnings.push(LEGACY_KEY_WARNING);
   const configuredKeys = pick<readonly string[]>(
@@ -343,19 +359,30 @@ export function resolveSettings(
       },
     ],
     warnings,
-    hidden,
+    () => "value hidden",
   );
   if (options.noAuth && configuredKeys !== undefined) {
-    return {
-      ok: false,
-      message: fromEnv === undefined
-        ? "--no-auth conflicts with the API key in the config: remove one of them"
-        : `--no-auth conflicts with ${fromEnv.variable}: unset it or drop --no-auth`,
-    };
+    return fromEnv === undefined
+      ? "--no-auth conflicts with the API key in the config: remove one of them"
+      : `--no-auth conflicts with ${fromEnv.variable}: unset it or drop --no-auth`;
   }
   const auth = options.noAuth ? "off" : configuredKeys === undefined ? "generated" : "configured";
-  const apiKeys = auth === "off" ? [] : configuredKeys ?? [generateKey()];
+  return { auth, apiKeys: auth === "off" ? [] : configuredKeys ?? [generateKey()] };
+}
 
+type FileSettings = Pick<
+  Settings,
+  | "logDir"
+  | "payloadDir"
+  | "payloadSizeThreshold"
+  | "payloadPathPrefix"
+  | "logMaxSize"
+  | "logMaxFiles"
+  | "summaryMaxSize"
+>;
+
+/** Where logs and payloads go, and how large they may grow. */
+function resolveFiles({ options, config, env, warnings }: Sources): FileSettings | string {
   const logDir = pick<string>(
     [
       { label: "--log-dir", value: options.logDir },
@@ -363,8 +390,7 @@ export function resolveSettings(
     ],
     warnings,
     plain,
-  ) ?? DEFAULTS.logDir;
-
+  );
   const payloadDir = pick<string>(
     [
       { label: "--payload-dir", value: options.payloadDir },
@@ -373,15 +399,10 @@ export function resolveSettings(
     ],
     warnings,
     plain,
-  ) ?? DEFAULTS.payloadDir;
-
+  );
   const envThreshold = env("MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD") || undefined;
   if (envThreshold !== undefined && !/^\d+$/.test(envThreshold)) {
-    return {
-      ok: false,
-      message:
-        `invalid MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD "${envThreshold}": expected a non-negative integer (bytes)`,
-    };
+    return `invalid MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD "${envThreshold}": expected a non-negative integer (bytes)`;
   }
   const payloadSizeThreshold = pick<number>(
     [
@@ -394,15 +415,13 @@ export function resolveSettings(
     ],
     warnings,
     plain,
-  ) ?? DEFAULTS.payloadSizeThreshold;
-
+  );
   const logMaxSize = positiveVariable(env, "MCP_GATEWAY_LOG_MAX_SIZE", "bytes");
-  if (typeof logMaxSize === "string") return { ok: false, message: logMaxSize };
+  if (typeof logMaxSize === "string") return logMaxSize;
   const logMaxFiles = positiveVariable(env, "MCP_GATEWAY_LOG_MAX_FILES", "rotated files kept per log");
-  if (typeof logMaxFiles === "string") return { ok: false, message: logMaxFiles };
+  if (typeof logMaxFiles === "string") return logMaxFiles;
   const summaryMaxSize = positiveVariable(env, "MCP_GATEWAY_SUMMARY_MAX_SIZE", "bytes of gateway.md");
-  if (typeof summaryMaxSize === "string") return { ok: false, message: summaryMaxSize };
-
+  if (typeof summaryMaxSize === "string") return summaryMaxSize;
   const payloadPathPrefix = pick<string>(
     [
       { label: "--payload-path-prefix", value: options.payloadPathPrefix },
@@ -415,14 +434,24 @@ export function resolveSettings(
     warnings,
     plain,
   );
+  return {
+    logDir: logDir ?? DEFAULTS.logDir,
+    payloadDir: payloadDir ?? DEFAULTS.payloadDir,
+    payloadSizeThreshold: payloadSizeThreshold ?? DEFAULTS.payloadSizeThreshold,
+    payloadPathPrefix,
+    logMaxSize: logMaxSize ?? DEFAULTS.logMaxSize,
+    ...(logMaxFiles === undefined ? {} : { logMaxFiles }),
+    summaryMaxSize: summaryMaxSize ?? DEFAULTS.summaryMaxSize,
+  };
+}
 
+type Timeouts = Pick<Settings, "toolTimeoutMs" | "sessionTimeoutMs" | "shutdownTimeoutMs">;
+
+/** How long a tool call, an idle session and a shutdown may take. */
+function resolveTimeouts({ options, config, env, warnings }: Sources): Timeouts | string {
   const envToolTimeout = env("MCP_GATEWAY_TOOL_TIMEOUT") || undefined;
   if (envToolTimeout !== undefined && (!/^\d+$/.test(envToolTimeout) || Number(envToolTimeout) < 10)) {
-    return {
-      ok: false,
-      message:
-        `invalid MCP_GATEWAY_TOOL_TIMEOUT "${envToolTimeout}": expected an integer of at least 10 (seconds)`,
-    };
+    return `invalid MCP_GATEWAY_TOOL_TIMEOUT "${envToolTimeout}": expected an integer of at least 10 (seconds)`;
   }
   const toolTimeout = pick<number>(
     [
@@ -435,38 +464,33 @@ export function resolveSettings(
     warnings,
     plain,
   )!;
-
-  const duration = (label: string, text: string | undefined): number | string | undefined => {
-    if (text === undefined || text === "") return undefined;
-    const ms = parseDuration(text);
-    return ms === undefined || ms <= 0
-      ? `invalid ${label} "${text}": expected a positive duration such as 90s, 30m or 1h30m`
-      : ms;
-  };
   const envSession = duration("MCP_GATEWAY_SESSION_TIMEOUT", env("MCP_GATEWAY_SESSION_TIMEOUT"));
-  if (typeof envSession === "string") return { ok: false, message: envSession };
+  if (typeof envSession === "string") return envSession;
   const sessionTimeoutMs = pick<number>(
     [
       { label: "MCP_GATEWAY_SESSION_TIMEOUT", value: envSession },
       { label: "gateway.sessionTimeout in the config", value: config.gateway.sessionTimeout * 1000 },
     ],
     warnings,
-    (ms) => `${ms / 1000}s`,
+    seconds,
   )!;
-
   const flagShutdown = duration("--shutdown-timeout", options.shutdownTimeout);
-  if (typeof flagShutdown === "string") return { ok: false, message: flagShutdown };
+  if (typeof flagShutdown === "string") return flagShutdown;
   const envShutdown = duration("MCP_GATEWAY_SHUTDOWN_TIMEOUT", env("MCP_GATEWAY_SHUTDOWN_TIMEOUT"));
-  if (typeof envShutdown === "string") return { ok: false, message: envShutdown };
+  if (typeof envShutdown === "string") return envShutdown;
   const shutdownTimeoutMs = pick<number>(
     [
       { label: "--shutdown-timeout", value: flagShutdown },
       { label: "MCP_GATEWAY_SHUTDOWN_TIMEOUT", value: envShutdown },
     ],
     warnings,
-    (ms) => `${ms / 1000}s`,
+    seconds,
   ) ?? parseDuration(DEFAULTS.shutdownTimeout)!;
+  return { toolTimeoutMs: toolTimeout * 1000, sessionTimeoutMs, shutdownTimeoutMs };
+}
 
+/** Where traces go and what they carry; undefined when no endpoint is configured (tracing off). */
+function resolveTracing({ options, config, env, warnings }: Sources): TracingSettings | undefined | string {
   const traced = config.gateway.tracing;
   const endpoint = pick<string>(
     [
@@ -481,57 +505,67 @@ export function resolveSettings(
     ? traced?.sampleRate
     : Number(options.otlpSampleRate);
   if (sampleRate !== undefined && !(sampleRate >= 0 && sampleRate <= 1)) {
-    return {
-      ok: false,
-      message: `invalid --otlp-sample-rate "${options.otlpSampleRate}": expected a number from 0 to 1`,
-    };
+    return `invalid --otlp-sample-rate "${options.otlpSampleRate}": expected a number from 0 to 1`;
   }
-  let tracing: TracingSettings | undefined;
-  if (endpoint !== undefined) {
-    try {
-      tracing = {
-        url: tracesUrl(endpoint, traced?.signalPath),
-        headers: Object.keys(traced?.headers ?? {}).length > 0
-          ? traced!.headers
-          : otlpHeaders(env("OTEL_EXPORTER_OTLP_HEADERS") || undefined, true),
-        serviceName: options.otlpServiceName ?? (env("OTEL_SERVICE_NAME") || undefined) ??
-          traced?.serviceName ??
-          DEFAULTS.serviceName,
-        sampleRate: sampleRate ?? 1,
-        ...(traced?.parent === undefined ? {} : { parent: traced.parent }),
-      };
-    } catch {
-      return {
-        ok: false,
-        message: `invalid OTLP endpoint "${endpoint}": expected a URL such as http://localhost:4318`,
-      };
-    }
+  if (endpoint === undefined) return undefined;
+  let url: string;
+  try {
+    url = tracesUrl(endpoint, traced?.signalPath);
+  } catch {
+    return `invalid OTLP endpoint "${endpoint}": expected a URL such as http://localhost:4318`;
   }
+  return {
+    url,
+    headers: Object.keys(traced?.headers ?? {}).length > 0
+      ? traced!.headers
+      : otlpHeaders(env("OTEL_EXPORTER_OTLP_HEADERS") || undefined, true),
+    serviceName: options.otlpServiceName ?? (env("OTEL_SERVICE_NAME") || undefined) ?? traced?.serviceName ??
+      DEFAULTS.serviceName,
+    sampleRate: sampleRate ?? 1,
+    ...(traced?.parent === undefined ? {} : { parent: traced.parent }),
+  };
+}
 
+/**
+ * Resolves the run's settings from its flags, the environment and the loaded config, one concern after
+ * another; the first that cannot be resolved is the answer.
+ */
+export function resolveSettings(
+  options: RunOptions,
+  config: GatewayConfig,
+  env: EnvLookup,
+  inContainer = false,
+  generateKey: () => string = randomApiKey,
+): SettingsResult {
+  const warnings: string[] = [];
+  const from: Sources = { options, config, env, warnings };
+  const unenforced = unenforcedRefusal(env);
+  if (unenforced !== undefined) return { ok: false, message: unenforced };
+  const tlsPaths = resolveTlsPaths(from);
+  if (typeof tlsPaths === "string") return { ok: false, message: tlsPaths };
+  const network = resolveNetwork(from, inContainer);
+  if (typeof network === "string") return { ok: false, message: network };
+  const keys = resolveKeys(from, generateKey);
+  if (typeof keys === "string") return { ok: false, message: keys };
+  const files = resolveFiles(from);
+  if (typeof files === "string") return { ok: false, message: files };
+  const timeouts = resolveTimeouts(from);
+  if (typeof timeouts === "string") return { ok: false, message: timeouts };
+  const tracing = resolveTracing(from);
+  if (typeof tracing === "string") return { ok: false, message: tracing };
   const guards = resolveGuards(options, config, env, warnings);
   if (typeof guards === "string") return { ok: false, message: guards };
-
   return {
     ok: true,
     warnings,
     settings: {
-      guards,
+      ...network,
+      ...keys,
+      ...files,
+      ...timeouts,
       tlsPaths,
       tracing,
-      toolTimeoutMs: toolTimeout * 1000,
-      sessionTimeoutMs,
-      shutdownTimeoutMs,
-      payloadPathPrefix,
-      logMaxSize: logMaxSize ?? DEFAULTS.logMaxSize,
-      ...(logMaxFiles === undefined ? {} : { logMaxFiles }),
-      summaryMaxSize: summaryMaxSize ?? DEFAULTS.summaryMaxSize,
-      listen,
-      domain,
-      apiKeys,
-      auth,
-      logDir,
-      payloadDir,
-      payloadSizeThreshold,
+      guards,
       mode: options.mode ?? "routed",
       sequentialLaunch: options.sequentialLaunch,
       verbosity: options.verbosity,

@@ -9,7 +9,7 @@ import { readBody } from "../http/body.ts";
 import { readLimited } from "../jsonrpc/framer.ts";
 import { recordPassthrough } from "../observability/decisions.ts";
 import { injectGuardFields, INTROSPECTION, matchGraphql } from "./graphql.ts";
-import type { ProxyJudge } from "./judge.ts";
+import type { After, Before, ProxyJudge } from "./judge.ts";
 import { isGraphqlPath, isMetadataPath, matchRoute, stripGhesPrefix } from "./routes.ts";
 import { rebuildAnswer } from "./transform.ts";
 import type { GithubUpstream } from "./upstream.ts";
@@ -80,17 +80,57 @@ function copiedHeaders(upstream: Response): Headers {
   return headers;
 }
 
-/** The handler of one proxy run. */
-export function proxyHandler(options: ProxyHandlerOptions): (request: Request) => Promise<Response> {
-  const { upstream, judge } = options;
+/** A request the guard judges: the tool the route table or GraphQL matcher named, and its arguments. */
+interface Judged {
+  readonly path: string;
+  readonly tool: string;
+  readonly args: Record<string, string>;
+  /** The GraphQL body to send, with the fields the guard needs; undefined for a REST GET. */
+  readonly graphqlBody?: string;
+}
+
+/** The requests of one proxy run. */
+class ProxyRequests {
+  readonly #options: ProxyHandlerOptions;
+
+  constructor(options: ProxyHandlerOptions) {
+    this.#options = options;
+  }
+
+  /** Routes one request: answered here, streamed unjudged, judged, or refused. */
+  async route(request: Request, path: string, full: string): Promise<Response> {
+    const { judge } = this.#options;
+    if (path === "/health" || path === "/healthz") return json(200, { status: "ok" });
+    if (request.method === "GET" && path === "/reflect") {
+      return json(200, {
+        agents: judge === undefined ? {} : { proxy: judge.reflect() },
+        mode: judge?.mode ?? "strict",
+        timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      });
+    }
+    if (request.method === "GET" && isMetadataPath(path)) return await this.#stream(request, full);
+    const graphql = isGraphqlPath(path);
+    if (!(request.method === "GET" || (request.method === "POST" && graphql))) {
+      return await this.#stream(request, full, { body: request.body });
+    }
+    if (graphql) return await this.#graphql(request, full);
+    const route = matchRoute(full);
+    if (route !== undefined) return await this.#judged(request, { path: full, ...route });
+    recordPassthrough({ method: request.method, path });
+    log.warn("[UNRECOGNIZED-ENDPOINT] {method} {path} forwarded with empty labels", {
+      method: request.method,
+      path,
+    });
+    return await this.#stream(request, full);
+  }
 
   /** Forwards and streams the answer back: nothing of it is read here. */
-  const stream = async (
+  async #stream(
     request: Request,
     path: string,
     init: { body?: BodyInit | null; manual?: boolean } = {},
-  ) => {
-    const answer = await upstream.send({
+  ): Promise<Response> {
+    const answer = await this.#options.upstream.send({
       method: request.method,
       path,
       body: init.body,
@@ -101,18 +141,37 @@ export function proxyHandler(options: ProxyHandlerOptions): (request: Request) =
       manualRedirect: init.manual,
     });
     return new Response(answer.body, { status: answer.status, headers: copiedHeaders(answer) });
-  };
+  }
 
-  const judged = async (
-    request: Request,
-    path: string,
-    tool: string,
-    args: Record<string, string>,
-    graphqlBody?: string,
-  ): Promise<Response> => {
+  /** A GraphQL POST: a known query judged, introspection streamed, anything else refused. */
+  async #graphql(request: Request, full: string): Promise<Response> {
+    const { maxBodyBytes, bodyTimeoutMs } = this.#options;
+    const read = await readBody(request, maxBodyBytes, bodyTimeoutMs);
+    if (read.kind === "too-large") {
+      return failure(413, "request_too_large", `GraphQL request body over ${maxBodyBytes} bytes`);
+    }
+    if (read.kind === "timeout") {
+      return failure(408, "request_timeout", "the request body did not arrive in time");
+    }
+    const match = matchGraphql(read.text);
+    if (match === undefined) {
+      log.warn("Refused an unrecognized GraphQL operation: {query}", { query: read.text.slice(0, 500) });
+      return json(403, {
+        data: null,
+        errors: [{ message: "access denied: unrecognized GraphQL operation" }],
+      });
+    }
+    if (match.tool === INTROSPECTION) return await this.#stream(request, full, { body: read.text });
+    const graphqlBody = injectGuardFields(read.text, match.tool);
+    return await this.#judged(request, { path: full, tool: match.tool, args: match.args, graphqlBody });
+  }
+
+  /** Labelled before it is sent, its answer read whole and labelled after: passed, filtered or refused. */
+  async #judged(request: Request, { path, tool, args, graphqlBody }: Judged): Promise<Response> {
+    const { judge, upstream } = this.#options;
     if (judge === undefined) return failure(503, "service_unavailable", "proxy enforcement not configured");
     const clientAuth = request.headers.get("authorization");
-    let before;
+    let before: Before;
     try {
       before = await judge.before(tool, args, upstream.backend(clientAuth));
     } catch (error) {
@@ -123,7 +182,7 @@ export function proxyHandler(options: ProxyHandlerOptions): (request: Request) =
       return failure(403, "difc_forbidden", `DIFC policy violation: ${before.reason}`);
     }
     if (tool === "actions_get" && args.method === "download_workflow_run_artifact") {
-      return await stream(request, path, { manual: true });
+      return await this.#stream(request, path, { manual: true });
     }
     const answer = await upstream.send({
       method: graphqlBody === undefined ? "GET" : "POST",
@@ -135,82 +194,61 @@ export function proxyHandler(options: ProxyHandlerOptions): (request: Request) =
       clientAuth,
     });
     const headers = copiedHeaders(answer);
-    const declared = Number(answer.headers.get("content-length") ?? 0);
-    const text = declared > options.maxJudgedBytes
-      ? undefined
-      : await readLimited(answer.body, options.maxJudgedBytes);
-    if (text === undefined) {
-      await answer.body?.cancel().catch(() => {});
-      return failure(
-        502,
-        "bad_gateway",
-        `upstream answer larger than ${options.maxJudgedBytes} bytes cannot be judged`,
-      );
-    }
+    const text = await this.#readWhole(answer);
+    if (text instanceof Response) return text;
     if (answer.status >= 300) return new Response(text, { status: answer.status, headers });
+    return await this.#shown(tool, before.after, text, answer.status, headers);
+  }
+
+  /** An answer to judge, read whole within maxJudgedBytes; a larger one is refused, never judged in part. */
+  async #readWhole(answer: Response): Promise<string | Response> {
+    const { maxJudgedBytes } = this.#options;
+    const declared = Number(answer.headers.get("content-length") ?? 0);
+    const text = declared > maxJudgedBytes ? undefined : await readLimited(answer.body, maxJudgedBytes);
+    if (text !== undefined) return text;
+    await answer.body?.cancel().catch(() => {});
+    return failure(
+      502,
+      "bad_gateway",
+      `upstream answer larger than ${maxJudgedBytes} bytes cannot be judged`,
+    );
+  }
+
+  /** What the caller sees of a successful answer, as the guard labels it; an answer that is not JSON passes. */
+  async #shown(
+    tool: string,
+    after: (text: string) => Promise<After>,
+    text: string,
+    status: number,
+    headers: Headers,
+  ): Promise<Response> {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      return new Response(text, { status: answer.status, headers });
+      return new Response(text, { status, headers });
     }
-    let after;
+    let shown: After;
     try {
-      after = await before.after(text);
+      shown = await after(text);
     } catch (error) {
       log.error("Labelling the answer of {tool} failed: {error}", { tool, error: (error as Error).message });
       return failure(502, "bad_gateway", "response labeling failed");
     }
-    if (after.kind === "pass") return new Response(text, { status: answer.status, headers });
-    if (after.kind === "refuse") return failure(403, "difc_forbidden", after.message);
-    return json(answer.status, rebuildAnswer(parsed, after.kept), headers);
-  };
+    if (shown.kind === "pass") return new Response(text, { status, headers });
+    if (shown.kind === "refuse") return failure(403, "difc_forbidden", shown.message);
+    return json(status, rebuildAnswer(parsed, shown.kept), headers);
+  }
+}
 
+/** The handler of one proxy run; an upstream that cannot be reached is a 502, never a crash. */
+export function proxyHandler(options: ProxyHandlerOptions): (request: Request) => Promise<Response> {
+  const requests = new ProxyRequests(options);
   return async (request) => {
     const url = new URL(request.url);
     const path = stripGhesPrefix(url.pathname);
-    const full = `${path}${url.search}`;
     try {
-      if (path === "/health" || path === "/healthz") return json(200, { status: "ok" });
-      if (request.method === "GET" && path === "/reflect") {
-        return json(200, {
-          agents: judge === undefined ? {} : { proxy: judge.reflect() },
-          mode: judge?.mode ?? "strict",
-          timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
-        });
-      }
-      if (request.method === "GET" && isMetadataPath(path)) return await stream(request, full);
-      const graphql = isGraphqlPath(path);
-      if (!(request.method === "GET" || (request.method === "POST" && graphql))) {
-        return await stream(request, full, { body: request.body });
-      }
-      if (!graphql) {
-        const route = matchRoute(full);
-        if (route !== undefined) return await judged(request, full, route.tool, route.args);
-        recordPassthrough({ method: request.method, path });
-        log.warn("[UNRECOGNIZED-ENDPOINT] {method} {path} forwarded with empty labels", {
-          method: request.method,
-          path,
-        });
-        return await stream(request, full);
-      }
-      const read = await readBody(request, options.maxBodyBytes, options.bodyTimeoutMs);
-      if (read.kind === "too-large") {
-        return failure(413, "request_too_large", `GraphQL request body over ${options.maxBodyBytes} bytes`);
-      }
-      if (read.kind === "timeout") {
-        return failure(408, "request_timeout", "the request body did not arrive in time");
-      }
-      const match = matchGraphql(read.text);
-      if (match === undefined) {
-        log.warn("Refused an unrecognized GraphQL operation: {query}", { query: read.text.slice(0, 500) });
-        return json(403, {
-          data: null,
-          errors: [{ message: "access denied: unrecognized GraphQL operation" }],
-        });
-      }
-      if (match.tool === INTROSPECTION) return await stream(request, full, { body: read.text });
-      return await judged(request, full, match.tool, match.args, injectGuardFields(read.text, match.tool));
+      return await requests.route(request, path, `${path}${url.search}`);
     } catch (error) {
       log.error("{method} {path}: the upstream request failed: {error}", {
         method: request.method,
