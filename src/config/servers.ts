@@ -72,6 +72,7 @@ function envEntries(env: Record<string, string> | undefined): EnvEntry[] {
   );
 }
 
+/** What every server's check needs: the config's format, the environment, the custom types, the reports. */
 export interface ServerContext {
   readonly format: Format;
   readonly env: EnvLookup;
@@ -80,31 +81,51 @@ export interface ServerContext {
   readonly warnings: ConfigIssue[];
 }
 
+/** One server entry being checked: where it is, what every type shares, and how to refuse a field. */
+interface Entry {
+  readonly input: ServerInput;
+  readonly path: string;
+  readonly context: ServerContext;
+  /** How many errors the config had before this entry: any more and the entry is not built. */
+  readonly before: number;
+  readonly common: Omit<ServerConfig & { type: "stdio" }, "type" | "env" | "launch">;
+  /** Records an error when `field` is set: it does not apply to this server. */
+  forbid(field: keyof ServerInput, why: string, suggestion?: string): void;
+}
+
+function failed({ context, before }: Entry): boolean {
+  return context.errors.length > before;
+}
+
+/** Checks one server entry: undefined when it has errors (each recorded). */
 export function buildServer(
   id: string,
   input: ServerInput,
   path: string,
   context: ServerContext,
 ): ServerConfig | undefined {
-  const { errors, format } = context;
-  const before = errors.length;
+  const { errors } = context;
   const rawType = input.type ?? "";
   const type = rawType === "" || rawType === "local" ? "stdio" : rawType;
-  const tools = input.tools === undefined || input.tools.includes("*") ? undefined : input.tools;
-  const common = {
-    id,
-    tools,
-    registry: input.registry,
-    isolation: input.isolation ?? "shared",
-    protocolVersion: input.protocolVersion ?? "auto",
-    toolTimeout: input.toolTimeout === 0 ? undefined : input.toolTimeout,
-    rateLimitThreshold: input.rateLimitThreshold ?? GATEWAY_DEFAULTS.rateLimitThreshold,
-    rateLimitCooldown: input.rateLimitCooldown ?? GATEWAY_DEFAULTS.rateLimitCooldown,
+  const entry: Entry = {
+    input,
+    path,
+    context,
+    before: errors.length,
+    common: {
+      id,
+      tools: input.tools === undefined || input.tools.includes("*") ? undefined : input.tools,
+      registry: input.registry,
+      isolation: input.isolation ?? "shared",
+      protocolVersion: input.protocolVersion ?? "auto",
+      toolTimeout: input.toolTimeout === 0 ? undefined : input.toolTimeout,
+      rateLimitThreshold: input.rateLimitThreshold ?? GATEWAY_DEFAULTS.rateLimitThreshold,
+      rateLimitCooldown: input.rateLimitCooldown ?? GATEWAY_DEFAULTS.rateLimitCooldown,
+    },
+    forbid: (field, why, suggestion) => {
+      if (input[field] !== undefined) errors.push({ path: joinPath(path, field), message: why, suggestion });
+    },
   };
-  const forbid = (field: keyof ServerInput, why: string, suggestion?: string) => {
-    if (input[field] !== undefined) errors.push({ path: joinPath(path, field), message: why, suggestion });
-  };
-
   if (input.auth !== undefined && !AUTH_TYPES.includes(input.auth.type)) {
     errors.push(
       unenforced(
@@ -113,73 +134,82 @@ export function buildServer(
       ),
     );
   }
-  if (type === "http") {
-    if (input.auth?.type === "github-oidc") {
-      const missing = OIDC_VARIABLES.filter((name) => (context.env(name) ?? "") === "");
-      if (missing.length > 0) {
-        errors.push({
-          path: joinPath(path, "auth"),
-          message: `github-oidc auth needs ${missing.join(" and ")}, which ${
-            missing.length === 1 ? "is" : "are"
-          } not set`,
-          suggestion: "run in GitHub Actions with `permissions: id-token: write`, or remove the auth block",
-        });
-      }
-    }
-    if (input.url === undefined) {
-      errors.push({
-        path: joinPath(path, "url"),
-        message: 'an http server requires "url"',
-        expected: "an http(s) URL",
-        found: "nothing",
-        suggestion: 'add "url": "https://host/mcp"',
-      });
-    }
-    for (const field of ["command", "container", "entrypoint", "entrypointArgs", "args"] as const) {
-      forbid(field, `"${field}" applies only to stdio servers, not to type "http"`);
-    }
-    forbid(
-      "mounts",
-      'mounts apply only to stdio servers, not to type "http"',
-      'remove "mounts" or use type "stdio"',
-    );
-    // The Go gateway's schema allows env here and expands it (an undefined variable fails), then ignores it.
-    if (input.env !== undefined) {
-      context.warnings.push({
-        path: joinPath(path, "env"),
-        message: '"env" has no effect on an http server (as in the Go gateway)',
-        suggestion: 'send values to the server with "headers"',
-      });
-    }
-    if (errors.length > before || input.url === undefined) return undefined;
-    return {
-      ...common,
-      type: "http",
-      url: input.url,
-      headers: { ...input.headers },
-      connectTimeout: input.connectTimeout ?? GATEWAY_DEFAULTS.connectTimeout,
-      ...(input.auth === undefined ? {} : { oidcAudience: input.auth.audience ?? input.url }),
-    };
-  }
+  if (type === "http") return httpServer(entry);
+  if (type !== "stdio") return customServer(entry, type);
+  return stdioServer(entry);
+}
 
-  if (type !== "stdio") {
-    const schemaUrl = context.customTypes[type];
-    if (schemaUrl === undefined) {
-      const near = closest(type, [...BUILTIN_TYPES, ...Object.keys(context.customTypes)]);
+function httpServer(entry: Entry): ServerConfig | undefined {
+  const { input, path, context, forbid } = entry;
+  const { errors } = context;
+  if (input.auth?.type === "github-oidc") {
+    const missing = OIDC_VARIABLES.filter((name) => (context.env(name) ?? "") === "");
+    if (missing.length > 0) {
       errors.push({
-        path: joinPath(path, "type"),
-        message: `unknown server type "${type}"`,
-        expected: '"stdio", "http" or a type registered in customSchemas',
-        found: JSON.stringify(type),
-        suggestion: near === undefined
-          ? `register it under "customSchemas" with an https schema URL`
-          : `did you mean "${near}"?`,
+        path: joinPath(path, "auth"),
+        message: `github-oidc auth needs ${missing.join(" and ")}, which ${
+          missing.length === 1 ? "is" : "are"
+        } not set`,
+        suggestion: "run in GitHub Actions with `permissions: id-token: write`, or remove the auth block",
       });
-      return undefined;
     }
-    return { ...common, type: "custom", customType: type, schemaUrl };
   }
+  if (input.url === undefined) {
+    errors.push({
+      path: joinPath(path, "url"),
+      message: 'an http server requires "url"',
+      expected: "an http(s) URL",
+      found: "nothing",
+      suggestion: 'add "url": "https://host/mcp"',
+    });
+  }
+  for (const field of ["command", "container", "entrypoint", "entrypointArgs", "args"] as const) {
+    forbid(field, `"${field}" applies only to stdio servers, not to type "http"`);
+  }
+  forbid(
+    "mounts",
+    'mounts apply only to stdio servers, not to type "http"',
+    'remove "mounts" or use type "stdio"',
+  );
+  // The Go gateway's schema allows env here and expands it (an undefined variable fails), then ignores it.
+  if (input.env !== undefined) {
+    context.warnings.push({
+      path: joinPath(path, "env"),
+      message: '"env" has no effect on an http server (as in the Go gateway)',
+      suggestion: 'send values to the server with "headers"',
+    });
+  }
+  if (failed(entry) || input.url === undefined) return undefined;
+  return {
+    ...entry.common,
+    type: "http",
+    url: input.url,
+    headers: { ...input.headers },
+    connectTimeout: input.connectTimeout ?? GATEWAY_DEFAULTS.connectTimeout,
+    ...(input.auth === undefined ? {} : { oidcAudience: input.auth.audience ?? input.url }),
+  };
+}
 
+/** A server of a type registered under customSchemas; an unknown type is an error with the nearest name. */
+function customServer({ path, context, common }: Entry, type: string): ServerConfig | undefined {
+  const schemaUrl = context.customTypes[type];
+  if (schemaUrl !== undefined) return { ...common, type: "custom", customType: type, schemaUrl };
+  const near = closest(type, [...BUILTIN_TYPES, ...Object.keys(context.customTypes)]);
+  context.errors.push({
+    path: joinPath(path, "type"),
+    message: `unknown server type "${type}"`,
+    expected: '"stdio", "http" or a type registered in customSchemas',
+    found: JSON.stringify(type),
+    suggestion: near === undefined
+      ? `register it under "customSchemas" with an https schema URL`
+      : `did you mean "${near}"?`,
+  });
+  return undefined;
+}
+
+function stdioServer(entry: Entry): ServerConfig | undefined {
+  const { input, path, context, forbid } = entry;
+  const { errors, format } = context;
   forbid("url", '"url" applies only to http servers', 'set "type": "http" or remove "url"');
   forbid("connectTimeout", '"connectTimeout" applies only to http servers', 'remove "connectTimeout"');
   forbid("auth", '"auth" applies only to http servers', 'remove "auth" or set "type": "http"');
@@ -187,8 +217,6 @@ export function buildServer(
   const mounts = (input.mounts ?? []).map((spec, i) =>
     parseMount(spec, joinPath(joinPath(path, "mounts"), i), errors)
   );
-  const env = envEntries(input.env);
-
   if (format === "json" && input.command !== undefined) {
     errors.push({
       path: joinPath(path, "command"),
@@ -199,6 +227,7 @@ export function buildServer(
   if (input.container !== undefined || format === "json") {
     forbid("workingDirectory", '"workingDirectory" applies only to TOML command servers', "remove it");
   }
+  const env = envEntries(input.env);
   if (input.container !== undefined) {
     if (format === "toml" && input.command !== undefined) {
       errors.push({
@@ -207,9 +236,9 @@ export function buildServer(
         suggestion: 'keep "container" to run an image, or "command" to run a program',
       });
     }
-    if (errors.length > before) return undefined;
+    if (failed(entry)) return undefined;
     return {
-      ...common,
+      ...entry.common,
       type: "stdio",
       env,
       launch: {
@@ -222,17 +251,23 @@ export function buildServer(
       },
     };
   }
+  return commandServer(entry, env);
+}
+
+/** A stdio server that runs a program (TOML's `command`); the JSON format names only containers. */
+function commandServer(entry: Entry, env: EnvEntry[]): ServerConfig | undefined {
+  const { input, path, context, forbid } = entry;
   for (const field of ["entrypoint", "entrypointArgs", "mounts"] as const) {
     forbid(field, `"${field}" applies only to container servers`, 'add "container": "<image>"');
   }
-  if (input.command === undefined && format === "toml") {
-    errors.push({
+  if (input.command === undefined && context.format === "toml") {
+    context.errors.push({
       path,
       message: 'a stdio server requires "command" (a program to run) or "container" (an image)',
       suggestion: 'e.g. command = "docker" and args = ["run", "--rm", "-i", "image"]',
     });
-  } else if (input.container === undefined && format === "json" && input.command === undefined) {
-    errors.push({
+  } else if (context.format === "json" && input.command === undefined) {
+    context.errors.push({
       path: joinPath(path, "container"),
       message: 'a stdio server requires "container"',
       expected: "a Docker image name",
@@ -240,9 +275,9 @@ export function buildServer(
       suggestion: 'add "container": "ghcr.io/owner/image:tag"',
     });
   }
-  if (errors.length > before || input.command === undefined) return undefined;
+  if (failed(entry) || input.command === undefined) return undefined;
   return {
-    ...common,
+    ...entry.common,
     type: "stdio",
     env,
     launch: {
