@@ -7,7 +7,7 @@
  */
 import { getLogger, type Logger } from "@logtape/logtape";
 import { AgentLabels } from "../difc/agent.ts";
-import { admit, type FilteredItem, type Labelled, release } from "../difc/decide.ts";
+import { type Admission, admit, type FilteredItem, type Labelled, release } from "../difc/decide.ts";
 import { type LabeledResource, type Mode, sortedTags } from "../difc/labels.ts";
 import type { GuardContext } from "../guards/guard.ts";
 import { GuardFailure } from "../guards/host.ts";
@@ -92,8 +92,6 @@ function text(value: unknown): string | undefined {
   return typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined;
 }
 
-/** The reference monitor of the guarded servers. */
-
 /**
  * The github guard's synthetic tool. The Go gateway answers it with a GitHub REST call of its own; awmg makes
  * none (it would need the server's token and a way out to GitHub that only the server is given), so the
@@ -107,6 +105,22 @@ const NO_COLLABORATOR_LOOKUP = JSON.stringify({
   }],
   isError: true,
 });
+
+/** A call the monitor let through, with what its result's check needs. */
+interface AdmittedCall {
+  readonly serverId: string;
+  readonly server: ServerGuard;
+  readonly agent: AgentState;
+  readonly tool: string;
+  readonly args: unknown;
+  readonly context: GuardContext;
+  readonly labelled: Labelled;
+  readonly admission: Extract<Admission, { kind: "proceed" }>;
+  readonly mode: Mode;
+  readonly facts: Omit<DecisionFacts, "agent" | "decision" | "phase">;
+}
+
+/** The reference monitor of the guarded servers. */
 export class GuardedCalls {
   readonly #options: GuardedOptions;
   readonly #agents = new Map<string, AgentState>();
@@ -278,43 +292,10 @@ export class GuardedCalls {
   ): Promise<Checked> {
     const server = this.#options.guards.get(serverId)!;
     const agent = this.#agent(agentId);
-    if (agent === undefined) {
-      this.#logs.get(serverId)!.warn("Refused {tool}: {max} agents are known (gateway.maxAgents)", {
-        tool,
-        max: this.#options.maxAgents,
-      });
-      return {
-        kind: "answer",
-        shown: {
-          error: {
-            code: ErrorCode.ServerUnavailable,
-            message: "Too many agents",
-            data: {
-              server: serverId,
-              detail:
-                `the gateway keeps the labels of ${this.#options.maxAgents} agents (gateway.maxAgents), ` +
-                "and forgetting one would clear its labels; reuse an agent id or raise the bound",
-            },
-          },
-        },
-      };
-    }
+    if (agent === undefined) return { kind: "answer", shown: this.#tooManyAgents(serverId, tool) };
     this.#touch(agentId);
-    const limit = server.toolCallLimits[tool] ?? 0;
-    const key = `${serverId}\u0000${tool}`;
-    const made = agent.calls.get(key) ?? 0;
-    if (limit > 0 && made >= limit) {
-      this.#logs.get(serverId)!.warn(
-        "Refused {tool} for agent {agent}: its tool-call-limit of {limit} is used up",
-        {
-          tool,
-          agent: agentId,
-          limit,
-        },
-      );
-      return { kind: "answer", shown: toolError(`tool call limit reached for "${tool}" (max: ${limit})`) };
-    }
-    if (limit > 0) agent.calls.set(key, made + 1);
+    const overLimit = this.#countCall(serverId, server, agentId, agent, tool);
+    if (overLimit !== undefined) return { kind: "answer", shown: overLimit };
     const context = this.#context(serverId, agentId, callTool);
     let mode: Mode;
     let labelled: Labelled;
@@ -341,53 +322,102 @@ export class GuardedCalls {
       );
       return { kind: "answer", shown: toolError(`DIFC Violation: ${admission.verdict.reason}`) };
     }
-    const after = async (result: unknown, resultJson: string): Promise<Shown> => {
-      const object = (typeof result === "object" && result !== null ? result : {}) as Record<string, unknown>;
-      let labeled;
-      if (admission.labelResponse && object.isError !== true) {
-        try {
-          labeled = await server.guard.labelResponse(tool, args, object, resultJson, context);
-        } catch (error) {
-          return this.#failed(serverId, tool, error);
-        }
-        if (typeof labeled === "string") {
-          return this.#failed(serverId, tool, new GuardFailure(server.guard.name, "label_response", labeled));
-        }
-      }
-      const before = agent.labels.snapshot();
-      const outcome = release(agent.labels, labelled, admission, labeled, mode, tool);
-      const after = agent.labels.snapshot();
-      const tainted = JSON.stringify(before) !== JSON.stringify(after);
-      switch (outcome.kind) {
-        case "pass":
-          this.#record(
-            { ...facts, decision: tainted ? "propagated" : "allowed", phase: "response" },
-            agent.labels,
-          );
-          return { result };
-        case "refuse":
-          this.#recordItems(serverId, tool, outcome.filtered);
-          this.#record({
-            ...facts,
-            decision: "refused",
-            phase: "response",
-            reason: outcome.message,
-            filtered: outcome.filtered.length,
-          }, agent.labels);
-          return toolError(outcome.message);
-        case "filter":
-          this.#recordItems(serverId, tool, outcome.filtered);
-          this.#record({
-            ...facts,
-            decision: "filtered",
-            phase: "response",
-            filtered: outcome.filtered.length,
-            total: outcome.total,
-          }, agent.labels);
-          return { result: outcome.result };
-      }
+    const call = { serverId, server, agent, tool, args, context, labelled, admission, mode, facts };
+    return { kind: "forward", after: (result, resultJson) => this.#release(call, result, resultJson) };
+  }
+
+  #tooManyAgents(serverId: string, tool: string): Shown {
+    const { maxAgents } = this.#options;
+    this.#logs.get(serverId)!.warn("Refused {tool}: {max} agents are known (gateway.maxAgents)", {
+      tool,
+      max: maxAgents,
+    });
+    return {
+      error: {
+        code: ErrorCode.ServerUnavailable,
+        message: "Too many agents",
+        data: {
+          server: serverId,
+          detail: `the gateway keeps the labels of ${maxAgents} agents (gateway.maxAgents), ` +
+            "and forgetting one would clear its labels; reuse an agent id or raise the bound",
+        },
+      },
     };
-    return { kind: "forward", after };
+  }
+
+  /** Counts a call against the tool's tool-call-limit; the refusal once the agent has used it up. */
+  #countCall(
+    serverId: string,
+    server: ServerGuard,
+    agentId: string,
+    agent: AgentState,
+    tool: string,
+  ): Shown | undefined {
+    const limit = server.toolCallLimits[tool] ?? 0;
+    if (limit <= 0) return undefined;
+    const key = `${serverId}\u0000${tool}`;
+    const made = agent.calls.get(key) ?? 0;
+    if (made < limit) {
+      agent.calls.set(key, made + 1);
+      return undefined;
+    }
+    this.#logs.get(serverId)!.warn(
+      "Refused {tool} for agent {agent}: its tool-call-limit of {limit} is used up",
+      {
+        tool,
+        agent: agentId,
+        limit,
+      },
+    );
+    return toolError(`tool call limit reached for "${tool}" (max: ${limit})`);
+  }
+
+  /** What the agent sees of an admitted call's result, as its guard labels it and its mode decides. */
+  async #release(call: AdmittedCall, result: unknown, resultJson: string): Promise<Shown> {
+    const { serverId, server, agent, tool, labelled, admission, mode, facts } = call;
+    const object = (typeof result === "object" && result !== null ? result : {}) as Record<string, unknown>;
+    let labeled;
+    if (admission.labelResponse && object.isError !== true) {
+      try {
+        labeled = await server.guard.labelResponse(tool, call.args, object, resultJson, call.context);
+      } catch (error) {
+        return this.#failed(serverId, tool, error);
+      }
+      if (typeof labeled === "string") {
+        return this.#failed(serverId, tool, new GuardFailure(server.guard.name, "label_response", labeled));
+      }
+    }
+    const before = agent.labels.snapshot();
+    const outcome = release(agent.labels, labelled, admission, labeled, mode, tool);
+    const tainted = JSON.stringify(before) !== JSON.stringify(agent.labels.snapshot());
+    switch (outcome.kind) {
+      case "pass":
+        this.#record(
+          { ...facts, decision: tainted ? "propagated" : "allowed", phase: "response" },
+          agent.labels,
+        );
+        return { result };
+      case "refuse":
+        this.#recordItems(serverId, tool, outcome.filtered);
+        this.#record({
+          ...facts,
+          decision: "refused",
+          phase: "response",
+          reason: outcome.message,
+          filtered: outcome.filtered.length,
+        }, agent.labels);
+        return toolError(outcome.message);
+      case "filter":
+        this.#recordItems(serverId, tool, outcome.filtered);
+        this.#record({
+          ...facts,
+          decision: "filtered",
+          phase: "response",
+          filtered: outcome.filtered.length,
+          total: outcome.total,
+        }, agent.labels);
+        return { result: outcome.result };
+    }
   }
 
   /** Each agent's labels and the gateway's mode, as the Go gateway's `/reflect` answers. */

@@ -223,8 +223,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "unenforced-variables-ignored",
     file: "src/cli/settings.ts",
-    find: "  if (unenforced.length > 0) {",
-    replace: "  if (false) {",
+    find: "  if (unenforced.length === 0) return undefined;",
+    replace: "  if (true) return undefined;",
     breaks: "MCP_GATEWAY_CA_CERT and MCP_GATEWAY_HMAC_SECRET stop the start",
     tests: ["tests/cli/settings_test.ts"],
     filter: "variables that ask for protection",
@@ -335,8 +335,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "proxy-unknown-graphql-forwarded",
     file: "src/proxy/handler.ts",
-    find: "      if (match === undefined) {",
-    replace: "      if (match === undefined && false) {",
+    find: "    if (match === undefined) {",
+    replace: "    if (match === undefined && false) {",
     breaks: "an unknown GraphQL operation is refused by the proxy",
     tests: ["tests/e2e/proxy_test.ts"],
     filter: "Octokit",
@@ -344,8 +344,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "proxy-answer-unjudged",
     file: "src/proxy/handler.ts",
-    find: '    if (after.kind === "pass") return new Response(text, { status: answer.status, headers });',
-    replace: "    return new Response(text, { status: answer.status, headers });",
+    find: '    if (shown.kind === "pass") return new Response(text, { status, headers });',
+    replace: "    return new Response(text, { status, headers });",
     breaks: "the proxy shows only what the guard lets the agent see",
     tests: ["tests/e2e/proxy_test.ts"],
     filter: "Octokit",
@@ -373,8 +373,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "response-failure-shows",
     file: "src/gateway/guarded.ts",
-    find: "        } catch (error) {\n          return this.#failed(serverId, tool, error);\n        }",
-    replace: "        } catch {\n          labeled = undefined;\n        }",
+    find: "      } catch (error) {\n        return this.#failed(serverId, tool, error);\n      }",
+    replace: "      } catch {\n        labeled = undefined;\n      }",
     breaks: "a guard that fails in label_response never shows the result",
     tests: [GUARDS],
     filter: "label_response traps",
