@@ -11,8 +11,10 @@ import {
   bareRequest,
   type JsonRpcId,
   type JsonRpcMessage,
+  type JsonRpcNotification,
   type JsonRpcRequest,
   type JsonRpcResponse,
+  type JsonRpcSuccess,
 } from "../jsonrpc/messages.ts";
 import { recordTimeout, rpcRecorder } from "../observability/rpc.ts";
 import { withId } from "../jsonrpc/splice.ts";
@@ -382,73 +384,90 @@ export class Upstream {
   }
 
   #receive(message: JsonRpcMessage, text: string): void {
-    if (!("method" in message)) {
-      const waiting = typeof message.id === "number" ? this.#pending.get(message.id) : undefined;
-      if (waiting?.request !== undefined && "result" in message && isInputRequired(message.result)) {
-        return this.#relay.fulfill(message.id as number, waiting, message.result as InputRequired);
-      }
-      const pending = typeof message.id === "number" ? this.#settle(message.id, message) : undefined;
-      const revision = pending === undefined ? undefined : clientRevision(pending);
-      this.#record({
-        direction: "inbound",
-        session: pending?.session?.id ?? null,
-        method: pending?.method ?? "response",
+    if ("method" in message) this.#receiveFromServer(message, text);
+    else this.#receiveResponse(message, text);
+  }
+
+  /** A backend's answer: to the client's call it answers, through its transform, with the client's id. */
+  #receiveResponse(message: JsonRpcResponse, text: string): void {
+    const waiting = typeof message.id === "number" ? this.#pending.get(message.id) : undefined;
+    if (waiting?.request !== undefined && "result" in message && isInputRequired(message.result)) {
+      return this.#relay.fulfill(message.id as number, waiting, message.result as InputRequired);
+    }
+    const pending = typeof message.id === "number" ? this.#settle(message.id, message) : undefined;
+    const revision = pending === undefined ? undefined : clientRevision(pending);
+    this.#record({
+      direction: "inbound",
+      session: pending?.session?.id ?? null,
+      method: pending?.method ?? "response",
+      id: message.id,
+      text,
+      ...(pending === undefined ? {} : { duration: Date.now() - pending.startedAt }),
+      ...("error" in message ? { error: message.error.message } : {}),
+      ...(revision === undefined ? {} : { revision }),
+    });
+    if (pending === undefined) {
+      this.#log.warn("Dropped a response from {server} to an unknown or finished request id {id}", {
+        server: this.serverId,
         id: message.id,
-        text,
-        ...(pending === undefined ? {} : { duration: Date.now() - pending.startedAt }),
-        ...("error" in message ? { error: message.error.message } : {}),
-        ...(revision === undefined ? {} : { revision }),
       });
-      if (pending === undefined) {
-        this.#log.warn("Dropped a response from {server} to an unknown or finished request id {id}", {
-          server: this.serverId,
-          id: message.id,
-        });
-        return;
-      }
-      const backendId = message.id!;
-      message.id = pending.clientId;
-      if (
-        pending.modern !== undefined && pending.method === "resources/read" && "error" in message &&
-        message.error.code === -32002
-      ) {
-        // A 2025 server's "resource not found"; 2026-07-28 says -32602 for it.
-        message.error.code = ErrorCode.InvalidParams;
-        pending.exchange.finish(message);
-        return;
-      }
-      // An interim input_required answer is not the call's result: the transform (offload, guard) waits for it.
-      if (pending.transform !== undefined && "result" in message && !isInputRequired(message.result)) {
-        const result = message.result;
-        const finish = (out: unknown) => {
-          if (out instanceof Refusal) {
-            pending.exchange.finish(errorResponse(pending.clientId, out.code, out.message, out.data));
-          } else {
-            message.result = out;
-            pending.exchange.finish(message);
-          }
-        };
-        let transformed: unknown;
-        try {
-          transformed = pending.transform(result, { text, id: backendId });
-        } catch (error) {
-          transformed = Promise.reject(error);
-        }
-        if (transformed instanceof Promise) {
-          transformed.then(finish, (error: Error) =>
-            finish(
-              new Refusal(ErrorCode.InternalError, "The answer could not be processed", {
-                server: this.serverId,
-                detail: error.message,
-              }),
-            ));
-          return;
-        }
-        if (transformed !== result) return finish(transformed);
-      }
-      pending.exchange.finish(message, withId(text, backendId, pending.clientId));
       return;
     }
+    const backendId = message.id!;
+    message.id = pending.clientId;
+    if (
+      pending.modern !== undefined && pending.method === "resources/read" && "error" in message &&
+      message.error.code === -32002
+    ) {
+      // A 2025 server's "resource not found"; 2026-07-28 says -32602 for it.
+      message.error.code = ErrorCode.InvalidParams;
+      pending.exchange.finish(message);
+      return;
+    }
+    // An interim input_required answer is not the call's result: the transform (offload, guard) waits for it.
+    if (pending.transform !== undefined && "result" in message && !isInputRequired(message.result)) {
+      if (this.#transformed(pending, message, text, backendId)) return;
+    }
+    pending.exchange.finish(message, withId(text, backendId, pending.clientId));
+  }
+
+  /**
+   * Runs a call's transform on its result and finishes the call with what it gives (a refusal becomes an
+   * error). False when the transform left the result as it was: the answer's own text then goes on.
+   */
+  #transformed(pending: Pending, message: JsonRpcSuccess, text: string, backendId: JsonRpcId): boolean {
+    const { result } = message;
+    const finish = (out: unknown) => {
+      if (out instanceof Refusal) {
+        pending.exchange.finish(errorResponse(pending.clientId, out.code, out.message, out.data));
+      } else {
+        message.result = out;
+        pending.exchange.finish(message);
+      }
+    };
+    let transformed: unknown;
+    try {
+      transformed = pending.transform!(result, { text, id: backendId });
+    } catch (error) {
+      transformed = Promise.reject(error);
+    }
+    if (transformed instanceof Promise) {
+      transformed.then(finish, (error: Error) =>
+        finish(
+          new Refusal(ErrorCode.InternalError, "The answer could not be processed", {
+            server: this.serverId,
+            detail: error.message,
+          }),
+        ));
+      return true;
+    }
+    if (transformed === result) return false;
+    finish(transformed);
+    return true;
+  }
+
+  /** A backend's own request or notification: relayed to a client, or delivered where it belongs. */
+  #receiveFromServer(message: JsonRpcRequest | JsonRpcNotification, text: string): void {
     this.#record({
       direction: "inbound",
       session: null,
@@ -457,50 +476,51 @@ export class Upstream {
       text,
     });
     if ("id" in message) return this.#relay.relay(message);
-    if (message.method === "notifications/cancelled") {
-      const params = message.params as { requestId?: JsonRpcId } | undefined;
-      const relay = params?.requestId === undefined ? undefined : this.#relay.end(params.requestId);
-      if (relay !== undefined) {
-        params!.requestId = relay.clientId;
-        relay.session.relays.delete(relay.clientId);
-        relay.session.deliver(message);
-      }
-      return;
-    }
-    if (message.method === "notifications/tools/list_changed") {
-      this.connection.refreshTools(this.#options.toolTimeoutMs).then((tools) =>
-        this.#options.onToolsChanged?.(tools)
-      )
-        .catch((error) =>
-          this.#log.warn("Could not refresh the tools of {server}: {error}", {
-            server: this.serverId,
-            error: error.message,
-          })
-        ).finally(() => this.#broadcast(message, text.length));
-      return;
-    }
-    if (message.method === "notifications/message") {
-      const caller = this.#callers().sole;
-      if (caller?.modern !== undefined) {
+    switch (message.method) {
+      case "notifications/cancelled":
+        return this.#relayCancelled(message);
+      case "notifications/tools/list_changed":
+        this.connection.refreshTools(this.#options.toolTimeoutMs).then((tools) =>
+          this.#options.onToolsChanged?.(tools)
+        )
+          .catch((error) =>
+            this.#log.warn("Could not refresh the tools of {server}: {error}", {
+              server: this.serverId,
+              error: error.message,
+            })
+          ).finally(() => this.#broadcast(message, text.length));
+        return;
+      case "notifications/message": {
+        const caller = this.#callers().sole;
+        if (caller?.modern === undefined) break;
         // A modern client gets a call's log on its answer, and only at the level it asked for.
         const wanted = caller.modern.envelope.logLevel;
         const level = (message.params as { level?: unknown } | undefined)?.level;
         if (wanted !== undefined && logLevelShown(level, wanted)) caller.exchange.push(message);
         return;
       }
-    }
-    if (message.method === "notifications/progress") {
-      const params = message.params as { progressToken?: unknown } | undefined;
-      const pending = typeof params?.progressToken === "number"
-        ? this.#pending.get(params.progressToken)
-        : undefined;
-      if (pending !== undefined) {
+      case "notifications/progress": {
+        const params = message.params as { progressToken?: unknown } | undefined;
+        const pending = typeof params?.progressToken === "number"
+          ? this.#pending.get(params.progressToken)
+          : undefined;
+        if (pending === undefined) break;
         params!.progressToken = pending.clientToken;
         pending.exchange.push(message);
         return;
       }
     }
     this.#broadcast(message, text.length);
+  }
+
+  /** The backend cancelled a request it had relayed to a client: the client is told with its own id. */
+  #relayCancelled(message: JsonRpcNotification): void {
+    const params = message.params as { requestId?: JsonRpcId } | undefined;
+    const relay = params?.requestId === undefined ? undefined : this.#relay.end(params.requestId);
+    if (relay === undefined) return;
+    params!.requestId = relay.clientId;
+    relay.session.relays.delete(relay.clientId);
+    relay.session.deliver(message);
   }
 
   #broadcast(message: JsonRpcMessage, size: number): void {
