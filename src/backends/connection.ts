@@ -322,105 +322,18 @@ export class BackendConnection {
       this.#backOff();
       throw new StartFailure(serverId, transport, reason, [...this.#stderrTail]);
     };
-    const events: PipeEvents = {
-      message: (message, text) => this.#receive(message, text),
-      noise: (line) => this.#log.warn("Skipped output that is not JSON-RPC: {line}", { line: preview(line) }),
-      oversized: (bytes, start) => this.#oversized(bytes, start),
-      stderr: (line) => {
-        this.#stderrTail.push(line);
-        if (this.#stderrTail.length > STDERR_TAIL) this.#stderrTail.shift();
-        this.#log.info("stderr: {line}", { line });
-      },
-    };
     /** The pipes of this start that have ended (before any call of ours hears of it). */
     const ended = new Set<MessagePipe>();
-    const open = (): MessagePipe => {
-      let pipe: MessagePipe;
-      if (transport.kind === "http") {
-        this.#log.info("Connecting to MCP backend server: {server}, url={url}", {
-          server: serverId,
-          url: transport.target.url,
-        });
-        pipe = new HttpPipe(transport.target, events);
-      } else {
-        const { spec } = transport;
-        this.#log.info("Launching MCP backend server: {server}, command={command}, args={args}, env={env}", {
-          server: serverId,
-          command: spec.command,
-          args: spec.args,
-          env: spec.envNames,
-        });
-        pipe = StdioPipe.spawn(spec, events, transport.limits);
-      }
-      this.#pipe = pipe;
-      this.pid = pipe.pid;
-      pipe.exited.then((status) => {
-        ended.add(pipe);
-        this.#exited(pipe, status);
-      });
-      return pipe;
-    };
     let pipe: MessagePipe;
     try {
-      pipe = open();
+      pipe = this.#open(ended);
     } catch (error) {
-      const reason = error instanceof Deno.errors.NotFound && transport.kind === "stdio"
-        ? `command not found: ${transport.spec.command}`
-        : `could not start ${transport.kind === "stdio" ? transport.spec.command : transport.target.url}: ${
-          (error as Error).message
-        }`;
-      return fail(reason);
+      return fail(this.#launchFailure(error));
     }
     try {
-      const setting = this.#options.revision;
-      const found = setting === "2025-11-25" ? undefined : await this.#discover(pipe, deadline);
-      if (
-        found !== undefined && found.kind !== "modern" &&
-        (found.kind === "failed" || setting === MODERN_VERSION)
-      ) {
-        throw new Error(
-          setting === MODERN_VERSION
-            ? `server/discover did not name ${MODERN_VERSION} (${found.why}); protocolVersion = "${MODERN_VERSION}" needs a server that speaks it, "auto" falls back to initialize`
-            : `server/discover failed: ${found.why}`,
-        );
-      }
-      if (found?.kind === "modern") {
-        this.revision = MODERN_VERSION;
-        if (pipe instanceof HttpPipe) pipe.speakModern();
-        const { capabilities, instructions, _meta } = found.result as {
-          capabilities?: unknown;
-          instructions?: unknown;
-          _meta?: Record<string, unknown>;
-        };
-        this.initializeResult = {
-          protocolVersion: MODERN_VERSION,
-          capabilities: capabilities ?? {},
-          serverInfo: _meta?.[META.serverInfo] ?? { name: serverId, version: "unknown" },
-          ...(typeof instructions === "string" ? { instructions } : {}),
-        };
-      } else {
-        // A process that exited on the probe is a 2025 server that wanted initialize first: start it again.
-        if (ended.has(pipe)) {
-          this.#stderrTail.length = 0;
-          pipe = open();
-        }
-        const response = await this.call("initialize", {
-          protocolVersion: BACKEND_PROTOCOL_VERSION,
-          capabilities: this.#options.capabilities,
-          clientInfo: this.#options.clientInfo,
-        }, Math.max(0, deadline - Date.now()));
-        if (isFailure(response)) {
-          const detail = (response.error.data as { detail?: unknown } | undefined)?.detail;
-          throw new Error(
-            `initialize failed: ${response.error.message}${detail === undefined ? "" : `: ${detail}`}`,
-          );
-        }
-        this.initializeResult = response.result as Record<string, unknown>;
-        this.revision = String(this.initializeResult.protocolVersion);
-        pipe.send({ jsonrpc: "2.0", method: "notifications/initialized" });
-      }
+      await this.#handshake(pipe, deadline, ended);
       this.state = "running";
-      if ((this.initializeResult.capabilities as Record<string, unknown> | undefined)?.tools !== undefined) {
+      if ((this.initializeResult!.capabilities as Record<string, unknown> | undefined)?.tools !== undefined) {
         await this.refreshTools(Math.max(0, deadline - Date.now()));
       }
     } catch (error) {
@@ -437,6 +350,115 @@ export class BackendConnection {
       how: this.pid === undefined ? "remote" : `pid ${this.pid}`,
       tools: this.tools.length,
     });
+  }
+
+  /** What a pipe of this backend reports: its messages, stray output, oversized lines, stderr. */
+  #pipeEvents(): PipeEvents {
+    return {
+      message: (message, text) => this.#receive(message, text),
+      noise: (line) => this.#log.warn("Skipped output that is not JSON-RPC: {line}", { line: preview(line) }),
+      oversized: (bytes, start) => this.#oversized(bytes, start),
+      stderr: (line) => {
+        this.#stderrTail.push(line);
+        if (this.#stderrTail.length > STDERR_TAIL) this.#stderrTail.shift();
+        this.#log.info("stderr: {line}", { line });
+      },
+    };
+  }
+
+  /** Launches the process or connects to the URL; `ended` hears of the pipe's end first. */
+  #open(ended: Set<MessagePipe>): MessagePipe {
+    const { serverId, transport } = this.#options;
+    let pipe: MessagePipe;
+    if (transport.kind === "http") {
+      this.#log.info("Connecting to MCP backend server: {server}, url={url}", {
+        server: serverId,
+        url: transport.target.url,
+      });
+      pipe = new HttpPipe(transport.target, this.#pipeEvents());
+    } else {
+      const { spec } = transport;
+      this.#log.info("Launching MCP backend server: {server}, command={command}, args={args}, env={env}", {
+        server: serverId,
+        command: spec.command,
+        args: spec.args,
+        env: spec.envNames,
+      });
+      pipe = StdioPipe.spawn(spec, this.#pipeEvents(), transport.limits);
+    }
+    this.#pipe = pipe;
+    this.pid = pipe.pid;
+    pipe.exited.then((status) => {
+      ended.add(pipe);
+      this.#exited(pipe, status);
+    });
+    return pipe;
+  }
+
+  /** Why the launch or connection failed, for the start's error. */
+  #launchFailure(error: unknown): string {
+    const { transport } = this.#options;
+    if (error instanceof Deno.errors.NotFound && transport.kind === "stdio") {
+      return `command not found: ${transport.spec.command}`;
+    }
+    const target = transport.kind === "stdio" ? transport.spec.command : transport.target.url;
+    return `could not start ${target}: ${(error as Error).message}`;
+  }
+
+  /**
+   * Finds the backend's revision and greets it: a 2026-07-28 server's `server/discover` result is adopted;
+   * a 2025 server gets `initialize` (started again first when it exited on the probe). Throws why not.
+   */
+  async #handshake(pipe: MessagePipe, deadline: number, ended: Set<MessagePipe>): Promise<void> {
+    const setting = this.#options.revision;
+    const found = setting === "2025-11-25" ? undefined : await this.#discover(pipe, deadline);
+    if (
+      found !== undefined && found.kind !== "modern" &&
+      (found.kind === "failed" || setting === MODERN_VERSION)
+    ) {
+      throw new Error(
+        setting === MODERN_VERSION
+          ? `server/discover did not name ${MODERN_VERSION} (${found.why}); protocolVersion = "${MODERN_VERSION}" needs a server that speaks it, "auto" falls back to initialize`
+          : `server/discover failed: ${found.why}`,
+      );
+    }
+    if (found?.kind === "modern") return this.#adoptModern(pipe, found.result);
+    // A process that exited on the probe is a 2025 server that wanted initialize first: start it again.
+    if (ended.has(pipe)) {
+      this.#stderrTail.length = 0;
+      pipe = this.#open(ended);
+    }
+    const response = await this.call("initialize", {
+      protocolVersion: BACKEND_PROTOCOL_VERSION,
+      capabilities: this.#options.capabilities,
+      clientInfo: this.#options.clientInfo,
+    }, Math.max(0, deadline - Date.now()));
+    if (isFailure(response)) {
+      const detail = (response.error.data as { detail?: unknown } | undefined)?.detail;
+      throw new Error(
+        `initialize failed: ${response.error.message}${detail === undefined ? "" : `: ${detail}`}`,
+      );
+    }
+    this.initializeResult = response.result as Record<string, unknown>;
+    this.revision = String(this.initializeResult.protocolVersion);
+    pipe.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+  }
+
+  /** A 2026-07-28 server: its discover result stands for the initialize result clients are shown. */
+  #adoptModern(pipe: MessagePipe, result: unknown): void {
+    this.revision = MODERN_VERSION;
+    if (pipe instanceof HttpPipe) pipe.speakModern();
+    const { capabilities, instructions, _meta } = result as {
+      capabilities?: unknown;
+      instructions?: unknown;
+      _meta?: Record<string, unknown>;
+    };
+    this.initializeResult = {
+      protocolVersion: MODERN_VERSION,
+      capabilities: capabilities ?? {},
+      serverInfo: _meta?.[META.serverInfo] ?? { name: this.#options.serverId, version: "unknown" },
+      ...(typeof instructions === "string" ? { instructions } : {}),
+    };
   }
 
   /**

@@ -7,7 +7,7 @@ import { createParser } from "eventsource-parser";
 import { ErrorCode, errorResponse, unavailableResponse } from "../jsonrpc/errors.ts";
 import { readLimited, readPreview } from "../jsonrpc/framer.ts";
 import { LegacySse } from "./legacy_sse.ts";
-import { classify, type JsonRpcMessage, type JsonRpcRequest } from "../jsonrpc/messages.ts";
+import { classify, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from "../jsonrpc/messages.ts";
 import type { ExitStatus, MessagePipe, PipeEvents } from "./pipe.ts";
 import { MODERN_VERSION, requestHeaders } from "../protocol/revision.ts";
 
@@ -33,6 +33,22 @@ interface PostAttempt {
   readonly demandsSession?: boolean;
   /** The W3C trace context of the backend call, sent as the `traceparent` header. */
   readonly traceparent?: string;
+}
+
+/** One POST on its way: the message as sent, how to fail it, and how to try it once more. */
+interface Post {
+  readonly message: JsonRpcMessage;
+  readonly text: string;
+  /** The id of a request; undefined for a notification or a response. */
+  readonly id?: JsonRpcId;
+  readonly initialize: boolean;
+  readonly attempt: PostAttempt;
+  /** The session the POST was sent in, to tell a forgotten session from one replaced meanwhile. */
+  readonly usedSession?: string;
+  readonly bearer?: string;
+  /** Answers the caller with an error naming `detail` (a request) or reports the loss (anything else). */
+  fail(detail: string): void;
+  retry(changes: Partial<PostAttempt>): Promise<void>;
 }
 
 /** Where bearer tokens come from: a valid token, and a way to drop one the server refused. */
@@ -209,12 +225,8 @@ export class HttpPipe implements MessagePipe {
    * `demandsSession` sends a session id with initialize for servers that require one on every request.
    */
   async #post(message: JsonRpcMessage, attempt: PostAttempt): Promise<void> {
-    const { mayRetry, demandsSession = false, traceparent } = attempt;
     const text = attempt.text ?? JSON.stringify(message);
-    const retry = (changes: Partial<PostAttempt>) =>
-      this.#post(message, { ...attempt, text, mayRetry: false, ...changes });
     const id = "id" in message && "method" in message ? message.id : undefined;
-    const initialize = "method" in message && message.method === "initialize";
     const fail = (detail: string) => {
       if (id === undefined) {
         this.#events.stderr(`${detail} (a ${"method" in message ? message.method : "response"} was lost)`);
@@ -236,100 +248,133 @@ export class HttpPipe implements MessagePipe {
         return fail(`cannot get an OIDC token for ${this.#target.url}: ${(error as Error).message}`);
       }
     }
+    const post: Post = {
+      message,
+      text,
+      id,
+      initialize: "method" in message && message.method === "initialize",
+      attempt,
+      usedSession,
+      bearer,
+      fail,
+      retry: (changes) => this.#post(message, { ...attempt, text, mayRetry: false, ...changes }),
+    };
     const stream = this.#modern && id !== undefined ? new AbortController() : undefined;
-    const cancelled = stream?.signal;
     if (stream !== undefined) this.#open.set(id!, stream);
     try {
-      let response: Response;
-      try {
-        response = await fetch(this.#target.url, {
-          method: "POST",
-          headers: {
-            ...(this.#modern
-              ? this.#modernHeaders(bearer, message)
-              : this.#headers(initialize, demandsSession, bearer)),
-            ...(traceparent === undefined ? {} : { traceparent }),
-          },
-          body: text,
-          signal: initialize
-            ? AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#target.connectTimeoutMs)])
-            : cancelled === undefined
-            ? this.#abort.signal
-            : AbortSignal.any([this.#abort.signal, cancelled]),
-        });
-      } catch (error) {
-        if (cancelled?.aborted) return;
-        const reason = (error as Error).name === "TimeoutError"
-          ? `no answer within connectTimeout (${this.#target.connectTimeoutMs / 1000}s)`
-          : (error as Error).message;
-        return fail(`cannot reach ${this.#target.url}: ${reason}`);
-      }
-      const session = response.headers.get("mcp-session-id");
-      if (session !== null) this.#session = session;
-      if (response.status === 401 && bearer !== undefined && mayRetry) {
-        await response.body?.cancel();
-        this.#events.stderr(`${this.#target.url} refused the OIDC token (HTTP 401); fetching a new one`);
-        this.#target.bearer!.invalidate();
-        return await retry({});
-      }
-      if (
-        this.#modern && response.status >= 400 && response.status < 500 && response.status !== 429 &&
-        response.status !== 401
-      ) {
-        // The revision answers its own errors (-32020/-32021/-32022, -32601) with a 4xx and the error as the body.
-        const body = await readLimited(response.body, this.#target.maxMessageSize) ?? "";
-        if (/"jsonrpc"\s*:\s*"2\.0"/.test(body) && /"error"\s*:/.test(body)) return this.#receive(body);
-        return fail(
-          `${this.#target.url} answered HTTP ${response.status}${body ? `: ${body.slice(0, 200)}` : ""}`,
-        );
-      }
-      if ((response.status === 404 || response.status === 400) && mayRetry) {
-        const body = await readPreview(response.body);
-        const aboutSession = response.status === 404 || /session/i.test(body);
-        if (aboutSession && initialize && !demandsSession && this.#session === undefined) {
-          return await retry({ demandsSession: true });
-        }
-        if (aboutSession && usedSession !== undefined && this.#initialize !== undefined) {
-          if (this.#session === usedSession) this.#reinitializing ??= this.#reinitialize(usedSession);
-          await this.#reinitializing;
-          return await retry({ demandsSession: false });
-        }
-        return fail(
-          `${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`,
-        );
-      }
-      if (response.status === 202 || response.status === 204) return void await response.body?.cancel();
-      if (response.status === 429) {
-        await response.body?.cancel();
-        const retryAfter = response.headers.get("retry-after");
-        const detail = `${this.#target.url} answered HTTP 429 Too Many Requests${
-          retryAfter ? ` (Retry-After: ${retryAfter})` : ""
-        }`;
-        if (id === undefined) return this.#events.stderr(detail);
-        const failure = errorResponse(id, ErrorCode.RateLimited, "Rate limited", {
-          server: this.#target.serverId,
-          detail,
-        });
-        return this.#events.message(failure, JSON.stringify(failure));
-      }
-      if (initialize && (response.status === 404 || response.status === 405)) {
-        await response.body?.cancel();
-        return await this.#toLegacy(message, text, fail, response.status);
-      }
-      if (!response.ok) {
-        const body = await readPreview(response.body);
-        return fail(`${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`);
-      }
-      const type = response.headers.get("content-type") ?? "";
-      if (type.includes("text/event-stream")) return await this.#readStream(response, id);
-      const body = await readLimited(response.body, this.#target.maxMessageSize);
-      if (body === undefined) {
-        return this.#oversized(id, `an answer of more than ${this.#target.maxMessageSize} bytes`);
-      }
-      this.#receive(body);
+      const response = await this.#send(post, stream?.signal);
+      if (response !== undefined) await this.#answered(post, response);
     } finally {
       if (stream !== undefined) this.#open.delete(id!);
     }
+  }
+
+  /** The POST itself; undefined when it failed (the caller was told) or the client cancelled the call. */
+  async #send(post: Post, cancelled: AbortSignal | undefined): Promise<Response | undefined> {
+    const { message, initialize, attempt, bearer } = post;
+    try {
+      return await fetch(this.#target.url, {
+        method: "POST",
+        headers: {
+          ...(this.#modern
+            ? this.#modernHeaders(bearer, message)
+            : this.#headers(initialize, attempt.demandsSession ?? false, bearer)),
+          ...(attempt.traceparent === undefined ? {} : { traceparent: attempt.traceparent }),
+        },
+        body: post.text,
+        signal: initialize
+          ? AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#target.connectTimeoutMs)])
+          : cancelled === undefined
+          ? this.#abort.signal
+          : AbortSignal.any([this.#abort.signal, cancelled]),
+      });
+    } catch (error) {
+      if (cancelled?.aborted) return undefined;
+      const reason = (error as Error).name === "TimeoutError"
+        ? `no answer within connectTimeout (${this.#target.connectTimeoutMs / 1000}s)`
+        : (error as Error).message;
+      post.fail(`cannot reach ${this.#target.url}: ${reason}`);
+      return undefined;
+    }
+  }
+
+  /** What the server's answer to a POST comes to: a message, a stream, a retry, or the POST's failure. */
+  async #answered(post: Post, response: Response): Promise<void> {
+    const { id, initialize, attempt, fail } = post;
+    const session = response.headers.get("mcp-session-id");
+    if (session !== null) this.#session = session;
+    if (response.status === 401 && post.bearer !== undefined && attempt.mayRetry) {
+      await response.body?.cancel();
+      this.#events.stderr(`${this.#target.url} refused the OIDC token (HTTP 401); fetching a new one`);
+      this.#target.bearer!.invalidate();
+      return await post.retry({});
+    }
+    if (
+      this.#modern && response.status >= 400 && response.status < 500 && response.status !== 429 &&
+      response.status !== 401
+    ) {
+      // The revision answers its own errors (-32020/-32021/-32022, -32601) with a 4xx and the error as the body.
+      const body = await readLimited(response.body, this.#target.maxMessageSize) ?? "";
+      if (/"jsonrpc"\s*:\s*"2\.0"/.test(body) && /"error"\s*:/.test(body)) return this.#receive(body);
+      return fail(
+        `${this.#target.url} answered HTTP ${response.status}${body ? `: ${body.slice(0, 200)}` : ""}`,
+      );
+    }
+    if ((response.status === 404 || response.status === 400) && attempt.mayRetry) {
+      return await this.#sessionRefused(post, response);
+    }
+    if (response.status === 202 || response.status === 204) return void await response.body?.cancel();
+    if (response.status === 429) return await this.#rateLimited(id, response);
+    if (initialize && (response.status === 404 || response.status === 405)) {
+      await response.body?.cancel();
+      return await this.#toLegacy(post.message, post.text, fail, response.status);
+    }
+    if (!response.ok) {
+      const body = await readPreview(response.body);
+      return fail(`${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`);
+    }
+    const type = response.headers.get("content-type") ?? "";
+    if (type.includes("text/event-stream")) return await this.#readStream(response, id);
+    const body = await readLimited(response.body, this.#target.maxMessageSize);
+    if (body === undefined) {
+      return this.#oversized(id, `an answer of more than ${this.#target.maxMessageSize} bytes`);
+    }
+    this.#receive(body);
+  }
+
+  /**
+   * A 404 or 400 that may be about the session: initialize sent again with a session id for a server that
+   * demands one, or the forgotten session re-initialized (once, for every POST that meets it) and the POST
+   * retried in the new one.
+   */
+  async #sessionRefused(post: Post, response: Response): Promise<void> {
+    const body = await readPreview(response.body);
+    const aboutSession = response.status === 404 || /session/i.test(body);
+    if (aboutSession && post.initialize && !post.attempt.demandsSession && this.#session === undefined) {
+      return await post.retry({ demandsSession: true });
+    }
+    const { usedSession } = post;
+    if (aboutSession && usedSession !== undefined && this.#initialize !== undefined) {
+      if (this.#session === usedSession) this.#reinitializing ??= this.#reinitialize(usedSession);
+      await this.#reinitializing;
+      return await post.retry({ demandsSession: false });
+    }
+    post.fail(`${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`);
+  }
+
+  /** A 429: the caller gets the rate-limit error with the server's Retry-After; a lost notification is reported. */
+  async #rateLimited(id: JsonRpcId | undefined, response: Response): Promise<void> {
+    await response.body?.cancel();
+    const retryAfter = response.headers.get("retry-after");
+    const detail = `${this.#target.url} answered HTTP 429 Too Many Requests${
+      retryAfter ? ` (Retry-After: ${retryAfter})` : ""
+    }`;
+    if (id === undefined) return this.#events.stderr(detail);
+    const failure = errorResponse(id, ErrorCode.RateLimited, "Rate limited", {
+      server: this.#target.serverId,
+      detail,
+    });
+    this.#events.message(failure, JSON.stringify(failure));
   }
 
   /**
