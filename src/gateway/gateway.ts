@@ -10,55 +10,27 @@ import { OidcTokens } from "../backends/oidc.ts";
 import type { GatewayConfig, HttpServerConfig, StdioServerConfig } from "../config/types.ts";
 import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
 import type { Classified, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
-import type { Span } from "../observability/tracing.ts";
 import { type PayloadStore, resultText } from "../payloads/store.ts";
 import { offload } from "./offload.ts";
 import { VERSION } from "../version.ts";
-import type { Exchange } from "./exchange.ts";
 import { RateLimitBreaker } from "./breaker.ts";
 import { nameProblem, prefixName, UNIFIED } from "./names.ts";
+import { type Outcome, reply, type RequestContext } from "./dispatch.ts";
 import { Handshake } from "./handshake.ts";
 import { paramsProblem } from "./params.ts";
 import { type Listener, type Session, SessionStore } from "./session.ts";
 import { isAllowed, presentTools, type Tool } from "./tools.ts";
-import { type Backends, UnifiedRouter } from "./unified.ts";
+import { type Backends, UnifiedRouter, withTaskIds } from "./unified.ts";
 import { GuardedCalls, type Reflection, reflection } from "./guarded.ts";
 import { type ForwardOptions, HoldBudget, RELAYED_CAPABILITIES } from "./calls.ts";
 import { RetryStates } from "./retries.ts";
 import { Refusal, Upstream } from "./upstream.ts";
-import type { Envelope } from "../protocol/revision.ts";
 import type { Subscription } from "./subscription.ts";
 import type { Mode } from "../difc/labels.ts";
 import type { ServerGuard } from "../guards/registry.ts";
 
 /** Guard instances kept live across agents; an agent past it gets fresh ones on its next call. */
 const GUARD_INSTANCES = 256;
-
-/** Who is asking and where: the endpoint's server ("" for unified), the client's identity, its session. */
-export interface RequestContext {
-  readonly serverId: string;
-  readonly identity: number;
-  /** The guards' agent: the `X-Agent-ID` header within the API key's identity, else the identity alone. */
-  readonly agent: string;
-  readonly session?: Session;
-  /** The client's connection as a signal, aborted when it goes away (made on demand). */
-  readonly disconnect?: () => AbortSignal;
-  /** The client accepts an SSE answer. */
-  readonly streamable?: boolean;
-  /** The message as the client sent it. */
-  readonly text?: string;
-  /** The trace span of this client request, when tracing is on. */
-  readonly span?: Span;
-  /** The envelope of a 2026-07-28 request; undefined for the handshake revisions. */
-  readonly modern?: Envelope;
-}
-
-/** What the HTTP layer sends back. */
-export type Outcome =
-  | { readonly kind: "accepted" }
-  | { readonly kind: "reply"; readonly message: JsonRpcResponse; readonly session?: Session }
-  | { readonly kind: "exchange"; readonly exchange: Exchange }
-  | { readonly kind: "subscription"; readonly subscription: Subscription };
 
 /** A server's line in the health report. */
 export interface ServerHealth {
@@ -101,35 +73,6 @@ export interface GatewayOptions {
 
 /** Methods that read a server's data outside tool calls, which guard policies do not label. */
 const UNGUARDED_READS = new Set(["resources/read", "resources/subscribe"]);
-
-/** The requests whose result may be a task of the tasks extension (a handle, or the task itself). */
-const TASK_RESULTS = new Set([
-  "tools/call",
-  "prompts/get",
-  "resources/read",
-  "tasks/get",
-  "tasks/update",
-  "tasks/cancel",
-]);
-
-/** A transform that also prefixes a result's task id with its server, as the unified endpoint names tasks. */
-function prefixedTaskIds(serverId: string, inner: ForwardOptions["transform"]): ForwardOptions["transform"] {
-  const prefixed = (result: unknown) => {
-    const taskId = (result as { taskId?: unknown } | undefined)?.taskId;
-    return typeof taskId === "string"
-      ? { ...(result as object), taskId: prefixName(serverId, taskId) }
-      : result;
-  };
-  return (result, raw) => {
-    const out = inner === undefined ? result : inner(result, raw);
-    if (out instanceof Promise) return out.then((done) => done instanceof Refusal ? done : prefixed(done));
-    return out instanceof Refusal ? out : prefixed(out);
-  };
-}
-
-function reply(message: JsonRpcResponse): Outcome {
-  return { kind: "reply", message };
-}
 
 /** The gateway: owns sessions and backend connections, dispatches client messages. */
 export class Gateway {
@@ -464,9 +407,7 @@ export class Gateway {
           () => resultText(raw.text, raw.id, result),
         )
       : undefined;
-    const shown = context.serverId === UNIFIED && TASK_RESULTS.has(request.method)
-      ? prefixedTaskIds(serverId, transform)
-      : transform;
+    const shown = context.serverId === UNIFIED ? withTaskIds(serverId, request.method, transform) : transform;
     return this.#exchange(context, serverId, request, shown, text);
   }
 

@@ -15,7 +15,7 @@ import {
   SERVED_VERSIONS,
 } from "../protocol/revision.ts";
 import { VERSION } from "../version.ts";
-import type { Outcome, RequestContext } from "./gateway.ts";
+import { type Outcome, reply, type RequestContext } from "./dispatch.ts";
 import { UNIFIED } from "./names.ts";
 import { Session, type SessionStore } from "./session.ts";
 import { Subscription } from "./subscription.ts";
@@ -27,10 +27,6 @@ export function negotiateVersion(requested: unknown, backendVersion: string): st
   return known.includes(requested) && (requested as string) <= backendVersion
     ? requested as string
     : backendVersion;
-}
-
-function reply(message: JsonRpcResponse): Outcome {
-  return { kind: "reply", message };
 }
 
 /** What the handshake needs of the gateway. */

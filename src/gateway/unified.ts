@@ -5,7 +5,42 @@
 import { getLogger } from "@logtape/logtape";
 import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
 import { isFailure, type JsonRpcId, type JsonRpcRequest, type JsonRpcResponse } from "../jsonrpc/messages.ts";
+import type { ForwardOptions } from "./calls.ts";
 import { decodeCursor, encodeCursor, prefixName, splitName } from "./names.ts";
+import { Refusal } from "./upstream.ts";
+
+/** The requests whose result may be a task of the tasks extension (a handle, or the task itself). */
+const TASK_RESULTS = new Set([
+  "tools/call",
+  "prompts/get",
+  "resources/read",
+  "tasks/get",
+  "tasks/update",
+  "tasks/cancel",
+]);
+
+/**
+ * The transform of a request forwarded from the unified endpoint: one that may answer with a task also
+ * prefixes the task's id with its server, as the unified endpoint names tasks.
+ */
+export function withTaskIds(
+  serverId: string,
+  method: string,
+  inner: ForwardOptions["transform"],
+): ForwardOptions["transform"] {
+  if (!TASK_RESULTS.has(method)) return inner;
+  const prefixed = (result: unknown) => {
+    const taskId = (result as { taskId?: unknown } | undefined)?.taskId;
+    return typeof taskId === "string"
+      ? { ...(result as object), taskId: prefixName(serverId, taskId) }
+      : result;
+  };
+  return (result, raw) => {
+    const out = inner === undefined ? result : inner(result, raw);
+    if (out instanceof Promise) return out.then((done) => done instanceof Refusal ? done : prefixed(done));
+    return out instanceof Refusal ? out : prefixed(out);
+  };
+}
 
 /** What the unified endpoint needs of the gateway, for the caller's identity. */
 export interface Backends {

@@ -6,7 +6,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Context } from "hono";
 import type { Delivery, Exchange } from "../gateway/exchange.ts";
-import type { Outcome } from "../gateway/gateway.ts";
+import type { Outcome } from "../gateway/dispatch.ts";
 import type { Session } from "../gateway/session.ts";
 import type { Subscription } from "../gateway/subscription.ts";
 import type { JsonRpcMessage, JsonRpcResponse } from "../jsonrpc/messages.ts";
