@@ -68,13 +68,13 @@ function checkTracing(section: unknown, path: string, format: Format, errors: Co
   }
 }
 
-export function buildGateway(
-  value: unknown,
-  raw: unknown,
-  format: Format,
-  issues: { readonly errors: ConfigIssue[]; readonly warnings: ConfigIssue[] },
-): GatewaySection {
-  const { errors, warnings } = issues;
+type Issues = { readonly errors: ConfigIssue[]; readonly warnings: ConfigIssue[] };
+
+/**
+ * Checks the gateway section (the config's, or gh-aw's stdin JSON `gateway`) and gives it with its defaults;
+ * the defaults alone when it is absent or malformed (its errors recorded).
+ */
+export function buildGateway(value: unknown, raw: unknown, format: Format, issues: Issues): GatewaySection {
   const defaults: GatewaySection = {
     apiKeys: [],
     allowedHosts: [],
@@ -84,30 +84,49 @@ export function buildGateway(
     ...GATEWAY_DEFAULTS,
   };
   if (value === undefined) return defaults;
-  let section: unknown = value;
-  if (isRecord(section)) {
-    errors.push(...unknownKeys(section, knownKeys.gateway, "gateway", format));
-    // As the Go gateway: opentelemetry wins over the legacy tracing section, which is then not read at all.
-    if (section.opentelemetry !== undefined && section.tracing !== undefined) {
-      warnings.push({
-        path: "gateway.tracing",
-        message:
-          "both [gateway.tracing] and [gateway.opentelemetry] are set; [gateway.opentelemetry] takes precedence",
-      });
-      const { tracing: _, ...rest } = section;
-      section = rest;
-    }
-    const tracing = section as Record<string, unknown>;
-    for (const key of ["opentelemetry", "tracing"]) {
-      checkTracing(tracing[key], `gateway.${key}`, format, errors);
-    }
-  }
-  const parsed = v.safeParse(gatewaySchema, section, { abortEarly: false });
+  const parsed = v.safeParse(gatewaySchema, tracingChosen(value, format, issues), { abortEarly: false });
   if (!parsed.success) {
-    errors.push(...fromValibot("gateway", parsed.issues));
+    issues.errors.push(...fromValibot("gateway", parsed.issues));
     return defaults;
   }
   const g = parsed.output;
+  checkKeySpellings(g, issues);
+  checkDomain(isRecord(raw) ? raw.domain : undefined, issues.errors);
+  const otel = g.opentelemetry ?? g.tracing;
+  if (otel?.spanId !== undefined && otel.traceId === undefined) {
+    issues.errors.push({
+      path: `gateway.${g.opentelemetry === undefined ? "tracing" : "opentelemetry"}.spanId`,
+      message: "a parent span id needs the trace id it belongs to",
+      suggestion: 'add "traceId" (32 lowercase hex characters) or remove "spanId"',
+    });
+  }
+  issues.errors.push(...notYetSupported(g));
+  return gatewaySection(g);
+}
+
+/**
+ * The section's unknown keys reported and its tracing sections checked; as the Go gateway, opentelemetry wins
+ * over the legacy tracing section, which is then not read at all.
+ */
+function tracingChosen(section: unknown, format: Format, { errors, warnings }: Issues): unknown {
+  if (!isRecord(section)) return section;
+  errors.push(...unknownKeys(section, knownKeys.gateway, "gateway", format));
+  let chosen: Record<string, unknown> = section;
+  if (section.opentelemetry !== undefined && section.tracing !== undefined) {
+    warnings.push({
+      path: "gateway.tracing",
+      message:
+        "both [gateway.tracing] and [gateway.opentelemetry] are set; [gateway.opentelemetry] takes precedence",
+    });
+    const { tracing: _, ...rest } = section;
+    chosen = rest;
+  }
+  for (const key of ["opentelemetry", "tracing"]) checkTracing(chosen[key], `gateway.${key}`, format, errors);
+  return chosen;
+}
+
+/** `agentIds` beside `agentId` or `apiKey` is an error; `apiKey` beside `agentId` a warning (agentId wins). */
+function checkKeySpellings(g: GatewayInput, { errors, warnings }: Issues): void {
   if (g.agentIds !== undefined && (g.apiKey !== undefined || g.agentId !== undefined)) {
     errors.push({
       path: "gateway",
@@ -124,29 +143,27 @@ export function buildGateway(
       suggestion: 'remove "apiKey"',
     });
   }
-  const rawDomain = isRecord(raw) ? raw.domain : undefined;
+}
+
+/** The domain as written (before expansion): localhost, host.docker.internal, a hostname label or a ${VAR}. */
+function checkDomain(rawDomain: unknown, errors: ConfigIssue[]): void {
   if (
-    typeof rawDomain === "string" && !["localhost", "host.docker.internal"].includes(rawDomain) &&
-    !isSingleReference(rawDomain) && !HOSTNAME_LABEL.test(rawDomain)
-  ) {
-    errors.push({
-      path: "gateway.domain",
-      message:
-        `domain '${rawDomain}' must be 'localhost', 'host.docker.internal', an RFC-1123 hostname label ` +
-        "(e.g. 'awmg-mcpg'), or a variable expression",
-      expected: '"localhost", "host.docker.internal", a hostname label or a ${VAR} reference',
-      found: JSON.stringify(rawDomain),
-    });
-  }
+    typeof rawDomain !== "string" || ["localhost", "host.docker.internal"].includes(rawDomain) ||
+    isSingleReference(rawDomain) || HOSTNAME_LABEL.test(rawDomain)
+  ) return;
+  errors.push({
+    path: "gateway.domain",
+    message:
+      `domain '${rawDomain}' must be 'localhost', 'host.docker.internal', an RFC-1123 hostname label ` +
+      "(e.g. 'awmg-mcpg'), or a variable expression",
+    expected: '"localhost", "host.docker.internal", a hostname label or a ${VAR} reference',
+    found: JSON.stringify(rawDomain),
+  });
+}
+
+/** The checked section with every default filled in. */
+function gatewaySection(g: GatewayInput): GatewaySection {
   const otel = g.opentelemetry ?? g.tracing;
-  if (otel?.spanId !== undefined && otel.traceId === undefined) {
-    errors.push({
-      path: `gateway.${g.opentelemetry === undefined ? "tracing" : "opentelemetry"}.spanId`,
-      message: "a parent span id needs the trace id it belongs to",
-      suggestion: 'add "traceId" (32 lowercase hex characters) or remove "spanId"',
-    });
-  }
-  errors.push(...notYetSupported(g));
   const keepalive = g.keepaliveInterval ?? GATEWAY_DEFAULTS.keepaliveInterval;
   return {
     port: g.port,
