@@ -130,14 +130,26 @@ async function openDir(dir: string, mainLog: string): Promise<string | undefined
   }
 }
 
+type LoggerConfig = { category: string[]; sinks: string[]; lowestLevel: LogLevel };
+
+/** What the sinks of either destination (the log directory, or stdout) are built from and added to. */
+interface Wiring {
+  readonly options: LoggingOptions;
+  /** A record's text line, formatted and redacted once for every sink. */
+  readonly line: (record: LogRecord) => string;
+  /** The stderr writers of a server's RPC messages, by verbosity and DEBUG. */
+  readonly stderrRpc: (serverId: string) => RpcSink[];
+  readonly sinks: Record<string, Sink>;
+  readonly loggers: LoggerConfig[];
+}
+
 /** Configures every sink. Call once at startup, before anything logs. */
 export async function setupLogging(options: LoggingOptions): Promise<LogDestination> {
   const dir = options.logDir.replace(/\/+$/, "") || "/";
   const mainLog = options.mainLog ?? "mcp-gateway.log";
   const problem = await openDir(dir, mainLog);
-  const { redact } = options;
   const rules = stderrRules(options);
-  const line = once(formatLine, redact);
+  const line = once(formatLine, options.redact);
   const stderr: Sink = (record) => {
     if (rules.byLevel(record.level) || isStartupLine(record)) {
       return void console.error(line(record).trimEnd());
@@ -152,91 +164,109 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
       ? [(facts) => console.error(rules.debugLine(namespace, rpcMessage(facts)))]
       : [];
   };
-  /** One sink that redacts a message once (forLogs) and hands the result to each writer. */
-  const redacted = (writers: RpcSink[]): RpcSink[] =>
-    writers.length === 0 ? [] : [(facts, at) => {
-      const shown = forLogs(facts, redact);
-      for (const write of writers) write(shown, at);
-    }];
+  const wiring: Wiring = {
+    options,
+    line,
+    stderrRpc,
+    sinks: { stderr },
+    loggers: [{ category: ["logtape", "meta"], sinks: ["stderr"], lowestLevel: "warning" }],
+  };
+  if (problem === undefined) await routeToDir(wiring, dir, mainLog);
+  else routeToStdout(wiring);
+  await configure({ sinks: wiring.sinks, loggers: wiring.loggers });
+  return problem === undefined ? { kind: "dir", dir } : { kind: "stdout", reason: problem };
+}
 
-  const sinks: Record<string, Sink> = { stderr };
-  const loggers: { category: string[]; sinks: string[]; lowestLevel: LogLevel }[] = [
-    { category: ["logtape", "meta"], sinks: ["stderr"], lowestLevel: "warning" },
-  ];
-  /** How every log file of the directory is buffered, and where its failed writes are told. */
-  const buffering = (path: string) => ({
+/** One sink that redacts a message once (forLogs) and hands the result to each writer. */
+function redactedOnce(writers: RpcSink[], redact: (text: string) => string): RpcSink[] {
+  return writers.length === 0 ? [] : [(facts, at) => {
+    const shown = forLogs(facts, redact);
+    for (const write of writers) write(shown, at);
+  }];
+}
+
+/** How every log file of the directory is buffered, and where its failed writes are told. */
+function buffering(path: string) {
+  return {
     bufferBytes: 64 * 1024,
     flushMs: 500,
     onError: (error: Error, lostBytes: number) => writeFailed(path, error, lostBytes),
-  });
-  const file = (name: string) => {
-    const path = `${dir}/${name}`;
-    const opened = new BufferedFile(path, {
-      maxSize: options.maxSize,
-      ...(options.maxFiles === undefined ? {} : { maxFiles: options.maxFiles }),
-      ...buffering(path),
-    });
-    openFiles.push(opened);
-    return opened;
   };
-  if (problem === undefined) {
-    const [gateway, jsonl] = [file(mainLog), file("rpc-messages.jsonl")];
-    const servers = new Map(options.serverIds.map((id) => [id, file(`${id}.log`)]));
-    const markdownPath = `${dir}/gateway.md`;
-    const markdown = await StepSummary.open(
-      markdownPath,
-      options.summaryBudget,
-      options.serverIds,
-      buffering(markdownPath),
-    );
-    summary = markdown;
-    const { digest } = markdown;
-    const warningBlock = once(formatMarkdown, redact);
-    sinks.gateway = (record) => gateway.append(line(record));
-    sinks.markdown = (record) => {
-      const text = warningBlock(record);
-      if (text !== "") markdown.append(text);
-    };
-    loggers.push({ category: ["awmg"], sinks: ["stderr", "gateway", "markdown"], lowestLevel: "debug" });
-    for (const [id, server] of servers) {
-      sinks[`server:${id}`] = (record) => server.append(line(record));
-      loggers.push({ category: ["awmg", "backend", id], sinks: [`server:${id}`], lowestLevel: "debug" });
-    }
-    routeTimeouts((server, method, ms, at) => digest.timeout(server, method, ms, at));
-    routeDecisions({
-      decision: (facts, at) => {
-        digest.decision(facts);
-        jsonl.append(redact(decisionJsonLine(facts, at)));
-      },
-      filtered: (facts, at) => jsonl.append(redact(filteredJsonLine(facts, at))),
-      passthrough: (facts, at) => jsonl.append(redact(passthroughJsonLine(facts, at))),
-    });
-    routeRpc((serverId) => {
-      const server = servers.get(serverId);
-      return redacted([
-        (facts, at) => {
-          const text = rpcLine(facts, at);
-          gateway.append(text);
-          server?.append(text);
-          markdown.append(rpcMarkdown(facts));
-          digest.message(facts, at);
-          jsonl.append(rpcJsonLine(facts, at));
-        },
-        ...stderrRpc(serverId),
-      ]);
-    });
-  } else {
-    sinks.stdout = (record) => void Deno.stdout.write(encoder.encode(line(record)));
-    loggers.push({ category: ["awmg"], sinks: ["stderr", "stdout"], lowestLevel: "debug" });
-    routeRpc((serverId) =>
-      redacted([
-        (facts, at) => void Deno.stdout.write(encoder.encode(rpcLine(facts, at))),
-        ...stderrRpc(serverId),
-      ])
-    );
+}
+
+/** A rotated log file of the directory, closed with the others by stopLogging. */
+function logFile(dir: string, name: string, { maxSize, maxFiles }: LoggingOptions): BufferedFile {
+  const path = `${dir}/${name}`;
+  const opened = new BufferedFile(path, {
+    maxSize,
+    ...(maxFiles === undefined ? {} : { maxFiles }),
+    ...buffering(path),
+  });
+  openFiles.push(opened);
+  return opened;
+}
+
+/** The log directory: the main log, one log per server, rpc-messages.jsonl and the step summary. */
+async function routeToDir(wiring: Wiring, dir: string, mainLog: string): Promise<void> {
+  const { options, line, sinks, loggers } = wiring;
+  const { redact } = options;
+  const [gateway, jsonl] = [logFile(dir, mainLog, options), logFile(dir, "rpc-messages.jsonl", options)];
+  const servers = new Map(options.serverIds.map((id) => [id, logFile(dir, `${id}.log`, options)]));
+  const markdownPath = `${dir}/gateway.md`;
+  const markdown = await StepSummary.open(
+    markdownPath,
+    options.summaryBudget,
+    options.serverIds,
+    buffering(markdownPath),
+  );
+  summary = markdown;
+  const { digest } = markdown;
+  const warningBlock = once(formatMarkdown, redact);
+  sinks.gateway = (record) => gateway.append(line(record));
+  sinks.markdown = (record) => {
+    const text = warningBlock(record);
+    if (text !== "") markdown.append(text);
+  };
+  loggers.push({ category: ["awmg"], sinks: ["stderr", "gateway", "markdown"], lowestLevel: "debug" });
+  for (const [id, server] of servers) {
+    sinks[`server:${id}`] = (record) => server.append(line(record));
+    loggers.push({ category: ["awmg", "backend", id], sinks: [`server:${id}`], lowestLevel: "debug" });
   }
-  await configure({ sinks, loggers });
-  return problem === undefined ? { kind: "dir", dir } : { kind: "stdout", reason: problem };
+  routeTimeouts((server, method, ms, at) => digest.timeout(server, method, ms, at));
+  routeDecisions({
+    decision: (facts, at) => {
+      digest.decision(facts);
+      jsonl.append(redact(decisionJsonLine(facts, at)));
+    },
+    filtered: (facts, at) => jsonl.append(redact(filteredJsonLine(facts, at))),
+    passthrough: (facts, at) => jsonl.append(redact(passthroughJsonLine(facts, at))),
+  });
+  routeRpc((serverId) => {
+    const server = servers.get(serverId);
+    return redactedOnce([
+      (facts, at) => {
+        const text = rpcLine(facts, at);
+        gateway.append(text);
+        server?.append(text);
+        markdown.append(rpcMarkdown(facts));
+        digest.message(facts, at);
+        jsonl.append(rpcJsonLine(facts, at));
+      },
+      ...wiring.stderrRpc(serverId),
+    ], redact);
+  });
+}
+
+/** No usable log directory: every line goes to stdout instead. */
+function routeToStdout({ options, line, stderrRpc, sinks, loggers }: Wiring): void {
+  sinks.stdout = (record) => void Deno.stdout.write(encoder.encode(line(record)));
+  loggers.push({ category: ["awmg"], sinks: ["stderr", "stdout"], lowestLevel: "debug" });
+  routeRpc((serverId) =>
+    redactedOnce([
+      (facts, at) => void Deno.stdout.write(encoder.encode(rpcLine(facts, at))),
+      ...stderrRpc(serverId),
+    ], options.redact)
+  );
 }
 
 /** Flushes and closes every sink and log file. */

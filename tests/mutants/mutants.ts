@@ -139,8 +139,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "decisions-unredacted",
     file: "src/observability/logging.ts",
-    find: "        jsonl.append(redact(decisionJsonLine(facts, at)));",
-    replace: "        jsonl.append(decisionJsonLine(facts, at));",
+    find: "      jsonl.append(redact(decisionJsonLine(facts, at)));",
+    replace: "      jsonl.append(decisionJsonLine(facts, at));",
     breaks: "DIFC decision records are redacted",
     tests: [GUARDS],
     filter: "a secret in a guarded",
@@ -148,8 +148,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "filtered-unredacted",
     file: "src/observability/logging.ts",
-    find: "      filtered: (facts, at) => jsonl.append(redact(filteredJsonLine(facts, at))),",
-    replace: "      filtered: (facts, at) => jsonl.append(filteredJsonLine(facts, at)),",
+    find: "    filtered: (facts, at) => jsonl.append(redact(filteredJsonLine(facts, at))),",
+    replace: "    filtered: (facts, at) => jsonl.append(filteredJsonLine(facts, at)),",
     breaks: "records of filtered items are redacted",
     tests: [GUARDS],
     filter: "a secret in a guarded",
