@@ -24,11 +24,16 @@ export class AgentLabels implements Labels {
   /**
    * Taints the agent with what it read: it now carries the data's secrecy, and keeps only the integrity
    * the data had. Applied per item, so one low-integrity item among trusted ones still lowers the agent.
+   * True when the labels changed.
    */
-  absorb(read: Labels): void {
+  absorb(read: Labels): boolean {
+    // Secrecy only grows and integrity only shrinks here, so their sizes tell whether either changed.
+    const [secrecy, integrity] = [this.secrecy.size, this.integrity.size];
     for (const tag of read.secrecy) this.secrecy.add(tag);
-    if (read.integrity.has(WILDCARD)) return;
-    for (const tag of this.integrity) if (!read.integrity.has(tag)) this.integrity.delete(tag);
+    if (!read.integrity.has(WILDCARD)) {
+      for (const tag of this.integrity) if (!read.integrity.has(tag)) this.integrity.delete(tag);
+    }
+    return this.secrecy.size !== secrecy || this.integrity.size !== integrity;
   }
 
   /** Sorted copies of the tags. */

@@ -33,7 +33,11 @@ export interface FilteredItem {
 
 /** The decision after the call. */
 export type Release =
-  | { readonly kind: "pass" }
+  | {
+    readonly kind: "pass";
+    /** The agent's labels changed: propagate mode gave it what the result carried. */
+    readonly tainted: boolean;
+  }
   | { readonly kind: "refuse"; readonly message: string; readonly filtered: readonly FilteredItem[] }
   | {
     readonly kind: "filter";
@@ -88,8 +92,7 @@ export function release(
   const items = labeled?.items ??
     (admission.verdict.decision === "deny" ? [{ data: undefined, labels: labelled.resource }] : undefined);
   if (items === undefined || !admission.labelResponse) {
-    if (propagate) agent.absorb(labelled.resource);
-    return { kind: "pass" };
+    return { kind: "pass", tainted: propagate && agent.absorb(labelled.resource) };
   }
   const keep: number[] = [];
   const filtered: FilteredItem[] = [];
@@ -99,8 +102,9 @@ export function release(
       filtered.push({ ...item, reason: verdict.reason, secrecy: verdict.secrecyToAdd.length > 0 });
     } else keep.push(i);
   });
-  if (propagate) { for (const i of keep) agent.absorb(items[i].labels); }
-  if (filtered.length === 0) return { kind: "pass" };
+  let tainted = false;
+  if (propagate) { for (const i of keep) tainted = agent.absorb(items[i].labels) || tainted; }
+  if (filtered.length === 0) return { kind: "pass", tainted };
   if (mode === "strict") {
     const message = labeled === undefined
       ? `DIFC policy violation: ${filtered[0].reason}`

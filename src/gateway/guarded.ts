@@ -387,13 +387,11 @@ export class GuardedCalls {
         return this.#failed(serverId, tool, new GuardFailure(server.guard.name, "label_response", labeled));
       }
     }
-    const before = agent.labels.snapshot();
     const outcome = release(agent.labels, labelled, admission, labeled, mode, tool);
-    const tainted = JSON.stringify(before) !== JSON.stringify(agent.labels.snapshot());
     switch (outcome.kind) {
       case "pass":
         this.#record(
-          { ...facts, decision: tainted ? "propagated" : "allowed", phase: "response" },
+          { ...facts, decision: outcome.tainted ? "propagated" : "allowed", phase: "response" },
           agent.labels,
         );
         return { result };

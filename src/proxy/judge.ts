@@ -147,11 +147,9 @@ export class ProxyJudge {
       ? await this.#guard.labelResponse(tool, args, result, JSON.stringify(result), context)
       : undefined;
     if (typeof labeled === "string") throw new Error(`the guard's labels do not fit the answer: ${labeled}`);
-    const before = JSON.stringify(this.#labels.snapshot());
     const outcome = release(this.#labels, labelled, admission, labeled, this.#mode, tool);
     if (outcome.kind === "pass") {
-      const tainted = JSON.stringify(this.#labels.snapshot()) !== before;
-      this.#record(tool, labelled, tainted ? "propagated" : "allowed", { phase: "response" });
+      this.#record(tool, labelled, outcome.tainted ? "propagated" : "allowed", { phase: "response" });
       return { kind: "pass" };
     }
     const total = labeled?.items.length ?? 1;

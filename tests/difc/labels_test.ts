@@ -69,10 +69,15 @@ Deno.test("propagate: reads pass and say what to add and drop; writes are never 
 Deno.test("an agent absorbs what it reads: secrecy added, integrity kept only where the data had it", () => {
   const agent = new AgentLabels();
   agent.add([], ["unapproved", "approved"]);
-  agent.absorb(resource(["private:o/r"], ["unapproved", "approved"]));
+  assert.equal(agent.absorb(resource(["private:o/r"], ["unapproved", "approved"])), true);
   assert.deepEqual(agent.snapshot(), { secrecy: ["private:o/r"], integrity: ["approved", "unapproved"] });
-  agent.absorb(resource([], ["unapproved"]));
+  assert.equal(agent.absorb(resource([], ["unapproved"])), true);
   assert.deepEqual(agent.snapshot(), { secrecy: ["private:o/r"], integrity: ["unapproved"] });
-  agent.absorb(resource([], ["*"]));
+  assert.equal(agent.absorb(resource([], ["*"])), false, "a wildcard integrity takes nothing away");
   assert.deepEqual(agent.snapshot().integrity, ["unapproved"], "a wildcard integrity takes nothing away");
+  assert.equal(
+    agent.absorb(resource(["private:o/r", "private:o/s"], [])),
+    true,
+    "a secrecy added beside integrity lost",
+  );
 });
