@@ -52,11 +52,17 @@ export interface RunningAwmg {
   stop(): Promise<void>;
 }
 
-/** Starts awmg on a fresh loopback port with the given config and flags, waiting for /health. */
-export async function startAwmg(configPath: string, flags: string[]): Promise<RunningAwmg> {
+/** A loopback port free at the time of asking. */
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
+  return port;
+}
+
+/** Starts awmg on a fresh loopback port with the given config and flags, waiting for /health. */
+export async function startAwmg(configPath: string, flags: string[]): Promise<RunningAwmg> {
+  const port = freePort();
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: [

@@ -6,7 +6,7 @@
  */
 import { githubImitation } from "../tests/support/github_imitation.ts";
 import { percentiles } from "./load.ts";
-import { peakRssMb, ROOT, rssKb } from "./process.ts";
+import { freePort, peakRssMb, ROOT, rssKb } from "./process.ts";
 
 const GUARD = `${ROOT}../shared/guards/github-guard/github_guard.wasm`;
 
@@ -36,9 +36,7 @@ export async function proxyFigures(calls = 300): Promise<ProxyRow[]> {
     throw new Error(`${GUARD} is missing: the proxy bench needs GitHub's guard module`);
   });
   const api = githubImitation();
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
+  const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",

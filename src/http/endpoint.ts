@@ -133,7 +133,7 @@ export class McpEndpoint {
       session,
       streamable,
       backend: this.#backendLabel(serverId),
-      openStream: (reader) => this.#openStream(reader),
+      openStream: this.#openStream,
     });
     if (span !== undefined) {
       span.set({ "http.response.status_code": response.status });
@@ -222,11 +222,10 @@ export class McpEndpoint {
   }
 
   /** An SSE stream held to maxUnsentBytes; `reader` names who reads it in the warning when it overflows. */
-  #openStream(reader: string): SseStream {
-    return openSse(this.#limits.maxUnsentBytes, (unsent) =>
+  readonly #openStream = (reader: string): SseStream =>
+    openSse(this.#limits.maxUnsentBytes, (unsent) =>
       clientLog.warn(
         "Disconnected {reader}: it left {bytes} bytes of its SSE stream unread (gateway.maxUnsentBytes)",
         { reader, bytes: unsent },
       ));
-  }
 }
