@@ -60,8 +60,19 @@ Deno.test("filter keeps the rest of the answer, drops the item, and appends a no
 
 Deno.test("propagate shows all and lowers the agent to the least trusted item", () => {
   const { who, outcome } = decide("propagate");
-  assert.equal(outcome.kind, "pass");
+  assert.deepEqual(outcome, { kind: "pass", tainted: true });
   assert.deepEqual(who.snapshot().integrity, ["unapproved"]);
+});
+
+Deno.test("a pass says the agent was tainted only when its labels changed", () => {
+  const who = agent();
+  const trusted = { resource: { description: "repo", ...labels([], APPROVED) }, operation: "read" as const };
+  const admission = admit(who, trusted, "propagate");
+  assert.ok(admission.kind === "proceed");
+  assert.deepEqual(release(who, trusted, admission, undefined, "propagate", "get_repository"), {
+    kind: "pass",
+    tainted: false,
+  });
 });
 
 Deno.test("a denied read without per-item labels is judged whole: never shown unchecked", () => {
