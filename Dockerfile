@@ -32,6 +32,7 @@ COPY deno.json runtime.lock ./
 COPY tests/deno.json ./tests/
 COPY main.ts ./
 COPY src ./src
+COPY tools ./tools
 RUN deno task compile
 
 # 2. The docker CLI is a static binary; take it from the official CLI image.

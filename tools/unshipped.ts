@@ -1,0 +1,56 @@
+/**
+ * Prints one `--exclude=PATH` per npm file that the compiled awmg never loads, for `deno task compile`:
+ * the type declarations, source maps and documents of the packages in runtime.lock. `deno compile` embeds
+ * each npm package whole, and these files were half of what it embedded (2026-12-06). Only files that no
+ * runtime can load are named, so leaving them out cannot change what the binary does.
+ *
+ * The flags are word-split by the task's shell, so a path with white space in it fails this script instead
+ * of silently excluding the wrong file.
+ */
+import { join } from "node:path";
+
+/** File names a package ships for people and editors, never for the runtime. */
+const UNSHIPPED = /(\.d\.[cm]?ts|\.map|\.md|\.html)$/;
+
+/** Runs deno with `args`; its stdout. */
+async function deno(...args: string[]): Promise<string> {
+  const { success, stdout } = await new Deno.Command(Deno.execPath(), { args, stderr: "inherit" }).output();
+  if (!success) throw new Error(`deno ${args.join(" ")} failed`);
+  return new TextDecoder().decode(stdout);
+}
+
+/** The `name@version` of every npm package the gateway and the proxy import. */
+async function runtimePackages(): Promise<string[]> {
+  const lock = JSON.parse(await Deno.readTextFile(new URL("../runtime.lock", import.meta.url)));
+  return Object.keys(lock.npm ?? {});
+}
+
+async function* unshippedFiles(dir: string): AsyncGenerator<string> {
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) yield* unshippedFiles(path);
+    else if (entry.isFile && UNSHIPPED.test(entry.name)) yield path;
+  }
+}
+
+/** The cache directory of one package, in whichever registry's folder it was fetched to. */
+async function packageDir(cache: string, nameAtVersion: string): Promise<string> {
+  const at = nameAtVersion.lastIndexOf("@");
+  for await (const registry of Deno.readDir(cache)) {
+    const dir = join(cache, registry.name, nameAtVersion.slice(0, at), nameAtVersion.slice(at + 1));
+    if (registry.isDirectory && await Deno.stat(dir).then(() => true, () => false)) return dir;
+  }
+  throw new Error(`${nameAtVersion} is not in Deno's npm cache (${cache}) after deno cache`);
+}
+
+// On a fresh machine the packages are fetched here, before `deno compile` runs: the excludes must exist.
+await deno("cache", "--quiet", "--lock=runtime.lock", "main.ts");
+const { npmCache } = JSON.parse(await deno("info", "--json"));
+const flags: string[] = [];
+for (const nameAtVersion of await runtimePackages()) {
+  for await (const path of unshippedFiles(await packageDir(npmCache, nameAtVersion))) {
+    if (/\s/.test(path)) throw new Error(`${path}: a path with white space cannot be passed to the task`);
+    flags.push(`--exclude=${path}`);
+  }
+}
+console.log(flags.join("\n"));
