@@ -106,14 +106,18 @@ export class Bridge {
     if (held.hold !== undefined) this.#holds.delete(held.hold);
     clearTimeout(held.timer);
     held.timer = this.#holdTimer(backendId);
-    held.hold = crypto.randomUUID();
-    this.#holds.set(held.hold, backendId);
+    const hold = held.hold = crypto.randomUUID();
+    this.#holds.set(hold, backendId);
     const inputRequests: Record<string, unknown> = {};
     for (const [key, ask] of held.asks) inputRequests[key] = { method: ask.method, params: ask.params };
-    pending.exchange.finish({
-      jsonrpc: "2.0",
-      id: pending.clientId,
-      result: { resultType: "input_required", inputRequests, requestState: pending.modern!.seal(held.hold) },
+    pending.modern!.seal(hold).then((requestState) => {
+      // Asked again while sealing (a later ask names a new hold), or ended: that answer is not this one.
+      if (pending.held !== held || held.hold !== hold) return;
+      pending.exchange.finish({
+        jsonrpc: "2.0",
+        id: pending.clientId,
+        result: { resultType: "input_required", inputRequests, requestState },
+      });
     });
   }
 

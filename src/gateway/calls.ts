@@ -37,7 +37,7 @@ export interface ForwardOptions {
 export interface ModernCaller {
   readonly envelope: Envelope;
   /** The opaque, sealed `requestState` that names `hold` for this client and request. */
-  readonly seal: (hold: string) => string;
+  readonly seal: (hold: string) => Promise<string>;
 }
 
 /** The held calls of every upstream: bounded in number, and each in how long it waits for the client. */

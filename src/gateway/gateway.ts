@@ -23,7 +23,7 @@ import { isAllowed, presentTools, type Tool } from "./tools.ts";
 import { type Backends, UnifiedRouter, withTaskIds } from "./unified.ts";
 import { GuardedCalls, type Reflection, reflection } from "./guarded.ts";
 import { type ForwardOptions, HoldBudget, RELAYED_CAPABILITIES } from "./calls.ts";
-import { RetryStates } from "./retries.ts";
+import { type Retry, RetryStates } from "./retries.ts";
 import { Refusal, Upstream } from "./upstream.ts";
 import type { Subscription } from "./subscription.ts";
 import type { Mode } from "../difc/labels.ts";
@@ -418,7 +418,7 @@ export class Gateway {
     request: JsonRpcRequest,
     transform: ForwardOptions["transform"],
     text?: string,
-  ): Outcome {
+  ): Outcome | Promise<Outcome> {
     const upstream = this.upstream(serverId, context.identity, context.session);
     const options: ForwardOptions = {
       session: context.session,
@@ -431,16 +431,21 @@ export class Gateway {
     if (context.modern === undefined) {
       return { kind: "exchange", exchange: upstream.forward(request, options) };
     }
-    const modern = this.#retries.caller(context.modern, context.identity, serverId, request);
+    const modern = {
+      ...options,
+      modern: this.#retries.caller(context.modern, context.identity, serverId, request),
+    };
     // A 2026-07-28 server's requestState is its own, and goes back to it; the bridge's are the gateway's.
-    const retry = upstream.connection.modern
-      ? undefined
-      : this.#retries.retry(context.identity, serverId, request);
-    if (retry?.kind === "refused") return reply(retry.response);
-    const exchange = retry?.kind === "resume"
-      ? upstream.resume(retry.hold, request, retry.responses, { ...options, modern })
-      : upstream.forward(request, { ...options, modern });
-    return { kind: "exchange", exchange };
+    if (upstream.connection.modern) return { kind: "exchange", exchange: upstream.forward(request, modern) };
+    const retry = this.#retries.retry(context.identity, serverId, request);
+    const resumed = (retry: Retry): Outcome =>
+      retry.kind === "refused" ? reply(retry.response) : {
+        kind: "exchange",
+        exchange: retry.kind === "resume"
+          ? upstream.resume(retry.hold, request, retry.responses, modern)
+          : upstream.forward(request, modern),
+      };
+    return retry instanceof Promise ? retry.then(resumed) : resumed(retry);
   }
 
   /** A tools/call of a guarded server: labelled and checked before it is forwarded and after it answers. */

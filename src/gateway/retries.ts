@@ -7,7 +7,7 @@ import { getLogger } from "@logtape/logtape";
 import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
 import type { JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
 import type { Envelope } from "../protocol/revision.ts";
-import { StateSeal } from "../protocol/state.ts";
+import { type Opened, StateSeal } from "../protocol/state.ts";
 import type { ModernCaller } from "./calls.ts";
 
 /** What a retry is: a call made afresh, the resumption of a hold with the client's answers, or refused. */
@@ -51,12 +51,18 @@ export class RetryStates {
     };
   }
 
-  /** What `request` is: a fresh call (no `requestState`), a checked retry of a hold, or the refusal of one. */
-  retry(identity: number, server: string, request: JsonRpcRequest): Retry {
+  /**
+   * What `request` is: a fresh call (no `requestState`, answered at once), or, once its state is opened, a
+   * checked retry of a hold or the refusal of one.
+   */
+  retry(identity: number, server: string, request: JsonRpcRequest): Retry | Promise<Retry> {
     const params = (request.params ?? {}) as Record<string, unknown>;
     if (params.requestState === undefined) return FRESH;
-    const opened = this.#seal.open(params.requestState, claimed(identity, server, request), Date.now());
-    const responses = params.inputResponses ?? {};
+    return this.#seal.open(params.requestState, claimed(identity, server, request), Date.now())
+      .then((opened) => this.#checked(opened, server, request, params.inputResponses ?? {}));
+  }
+
+  #checked(opened: Opened, server: string, request: JsonRpcRequest, responses: unknown): Retry {
     if (
       opened.kind === "ok" && typeof responses === "object" && responses !== null && !Array.isArray(responses)
     ) {

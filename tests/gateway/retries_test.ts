@@ -8,43 +8,44 @@ function call(name: string, extra: Record<string, unknown> = {}): JsonRpcRequest
   return { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name, arguments: {}, ...extra } };
 }
 
-function refusal(retry: Retry): string {
+async function refusal(pending: Retry | Promise<Retry>): Promise<string> {
+  const retry = await pending;
   assert.equal(retry.kind, "refused");
   const { response } = retry as Retry & { kind: "refused" };
   assert.equal(response.id, 7);
   return "error" in response ? response.error.message : "";
 }
 
-Deno.test("a call without requestState is fresh; the state sealed for its hold resumes it with the answers", () => {
+Deno.test("a call without requestState is fresh; the state sealed for its hold resumes it with the answers", async () => {
   const states = new RetryStates(60_000);
   assert.deepEqual(states.retry(0, "github", call("create_issue")), { kind: "fresh" });
-  const requestState = states.caller(envelope, 0, "github", call("create_issue")).seal("hold-1");
+  const requestState = await states.caller(envelope, 0, "github", call("create_issue")).seal("hold-1");
   const answers = { ask: { action: "accept" } };
   assert.deepEqual(
-    states.retry(0, "github", call("create_issue", { requestState, inputResponses: answers })),
+    await states.retry(0, "github", call("create_issue", { requestState, inputResponses: answers })),
     { kind: "resume", hold: "hold-1", responses: answers },
   );
 });
 
-Deno.test("a retry is refused with another API key, server or tool, a forged state, or answers not an object", () => {
+Deno.test("a retry is refused with another API key, server or tool, a forged state, or answers not an object", async () => {
   const states = new RetryStates(60_000);
-  const requestState = states.caller(envelope, 0, "github", call("create_issue")).seal("hold-1");
+  const requestState = await states.caller(envelope, 0, "github", call("create_issue")).seal("hold-1");
   const retry = call("create_issue", { requestState });
-  assert.match(refusal(states.retry(1, "github", retry)), /another client/);
-  assert.match(refusal(states.retry(0, "memory", retry)), /server 'github'/);
+  assert.match(await refusal(states.retry(1, "github", retry)), /another client/);
+  assert.match(await refusal(states.retry(0, "memory", retry)), /server 'github'/);
   assert.match(
-    refusal(states.retry(0, "github", call("delete_repo", { requestState }))),
+    await refusal(states.retry(0, "github", call("delete_repo", { requestState }))),
     /requestState is refused/,
   );
-  assert.match(refusal(new RetryStates(60_000).retry(0, "github", retry)), /another gateway run/);
+  assert.match(await refusal(new RetryStates(60_000).retry(0, "github", retry)), /another gateway run/);
   assert.match(
-    refusal(states.retry(0, "github", call("create_issue", { requestState, inputResponses: ["yes"] }))),
+    await refusal(states.retry(0, "github", call("create_issue", { requestState, inputResponses: ["yes"] }))),
     /inputResponses must be an object/,
   );
 });
 
-Deno.test("a state is good only as long as the held call waits", () => {
+Deno.test("a state is good only as long as the held call waits", async () => {
   const states = new RetryStates(-1);
-  const requestState = states.caller(envelope, 0, "github", call("create_issue")).seal("hold-1");
-  assert.match(refusal(states.retry(0, "github", call("create_issue", { requestState }))), /expired/);
+  const requestState = await states.caller(envelope, 0, "github", call("create_issue")).seal("hold-1");
+  assert.match(await refusal(states.retry(0, "github", call("create_issue", { requestState }))), /expired/);
 });
