@@ -46,12 +46,38 @@ export class BufferedFile {
     this.#buffer = new Uint8Array(options.bufferBytes);
   }
 
-  /** Queues text; it reaches the file within `flushMs`. A line is never split between two writes. */
-  append(text: string): void {
+  /**
+   * Queues text; it reaches the file within `flushMs`. A line is never split between two writes. `also`
+   * gets the same bytes, copied rather than encoded again (an RPC line goes to the main log and the
+   * server's).
+   */
+  append(text: string, also?: BufferedFile): void {
+    let start = this.#used;
     if (!this.#encode(text)) {
       this.flush();
-      if (!this.#encode(text)) this.#queue(encoder.encode(text));
+      start = 0;
+      if (!this.#encode(text)) {
+        const bytes = encoder.encode(text);
+        this.#queue(bytes);
+        if (also !== undefined) also.#appendBytes(bytes);
+        return;
+      }
     }
+    if (also !== undefined) also.#appendBytes(this.#buffer.subarray(start, this.#used));
+    this.#armTimer();
+  }
+
+  #appendBytes(bytes: Uint8Array): void {
+    if (this.#used + bytes.length > this.#buffer.length) this.flush();
+    if (bytes.length > this.#buffer.length) this.#queue(bytes);
+    else {
+      this.#buffer.set(bytes, this.#used);
+      this.#used += bytes.length;
+      this.#armTimer();
+    }
+  }
+
+  #armTimer(): void {
     if (this.#used > 0) this.#timer ??= setTimeout(() => void this.flush(), this.#options.flushMs);
   }
 

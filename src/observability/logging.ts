@@ -246,9 +246,8 @@ async function routeToDir(wiring: Wiring, dir: string, mainLog: string): Promise
     return redactedOnce([
       (facts, at) => {
         const text = rpcLine(facts, at);
-        gateway.append(text);
-        server?.append(text);
-        markdown.append(rpcMarkdown(facts));
+        gateway.append(text, server);
+        markdown.append(() => rpcMarkdown(facts));
         digest.message(facts, at);
         jsonl.append(rpcJsonLine(facts, at));
       },

@@ -56,14 +56,23 @@ export class StepSummary {
     return new StepSummary(path, budget, file, serverIds);
   }
 
-  /** Appends a block while the budget has room; past it the block is only counted. */
-  append(block: string): void {
-    const bytes = utf8Length(block);
+  /**
+   * Appends a block (`block` made only now) while the budget has room. The first block that does not fit
+   * closes the summary: it and every later one are only counted, so the file is the run's first blocks in
+   * order, and a long run stops formatting blocks it cannot show.
+   */
+  append(block: string | (() => string)): void {
+    if (this.#leftOut > 0) {
+      this.#leftOut++;
+      return;
+    }
+    const text = typeof block === "string" ? block : block();
+    const bytes = utf8Length(text);
     if (this.#written + bytes > this.#budget) {
       this.#leftOut++;
       return;
     }
-    this.#file.append(block);
+    this.#file.append(text);
     this.#written += bytes;
     this.#ends.push(this.#written);
   }

@@ -31,6 +31,25 @@ Deno.test("buffered file: every line arrives whole and in order, multi-byte text
   });
 });
 
+Deno.test("buffered file: a line appended with `also` reaches both files whole and in order, whatever fills first", async () => {
+  await withDir(async (dir) => {
+    const [main, also] = [
+      openIn(dir, { bufferBytes: 24 }),
+      new BufferedFile(`${dir}/b.log`, {
+        maxSize: 1 << 20,
+        bufferBytes: 40,
+        flushMs: 10_000,
+      }),
+    ];
+    also.append("own line\n");
+    const lines = ["short\n", "ünïcödé → 😀 line\n", `${"x".repeat(100)}\n`, "é\n", "last line\n"];
+    for (const line of lines) main.append(line, also);
+    await Promise.all([main.close(), also.close()]);
+    assert.equal(await Deno.readTextFile(`${dir}/a.log`), lines.join(""));
+    assert.equal(await Deno.readTextFile(`${dir}/b.log`), "own line\n" + lines.join(""));
+  });
+});
+
 Deno.test("buffered file: flushed on its timer without being asked", async () => {
   await withDir(async (dir) => {
     const file = openIn(dir, { flushMs: 5 });

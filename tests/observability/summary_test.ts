@@ -49,3 +49,17 @@ Deno.test("step summary: under the budget every block is shown and no line says 
   assert.equal(text.match(/^\*\*s\*\*→/gm)?.length, 10);
   assert.doesNotMatch(text, /left out/);
 });
+
+Deno.test("step summary: the first block that does not fit closes it; later blocks are counted, never made", async () => {
+  const dir = await tempDir("awmg-summary-");
+  const summary = await StepSummary.open(`${dir}/gateway.md`, 4096, ["s"], BUFFERING);
+  let made = 0;
+  summary.append(block(0));
+  summary.append("x".repeat(5000));
+  for (let i = 1; i < 50; i++) summary.append(() => (made++, block(i)));
+  await summary.finish();
+  const text = await Deno.readTextFile(`${dir}/gateway.md`);
+  assert.equal(made, 0, "a block was formatted after the summary closed");
+  assert.equal(text.match(/^\*\*s\*\*→/gm)?.length, 1);
+  assert.match(text, /_50 more entries were left out/);
+});
