@@ -2,7 +2,7 @@
  * `deno task bench`: awmg (routed and unified) beside direct stdio, in front of server-everything from npm,
  * at C = 1, 16, 64 and with 256 KiB payloads, plus the large-result offload path. Every answer is checked.
  * Then the gateway's peak memory under each hostile case (bench/hostile.ts). Writes bench/results/latest.json
- * and latest.md; `--hostile` runs only the hostile cases and writes bench/results/hostile.json and hostile.md;
+ * and latest.md (after the round's targets, bench/results/targets.md); `--hostile` runs only the hostile cases and writes bench/results/hostile.json and hostile.md;
  * `--soak MINUTES` runs only the soak (bench/soak.ts), `--scale` only the scale cases (bench/scale.ts),
  * `--guards` only what guard policies cost (bench/guards.ts), `--proxy` only what `awmg proxy` costs
  * (bench/proxy.ts).
@@ -302,7 +302,9 @@ const hostileTable = [
   ...hostile.map((r) => `| ${r.scenario} | ${r.note} | ${fmt(r.peakRssMb)} |`),
 ].join("\n");
 const name = values.hostile ? "hostile" : "latest";
-const markdown = values.hostile ? `${machine}\n\n${hostileTable}` : `${table}\n\n${hostileTable}`;
+// The round's targets are the referee's figures (the shared harness), kept by hand in targets.md.
+const targets = await Deno.readTextFile(`${results}targets.md`).then((text) => `${text}\n`, () => "");
+const markdown = values.hostile ? `${machine}\n\n${hostileTable}` : `${targets}${table}\n\n${hostileTable}`;
 await Deno.writeTextFile(
   `${results}${name}.json`,
   JSON.stringify({ machine, seconds, warmupSeconds, rows, idleSessionKb, hostile }, null, 2) + "\n",

@@ -138,7 +138,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       ? parseSubcommand(first, argv.slice(1))
       : { kind: "error", message: `unknown command ${JSON.stringify(first)} for "awmg"` };
   }
-  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  let values: FlagValues;
   try {
     values =
       parseArgs({ args: [...argv], options: parseOptions, strict: true, allowPositionals: false }).values;
@@ -147,40 +147,15 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   }
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
-  if (values.routed && values.unified) {
-    return { kind: "error", message: "--routed and --unified are mutually exclusive: choose one mode" };
-  }
-  let payloadSizeThreshold: number | undefined;
-  if (typeof values["payload-size-threshold"] === "string") {
-    const parsed = toInteger("payload-size-threshold", values["payload-size-threshold"]);
-    if (typeof parsed === "string") return { kind: "error", message: parsed };
-    payloadSizeThreshold = parsed;
-  }
-  for (
-    const name of [
-      "config",
-      "env",
-      "listen",
-      "log-dir",
-      "payload-dir",
-      "payload-path-prefix",
-      "shutdown-timeout",
-    ]
-  ) {
-    if (values[name] === "") return { kind: "error", message: `flag needs a non-empty argument: --${name}` };
-  }
+  const problem = flagProblem(values);
+  if (problem !== undefined) return { kind: "error", message: problem };
+  const threshold = values["payload-size-threshold"];
+  const payloadSizeThreshold = typeof threshold === "string"
+    ? toInteger("payload-size-threshold", threshold)
+    : undefined;
+  if (typeof payloadSizeThreshold === "string") return { kind: "error", message: payloadSizeThreshold };
   const text = (name: string) => values[name] as string | undefined;
-  if ((text("tls-cert") === undefined) !== (text("tls-key") === undefined)) {
-    return { kind: "error", message: "--tls-cert and --tls-key go together: give both to serve HTTPS" };
-  }
   const tls = text("tls-cert") === undefined ? undefined : { cert: text("tls-cert")!, key: text("tls-key")! };
-  const allowOnlyGiven = [
-    "allowonly-scope-public",
-    "allowonly-scope-owner",
-    "allowonly-scope-repo",
-    "allowonly-min-integrity",
-  ]
-    .some((name) => values[name] !== undefined);
   return {
     kind: "run",
     options: {
@@ -200,16 +175,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       mode: values.unified ? "unified" : values.routed ? "routed" : undefined,
       guardsMode: text("guards-mode"),
       guardPolicyJson: text("guard-policy-json"),
-      ...(allowOnlyGiven
-        ? {
-          allowOnly: {
-            public: values["allowonly-scope-public"] === true,
-            owner: text("allowonly-scope-owner"),
-            repo: text("allowonly-scope-repo"),
-            minIntegrity: text("allowonly-min-integrity"),
-          },
-        }
-        : {}),
+      ...allowOnlyFlags(values),
       noAuth: values["no-auth"] === true,
       sequentialLaunch: values["sequential-launch"] === true,
       validateConfig: values["validate-config"] === true,
@@ -217,4 +183,51 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       verbosity: (values.verbose as unknown[] | undefined)?.length ?? 0,
     },
   };
+}
+
+type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** Flags that must not be empty. */
+const NON_EMPTY = [
+  "config",
+  "env",
+  "listen",
+  "log-dir",
+  "payload-dir",
+  "payload-path-prefix",
+  "shutdown-timeout",
+];
+
+/** What is wrong with the flags taken together, if anything. */
+function flagProblem(values: FlagValues): string | undefined {
+  if (values.routed && values.unified) {
+    return "--routed and --unified are mutually exclusive: choose one mode";
+  }
+  const empty = NON_EMPTY.find((name) => values[name] === "");
+  if (empty !== undefined) return `flag needs a non-empty argument: --${empty}`;
+  if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) {
+    return "--tls-cert and --tls-key go together: give both to serve HTTPS";
+  }
+  return undefined;
+}
+
+/** The allow-only policy the --allowonly-* flags make, when any of them is given. */
+function allowOnlyFlags(values: FlagValues): Pick<RunOptions, "allowOnly"> {
+  const given = [
+    "allowonly-scope-public",
+    "allowonly-scope-owner",
+    "allowonly-scope-repo",
+    "allowonly-min-integrity",
+  ]
+    .some((name) => values[name] !== undefined);
+  return given
+    ? {
+      allowOnly: {
+        public: values["allowonly-scope-public"] === true,
+        owner: values["allowonly-scope-owner"] as string | undefined,
+        repo: values["allowonly-scope-repo"] as string | undefined,
+        minIntegrity: values["allowonly-min-integrity"] as string | undefined,
+      },
+    }
+    : {};
 }

@@ -183,38 +183,10 @@ export async function parseProxyArgs(
   argv: readonly string[],
   env: (name: string) => string | undefined,
 ): Promise<ProxyInvocation> {
-  const booleans = new Map<string, boolean>();
-  const args: string[] = [];
-  for (const arg of argv) {
-    const spelled = /^--(tls|force-public-repos)(?:=(.*))?$/.exec(arg);
-    if (spelled === null) {
-      args.push(arg);
-      continue;
-    }
-    const value = spelled[2] === undefined ? true : booleanWord(spelled[2]);
-    if (value === undefined) {
-      return { kind: "error", message: `invalid argument "${spelled[2]}" for "--${spelled[1]}" flag` };
-    }
-    booleans.set(spelled[1], value);
-  }
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: Object.fromEntries(
-        FLAGS.filter((f) => f.name !== "tls" && f.name !== "force-public-repos").map((f) => [f.name, {
-          type: f.value ? "string" as const : "boolean" as const,
-          ...(f.short === undefined ? {} : { short: f.short }),
-          ...(f.multiple ? { multiple: true } : {}),
-        }]),
-      ),
-    }).values;
-  } catch (error) {
-    const option = /'([^']+)'/.exec((error as Error).message)?.[1] ?? (error as Error).message;
-    return { kind: "error", message: `unknown flag or missing value: ${option}` };
-  }
+  const spelled = booleanFlags(argv);
+  if ("message" in spelled) return { kind: "error", message: spelled.message };
+  const values = flagValues(spelled.args);
+  if (typeof values === "string") return { kind: "error", message: values };
   if (values.help) return { kind: "help" };
   const text = (name: string) => values[name] as string | undefined;
   const where = listen(text("listen") ?? PROXY_LISTEN);
@@ -234,15 +206,12 @@ export async function parseProxyArgs(
         `no guard module: give --guard-wasm (${IMAGE_GUARD} is not here and MCP_GATEWAY_WASM_GUARDS_DIR names none)`,
     };
   }
-  const tlsOn = booleans.get("tls") ?? false;
+  const tlsOn = spelled.booleans.get("tls") ?? false;
   const dnsNames = list(values["tls-dns-name"]);
   if (dnsNames.length > 0 && !tlsOn) return { kind: "error", message: "--tls-dns-name requires --tls" };
   const logDir = text("log-dir") ?? (env("MCP_GATEWAY_LOG_DIR") || DEFAULTS.logDir);
-  const rate = Number(text("otlp-sample-rate") ?? "1");
-  if (!(rate >= 0 && rate <= 1)) {
-    return { kind: "error", message: "--otlp-sample-rate must be between 0 and 1" };
-  }
-  const endpoint = text("otlp-endpoint") ?? "";
+  const otlp = otlpSettings(text);
+  if (typeof otlp === "string") return { kind: "error", message: otlp };
   const policy = text("policy") ?? (env("MCP_GATEWAY_GUARD_POLICY_JSON") || undefined);
   const token = text("github-token") || githubToken(env);
   return {
@@ -256,20 +225,73 @@ export async function parseProxyArgs(
       mode: (modeText || "strict") as Mode,
       modeChosen: modeText !== "",
       apiUrl: (text("github-api-url") || githubApiUrl(env)).replace(/\/+$/, ""),
-      forcePublicRepos: booleans.get("force-public-repos") ??
+      forcePublicRepos: spelled.booleans.get("force-public-repos") ??
         envBoolean(env("MCP_GATEWAY_FORCE_PUBLIC_REPOS")) ?? true,
       ...(tlsOn
         ? { tls: { dir: text("tls-dir") ?? `${logDir.replace(/\/+$/, "")}/proxy-tls`, dnsNames } }
         : {}),
       trustedBots: list(values["trusted-bots"]),
       trustedUsers: list(values["trusted-users"]),
-      ...(endpoint === "" ? {} : {
-        otlp: {
-          endpoint,
-          serviceName: text("otlp-service-name") ?? DEFAULTS.serviceName,
-          sampleRate: rate,
-        },
-      }),
+      ...(otlp === undefined ? {} : { otlp }),
     },
+  };
+}
+
+/**
+ * The boolean flags Go spells `--tls=false` (parseArgs knows only `--tls`), taken out of argv; the rest of
+ * argv is left for parseArgs.
+ */
+function booleanFlags(
+  argv: readonly string[],
+): { booleans: Map<string, boolean>; args: string[] } | { message: string } {
+  const booleans = new Map<string, boolean>();
+  const args: string[] = [];
+  for (const arg of argv) {
+    const spelled = /^--(tls|force-public-repos)(?:=(.*))?$/.exec(arg);
+    if (spelled === null) {
+      args.push(arg);
+      continue;
+    }
+    const value = spelled[2] === undefined ? true : booleanWord(spelled[2]);
+    if (value === undefined) {
+      return { message: `invalid argument "${spelled[2]}" for "--${spelled[1]}" flag` };
+    }
+    booleans.set(spelled[1], value);
+  }
+  return { booleans, args };
+}
+
+/** The values of every other flag, or what is wrong with them. */
+function flagValues(args: string[]): Record<string, unknown> | string {
+  try {
+    return parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: Object.fromEntries(
+        FLAGS.filter((f) => f.name !== "tls" && f.name !== "force-public-repos").map((f) => [f.name, {
+          type: f.value ? "string" as const : "boolean" as const,
+          ...(f.short === undefined ? {} : { short: f.short }),
+          ...(f.multiple ? { multiple: true } : {}),
+        }]),
+      ),
+    }).values;
+  } catch (error) {
+    const option = /'([^']+)'/.exec((error as Error).message)?.[1] ?? (error as Error).message;
+    return `unknown flag or missing value: ${option}`;
+  }
+}
+
+/** Tracing when --otlp-endpoint names a collector, or what is wrong with the sample rate. */
+function otlpSettings(
+  text: (name: string) => string | undefined,
+): ProxySettings["otlp"] | string {
+  const rate = Number(text("otlp-sample-rate") ?? "1");
+  if (!(rate >= 0 && rate <= 1)) return "--otlp-sample-rate must be between 0 and 1";
+  const endpoint = text("otlp-endpoint") ?? "";
+  return endpoint === "" ? undefined : {
+    endpoint,
+    serviceName: text("otlp-service-name") ?? DEFAULTS.serviceName,
+    sampleRate: rate,
   };
 }

@@ -120,7 +120,6 @@ function allowOnly(value: unknown, path: string, issues: Issues): AllowOnlyPolic
     return bad(issues, path, "wrong type", "an object with repos and min-integrity", value);
   }
   const before = issues.length;
-  const payload: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const name = key.toLowerCase() === "integrity" ? "min-integrity" : key.toLowerCase();
     if (!ALLOW_ONLY_FIELDS.includes(name)) {
@@ -131,6 +130,7 @@ function allowOnly(value: unknown, path: string, issues: Issues): AllowOnlyPolic
       });
     }
   }
+  const payload: Record<string, unknown> = {};
   const scope = field(value, "repos");
   const minimum = field(value, "min-integrity", "integrity");
   if (scope === undefined) {
@@ -143,44 +143,70 @@ function allowOnly(value: unknown, path: string, issues: Issues): AllowOnlyPolic
       expected: `one of ${INTEGRITY_LEVELS.join(", ")}`,
     });
   } else payload["min-integrity"] = level(minimum.value, joinPath(path, minimum.key), issues);
-  const limits: Record<string, number> = {};
-  const rawLimits = field(value, "tool-call-limits");
-  if (rawLimits !== undefined) {
-    const limitsPath = joinPath(path, rawLimits.key);
-    if (!isRecord(rawLimits.value)) {
-      bad(issues, limitsPath, "wrong type", "an object of tool names to counts", rawLimits.value);
-    } else {
-      for (const [tool, count] of Object.entries(rawLimits.value)) {
-        if (tool.trim() === "" || !Number.isInteger(count) || (count as number) < 0) {
-          bad(
-            issues,
-            joinPath(limitsPath, tool),
-            "invalid limit",
-            "a non-empty tool name and an integer >= 0",
-            count,
-          );
-        } else limits[tool.trim()] = count as number;
-      }
-      payload["tool-call-limits"] = limits;
-    }
-  }
+  const limits = toolCallLimits(field(value, "tool-call-limits"), path, issues);
+  if (limits !== undefined) payload["tool-call-limits"] = limits;
   const refusal = field(value, "refusal-labels");
-  if (refusal !== undefined) {
-    const text = refusal.value;
-    const list = typeof text === "string"
-      ? text.split(/[,\n]/).map((s) => s.trim()).filter((s) => s !== "")
-      : stringList(text, joinPath(path, refusal.key), issues);
-    if (list?.length === 0) {
+  if (refusal !== undefined) payload["refusal-labels"] = refusalLabels(refusal, path, issues);
+  optionalFields(value, path, issues, payload);
+  if (issues.length > before) return undefined;
+  return { kind: "allow-only", payload, toolCallLimits: limits ?? {} };
+}
+
+/** `tool-call-limits`: counts by tool name, each an integer >= 0. */
+function toolCallLimits(
+  found: ReturnType<typeof field>,
+  path: string,
+  issues: Issues,
+): Record<string, number> | undefined {
+  if (found === undefined) return undefined;
+  const limitsPath = joinPath(path, found.key);
+  if (!isRecord(found.value)) {
+    return bad(issues, limitsPath, "wrong type", "an object of tool names to counts", found.value);
+  }
+  const limits: Record<string, number> = {};
+  for (const [tool, count] of Object.entries(found.value)) {
+    if (tool.trim() === "" || !Number.isInteger(count) || (count as number) < 0) {
       bad(
         issues,
-        joinPath(path, refusal.key),
-        "no labels",
-        "labels as an array or a comma-separated string",
-        text,
+        joinPath(limitsPath, tool),
+        "invalid limit",
+        "a non-empty tool name and an integer >= 0",
+        count,
       );
-    }
-    payload["refusal-labels"] = list;
+    } else limits[tool.trim()] = count as number;
   }
+  return limits;
+}
+
+/** `refusal-labels`: an array, or a comma- or newline-separated string, of at least one label. */
+function refusalLabels(
+  found: NonNullable<ReturnType<typeof field>>,
+  path: string,
+  issues: Issues,
+): string[] | undefined {
+  const text = found.value;
+  const list = typeof text === "string"
+    ? text.split(/[,\n]/).map((s) => s.trim()).filter((s) => s !== "")
+    : stringList(text, joinPath(path, found.key), issues);
+  if (list?.length === 0) {
+    bad(
+      issues,
+      joinPath(path, found.key),
+      "no labels",
+      "labels as an array or a comma-separated string",
+      text,
+    );
+  }
+  return list;
+}
+
+/** The list, level and text fields an allow-only policy may carry, each checked for its kind. */
+function optionalFields(
+  value: Record<string, unknown>,
+  path: string,
+  issues: Issues,
+  payload: Record<string, unknown>,
+): void {
   for (const name of LIST_FIELDS) {
     const found = field(value, name);
     if (found !== undefined) payload[name] = stringList(found.value, joinPath(path, found.key), issues);
@@ -195,8 +221,6 @@ function allowOnly(value: unknown, path: string, issues: Issues): AllowOnlyPolic
     if (typeof found.value === "string") payload[name] = found.value.trim();
     else bad(issues, joinPath(path, found.key), "wrong type", "a string", found.value);
   }
-  if (issues.length > before) return undefined;
-  return { kind: "allow-only", payload, toolCallLimits: limits };
 }
 
 function writeSink(value: unknown, path: string, issues: Issues): WriteSinkPolicy | undefined {

@@ -116,19 +116,7 @@ export function validateDocument(
 
   // The Go gateway's schema binds the JSON config it reads on stdin; a .json file given to --config is awmg's.
   if (format === "json" && source.kind === "stdin") errors.push(...missingRequired(document));
-  for (const key of document.unknownTopLevel) {
-    const known = format === "json"
-      ? ["mcpServers", "gateway", "customSchemas", "guards"]
-      : ["servers", "gateway", "custom_schemas", "guards", "guards_mode"];
-    const near = closest(key, known);
-    errors.push({
-      path: key,
-      message: `unrecognized field '${key}'`,
-      suggestion: near === undefined
-        ? `the top-level keys are ${known.join(", ")}`
-        : `did you mean '${near}'?`,
-    });
-  }
+  errors.push(...unknownTopLevel(document, format));
 
   const expanded = expandVariables(
     {
@@ -150,16 +138,47 @@ export function validateDocument(
     errors,
   );
   const guards = buildGuards(tree.guards, errors);
+  const servers = serversOf(tree.servers, { format, source, env, customTypes, errors, warnings }, guards);
 
-  const servers: ServerConfig[] = [];
-  if (tree.servers !== undefined && !isRecord(tree.servers)) {
+  if (errors.length > 0) return { ok: false, errors, warnings };
+  const secrets = secretsOf(servers, [...expanded.secrets, ...gateway.apiKeys], env);
+  return { ok: true, warnings, config: deepFreeze({ source, servers, gateway, guards, secrets }) };
+}
+
+/** A top-level key the format does not have, with the nearest one it does. */
+function unknownTopLevel(document: CanonicalDocument, format: Format): ConfigIssue[] {
+  const known = format === "json"
+    ? ["mcpServers", "gateway", "customSchemas", "guards"]
+    : ["servers", "gateway", "custom_schemas", "guards", "guards_mode"];
+  return document.unknownTopLevel.map((key) => {
+    const near = closest(key, known);
+    return {
+      path: key,
+      message: `unrecognized field '${key}'`,
+      suggestion: near === undefined
+        ? `the top-level keys are ${known.join(", ")}`
+        : `did you mean '${near}'?`,
+    };
+  });
+}
+
+/** The servers table built, or the issue with it as a whole. */
+function serversOf(
+  value: unknown,
+  context: Parameters<typeof buildServers>[1] & { readonly source: ConfigSource },
+  guards: Parameters<typeof buildServers>[2],
+): ServerConfig[] {
+  const { format, source, errors, warnings } = context;
+  if (value !== undefined && !isRecord(value)) {
     errors.push({
       path: "servers",
       message: "wrong type",
       expected: "an object of servers by id",
-      found: describeFound(tree.servers),
+      found: describeFound(value),
     });
-  } else if (tree.servers === undefined || Object.keys(tree.servers).length === 0) {
+    return [];
+  }
+  if (value === undefined || Object.keys(value).length === 0) {
     // As the Go gateway: a TOML file must define servers; the JSON config may list none (an orchestrator's
     // gateway with nothing to route yet), and so may the built-in default config.
     const file = format === "toml" && source.kind === "file";
@@ -170,11 +189,16 @@ export function validateDocument(
         : "no servers are configured; the gateway will have nothing to route to",
       ...(file ? { suggestion: 'add a [servers.<id>] table with "command" or "container"' } : {}),
     });
-  } else {
-    servers.push(...buildServers(tree.servers, { format, env, customTypes, errors, warnings }, guards));
+    return [];
   }
+  return buildServers(value, context, guards);
+}
 
-  if (errors.length > 0) return { ok: false, errors, warnings };
+/**
+ * Every secret the logs must never show: the config's expanded variables and API keys, the values of the
+ * environment variables servers get passed through, and the OIDC request token when a server uses OIDC.
+ */
+function secretsOf(servers: readonly ServerConfig[], known: readonly string[], env: EnvLookup): string[] {
   const passedThrough = servers.flatMap((server) =>
     server.type === "stdio"
       ? server.env.flatMap((entry) => "passthrough" in entry ? [env(entry.name) ?? ""] : [])
@@ -183,8 +207,5 @@ export function validateDocument(
   const oidc = servers.some((server) => server.type === "http" && server.oidcAudience !== undefined)
     ? [env("ACTIONS_ID_TOKEN_REQUEST_TOKEN") ?? ""]
     : [];
-  const secrets = [...new Set([...expanded.secrets, ...passedThrough, ...gateway.apiKeys, ...oidc])].filter((
-    s,
-  ) => s !== "");
-  return { ok: true, warnings, config: deepFreeze({ source, servers, gateway, guards, secrets }) };
+  return [...new Set([...known, ...passedThrough, ...oidc])].filter((secret) => secret !== "");
 }

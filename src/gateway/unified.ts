@@ -42,6 +42,17 @@ export function withTaskIds(
   };
 }
 
+/** A request the unified endpoint hands to one server, with the server's own names in it. */
+export interface Routed {
+  readonly serverId: string;
+  readonly request: JsonRpcRequest;
+}
+
+/** The unified endpoint's refusal of a request it cannot route. */
+function unknown(request: JsonRpcRequest, code: number, message: string, detail: string): JsonRpcResponse {
+  return errorResponse(request.id, code, message, { server: "", detail });
+}
+
 /** What the unified endpoint needs of the gateway, for the caller's identity. */
 export interface Backends {
   /** The servers in configuration order. */
@@ -78,88 +89,93 @@ export class UnifiedRouter {
   constructor(readonly backends: Backends) {}
 
   /** Answers a unified request itself, or says which server to forward it to (names stripped). */
-  async handle(
-    request: JsonRpcRequest,
-  ): Promise<JsonRpcResponse | { serverId: string; request: JsonRpcRequest }> {
+  async handle(request: JsonRpcRequest): Promise<JsonRpcResponse | Routed> {
     const params = (request.params ?? {}) as Record<string, unknown>;
-    const fail = (code: number, message: string, detail: string) =>
-      errorResponse(request.id, code, message, { server: "", detail });
     switch (request.method) {
       case "tools/list":
         return await this.#tools(request.id);
       case "tools/call":
-      case "prompts/get": {
-        const split = typeof params.name === "string" ? splitName(params.name) : undefined;
-        if (split === undefined || !this.backends.ids.includes(split.serverId)) {
-          return fail(
-            ErrorCode.InvalidParams,
-            `Unknown ${request.method === "tools/call" ? "tool" : "prompt"} '${String(params.name)}'`,
-            `names on the unified endpoint are <server>___<name>; servers: ${this.backends.ids.join(", ")}`,
-          );
-        }
-        return { serverId: split.serverId, request: { ...request, params: { ...params, name: split.name } } };
-      }
+      case "prompts/get":
+        return this.#byPrefix(
+          request,
+          "name",
+          request.method === "tools/call" ? "tool" : "prompt",
+          `names on the unified endpoint are <server>___<name>; servers: ${this.backends.ids.join(", ")}`,
+        );
       case "prompts/list":
       case "resources/list":
       case "resources/templates/list":
         return await this.#list(request, params);
       case "resources/read":
       case "resources/subscribe":
-      case "resources/unsubscribe": {
-        const serverId = this.#owner(String(params.uri));
-        if (serverId === undefined) {
-          return fail(
-            ErrorCode.InvalidParams,
-            `Unknown resource '${String(params.uri)}'`,
-            "list resources first",
-          );
-        }
-        return { serverId, request };
-      }
+      case "resources/unsubscribe":
+        return this.#byUri(request, String(params.uri), `Unknown resource '${String(params.uri)}'`);
       case "tasks/get":
       case "tasks/update":
-      case "tasks/cancel": {
+      case "tasks/cancel":
         // The tasks extension: a task id is its server's, prefixed like a tool name so ids stay apart.
-        const split = splitName(String(params.taskId));
-        if (split === undefined || !this.backends.ids.includes(split.serverId)) {
-          return fail(
-            ErrorCode.InvalidParams,
-            `Unknown task '${String(params.taskId)}'`,
-            "task ids on the unified endpoint are <server>___<id>, as the call that created the task gave it",
-          );
-        }
-        return {
-          serverId: split.serverId,
-          request: { ...request, params: { ...params, taskId: split.name } },
-        };
-      }
-      case "completion/complete": {
-        const ref = (params.ref ?? {}) as Record<string, unknown>;
-        if (ref.type === "ref/prompt" && typeof ref.name === "string") {
-          const split = splitName(ref.name);
-          if (split === undefined) return fail(ErrorCode.InvalidParams, `Unknown prompt '${ref.name}'`, "");
-          return {
-            serverId: split.serverId,
-            request: { ...request, params: { ...params, ref: { ...ref, name: split.name } } },
-          };
-        }
-        const serverId = typeof ref.uri === "string" ? this.#owner(ref.uri) : undefined;
-        if (serverId === undefined) {
-          return fail(ErrorCode.InvalidParams, "Unknown completion reference", "list resources first");
-        }
-        return { serverId, request };
-      }
+        return this.#byPrefix(
+          request,
+          "taskId",
+          "task",
+          "task ids on the unified endpoint are <server>___<id>, as the call that created the task gave it",
+        );
+      case "completion/complete":
+        return this.#completion(request, params);
       case "logging/setLevel": {
         await Promise.all(this.backends.ids.map((id) => this.backends.call(id, request.method, params)));
         return { jsonrpc: "2.0", id: request.id, result: {} };
       }
       default:
-        return fail(
+        return unknown(
+          request,
           ErrorCode.MethodNotFound,
           `Method not found: ${request.method}`,
           "the unified endpoint serves tools, prompts, resources, completion and logging; use /mcp/<server> for the rest",
         );
     }
+  }
+
+  /** Routes by the `<server>___<name>` in `params[field]`: that server gets the request with the bare name. */
+  #byPrefix(
+    request: JsonRpcRequest,
+    field: "name" | "taskId",
+    what: string,
+    detail: string,
+  ): JsonRpcResponse | Routed {
+    const params = (request.params ?? {}) as Record<string, unknown>;
+    const value = params[field];
+    const split = typeof value === "string" ? splitName(value) : undefined;
+    if (split === undefined || !this.backends.ids.includes(split.serverId)) {
+      return unknown(request, ErrorCode.InvalidParams, `Unknown ${what} '${String(value)}'`, detail);
+    }
+    return { serverId: split.serverId, request: { ...request, params: { ...params, [field]: split.name } } };
+  }
+
+  /** Routes to the server that listed `uri`. */
+  #byUri(request: JsonRpcRequest, uri: string, message: string): JsonRpcResponse | Routed {
+    const serverId = this.#owner(uri);
+    return serverId === undefined
+      ? unknown(request, ErrorCode.InvalidParams, message, "list resources first")
+      : { serverId, request };
+  }
+
+  /** A completion goes where its reference lives: a prefixed prompt name, or a listed resource's URI. */
+  #completion(request: JsonRpcRequest, params: Record<string, unknown>): JsonRpcResponse | Routed {
+    const ref = (params.ref ?? {}) as Record<string, unknown>;
+    if (ref.type === "ref/prompt" && typeof ref.name === "string") {
+      const split = splitName(ref.name);
+      if (split === undefined) {
+        return unknown(request, ErrorCode.InvalidParams, `Unknown prompt '${ref.name}'`, "");
+      }
+      return {
+        serverId: split.serverId,
+        request: { ...request, params: { ...params, ref: { ...ref, name: split.name } } },
+      };
+    }
+    return typeof ref.uri === "string"
+      ? this.#byUri(request, ref.uri, "Unknown completion reference")
+      : unknown(request, ErrorCode.InvalidParams, "Unknown completion reference", "list resources first");
   }
 
   async #tools(id: JsonRpcId): Promise<JsonRpcResponse> {

@@ -17,6 +17,7 @@ import {
   type JsonRpcSuccess,
 } from "../jsonrpc/messages.ts";
 import { recordTimeout, rpcRecorder } from "../observability/rpc.ts";
+import type { Span } from "../observability/tracing.ts";
 import { withId } from "../jsonrpc/splice.ts";
 import { isRateLimitResult, type RateLimitBreaker } from "./breaker.ts";
 import { Bridge } from "./bridge.ts";
@@ -58,6 +59,18 @@ export class Refusal {
 /** A rate-limit answer: HTTP 429 from a remote server, or a tool error that says the limit was hit. */
 function isRateLimited(answer: JsonRpcResponse): boolean {
   return "error" in answer ? answer.error.code === ErrorCode.RateLimited : isRateLimitResult(answer.result);
+}
+
+/** A client request made ready for the backend (see Upstream#outbound). */
+interface Outbound {
+  readonly id: number;
+  readonly message: JsonRpcRequest;
+  /** The client's text with the id spliced, or undefined when the message must be serialized. */
+  readonly text?: string;
+  /** Whether the params were fitted to the backend's revision. */
+  readonly adapted: boolean;
+  readonly call?: Span;
+  readonly clientToken?: unknown;
 }
 
 /** A backend connection shared by the sessions of one identity. */
@@ -151,14 +164,53 @@ export class Upstream {
   }
 
   #send(request: JsonRpcRequest, options: ForwardOptions, exchange: Exchange): void {
-    const { session } = options;
     const breaker = request.method === "tools/call" ? this.#options.breaker : undefined;
     const verdict = breaker?.allow(Date.now());
     if (verdict !== undefined && !verdict.allowed) {
       exchange.finish(this.#breakerOpen(request.id, breaker!, verdict.reopensAt, verdict.trialInFlight));
       return;
     }
-    const backendId = ++this.#nextId;
+    const clientId = request.id;
+    const outbound = this.#outbound(request, options);
+    const pending: Pending = {
+      session: options.session,
+      modern: options.modern,
+      ...(outbound.adapted && options.modern === undefined && INPUT_METHODS.has(request.method)
+        ? { request: outbound.message }
+        : {}),
+      streamable: options.streamable,
+      transform: options.transform,
+      disconnect: options.disconnect,
+      watched: false,
+      call: outbound.call,
+      clientId,
+      clientToken: outbound.clientToken,
+      exchange,
+      method: request.method,
+      startedAt: Date.now(),
+      ...(verdict === undefined ? {} : { breaker: { trial: verdict.trial } }),
+    };
+    this.#pending.set(outbound.id, pending);
+    this.#sweeper ??= setInterval(() => this.#sweep(), Math.min(1000, this.#options.toolTimeoutMs / 4));
+    const cancel = (reason: string) => this.#cancel(outbound.id, reason);
+    exchange.canceller = cancel;
+    options.session?.track(clientId, cancel);
+    try {
+      this.#write(outbound, pending);
+    } catch (error) {
+      if (!(error instanceof Unavailable)) throw error;
+      this.#settle(outbound.id);
+      exchange.finish(this.#unavailable(clientId, error.message));
+    }
+  }
+
+  /**
+   * The request as the backend gets it: under a backend id, its params fitted to the backend's revision, the
+   * client's progress token and trace context replaced by the backend call's, and the client's text reused
+   * (only the id spliced) when nothing else changed.
+   */
+  #outbound(request: JsonRpcRequest, options: ForwardOptions): Outbound {
+    const id = ++this.#nextId;
     const clientId = request.id;
     const adapted = this.#adapt(request, options);
     const meta = (request.params as Meta | undefined)?._meta;
@@ -166,59 +218,35 @@ export class Upstream {
     const call = options.span?.child(`backend ${request.method}`, {
       "mcp.server": this.serverId,
       "mcp.method": request.method,
-      "jsonrpc.request.id": backendId,
+      "jsonrpc.request.id": id,
     });
     // The server's trace context is the backend call's, wherever the client put its own.
     const traced = call !== undefined && typeof meta?.traceparent === "string";
     if (traced) meta!.traceparent = call.traceparent();
     const rewritten = traced || (meta !== undefined && clientToken !== undefined);
-    if (meta !== undefined && clientToken !== undefined) meta.progressToken = backendId;
-    request.id = backendId;
-    const outgoing = bareRequest(request);
-    const original = options.text === undefined || rewritten || adapted || outgoing !== request
+    if (meta !== undefined && clientToken !== undefined) meta.progressToken = id;
+    request.id = id;
+    const message = bareRequest(request);
+    const text = options.text === undefined || rewritten || adapted || message !== request
       ? undefined
-      : withId(options.text, clientId, backendId);
-    const pending: Pending = {
-      session,
-      modern: options.modern,
-      ...(adapted && options.modern === undefined && INPUT_METHODS.has(request.method)
-        ? { request: outgoing }
-        : {}),
-      streamable: options.streamable,
-      transform: options.transform,
-      disconnect: options.disconnect,
-      watched: false,
-      call,
-      clientId,
-      clientToken,
-      exchange,
-      method: request.method,
-      startedAt: Date.now(),
-      ...(verdict === undefined ? {} : { breaker: { trial: verdict.trial } }),
-    };
-    this.#pending.set(backendId, pending);
-    this.#sweeper ??= setInterval(() => this.#sweep(), Math.min(1000, this.#options.toolTimeoutMs / 4));
-    const cancel = (reason: string) => this.#cancel(backendId, reason);
-    exchange.canceller = cancel;
-    session?.track(clientId, cancel);
-    try {
-      const text = this.connection.send(outgoing, original, call?.traceparent());
-      const tool = request.method === "tools/call" ? (request.params as { name?: unknown }).name : undefined;
-      const revision = clientRevision(pending);
-      this.#record({
-        direction: "outbound",
-        session: session?.id ?? null,
-        method: request.method,
-        id: backendId,
-        text,
-        ...(typeof tool === "string" ? { tool } : {}),
-        ...(revision === undefined ? {} : { revision }),
-      });
-    } catch (error) {
-      if (!(error instanceof Unavailable)) throw error;
-      this.#settle(backendId);
-      exchange.finish(this.#unavailable(clientId, error.message));
-    }
+      : withId(options.text, clientId, id);
+    return { id, message, text, adapted, call, clientToken };
+  }
+
+  /** Sends the request and records it; throws Unavailable when the backend cannot take it. */
+  #write({ id, message, text, call }: Outbound, pending: Pending): void {
+    const sent = this.connection.send(message, text, call?.traceparent());
+    const tool = message.method === "tools/call" ? (message.params as { name?: unknown }).name : undefined;
+    const revision = clientRevision(pending);
+    this.#record({
+      direction: "outbound",
+      session: pending.session?.id ?? null,
+      method: message.method,
+      id,
+      text: sent,
+      ...(typeof tool === "string" ? { tool } : {}),
+      ...(revision === undefined ? {} : { revision }),
+    });
   }
 
   /**

@@ -105,7 +105,7 @@ export function agentPayload(
 
 function sinkVisibility(
   server: ServerConfig,
-  policy: Extract<GuardPolicy, { kind: "write-sink" }>,
+  policy: WriteSinkPolicy,
   exempt: readonly string[],
 ) {
   if (policy.sinkVisibility !== undefined) return policy.sinkVisibility;
@@ -116,103 +116,141 @@ function sinkVisibility(
 
 /** Loads the guard of every guarded server. Servers without guard or policy are left out. */
 export async function setupGuards(config: GatewayConfig, options: GuardOptions): Promise<GuardSetup> {
-  const errors: string[] = [];
-  const notes: string[] = [];
-  const guards = new Map<string, ServerGuard>();
-  const hosts = new Map<string, Promise<WasmGuardHost>>();
-  const host = (name: string, path: string) => {
-    let loading = hosts.get(path);
-    if (loading === undefined) {
-      loading = WasmGuardHost.load(name, path);
-      hosts.set(path, loading);
-    }
-    return loading;
-  };
-  let overridden = 0;
-  for (const server of config.servers) {
+  const setup = new Setup(config, options);
+  for (const server of config.servers) await setup.add(server);
+  return setup.finish();
+}
+
+type WriteSinkPolicy = Extract<GuardPolicy, { kind: "write-sink" }>;
+
+/** One server's guard as configured: a module found or named, and the policy it enforces. */
+interface Wanted {
+  readonly server: ServerConfig;
+  readonly where: string;
+  /** The guard the server names, if any. */
+  readonly named?: GatewayConfig["guards"][string];
+  readonly found: { readonly path?: string; readonly looked: readonly string[] };
+  readonly wasmPath?: string;
+  readonly policy?: GuardPolicy;
+}
+
+/** The guards of one start, server by server, and what is wrong with them. */
+class Setup {
+  readonly #errors: string[] = [];
+  readonly #notes: string[] = [];
+  readonly #guards = new Map<string, ServerGuard>();
+  /** Each module is compiled once, whichever servers use it. */
+  readonly #hosts = new Map<string, Promise<WasmGuardHost>>();
+  /** Servers whose policy the override replaced. */
+  #overridden = 0;
+
+  constructor(readonly config: GatewayConfig, readonly options: GuardOptions) {}
+
+  async add(server: ServerConfig): Promise<void> {
     const own = server.guardPolicy;
-    if (own?.kind === "write-sink") {
-      const visibility = sinkVisibility(server, own, config.gateway.sinkVisibilityExemptServers);
-      guards.set(server.id, {
-        guard: new WriteSinkGuard(own.accept, visibility),
-        policy: own,
-        toolCallLimits: {},
-        origin: `write-sink policy (accept ${own.accept.join(", ")}; sink-visibility ${
-          visibility ?? "unset"
-        })`,
-      });
-      continue;
+    if (own?.kind === "write-sink") return this.#writeSink(server, own);
+    const wanted = await this.#wanted(server);
+    if (wanted.policy?.kind === "write-sink") {
+      this.#errors.push(
+        `${wanted.where}: a write-sink policy belongs on the server itself (guard-policies), not on its guard`,
+      );
+    } else if (wanted.wasmPath === undefined) this.#withoutModule(wanted);
+    else if (wanted.policy === undefined) this.#withoutPolicy(wanted);
+    else await this.#wasm(wanted, wanted.wasmPath, wanted.policy);
+  }
+
+  finish(): GuardSetup {
+    const { policyOverride } = this.options;
+    if (policyOverride !== undefined && this.#overridden === 0) {
+      this.#errors.push(
+        `${policyOverride.source} sets a policy for WebAssembly-guarded servers, and no server has a guard module`,
+      );
     }
-    const named = server.guard === undefined ? undefined : config.guards[server.guard];
-    const found = await discover(server.id, options);
+    if (this.#errors.length === 0) return { ok: true, guards: this.#guards, notes: this.#notes };
+    for (const loaded of this.#hosts.values()) loaded.then((h) => h.close(), () => {});
+    return { ok: false, errors: this.#errors };
+  }
+
+  #writeSink(server: ServerConfig, own: WriteSinkPolicy): void {
+    const visibility = sinkVisibility(server, own, this.config.gateway.sinkVisibilityExemptServers);
+    this.#guards.set(server.id, {
+      guard: new WriteSinkGuard(own.accept, visibility),
+      policy: own,
+      toolCallLimits: {},
+      origin: `write-sink policy (accept ${own.accept.join(", ")}; sink-visibility ${visibility ?? "unset"})`,
+    });
+  }
+
+  /** The module (discovered, else the named wasm guard's) and the policy: the override's, the server's or the guard's, scoped to public repositories when forced. */
+  async #wanted(server: ServerConfig): Promise<Wanted> {
+    const { policyOverride, publicRepository } = this.options;
+    const named = server.guard === undefined ? undefined : this.config.guards[server.guard];
+    const found = await discover(server.id, this.options);
     const wasmPath = found.path ?? (named?.type === "wasm" ? named.path : undefined);
-    const configured = wasmPath !== undefined && options.policyOverride !== undefined
-      ? options.policyOverride.policy
-      : own ?? named?.policy;
-    const forced = wasmPath !== undefined && options.publicRepository !== undefined &&
+    const configured = wasmPath !== undefined && policyOverride !== undefined
+      ? policyOverride.policy
+      : server.guardPolicy ?? named?.policy;
+    if (wasmPath !== undefined && policyOverride !== undefined) this.#overridden++;
+    const forced = wasmPath !== undefined && publicRepository !== undefined &&
       configured?.kind !== "write-sink";
     const policy = forced ? publicScope(configured) : configured;
-    if (wasmPath !== undefined && options.policyOverride !== undefined) overridden++;
-    const where = `servers.${server.id}`;
-    if (policy?.kind === "write-sink") {
-      errors.push(
-        `${where}: a write-sink policy belongs on the server itself (guard-policies), not on its guard`,
-      );
-      continue;
-    }
-    if (wasmPath === undefined) {
-      if (named?.type === "noop") {
-        if (policy !== undefined) {
-          errors.push(
-            `${where}: guard "${server.guard}" is a noop guard, which cannot enforce an allow-only policy`,
-          );
-        } else {guards.set(server.id, {
-            guard: new NoopGuard(server.guard!),
-            policy,
-            toolCallLimits: {},
-            origin: `guards.${server.guard} (noop)`,
-          });}
-      } else if (policy !== undefined) {
-        errors.push(
-          `${where} has an allow-only policy but no guard module to enforce it; looked in ${
-            found.looked.join(", ")
-          }` +
-            ' and found none (mount the guard there, or name a "wasm" guard with "guard")',
+    return { server, where: `servers.${server.id}`, named, found, wasmPath, policy };
+  }
+
+  /** No module: a noop guard when one is named, and no policy it would have to enforce. */
+  #withoutModule({ server, where, named, found, policy }: Wanted): void {
+    if (named?.type === "noop") {
+      if (policy !== undefined) {
+        this.#errors.push(
+          `${where}: guard "${server.guard}" is a noop guard, which cannot enforce an allow-only policy`,
         );
+      } else {
+        this.#guards.set(server.id, {
+          guard: new NoopGuard(server.guard!),
+          policy,
+          toolCallLimits: {},
+          origin: `guards.${server.guard} (noop)`,
+        });
       }
-      continue;
+    } else if (policy !== undefined) {
+      this.#errors.push(
+        `${where} has an allow-only policy but no guard module to enforce it; looked in ${
+          found.looked.join(", ")
+        }` +
+          ' and found none (mount the guard there, or name a "wasm" guard with "guard")',
+      );
     }
-    if (policy === undefined) {
-      if (found.path === undefined) {
-        errors.push(
-          `${where}: guard "${server.guard}" needs an allow-only policy (guard-policies on the server, ` +
-            `guards.${server.guard}.policy, or --guard-policy-json)`,
-        );
-      } else {notes.push(
-          `Found guard ${found.path} for ${server.id}, but no policy is set: the server is not guarded`,
-        );}
-      continue;
+  }
+
+  /** A module and no policy: a named guard needs one; a discovered module alone guards nothing. */
+  #withoutPolicy({ server, where, found }: Wanted): void {
+    if (found.path === undefined) {
+      this.#errors.push(
+        `${where}: guard "${server.guard}" needs an allow-only policy (guard-policies on the server, ` +
+          `guards.${server.guard}.policy, or --guard-policy-json)`,
+      );
+    } else {
+      this.#notes.push(
+        `Found guard ${found.path} for ${server.id}, but no policy is set: the server is not guarded`,
+      );
+    }
+  }
+
+  async #wasm({ server, where, found }: Wanted, wasmPath: string, policy: AllowOnlyPolicy): Promise<void> {
+    let loading = this.#hosts.get(wasmPath);
+    if (loading === undefined) {
+      loading = WasmGuardHost.load(server.guard ?? server.id, wasmPath);
+      this.#hosts.set(wasmPath, loading);
     }
     try {
-      const loaded = await host(server.guard ?? server.id, wasmPath);
-      guards.set(server.id, {
-        guard: new WasmGuard(loaded, agentPayload(policy, config.gateway.trustedBots)),
+      this.#guards.set(server.id, {
+        guard: new WasmGuard(await loading, agentPayload(policy, this.config.gateway.trustedBots)),
         policy,
         toolCallLimits: policy.toolCallLimits,
         origin: found.path === undefined ? `guards.${server.guard} (${wasmPath})` : `discovered ${wasmPath}`,
       });
     } catch (error) {
-      errors.push(`${where}: ${(error as Error).message}`);
+      this.#errors.push(`${where}: ${(error as Error).message}`);
     }
   }
-  if (options.policyOverride !== undefined && overridden === 0) {
-    errors.push(
-      `${options.policyOverride.source} sets a policy for WebAssembly-guarded servers, and no server has a guard module`,
-    );
-  }
-  if (errors.length > 0) {
-    for (const loaded of hosts.values()) loaded.then((h) => h.close(), () => {});
-    return { ok: false, errors };
-  }
-  return { ok: true, guards, notes };
 }

@@ -128,17 +128,7 @@ export async function runProxy(
     console.error(`Error: ${problem}`);
     Deno.exit(1);
   }
-  await setupLogging({
-    logDir: settings.logDir,
-    serverIds: [],
-    verbosity: 0,
-    debug: env("DEBUG"),
-    colors: env("DEBUG_COLORS") !== "0" && Deno.stderr.isTerminal(),
-    redact: makeRedactor(settings.token === undefined ? [] : [settings.token]),
-    maxSize: 10 * 1024 * 1024,
-    summaryBudget: 900 * 1024,
-    mainLog: "proxy.log",
-  });
+  await startLogs(settings, env);
   const log = getLogger(["awmg", "startup"]);
   const fail = async (message: string): Promise<never> => {
     log.error("Proxy failed to start: {message}", { message });
@@ -163,13 +153,53 @@ export async function runProxy(
     return await fail((error as Error).message);
   }
   const handle = proxyHandler({ upstream, ...(judge === undefined ? {} : { judge }), ...LIMITS });
+  const scheme = tls === undefined ? "http" : "https";
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: settings.listen.hostname,
+      port: settings.listen.port,
+      ...(tls === undefined ? {} : { cert: tls.cert, key: tls.key }),
+      onListen: () => {},
+    }, behindOriginCheck(settings, handle));
+  } catch (error) {
+    return await fail(
+      `cannot listen on ${settings.listen.hostname}:${settings.listen.port}: ${(error as Error).message}`,
+    );
+  }
+  const address = clientAddress(settings.listen.hostname, server.addr.port);
+  log.info("Proxy listening on {scheme}://{address}", { scheme, address });
+  console.error(banner(settings, judge?.mode ?? settings.mode, address, scheme, tls));
+  stopOnSignals(server, judge);
+}
+
+/** proxy.log and the rest of the log directory; only the token is redacted, as the proxy holds no other. */
+async function startLogs(settings: ProxySettings, env: (name: string) => string | undefined): Promise<void> {
+  await setupLogging({
+    logDir: settings.logDir,
+    serverIds: [],
+    verbosity: 0,
+    debug: env("DEBUG"),
+    colors: env("DEBUG_COLORS") !== "0" && Deno.stderr.isTerminal(),
+    redact: makeRedactor(settings.token === undefined ? [] : [settings.token]),
+    maxSize: 10 * 1024 * 1024,
+    summaryBudget: 900 * 1024,
+    mainLog: "proxy.log",
+  });
+}
+
+/** The handler behind DNS-rebinding protection: a Host or Origin the proxy does not serve gets 403. */
+function behindOriginCheck(
+  settings: ProxySettings,
+  handle: (request: Request) => Promise<Response>,
+): (request: Request) => Promise<Response> {
   const origins = originPolicy({
     listenHost: settings.listen.hostname,
     domain: "localhost",
     allowedHosts: ["host.docker.internal", ...(settings.tls?.dnsNames ?? [])],
     allowedOrigins: [],
   });
-  const serve = (request: Request) => {
+  return (request) => {
     const refused = origins(requestHost(request), request.headers.get("origin"));
     if (refused === undefined) return handle(request);
     return Promise.resolve(Response.json(
@@ -180,23 +210,10 @@ export async function runProxy(
       { status: 403 },
     ));
   };
-  const scheme = tls === undefined ? "http" : "https";
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  try {
-    server = Deno.serve({
-      hostname: settings.listen.hostname,
-      port: settings.listen.port,
-      ...(tls === undefined ? {} : { cert: tls.cert, key: tls.key }),
-      onListen: () => {},
-    }, serve);
-  } catch (error) {
-    return await fail(
-      `cannot listen on ${settings.listen.hostname}:${settings.listen.port}: ${(error as Error).message}`,
-    );
-  }
-  const address = clientAddress(settings.listen.hostname, server.addr.port);
-  log.info("Proxy listening on {scheme}://{address}", { scheme, address });
-  console.error(banner(settings, judge?.mode ?? settings.mode, address, scheme, tls));
+}
+
+/** SIGINT and SIGTERM stop the listener, the guard and the logs, once. */
+function stopOnSignals(server: Deno.HttpServer, judge: ProxyJudge | undefined): void {
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -213,9 +213,9 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "policy-without-module",
     file: "src/guards/registry.ts",
-    find: "          `${where} has an allow-only policy but no guard module to enforce it; looked in ${",
+    find: "        `${where} has an allow-only policy but no guard module to enforce it; looked in ${",
     replace:
-      "          false && `${where} has an allow-only policy but no guard module to enforce it; looked in ${",
+      "        false && `${where} has an allow-only policy but no guard module to enforce it; looked in ${",
     breaks: "a policy with no guard module to enforce it stops the start",
     tests: [GUARDS],
     filter: "stops the start",
