@@ -22,6 +22,43 @@ export function preview(text: string, chars = PREVIEW_CHARS): string {
   return text.length <= chars ? text : `${text.slice(0, chars)}... (${text.length} characters)`;
 }
 
+/** The read size of a byte stream: what one read of a pipe gives at most. */
+const CHUNK_BYTES = 64 * 1024;
+
+/**
+ * The chunks of a byte stream, read into one buffer that every read reuses: each chunk is valid only until
+ * the next one is asked for. A plain read of Deno's pipes allocates (and zeroes) a fresh 64 KiB buffer for
+ * every chunk, however small; for a call's few hundred bytes that cost more CPU than the rest of the read
+ * (18 µs against 40-50 µs per line echoed through `cat`, 2026-12-06). A stream without BYOB reads is read
+ * plainly.
+ */
+export async function* reusedChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let reader: ReadableStreamBYOBReader;
+  try {
+    reader = stream.getReader({ mode: "byob" });
+  } catch {
+    return yield* stream;
+  }
+  let ended = false;
+  try {
+    let buffer = new Uint8Array(CHUNK_BYTES);
+    while (true) {
+      const { value, done } = await reader.read(buffer);
+      if (done || value === undefined) {
+        ended = true;
+        return;
+      }
+      yield value;
+      // The read took the buffer over; its bytes are ours again now that the chunk is used.
+      buffer = new Uint8Array(value.buffer);
+    }
+  } finally {
+    // A reader that stops early (a body over its limit) cancels the stream, as a plain for-await does.
+    if (!ended) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
 /**
  * Splits a stream of bytes into lines (without the trailing newline or carriage return); blank lines are
  * dropped. A line longer than `limit` bytes is reported once, as soon as the limit is passed, as an
@@ -65,7 +102,7 @@ export async function* readLines(
     pieces = [];
     return decoder.decode(bytes);
   };
-  for await (const chunk of stream) {
+  for await (const chunk of reusedChunks(stream)) {
     let start = 0;
     while (true) {
       const newline = chunk.indexOf(NEWLINE, start);
@@ -74,7 +111,8 @@ export async function* readLines(
           const rest = chunk.subarray(start);
           size += rest.length;
           if (size > limit) yield oversized(pieces[0] ?? rest);
-          else pieces.push(rest);
+          // Copied: the chunk's buffer is read into again.
+          else pieces.push(rest.slice());
         }
         break;
       }
@@ -117,7 +155,7 @@ export async function readLimited(
   const decoder = new TextDecoder();
   const parts: string[] = [];
   let size = 0;
-  for await (const chunk of stream) {
+  for await (const chunk of reusedChunks(stream)) {
     size += chunk.byteLength;
     if (size > limit) return undefined;
     parts.push(decoder.decode(chunk, { stream: true }));

@@ -7,9 +7,40 @@ function streamOf(chunks: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
   return ReadableStream.from(chunks.map((c) => typeof c === "string" ? encoder.encode(c) : c));
 }
 
-async function lines(chunks: (string | Uint8Array)[], limit?: number): Promise<(string | Oversized)[]> {
-  return await Array.fromAsync(readLines(streamOf(chunks), limit));
+/** A byte stream, as a child's stdout is: read with BYOB reads into one reused buffer. */
+function byteStreamOf(chunks: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const queue = chunks.map((c) => typeof c === "string" ? encoder.encode(c) : c);
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const next = queue.shift();
+      if (next === undefined) {
+        controller.close();
+        // A read waiting on the buffer it gave is answered with nothing (the stream's end).
+        controller.byobRequest?.respond(0);
+      } else controller.enqueue(next.slice());
+    },
+  });
 }
+
+async function lines(chunks: (string | Uint8Array)[], limit?: number): Promise<(string | Oversized)[]> {
+  return await Array.fromAsync(readLines(byteStreamOf(chunks), limit));
+}
+
+Deno.test("framing: a stream without BYOB reads is read plainly, to the same lines", async () => {
+  const chunks = ['{"a":1}\n{"b"', ':2}\n{"c":3}'];
+  assert.deepEqual(await Array.fromAsync(readLines(streamOf(chunks))), await lines(chunks));
+});
+
+Deno.test("framing: a line that spans reads of the reused buffer keeps its bytes while the next reads fill it", async () => {
+  const first = JSON.stringify({ a: "p".repeat(100 * 1024) });
+  const second = JSON.stringify({ b: "q".repeat(70 * 1024) });
+  const text = `${first}\n${second}\n{"c":3}\n`;
+  const chunks: string[] = [];
+  for (let i = 0; i < text.length; i += 50_000) chunks.push(text.slice(i, i + 50_000));
+  assert.deepEqual(await lines(chunks), [first, second, '{"c":3}']);
+});
 
 Deno.test("framing: several messages in one chunk, partial reads, CRLF, blank lines, no final newline", async () => {
   assert.deepEqual(await lines(['{"a":1}\n{"b":2}\n', '{"c"', ":3}\r\n\n", '{"d":4}']), [
@@ -75,6 +106,21 @@ Deno.test("readLimited: the whole body within the limit, undefined past it", asy
   assert.equal(await readLimited(streamOf(["ab", "cd"]), 4), "abcd");
   assert.equal(await readLimited(streamOf(["ab", "cde"]), 4), undefined);
   assert.equal(await readLimited(null, 4), "");
+});
+
+Deno.test("readLimited: a body over the limit is cancelled, not left unread", async () => {
+  let cancelled = false;
+  const stream = new ReadableStream<Uint8Array>({
+    type: "bytes",
+    pull(controller) {
+      controller.enqueue(new Uint8Array(1024));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  assert.equal(await readLimited(stream, 4096), undefined);
+  assert.ok(cancelled);
 });
 
 Deno.test("readPreview: at most the first bytes of a stream, the rest left unread", async () => {
