@@ -7,7 +7,14 @@ import { getLogger } from "@logtape/logtape";
 import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
 import type { JsonRpcRequest } from "../jsonrpc/messages.ts";
 import { ModernError } from "../protocol/revision.ts";
-import type { CallHost, ForwardOptions, HoldBudget, Meta, Pending } from "./calls.ts";
+import {
+  type CallHost,
+  type ForwardOptions,
+  type HoldBudget,
+  MAX_ASKS,
+  type Meta,
+  type Pending,
+} from "./calls.ts";
 import { Exchange } from "./exchange.ts";
 import type { RelayedCapability } from "./session.ts";
 
@@ -73,6 +80,17 @@ export class Bridge {
       holds.held++;
       held = { asks: new Map(), askedAt: 0 };
       cause.held = held;
+    }
+    if (held.asks.size >= MAX_ASKS) {
+      return fail(
+        ErrorCode.InvalidRequest,
+        "Too many questions for one call",
+        {
+          server: this.#host.serverId,
+          detail: `server '${this.#host.serverId}' asked more than ${MAX_ASKS} questions for one call`,
+        },
+        `more than ${MAX_ASKS} questions for one call`,
+      );
     }
     held.askedAt = Date.now();
     held.asks.set(`${request.method.split("/")[0]}-${++this.#nextAsk}`, {

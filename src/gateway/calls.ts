@@ -117,6 +117,13 @@ export const INPUT_METHODS = new Set(["tools/call", "prompts/get", "resources/re
 /** How many `input_required` rounds the gateway fulfils for a 2025 client's call before it gives up. */
 export const MAX_ROUNDS = 8;
 
+/**
+ * How many questions one call may put to its client at once: the `inputRequests` of one round from a
+ * 2026-07-28 server (each becomes a request on a 2025 client's session), or the requests a 2025 server piles
+ * onto a call held for a 2026-07-28 client. A server that asks more ends the call with an error saying so.
+ */
+export const MAX_ASKS = 16;
+
 /** A 2026-07-28 server's interim answer: what it needs from the client, and its state to echo. */
 export interface InputRequired {
   readonly resultType: "input_required";

@@ -11,6 +11,7 @@ import type { Bridge } from "./bridge.ts";
 import {
   type CallHost,
   type InputRequired,
+  MAX_ASKS,
   MAX_ROUNDS,
   type Meta,
   NO_STREAM,
@@ -129,6 +130,11 @@ export class ClientRelay {
       );
     }
     const asks = Object.entries(result.inputRequests ?? {});
+    if (asks.length > MAX_ASKS) {
+      return fail(
+        `server '${this.#host.serverId}' asked ${asks.length} questions in one round; awmg relays at most ${MAX_ASKS}`,
+      );
+    }
     for (const [, ask] of asks) {
       const capability = RELAYED[ask?.method];
       if (capability === undefined || pending.session?.declared(capability) !== true) {

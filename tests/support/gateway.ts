@@ -299,6 +299,10 @@ export const ASKING = (id = "asking", extra = "", env: Record<string, string> = 
 export const HOSTILE = (id = "hostile", extra = "", env: Record<string, string> = {}) =>
   fixtureServer("hostile_server.ts", id, extra, env);
 
+/** The hostile server fixture speaking 2026-07-28 alone (`--modern`: server/discover, `input_required`). */
+export const MODERN_HOSTILE = (id = "hostile", extra = "") =>
+  denoServer(id, `${ROOT}tests/fixtures/hostile_server.ts`, { extra, args: ["--modern"] });
+
 /** The GitHub-like issues server fixture (tests/fixtures/issues_server.ts) over stdio. */
 export const ISSUES = (id = "github", extra = "", env: Record<string, string> = {}) =>
   fixtureServer("issues_server.ts", id, extra, env);

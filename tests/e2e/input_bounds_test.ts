@@ -1,0 +1,80 @@
+/**
+ * What one call may ask of its client, bounded: the questions of one `input_required` round from a 2026-07-28
+ * server, the rounds of one call, and the requests a 2025 server piles onto a call held for a 2026-07-28
+ * client. The hostile fixture asks more than each bound.
+ */
+import assert from "node:assert/strict";
+import { HOSTILE, MODERN_HOSTILE, startGateway, text } from "../support/gateway.ts";
+import { modernClient } from "../support/modern.ts";
+
+const e2e = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test(
+  "bounds: a 2026-07-28 server's questions to a 2025 client, per round and per call",
+  e2e,
+  async (t) => {
+    const gateway = await startGateway({ toml: MODERN_HOSTILE() });
+    const url = `${gateway.url}/mcp/hostile`;
+    try {
+      await t.step(
+        "16 questions in one round are asked; 17 are refused before any reaches the client",
+        async () => {
+          const { client, asked } = await modernClient(url, "legacy");
+          try {
+            assert.equal(client.getProtocolEra(), "legacy");
+            const answered = await client.callTool({ name: "ask-many", arguments: { count: 16 } });
+            assert.equal(text(answered), "answered 16");
+            assert.equal(asked["elicitation/create"], 16);
+            await assert.rejects(
+              client.callTool({ name: "ask-many", arguments: { count: 17 } }),
+              /asked 17 questions in one round; awmg relays at most 16/,
+            );
+            assert.equal(
+              asked["elicitation/create"],
+              16,
+              "a question of the refused round reached the client",
+            );
+          } finally {
+            await client.close();
+          }
+        },
+      );
+      await t.step("a server that asks round after round is stopped after the eighth", async () => {
+        const { client, asked } = await modernClient(url, "legacy");
+        try {
+          await assert.rejects(
+            client.callTool({ name: "ask-forever", arguments: {} }),
+            /asked for input more than 8 times for one call/,
+          );
+          assert.equal(asked["elicitation/create"], 8);
+        } finally {
+          await client.close();
+        }
+      });
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
+
+Deno.test(
+  "bounds: a 2025 server that piles 17 questions onto a call held for a 2026-07-28 client ends it",
+  e2e,
+  async () => {
+    const gateway = await startGateway({ toml: HOSTILE() });
+    try {
+      const { client, asked } = await modernClient(`${gateway.url}/mcp/hostile`, "pinned");
+      try {
+        await assert.rejects(
+          client.callTool({ name: "pile", arguments: { count: 17 } }),
+          /Too many questions for one call/,
+        );
+        assert.equal(asked["elicitation/create"] ?? 0, 0, "the client was asked the piled questions");
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
