@@ -21,6 +21,9 @@ import { Session, type SessionStore } from "./session.ts";
 import { Subscription } from "./subscription.ts";
 import type { Upstream } from "./upstream.ts";
 
+/** `subscriptions/listen` streams one API key may hold open (each is an SSE stream the gateway feeds). */
+export const MAX_LISTEN_STREAMS = 16;
+
 /** Negotiates the protocol revision: the client's when the gateway and the backend both speak it. */
 export function negotiateVersion(requested: unknown, backendVersion: string): string {
   const known = LEGACY_VERSIONS as readonly unknown[];
@@ -168,6 +171,17 @@ export class Handshake {
   async #listen(context: RequestContext, request: JsonRpcRequest): Promise<Outcome> {
     const found = await this.#initializeResults(context, request.id);
     if ("jsonrpc" in found) return reply(found);
+    // Counted after the wait, so that no other listen request of this key is added between count and add.
+    let open = 0;
+    for (const subscription of this.#host.subscriptions) {
+      if (subscription.identity === context.identity) open++;
+    }
+    if (open >= MAX_LISTEN_STREAMS) {
+      return reply(errorResponse(request.id, ErrorCode.RateLimited, "Too many listen streams", {
+        detail:
+          `this API key holds ${open} open subscriptions/listen streams, the most awmg keeps; close one first`,
+      }));
+    }
     const offered = found.results.map((r) => (r.capabilities ?? {}) as AnnouncedCapabilities);
     const opened = Subscription.open(request, context.serverId, context.identity, offered);
     if (!(opened instanceof Subscription)) return reply(opened);

@@ -3,6 +3,12 @@
  */
 import type { JsonRpcMessage, JsonRpcResponse } from "../jsonrpc/messages.ts";
 
+/**
+ * GET streams one 2025 session may hold open; past it the oldest is closed, so a client that reconnects after a
+ * dropped connection the gateway has not noticed yet still gets its stream.
+ */
+export const MAX_SESSION_STREAMS = 8;
+
 /** Where a session's unsolicited messages go: an open GET stream. */
 export interface MessageSink {
   /** Sends a message; `eventId` lets the client resume after it with Last-Event-ID. */
@@ -206,6 +212,13 @@ export class Session implements Listener {
 
   /** Attaches a GET stream, first replaying what it missed: events after `lastEventId`, or all kept ones. */
   attach(stream: MessageSink, lastEventId?: number): void {
+    const streams = (this.#rare ??= {}).streams ??= new Set();
+    if (streams.size >= MAX_SESSION_STREAMS) {
+      // One client's own streams: the oldest is the one most likely left over from a dropped connection.
+      const oldest = streams.values().next().value!;
+      streams.delete(oldest);
+      oldest.close();
+    }
     const now = Date.now();
     const after = lastEventId ?? (this.streams.size === 0 ? this.#joined : lastEventIdNow());
     const missed: Kept[] = [];
@@ -216,7 +229,7 @@ export class Session implements Listener {
     }
     missed.sort((a, b) => a.id - b.id);
     for (const kept of missed) stream.send(kept.message, kept.id);
-    ((this.#rare ??= {}).streams ??= new Set()).add(stream);
+    streams.add(stream);
   }
 
   /** Detaches a GET stream that closed. */
