@@ -39,6 +39,21 @@ Deno.test(
           }
         },
       );
+      await t.step(
+        "a question for a capability the 2025 client did not declare fails the call unasked",
+        async () => {
+          const { client, asked } = await modernClient(url, "legacy", { capabilities: {} });
+          try {
+            await assert.rejects(
+              client.callTool({ name: "ask-many", arguments: { count: 1 } }),
+              /needs the client's elicitation capability, which this client did not declare/,
+            );
+            assert.deepEqual(asked, {});
+          } finally {
+            await client.close();
+          }
+        },
+      );
       await t.step("a server that asks round after round is stopped after the eighth", async () => {
         const { client, asked } = await modernClient(url, "legacy");
         try {
@@ -70,6 +85,31 @@ Deno.test(
           /Too many questions for one call/,
         );
         assert.equal(asked["elicitation/create"] ?? 0, 0, "the client was asked the piled questions");
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
+
+Deno.test(
+  "a 2025 server's question to a 2025 session that declared no elicitation is refused, not sent",
+  e2e,
+  async () => {
+    const gateway = await startGateway({ toml: HOSTILE() });
+    try {
+      const { client, asked } = await modernClient(`${gateway.url}/mcp/hostile`, "legacy", {
+        capabilities: {},
+      });
+      try {
+        const result = await client.callTool({ name: "pile", arguments: { count: 1 } });
+        assert.match(
+          text(result),
+          /^answered 0, refused 1: .*the client did not declare the elicitation capability/,
+        );
+        assert.deepEqual(asked, {});
       } finally {
         await client.close();
       }
