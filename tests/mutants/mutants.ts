@@ -544,6 +544,16 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "declared no elicitation",
   },
   {
+    id: "listen-any-key",
+    file: "src/gateway/gateway.ts",
+    find:
+      "      if (subscription.endpoint === endpoint && subscription.identity === identity) yield subscription;",
+    replace: "      if (subscription.endpoint === endpoint) yield subscription;",
+    breaks: "a backend's notifications reach the listen streams of its own API key only",
+    tests: ["tests/e2e/stream_bounds_test.ts"],
+    filter: "not another key's",
+  },
+  {
     id: "stdin-unbounded",
     file: "src/backends/stdio.ts",
     find: "    if (this.#unsent > 0 && this.#unsent + text.length > this.#maxUnsent) {",
@@ -567,9 +577,10 @@ export const MUTANTS: readonly Mutant[] = [
     file: "src/http/sse.ts",
     find: "    if (unsent > 0 && unsent + bytes.byteLength > maxUnsent) {",
     replace: "    if (false) {",
-    breaks: "an SSE client that does not read is disconnected past maxUnsentBytes",
-    tests: [SECURITY, "tests/http/sse_test.ts"],
-    filter: "/never reads|unread|unsent/",
+    breaks:
+      "an SSE client that does not read (a GET stream or a subscriptions/listen stream) is disconnected past maxUnsentBytes",
+    tests: [SECURITY, "tests/http/sse_test.ts", "tests/e2e/stream_bounds_test.ts"],
+    filter: "/never reads|unread|unsent|not read/",
   },
   {
     id: "sessions-unbounded",
