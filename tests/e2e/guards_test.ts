@@ -681,3 +681,25 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "resources/read and resources/subscribe on a guarded server are refused, never forwarded unjudged",
+  e2e,
+  async () => {
+    const gateway = await startGateway({ toml: GUARDS + guarded("github", APPROVED) });
+    try {
+      const client = await gateway.client("github");
+      await assert.rejects(
+        client.readResource({ uri: "repo://octo/private-x/issues" }),
+        /resources\/read is refused on a guarded server/,
+      );
+      await assert.rejects(
+        client.subscribeResource({ uri: "repo://octo/private-x/issues" }),
+        /resources\/subscribe is refused on a guarded server/,
+      );
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
+  },
+);

@@ -554,6 +554,15 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "not another key's",
   },
   {
+    id: "guarded-resources-forwarded",
+    file: "src/gateway/gateway.ts",
+    find: "    if (guarded !== undefined && UNGUARDED_READS.has(request.method)) {",
+    replace: "    if (false) {",
+    breaks: "resources/read and resources/subscribe on a guarded server are refused, not forwarded unjudged",
+    tests: [GUARDS],
+    filter: "never forwarded unjudged",
+  },
+  {
     id: "stdin-unbounded",
     file: "src/backends/stdio.ts",
     find: "    if (this.#unsent > 0 && this.#unsent + text.length > this.#maxUnsent) {",
