@@ -703,3 +703,29 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "a guard's log lines in one call are kept to 1 MiB; the rest is dropped, and the log says so",
+  e2e,
+  async () => {
+    const logDir = `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
+    const gateway = await startGateway({
+      toml: GUARDS + guarded("github", APPROVED),
+      args: ["--log-dir", logDir],
+    });
+    try {
+      const client = await gateway.client("github");
+      assert.equal(text(await call(client, "chatty_tool")), "chatty_tool ran");
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
+    const serverLog = await Deno.readTextFile(`${logDir}/github.log`);
+    const kept = serverLog.split("\n").filter((line) => line.includes("chatty chatty"));
+    assert.ok(
+      kept.length > 0 && kept.length <= 32,
+      `${kept.length} of the guard's 64 lines of 32 KiB were kept`,
+    );
+    assert.match(serverLog, /the guard logged more than 1048576 bytes in one call; the rest is dropped/);
+  },
+);

@@ -563,6 +563,16 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "never forwarded unjudged",
   },
   {
+    id: "guard-log-unbounded",
+    file: "src/guards/worker.ts",
+    find:
+      "  if (current.logBytes > MAX_LOG_BYTES) return;\n  current.logBytes += message.length;\n  current.logs.push(\n    current.logBytes > MAX_LOG_BYTES",
+    replace: "  current.logBytes += message.length;\n  current.logs.push(\n    false",
+    breaks: "a guard's log output in one call is kept to 1 MiB",
+    tests: [GUARDS],
+    filter: "kept to 1 MiB",
+  },
+  {
     id: "stdin-unbounded",
     file: "src/backends/stdio.ts",
     find: "    if (this.#unsent > 0 && this.#unsent + text.length > this.#maxUnsent) {",
