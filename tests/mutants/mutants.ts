@@ -573,6 +573,14 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "kept to 1 MiB",
   },
   {
+    id: "wasi-fault-traps",
+    file: "src/guards/wasi.ts",
+    find: "        if (error instanceof RangeError) return fail(name, ERRNO.fault);",
+    replace: "",
+    breaks: "a guest pointer outside its memory in a WASI call answers EFAULT instead of trapping the guard",
+    tests: ["tests/guards/wasi_test.ts"],
+  },
+  {
     id: "stdin-unbounded",
     file: "src/backends/stdio.ts",
     find: "    if (this.#unsent > 0 && this.#unsent + text.length > this.#maxUnsent) {",
