@@ -118,3 +118,31 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "a 2025 server's request while two 2026-07-28 clients have calls in flight is refused, not guessed",
+  e2e,
+  async () => {
+    const gateway = await startGateway({ toml: HOSTILE() });
+    const url = `${gateway.url}/mcp/hostile`;
+    try {
+      const [first, second] = await Promise.all([modernClient(url, "pinned"), modernClient(url, "pinned")]);
+      try {
+        const slow = first.client.callTool({ name: "slow-echo", arguments: { message: "busy", ms: 1500 } });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const piled = await second.client.callTool({ name: "pile", arguments: { count: 1 } });
+        assert.match(text(piled), /^answered 0, refused 1: 2 clients have requests in flight on hostile/);
+        assert.equal(text(await slow), "busy");
+        assert.deepEqual(
+          [first.asked, second.asked],
+          [{}, {}],
+          "a client was asked what another's call caused",
+        );
+      } finally {
+        await Promise.all([first.client.close(), second.client.close()]);
+      }
+    } finally {
+      await gateway.stop();
+    }
+  },
+);

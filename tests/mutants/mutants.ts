@@ -581,6 +581,16 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ["tests/guards/wasi_test.ts"],
   },
   {
+    id: "sessionless-callers-one",
+    file: "src/gateway/upstream.ts",
+    find: "        working.add(pending.session ?? pending);",
+    replace: "        working.add(pending.session!);",
+    breaks:
+      "two sessionless (2026-07-28) callers in flight are two, so a server request is refused, not guessed",
+    tests: ["tests/e2e/input_bounds_test.ts"],
+    filter: "not guessed",
+  },
+  {
     id: "stdin-unbounded",
     file: "src/backends/stdio.ts",
     find: "    if (this.#unsent > 0 && this.#unsent + text.length > this.#maxUnsent) {",
