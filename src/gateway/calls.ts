@@ -21,6 +21,11 @@ export interface ForwardOptions {
   readonly streamable?: boolean;
   /** The request as the client sent it, so it can be forwarded without serializing it again. */
   readonly text?: string;
+  /**
+   * A guard judges the result, so the call must end in one: the tasks extension (a task handle whose result
+   * `tasks/get` would read unjudged) is taken out of what the client declares to the server.
+   */
+  readonly judged?: boolean;
   /** The client request's trace span; the backend call becomes its child. */
   readonly span?: Span;
   /** A 2026-07-28 client: its envelope, and how a state naming a held call is sealed for it. */

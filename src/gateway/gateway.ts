@@ -71,8 +71,17 @@ export interface GatewayOptions {
   };
 }
 
-/** Methods that read a server's data outside tool calls, which guard policies do not label. */
-const UNGUARDED_READS = new Set(["resources/read", "resources/subscribe"]);
+/**
+ * Methods that read a server's data outside tool calls, which guard policies do not label: resources, and the
+ * tasks extension's (a guarded call is never answered with a task, see ForwardOptions.judged).
+ */
+const UNGUARDED_READS = new Set([
+  "resources/read",
+  "resources/subscribe",
+  "tasks/get",
+  "tasks/update",
+  "tasks/cancel",
+]);
 
 /** The gateway: owns sessions and backend connections, dispatches client messages. */
 export class Gateway {
@@ -418,6 +427,7 @@ export class Gateway {
     request: JsonRpcRequest,
     transform: ForwardOptions["transform"],
     text?: string,
+    judged?: true,
   ): Outcome | Promise<Outcome> {
     const upstream = this.upstream(serverId, context.identity, context.session);
     const options: ForwardOptions = {
@@ -427,6 +437,7 @@ export class Gateway {
       span: context.span,
       transform,
       text,
+      judged,
     };
     if (context.modern === undefined) {
       return { kind: "exchange", exchange: upstream.forward(request, options) };
@@ -485,7 +496,7 @@ export class Gateway {
       const changed = JSON.stringify(shown.result);
       return offload(payloads, source, shown.result, changed.length, () => changed);
     };
-    return this.#exchange(context, serverId, request, transform, text);
+    return this.#exchange(context, serverId, request, transform, text, true);
   }
 
   /** Sends one request to a server and waits for its answer (for the unified router and guards). */

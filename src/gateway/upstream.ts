@@ -36,7 +36,7 @@ import {
 import { Exchange } from "./exchange.ts";
 import { ClientRelay } from "./relay.ts";
 import { type Listener, ReplayLog, type Session } from "./session.ts";
-import { envelope, legacyParams, logLevelShown, META, withMeta } from "../protocol/revision.ts";
+import { envelope, legacyParams, logLevelShown, META, withMeta, withoutTasks } from "../protocol/revision.ts";
 
 /** What an upstream needs besides its connection's own options. */
 export interface UpstreamOptions extends Omit<ConnectionOptions, "onMessage" | "onDown"> {
@@ -212,7 +212,7 @@ export class Upstream {
   #outbound(request: JsonRpcRequest, options: ForwardOptions): Outbound {
     const id = ++this.#nextId;
     const clientId = request.id;
-    const adapted = this.#adapt(request, options);
+    const adapted = this.#adapt(request, options) || (options.judged === true && withoutTasks(request));
     const meta = (request.params as Meta | undefined)?._meta;
     const clientToken = meta?.progressToken;
     const call = options.span?.child(`backend ${request.method}`, {

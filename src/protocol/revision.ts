@@ -274,6 +274,30 @@ export function envelope(
   };
 }
 
+/** The tasks extension: a call may be answered with a task handle, its result read later with `tasks/get`. */
+export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
+
+/**
+ * Takes the tasks extension out of the client capabilities a request's envelope declares (copies, never
+ * the session's own objects); true when it was there.
+ */
+export function withoutTasks(request: { params?: unknown }): boolean {
+  const params = isRecord(request.params) ? request.params : undefined;
+  const meta = isRecord(params?._meta) ? params._meta : undefined;
+  const capabilities = meta?.[META.clientCapabilities];
+  const extensions = isRecord(capabilities) ? capabilities.extensions : undefined;
+  if (!isRecord(extensions) || !(TASKS_EXTENSION in extensions)) return false;
+  const { [TASKS_EXTENSION]: _, ...kept } = extensions;
+  request.params = {
+    ...params,
+    _meta: {
+      ...meta,
+      [META.clientCapabilities]: { ...capabilities as Record<string, unknown>, extensions: kept },
+    },
+  };
+  return true;
+}
+
 /** Request params with `meta` added to their `_meta` (keys already there are kept). */
 export function withMeta(params: unknown, meta: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const base = isRecord(params) ? params : {};

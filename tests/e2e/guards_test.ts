@@ -10,10 +10,10 @@ import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { githubApi } from "../support/github_api.ts";
-import { modernClient } from "../support/modern.ts";
+import { answerOf, modernClient, modernRequest } from "../support/modern.ts";
 import { ROOT, runAwmg } from "../support/awmg.ts";
 import { tempDir, tempFile } from "../support/temp.ts";
-import { ISSUES, remoteIssues, startGateway, text } from "../support/gateway.ts";
+import { ISSUES, remoteIssues, startGateway, TASKS, text } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const GUARD = `${ROOT}tests/fixtures/test_guard/test_guard.wasm`;
@@ -727,5 +727,32 @@ Deno.test(
       `${kept.length} of the guard's 64 lines of 32 KiB were kept`,
     );
     assert.match(serverLog, /the guard logged more than 1048576 bytes in one call; the rest is dropped/);
+  },
+);
+
+Deno.test(
+  "a guarded server is never asked for a task: its call ends in a result the guard judges, and tasks/* are refused",
+  e2e,
+  async () => {
+    const gateway = await startGateway({
+      toml: GUARDS + TASKS("tasks", `guard = "test"\nguard_policies = ${APPROVED}\n`),
+    });
+    const declared = { extensions: { "io.modelcontextprotocol/tasks": {} } };
+    const post = (request: { body: unknown; headers: Record<string, string> }) =>
+      gateway.post("/mcp/tasks", request.body, request.headers).then(answerOf);
+    try {
+      const called = await post(
+        modernRequest(1, "tools/call", { name: "slow_job", arguments: {} }, declared),
+      );
+      assert.equal(called.result?.resultType, "complete", JSON.stringify(called));
+      assert.equal(called.result.content[0].text, "done at once", "the server did not see the extension");
+      for (const method of ["tasks/get", "tasks/update", "tasks/cancel"]) {
+        const refused = await post(modernRequest(2, method, { taskId: "job-1" }, declared));
+        assert.equal(refused.error?.code, -32600, method);
+        assert.match(refused.error.message, new RegExp(`${method} is refused on a guarded server`));
+      }
+    } finally {
+      await gateway.stop();
+    }
   },
 );

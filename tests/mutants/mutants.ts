@@ -591,6 +591,26 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "not guessed",
   },
   {
+    id: "guarded-task-declared",
+    file: "src/gateway/upstream.ts",
+    find:
+      "    const adapted = this.#adapt(request, options) || (options.judged === true && withoutTasks(request));",
+    replace: "    const adapted = this.#adapt(request, options);",
+    breaks: "a guarded server is not told the client takes task handles, so its call ends in a judged result",
+    tests: [GUARDS],
+    filter: "never asked for a task",
+  },
+  {
+    id: "guarded-tasks-forwarded",
+    file: "src/gateway/gateway.ts",
+    find: '  "tasks/get",\n  "tasks/update",\n  "tasks/cancel",\n]);',
+    replace: "]);",
+    breaks:
+      "tasks/get, tasks/update and tasks/cancel on a guarded server are refused, not forwarded unjudged",
+    tests: [GUARDS],
+    filter: "never asked for a task",
+  },
+  {
     id: "stdin-unbounded",
     file: "src/backends/stdio.ts",
     find: "    if (this.#unsent > 0 && this.#unsent + text.length > this.#maxUnsent) {",

@@ -7,6 +7,7 @@ import {
   modernResult,
   readEnvelope,
   requestHeaders,
+  withoutTasks,
 } from "../../src/protocol/revision.ts";
 
 const meta = (fields: Record<string, unknown>) => ({ _meta: fields });
@@ -139,4 +140,23 @@ Deno.test("requestHeaders: what a 2026-07-28 server gets, names outside the head
       undefined,
     );
   }
+});
+
+Deno.test("withoutTasks: the tasks extension leaves the declared capabilities, the session's objects untouched", () => {
+  const capabilities = {
+    sampling: {},
+    extensions: { "io.modelcontextprotocol/tasks": {}, "x.example/other": {} },
+  };
+  const request = {
+    params: { name: "t", _meta: { "io.modelcontextprotocol/clientCapabilities": capabilities } },
+  };
+  assert.equal(withoutTasks(request), true);
+  assert.deepEqual(request.params._meta["io.modelcontextprotocol/clientCapabilities"], {
+    sampling: {},
+    extensions: { "x.example/other": {} },
+  });
+  assert.ok("io.modelcontextprotocol/tasks" in capabilities.extensions, "the declared object was changed");
+  assert.equal(withoutTasks(request), false, "nothing left to take out");
+  assert.equal(withoutTasks({ params: { name: "t" } }), false);
+  assert.equal(withoutTasks({}), false);
 });

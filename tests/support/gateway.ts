@@ -308,7 +308,7 @@ export const ISSUES = (id = "github", extra = "", env: Record<string, string> = 
   fixtureServer("issues_server.ts", id, extra, env);
 
 /** The tasks server fixture (tests/fixtures/tasks_server.ts): 2026-07-28 alone, with the tasks extension. */
-export const TASKS = (id = "tasks") => fixtureServer("tasks_server.ts", id, "", {});
+export const TASKS = (id = "tasks", extra = "") => fixtureServer("tasks_server.ts", id, extra, {});
 
 /** The issues server fixture speaking MCP 2026-07-28 alone over stdio. */
 export const MODERN_ISSUES = (id = "github", extra = "") =>
