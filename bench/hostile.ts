@@ -89,17 +89,24 @@ export async function hostileFigures(everything: readonly string[], logDir: stri
     await (await post(`${url}/mcp/hostile`, call(1, "deaf"))).body?.cancel();
     await burst(url);
   });
-  await run("unread stream", "1,000 notifications of 64 KiB to a GET stream never read", async (url) => {
+  /** `count` log notifications of 64 KiB from a backend, with one 2025 client whose GET stream is never read. */
+  const flood = (count: number) => async (url: string) => {
     const init = await post(`${url}/mcp/hostile`, initialize);
     const session = init.headers.get("mcp-session-id")!;
     await init.body?.cancel();
     const stream = await fetch(`${url}/mcp/hostile`, {
       headers: { ...AUTH, "mcp-session-id": session, accept: "text/event-stream" },
     });
-    await (await post(`${url}/mcp/hostile`, call(2, "flood", { count: 1000 }), { "mcp-session-id": session }))
+    await (await post(`${url}/mcp/hostile`, call(2, "flood", { count }), { "mcp-session-id": session }))
       .body?.cancel();
     await stream.body?.cancel().catch(() => {});
-  });
+  };
+  await run("unread stream", "1,000 notifications of 64 KiB to a GET stream never read", flood(1000));
+  await run(
+    "log flood",
+    "200 MB of notifications/message (3,200 of 64 KiB), the GET stream never read",
+    flood(3200),
+  );
   for (const count of [10_000, 20_000]) {
     await run(`${count} sessions`, `${count} initialize without DELETE (bound: 10,000)`, async (url) => {
       for (let sent = 0; sent < count; sent += 50) {

@@ -95,13 +95,14 @@ Deno.test("at the bound, sessions used since they were queued get a second chanc
 
 Deno.test("the replay kept for a session without a stream is bounded in bytes, not only in count", () => {
   const session = new Session("s", 0);
-  for (const name of ["a", "b", "c"]) session.deliver(note(name), 5 * 1024 * 1024);
+  for (const name of ["a", "b", "c"]) session.deliver(note(name), 512 * 1024);
+  session.deliver(note("huge"), 2 * 1024 * 1024);
   const late = sink();
   session.attach(late);
   assert.deepEqual(
     late.got.map(([, m]) => m),
-    ["c"],
-    "15 MiB of notifications leave only what fits in 8 MiB",
+    ["b", "c"],
+    "1.5 MiB of notifications leave only what fits in 1 MiB; one larger than the bound is not kept at all",
   );
   const log = new ReplayLog();
   for (let i = 0; i < 250; i++) log.append(note(`n${i}`), 1);

@@ -611,6 +611,16 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "never asked for a task",
   },
   {
+    id: "replay-huge-kept",
+    file: "src/gateway/session.ts",
+    find: "    if (size > REPLAY_BYTES) return id;",
+    replace: "",
+    breaks:
+      "a notification larger than the replay bound is delivered, not kept (and never breaks the broadcast)",
+    tests: ["tests/gateway/session_test.ts"],
+    filter: "bounded in bytes",
+  },
+  {
     id: "stdin-unbounded",
     file: "src/backends/stdio.ts",
     find: "    if (this.#unsent > 0 && this.#unsent + text.length > this.#maxUnsent) {",
