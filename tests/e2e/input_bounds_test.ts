@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { HOSTILE, MODERN_HOSTILE, startGateway, text } from "../support/gateway.ts";
-import { modernClient } from "../support/modern.ts";
+import { answerOf, modernClient, modernRequest } from "../support/modern.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -141,6 +141,28 @@ Deno.test(
       } finally {
         await Promise.all([first.client.close(), second.client.close()]);
       }
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
+
+Deno.test(
+  "a held call's follow-up question while another client's call is in flight is refused, not given to it",
+  e2e,
+  async () => {
+    const gateway = await startGateway({ toml: HOSTILE() });
+    const post = (id: number, name: string, args: Record<string, unknown>) => {
+      const { body, headers } = modernRequest(id, "tools/call", { name, arguments: args });
+      return gateway.post("/mcp/hostile", body, headers).then(answerOf);
+    };
+    try {
+      const held = await post(1, "follow", { ms: 60 });
+      assert.equal(held.result?.resultType, "input_required", JSON.stringify(held));
+      // Within the held call's ask window, another client's call is in flight when the follow-up comes.
+      const other = await post(2, "slow-echo", { message: "mine", ms: 400 });
+      assert.equal(other.result?.resultType, "complete", "another client got the held call's question");
+      assert.equal(other.result.content[0].text, "mine");
     } finally {
       await gateway.stop();
     }

@@ -621,6 +621,16 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "bounded in bytes",
   },
   {
+    id: "held-follow-up-guessed",
+    file: "src/gateway/upstream.ts",
+    find: "      if (pending.held !== undefined && now - pending.held.askedAt > ASK_WINDOW_MS) {",
+    replace: "      if (pending.held !== undefined) {",
+    breaks:
+      "a held call's follow-up within its ask window, with another call in flight, is refused, not given to it",
+    tests: ["tests/e2e/input_bounds_test.ts"],
+    filter: "follow-up",
+  },
+  {
     id: "stdin-unbounded",
     file: "src/backends/stdio.ts",
     find: "    if (this.#unsent > 0 && this.#unsent + text.length > this.#maxUnsent) {",
