@@ -72,12 +72,15 @@ export interface GatewayOptions {
 }
 
 /**
- * Methods that read a server's data outside tool calls, which guard policies do not label: resources, and the
- * tasks extension's (a guarded call is never answered with a task, see ForwardOptions.judged).
+ * Methods that read a server's data outside tool calls, which guard policies do not label: resources, prompts
+ * and completions (a prompt's text or a completion's values can carry what a tool result would be judged for),
+ * and the tasks extension's (a guarded call is never answered with a task, see ForwardOptions.judged).
  */
 const UNGUARDED_READS = new Set([
   "resources/read",
   "resources/subscribe",
+  "prompts/get",
+  "completion/complete",
   "tasks/get",
   "tasks/update",
   "tasks/cancel",

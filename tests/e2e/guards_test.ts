@@ -683,7 +683,7 @@ Deno.test(
 );
 
 Deno.test(
-  "resources/read and resources/subscribe on a guarded server are refused, never forwarded unjudged",
+  "resources, prompts and completions of a guarded server are refused, never forwarded unjudged",
   e2e,
   async () => {
     const gateway = await startGateway({ toml: GUARDS + guarded("github", APPROVED) });
@@ -696,6 +696,17 @@ Deno.test(
       await assert.rejects(
         client.subscribeResource({ uri: "repo://octo/private-x/issues" }),
         /resources\/subscribe is refused on a guarded server/,
+      );
+      await assert.rejects(
+        client.getPrompt({ name: "summarize", arguments: { repo: "octo/private-x" } }),
+        /prompts\/get is refused on a guarded server/,
+      );
+      await assert.rejects(
+        client.complete({
+          ref: { type: "ref/prompt", name: "summarize" },
+          argument: { name: "repo", value: "octo/" },
+        }),
+        /completion\/complete is refused on a guarded server/,
       );
       await client.close();
     } finally {
