@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { ROOT } from "../support/awmg.ts";
-import { freePort, HOSTILE, startGateway } from "../support/gateway.ts";
+import { freePort, HOSTILE, initialize, startGateway } from "../support/gateway.ts";
 import { within } from "../support/deadline.ts";
 import { tempFile } from "../support/temp.ts";
 
@@ -65,16 +65,7 @@ Deno.test({
         initialized = await fetch(url, {
           method: "POST",
           headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
-          body: JSON.stringify({
-            jsonrpc: "2.0",
-            id: 1,
-            method: "initialize",
-            params: {
-              protocolVersion: "2025-06-18",
-              capabilities: {},
-              clientInfo: { name: "raw", version: "1" },
-            },
-          }),
+          body: JSON.stringify(initialize(1)),
         }).catch(() => undefined);
         if (initialized?.status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
       }

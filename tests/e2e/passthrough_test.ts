@@ -3,7 +3,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CreateMessageRequestSchema, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { eventually } from "../support/deadline.ts";
-import { EVERYTHING, PROBE, type RunningGateway, startGateway } from "../support/gateway.ts";
+import { EVERYTHING, initialize, PROBE, type RunningGateway, startGateway } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const texts = (result: { content?: unknown }) =>
@@ -144,12 +144,7 @@ async function readEvents(response: Response, count: number): Promise<{ id?: str
 Deno.test("the GET stream resumes after Last-Event-ID without losing a message", e2e, async () => {
   const gateway = await startGateway({ toml: PROBE() });
   try {
-    const init = await gateway.post("/mcp/probe", {
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
-    });
+    const init = await gateway.post("/mcp/probe", initialize(1));
     await init.body?.cancel();
     const session = { "mcp-session-id": init.headers.get("mcp-session-id")! };
     const addTool = (id: number) =>

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { EVERYTHING, FILESYSTEM, MEMORY, startGateway, text } from "../support/gateway.ts";
+import { EVERYTHING, FILESYSTEM, initialize, MEMORY, startGateway, text } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 type Named = { name: string };
@@ -114,16 +114,7 @@ Deno.test("routed mode: three real servers through one gateway", e2e, async (t) 
     });
 
     await t.step("a deleted session answers 404 so clients re-initialize", async () => {
-      const init = await gateway.post("/mcp/everything", {
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: {
-          protocolVersion: "2025-06-18",
-          capabilities: {},
-          clientInfo: { name: "raw", version: "1" },
-        },
-      });
+      const init = await gateway.post("/mcp/everything", initialize(1));
       const session = init.headers.get("mcp-session-id")!;
       assert.equal((await init.json()).result.protocolVersion, "2025-06-18");
       const headers = { "mcp-session-id": session };

@@ -7,6 +7,7 @@ import {
   callTool,
   EVERYTHING,
   HOSTILE,
+  initialize,
   PROBE,
   type RunningGateway,
   startGateway,
@@ -15,12 +16,6 @@ import {
 import { eventually, within } from "../support/deadline.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
-const initialize = {
-  jsonrpc: "2.0",
-  id: 0,
-  method: "initialize",
-  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
-};
 /** Sends a raw HTTP/1.1 request (any Host header) and returns the status code and body. */
 async function raw(port: number, head: string, body = ""): Promise<{ status: number; body: string }> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -176,7 +171,7 @@ Deno.test(
       auth: true,
     });
     try {
-      const opened = await gateway.post("/mcp/one", initialize, { authorization: keys[0] });
+      const opened = await gateway.post("/mcp/one", initialize(), { authorization: keys[0] });
       assert.equal(opened.status, 200);
       await opened.body?.cancel();
       const session = opened.headers.get("mcp-session-id")!;
@@ -309,7 +304,7 @@ Deno.test("a client that never reads its stream is disconnected; others are not 
     toml: HOSTILE() + EVERYTHING() + "[gateway]\nmax_unsent_bytes = 1048576\n",
   });
   try {
-    const init = await gateway.post("/mcp/hostile", initialize);
+    const init = await gateway.post("/mcp/hostile", initialize());
     const session = init.headers.get("mcp-session-id")!;
     await init.body?.cancel();
     const stream = await fetch(`${gateway.url}/mcp/hostile`, {
@@ -460,7 +455,7 @@ Deno.test("sessions are bounded: the least recently used idle one is closed", e2
   try {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const response = await gateway.post("/mcp/everything", initialize);
+      const response = await gateway.post("/mcp/everything", initialize());
       ids.push(response.headers.get("mcp-session-id")!);
       await response.body?.cancel();
     }

@@ -4,25 +4,19 @@
  * API key (past the cap the next one is refused).
  */
 import assert from "node:assert/strict";
-import { HOSTILE, startGateway } from "../support/gateway.ts";
+import { HOSTILE, initialize, startGateway } from "../support/gateway.ts";
 import { within } from "../support/deadline.ts";
 import { answerOf, modernRequest } from "../support/modern.ts";
 import { MAX_SESSION_STREAMS } from "../../src/gateway/session.ts";
 import { MAX_LISTEN_STREAMS } from "../../src/gateway/handshake.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
-const initialize = {
-  jsonrpc: "2.0",
-  id: 0,
-  method: "initialize",
-  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
-};
 
 Deno.test("bounds: a 2025 session holds at most 8 GET streams; the next closes the oldest", e2e, async () => {
   const gateway = await startGateway({ toml: HOSTILE() });
   const streams: Response[] = [];
   try {
-    const init = await gateway.post("/mcp/hostile", initialize);
+    const init = await gateway.post("/mcp/hostile", initialize());
     const session = init.headers.get("mcp-session-id")!;
     await init.body?.cancel();
     const open = () =>

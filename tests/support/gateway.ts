@@ -401,6 +401,14 @@ export const remoteIssues = () =>
     "/mcp",
   );
 
+/** A raw client's 2025 `initialize` request (revision 2025-06-18, no capabilities). */
+export const initialize = (id = 0) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+});
+
 /** A JSON-RPC tools/call request. */
 export const callTool = (id: number, name: string, args: Record<string, unknown> = {}) => ({
   jsonrpc: "2.0",
