@@ -51,3 +51,28 @@ Deno.test("the container test image runs the gateway with the start task's flags
     assert.ok(entrypoint.includes(`"${flag}"`), `the gateway image's entrypoint lacks ${flag}`);
   }
 });
+
+Deno.test("deno task lint:workflows passes release.yml and refuses a workflow with a key GitHub does not know", async () => {
+  const [, ...args] = taskWords("lint:workflows");
+  const lint = async (workflow: string) =>
+    await new Deno.Command(Deno.execPath(), {
+      args: [...args.slice(0, -1), workflow],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  assert.equal(args.at(-1), ".github/workflows/release.yml");
+  assert.equal((await lint(`${ROOT}.github/workflows/release.yml`)).code, 0);
+  const broken = await Deno.makeTempFile({ suffix: ".yml" });
+  try {
+    await Deno.writeTextFile(
+      broken,
+      "name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n        bogus: 1\n",
+    );
+    const refused = await lint(broken);
+    assert.notEqual(refused.code, 0);
+    assert.match(new TextDecoder().decode(refused.stderr), /Additional property 'bogus' is not allowed/);
+  } finally {
+    await Deno.remove(broken);
+  }
+});
