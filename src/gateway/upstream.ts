@@ -112,10 +112,7 @@ export class Upstream {
     this.#relay = new ClientRelay(host, this.#bridge);
   }
 
-  /**
-   * A modern client's retry of a held call (`hold` comes from the state it echoed, already verified): the
-   * bridge answers the backend's requests and the call continues with the retry as its client request.
-   */
+  /** A modern client's retry of a held call, verified by the caller: see Bridge.resume. */
   resume(
     hold: string,
     request: JsonRpcRequest,
@@ -212,7 +209,10 @@ export class Upstream {
   #outbound(request: JsonRpcRequest, options: ForwardOptions): Outbound {
     const id = ++this.#nextId;
     const clientId = request.id;
-    const adapted = this.#adapt(request, options) || (options.judged === true && withoutTasks(request));
+    const fitted = this.#adapt(request, options);
+    // After #adapt and whatever it returned: the envelope #adapt makes for a 2025 client's call is checked too.
+    const untasked = options.judged === true && withoutTasks(request);
+    const adapted = fitted || untasked;
     const meta = (request.params as Meta | undefined)?._meta;
     const clientToken = meta?.progressToken;
     const call = options.span?.child(`backend ${request.method}`, {

@@ -593,9 +593,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "guarded-task-declared",
     file: "src/gateway/upstream.ts",
-    find:
-      "    const adapted = this.#adapt(request, options) || (options.judged === true && withoutTasks(request));",
-    replace: "    const adapted = this.#adapt(request, options);",
+    find: "    const untasked = options.judged === true && withoutTasks(request);",
+    replace: "    const untasked = false;",
     breaks: "a guarded server is not told the client takes task handles, so its call ends in a judged result",
     tests: [GUARDS],
     filter: "never asked for a task",
