@@ -11,6 +11,7 @@ import type { BackendRevisionSetting } from "../config/types.ts";
 import {
   type AnnouncedCapabilities,
   envelope,
+  LEGACY_VERSIONS,
   LIST_CHANGES,
   META,
   MODERN_VERSION,
@@ -85,6 +86,11 @@ export class BackendConnection {
   initializeResult?: Record<string, unknown>;
   /** The revision the running backend speaks. */
   revision?: string;
+  /**
+   * Whether the backend, found to speak 2026-07-28 with protocolVersion "auto", named a 2025 revision too:
+   * the gateway then speaks 2025 to it, on another connection, for 2025 clients.
+   */
+  speaksBoth = false;
   /** The backend's tools as last listed. */
   tools: readonly Record<string, unknown>[] = [];
   lastError?: string;
@@ -346,7 +352,9 @@ export class BackendConnection {
     this.#listen();
     this.#log.info("Backend server {server} is running ({how}, MCP {revision}, {tools} tools)", {
       server: serverId,
-      revision: this.revision,
+      revision: this.speaksBoth
+        ? `${this.revision} (speaks both: 2025 clients get it in 2025)`
+        : this.revision,
       how: this.pid === undefined ? "remote" : `pid ${this.pid}`,
       tools: this.tools.length,
     });
@@ -441,6 +449,7 @@ export class BackendConnection {
     }
     this.initializeResult = response.result as Record<string, unknown>;
     this.revision = String(this.initializeResult.protocolVersion);
+    this.speaksBoth = false;
     pipe.send({ jsonrpc: "2.0", method: "notifications/initialized" });
   }
 
@@ -448,11 +457,14 @@ export class BackendConnection {
   #adoptModern(pipe: MessagePipe, result: unknown): void {
     this.revision = MODERN_VERSION;
     if (pipe instanceof HttpPipe) pipe.speakModern();
-    const { capabilities, instructions, _meta } = result as {
+    const { capabilities, instructions, _meta, supportedVersions } = result as {
       capabilities?: unknown;
       instructions?: unknown;
       _meta?: Record<string, unknown>;
+      supportedVersions: unknown[];
     };
+    this.speaksBoth = this.#options.revision === "auto" &&
+      supportedVersions.some((version) => (LEGACY_VERSIONS as readonly unknown[]).includes(version));
     this.initializeResult = {
       protocolVersion: MODERN_VERSION,
       capabilities: capabilities ?? {},

@@ -18,6 +18,14 @@ import {
 import { Exchange } from "./exchange.ts";
 import type { RelayedCapability } from "./session.ts";
 
+/** Why a question is not passed to the client: the call's error, and the reason the backend is told. */
+interface Refused {
+  readonly code: number;
+  readonly message: string;
+  readonly data: unknown;
+  readonly why: string;
+}
+
 /** The held calls of one upstream. */
 export class Bridge {
   readonly #host: CallHost;
@@ -45,53 +53,23 @@ export class Bridge {
     refuse: (why: string) => void,
   ) {
     const backendId = [...this.#host.pending].find(([, p]) => p === cause)![0];
-    const fail = (code: number, message: string, data: unknown, why: string) => {
-      refuse(why);
+    const refused = this.#refusal(cause, capability);
+    if (refused !== undefined) {
+      refuse(refused.why);
       const ended = this.#host.settle(backendId);
       this.#host.notify({
         jsonrpc: "2.0",
         method: "notifications/cancelled",
-        params: { requestId: backendId, reason: why },
+        params: { requestId: backendId, reason: refused.why },
       });
-      ended?.exchange.finish(errorResponse(ended.clientId, code, message, data));
-    };
-    if (cause.modern!.envelope.capabilities[capability] === undefined) {
-      return fail(
-        ModernError.MissingClientCapability,
-        "Missing required client capability",
-        { requiredCapabilities: { [capability]: {} }, server: this.#host.serverId },
-        `the client did not declare the ${capability} capability`,
-      );
+      ended?.exchange.finish(errorResponse(ended.clientId, refused.code, refused.message, refused.data));
+      return;
     }
-    let held = cause.held;
-    if (held === undefined) {
-      const holds = this.#budget;
-      if (holds.held >= holds.max) {
-        return fail(
-          ErrorCode.ServerUnavailable,
-          "Too many calls wait for input",
-          {
-            server: this.#host.serverId,
-            detail: `${holds.max} calls already wait for their clients' input (gateway.maxHeldRequests)`,
-          },
-          "too many calls wait for their clients' input",
-        );
-      }
-      holds.held++;
-      held = { asks: new Map(), askedAt: 0 };
-      cause.held = held;
+    if (cause.held === undefined) {
+      this.#budget.held++;
+      cause.held = { asks: new Map(), askedAt: 0 };
     }
-    if (held.asks.size >= MAX_ASKS) {
-      return fail(
-        ErrorCode.InvalidRequest,
-        "Too many questions for one call",
-        {
-          server: this.#host.serverId,
-          detail: `server '${this.#host.serverId}' asked more than ${MAX_ASKS} questions for one call`,
-        },
-        `more than ${MAX_ASKS} questions for one call`,
-      );
-    }
+    const held = cause.held;
     held.askedAt = Date.now();
     held.asks.set(`${request.method.split("/")[0]}-${++this.#nextAsk}`, {
       backendId: request.id,
@@ -99,6 +77,40 @@ export class Bridge {
       params: request.params,
     });
     if (!cause.exchange.finished) this.#askClient(backendId, cause);
+  }
+
+  /** Why a backend's question cannot reach the client of the call it came in, if it cannot. */
+  #refusal(cause: Pending, capability: RelayedCapability): Refused | undefined {
+    const server = this.#host.serverId;
+    if (cause.modern!.envelope.capabilities[capability] === undefined) {
+      return {
+        code: ModernError.MissingClientCapability,
+        message: "Missing required client capability",
+        data: { requiredCapabilities: { [capability]: {} }, server },
+        why: `the client did not declare the ${capability} capability`,
+      };
+    }
+    const holds = this.#budget;
+    if (cause.held === undefined && holds.held >= holds.max) {
+      return {
+        code: ErrorCode.ServerUnavailable,
+        message: "Too many calls wait for input",
+        data: {
+          server,
+          detail: `${holds.max} calls already wait for their clients' input (gateway.maxHeldRequests)`,
+        },
+        why: "too many calls wait for their clients' input",
+      };
+    }
+    if (cause.held !== undefined && cause.held.asks.size >= MAX_ASKS) {
+      return {
+        code: ErrorCode.InvalidRequest,
+        message: "Too many questions for one call",
+        data: { server, detail: `server '${server}' asked more than ${MAX_ASKS} questions for one call` },
+        why: `more than ${MAX_ASKS} questions for one call`,
+      };
+    }
+    return undefined;
   }
 
   /** Ends a held call whose client did not come back in time, at the backend too. */

@@ -3,17 +3,13 @@
  * in routed mode (`/mcp/{serverID}`) and unified mode (`/mcp`).
  */
 import { getLogger } from "@logtape/logtape";
-import { StartFailure, type Transport } from "../backends/connection.ts";
-import type { BearerSource } from "../backends/http.ts";
-import { type EnvLookup, launchSpec } from "../backends/launch.ts";
-import { OidcTokens } from "../backends/oidc.ts";
-import type { GatewayConfig, HttpServerConfig, StdioServerConfig } from "../config/types.ts";
+import { StartFailure } from "../backends/connection.ts";
+import type { EnvLookup } from "../backends/launch.ts";
+import type { GatewayConfig } from "../config/types.ts";
 import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
 import type { Classified, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
 import { type PayloadStore, resultText } from "../payloads/store.ts";
 import { offload } from "./offload.ts";
-import { VERSION } from "../version.ts";
-import { RateLimitBreaker } from "./breaker.ts";
 import { nameProblem, prefixName, UNIFIED } from "./names.ts";
 import { type Outcome, reply, type RequestContext } from "./dispatch.ts";
 import { Handshake } from "./handshake.ts";
@@ -22,9 +18,10 @@ import { type Listener, type Session, SessionStore } from "./session.ts";
 import { isAllowed, presentTools, type Tool } from "./tools.ts";
 import { type Backends, UnifiedRouter, withTaskIds } from "./unified.ts";
 import { GuardedCalls, type Reflection, reflection } from "./guarded.ts";
-import { type ForwardOptions, HoldBudget, RELAYED_CAPABILITIES } from "./calls.ts";
+import { type ForwardOptions, HoldBudget } from "./calls.ts";
 import { type Retry, RetryStates } from "./retries.ts";
-import { Refusal, Upstream } from "./upstream.ts";
+import { Refusal, type Upstream } from "./upstream.ts";
+import { type Audience, type LaunchedServer, type ServerHealth, Upstreams } from "./upstreams.ts";
 import type { Subscription } from "./subscription.ts";
 import type { Mode } from "../difc/labels.ts";
 import type { ServerGuard } from "../guards/registry.ts";
@@ -32,17 +29,7 @@ import type { ServerGuard } from "../guards/registry.ts";
 /** Guard instances kept live across agents; an agent past it gets fresh ones on its next call. */
 const GUARD_INSTANCES = 256;
 
-/** A server's line in the health report. */
-export interface ServerHealth {
-  readonly status: "running" | "starting" | "stopped" | "error";
-  readonly uptime: number;
-  readonly error?: string;
-  /** The rate-limit circuit breaker: tool calls fail fast while it is "open". */
-  readonly circuit: "closed" | "open" | "half-open";
-  readonly reopensAt?: string;
-  /** The MCP revision the server speaks, once it was started. */
-  readonly protocolVersion?: string;
-}
+export type { ServerHealth };
 
 /** Runtime options of the gateway. */
 export interface GatewayOptions {
@@ -91,12 +78,10 @@ export class Gateway {
   readonly sessions: SessionStore;
   readonly #config: GatewayConfig;
   readonly #options: GatewayOptions;
-  readonly #upstreams = new Map<string, Upstream>();
-  readonly #servers: Map<string, StdioServerConfig | HttpServerConfig>;
+  readonly #upstreams: Upstreams;
+  readonly #servers: Map<string, LaunchedServer>;
   readonly #unified = new Map<number, UnifiedRouter>();
   readonly #normalized = new Set<string>();
-  readonly #breakers = new Map<string, RateLimitBreaker>();
-  #oidc?: OidcTokens;
   /** The reference monitor; undefined when no server is guarded, so unguarded calls pay one check. */
   readonly #guarded?: GuardedCalls;
   readonly #log = getLogger(["awmg", "gateway"]);
@@ -111,9 +96,7 @@ export class Gateway {
     this.#config = config;
     this.#options = options;
     this.#servers = new Map(
-      config.servers.filter((s): s is StdioServerConfig | HttpServerConfig => s.type !== "custom").map((
-        s,
-      ) => [s.id, s]),
+      config.servers.filter((s): s is LaunchedServer => s.type !== "custom").map((s) => [s.id, s]),
     );
     if (options.guards !== undefined && options.guards.servers.size > 0) {
       this.#guarded = new GuardedCalls({
@@ -131,6 +114,17 @@ export class Gateway {
     const { maxSessions, maxHeldRequests, inputRequiredTimeout } = config.gateway;
     this.#holds = new HoldBudget(maxHeldRequests, inputRequiredTimeout * 1000);
     this.#retries = new RetryStates(this.#holds.timeoutMs);
+    this.#upstreams = new Upstreams({
+      servers: this.#servers,
+      settings: config.gateway,
+      instanceId: options.instanceId,
+      hostEnv: options.hostEnv,
+      toolTimeoutMs: options.toolTimeoutMs,
+      holds: this.#holds,
+      audience: (serverId, identity, only) => this.#audience(serverId, identity, only),
+      onToolsChanged: (serverId, tools) =>
+        options.onTools?.(serverId, this.#present(serverId, tools as Tool[])),
+    });
     this.sessions = new SessionStore(options.sessionTimeoutMs, maxSessions, (session, why) => {
       if (why === "expired") {
         this.#log.info("Session {session} expired after {seconds}s idle", {
@@ -149,39 +143,11 @@ export class Gateway {
       sessions: this.sessions,
       maxSessions,
       subscriptions: this.#subscriptions,
-      upstream: (serverId, identity, session) => this.upstream(serverId, identity, session),
+      upstream: (serverId, identity, session, legacyClient) =>
+        this.upstream(serverId, identity, session, legacyClient),
       call: (serverId, identity, session, method, params) =>
         this.#call(serverId, identity, session, method, params),
     });
-  }
-
-  /** Bearer tokens for an audience from GitHub Actions' OIDC endpoint (its variables were checked with the config). */
-  #bearer(audience: string): BearerSource {
-    this.#oidc ??= new OidcTokens({
-      requestUrl: this.#options.hostEnv("ACTIONS_ID_TOKEN_REQUEST_URL") ?? "",
-      requestToken: this.#options.hostEnv("ACTIONS_ID_TOKEN_REQUEST_TOKEN") ?? "",
-    });
-    const oidc = this.#oidc;
-    return { token: () => oidc.token(audience), invalidate: () => oidc.invalidate(audience) };
-  }
-
-  /** The rate-limit breaker of a server, shared by all its connections: the limit is the backend's. */
-  #breaker(server: StdioServerConfig | HttpServerConfig): RateLimitBreaker {
-    let breaker = this.#breakers.get(server.id);
-    if (breaker === undefined) {
-      breaker = new RateLimitBreaker(
-        server.rateLimitThreshold,
-        server.rateLimitCooldown * 1000,
-        (from, to) => {
-          const facts = { server: server.id, from, to };
-          const message = "Rate limit circuit breaker of {server}: {from} -> {to}";
-          if (to === "open") this.#log.warn(message, facts);
-          else this.#log.info(message, facts);
-        },
-      );
-      this.#breakers.set(server.id, breaker);
-    }
-    return breaker;
   }
 
   /** The ids of the servers clients can reach. */
@@ -232,65 +198,9 @@ export class Gateway {
     return failures;
   }
 
-  /**
-   * The upstream for a server and identity, created on first use; for a server with `isolation = "session"`
-   * and a request in a session, that session's own upstream, stopped when the session ends.
-   */
-  upstream(serverId: string, identity: number, session?: Session): Upstream {
-    const server = this.#servers.get(serverId);
-    if (server === undefined) throw new Error(`unknown server ${serverId}`);
-    const own = server.isolation === "session" ? session : undefined;
-    const key = own === undefined
-      ? `${serverId}\u0000${identity}`
-      : `${serverId}\u0000${identity}\u0000${own.id}`;
-    let upstream = this.#upstreams.get(key);
-    if (upstream === undefined) {
-      const { keepaliveInterval, maxMessageSize, maxUnsentBytes } = this.#config.gateway;
-      const transport: Transport = server.type === "stdio"
-        ? {
-          kind: "stdio",
-          spec: launchSpec(server, this.#options.instanceId, this.#options.hostEnv),
-          limits: { maxMessageSize, maxUnsentBytes },
-        }
-        : {
-          kind: "http",
-          target: {
-            serverId,
-            url: server.url,
-            headers: server.headers,
-            keepaliveMs: keepaliveInterval === undefined ? undefined : keepaliveInterval * 1000,
-            maxMessageSize,
-            connectTimeoutMs: server.connectTimeout * 1000,
-            ...(server.oidcAudience === undefined ? {} : { bearer: this.#bearer(server.oidcAudience) }),
-          },
-        };
-      upstream = new Upstream({
-        serverId,
-        transport,
-        startupTimeoutMs: this.#config.gateway.startupTimeout * 1000,
-        toolTimeoutMs: server.toolTimeout === undefined
-          ? this.#options.toolTimeoutMs
-          : server.toolTimeout * 1000,
-        clientInfo: { name: "awmg", version: VERSION },
-        capabilities: RELAYED_CAPABILITIES,
-        revision: server.protocolVersion,
-        audience: () => own === undefined ? this.#audience(serverId, identity) : [own],
-        holds: this.#holds,
-        breaker: this.#breaker(server),
-        onToolsChanged: identity === 0 && own === undefined
-          ? (tools) => this.#options.onTools?.(serverId, this.#present(serverId, tools as Tool[]))
-          : undefined,
-      });
-      this.#upstreams.set(key, upstream);
-      if (own !== undefined) {
-        const created = upstream;
-        own.onEnd(() => {
-          this.#upstreams.delete(key);
-          created.connection.stop();
-        });
-      }
-    }
-    return upstream;
+  /** The upstream for a server and caller (see Upstreams.get). */
+  upstream(serverId: string, identity: number, session?: Session, legacyClient = false): Upstream {
+    return this.#upstreams.get(serverId, identity, session, legacyClient);
   }
 
   /** Dispatches one well-formed client message. */
@@ -315,7 +225,8 @@ export class Gateway {
           return { kind: "accepted" };
         }
         for (const serverId of context.serverId === UNIFIED ? this.serverIds : [context.serverId]) {
-          this.upstream(serverId, context.identity, context.session).notify(classified.message);
+          this.upstream(serverId, context.identity, context.session, context.modern === undefined)
+            .notify(classified.message);
         }
         return { kind: "accepted" };
       }
@@ -369,58 +280,67 @@ export class Gateway {
   ): Promise<Outcome> {
     const answered = this.#handshake.answeredForModernBackend(context, serverId, request);
     if (answered !== undefined) return reply(answered);
+    const refused = this.#refusal(serverId, request);
+    if (refused !== undefined) return reply(refused);
+    if (this.#guarded?.guardOf(serverId) !== undefined && request.method === "tools/call") {
+      return await this.#guardedCall(context, serverId, request, text);
+    }
+    const transform = this.#transform(context, serverId, request.method);
+    const shown = context.serverId === UNIFIED ? withTaskIds(serverId, request.method, transform) : transform;
+    return this.#exchange(context, serverId, request, shown, text);
+  }
+
+  /** The refusal of a request the server's config does not let through: a tool off its allow-list, a read its guard cannot judge. */
+  #refusal(serverId: string, request: JsonRpcRequest): JsonRpcResponse | undefined {
     const allowList = this.#servers.get(serverId)?.tools;
     const params = request.params as { name?: unknown } | undefined;
     if (request.method === "tools/call" && !isAllowed(allowList, String(params?.name))) {
       this.#log.warn(
         "Blocked a call to tool {tool} on {server}: it is not in the server's tools allow-list",
-        {
-          tool: params?.name,
-          server: serverId,
-        },
+        { tool: params?.name, server: serverId },
       );
-      return reply(
-        errorResponse(request.id, ErrorCode.InvalidParams, `Tool '${String(params?.name)}' is not allowed`, {
+      return errorResponse(
+        request.id,
+        ErrorCode.InvalidParams,
+        `Tool '${String(params?.name)}' is not allowed`,
+        {
           server: serverId,
           detail: `server '${serverId}' allows only: ${allowList!.join(", ")}`,
-        }),
+        },
       );
     }
-    const guarded = this.#guarded?.guardOf(serverId);
-    if (guarded !== undefined && request.method === "tools/call") {
-      return await this.#guardedCall(context, serverId, request, text);
-    }
-    if (guarded !== undefined && UNGUARDED_READS.has(request.method)) {
-      return reply(
-        errorResponse(
-          request.id,
-          ErrorCode.InvalidRequest,
-          `${request.method} is refused on a guarded server`,
-          {
-            server: serverId,
-            detail:
-              `the guard of '${serverId}' labels tool calls only; ${request.method} would bypass its policy`,
-          },
-        ),
+    if (this.#guarded?.guardOf(serverId) !== undefined && UNGUARDED_READS.has(request.method)) {
+      return errorResponse(
+        request.id,
+        ErrorCode.InvalidRequest,
+        `${request.method} is refused on a guarded server`,
+        {
+          server: serverId,
+          detail:
+            `the guard of '${serverId}' labels tool calls only; ${request.method} would bypass its policy`,
+        },
       );
     }
-    const transform = request.method === "tools/list"
-      ? (result: unknown) => {
+    return undefined;
+  }
+
+  /** What is done to an unguarded answer before the client sees it: tool lists presented, large results offloaded. */
+  #transform(context: RequestContext, serverId: string, method: string): ForwardOptions["transform"] {
+    if (method === "tools/list") {
+      return (result: unknown) => {
         const listed = result as { tools?: Tool[] };
         return { ...listed, tools: this.#present(serverId, listed.tools ?? []) };
-      }
-      : request.method === "tools/call"
-      ? (result: unknown, raw: { text: string; id: string | number }) =>
-        offload(
-          this.#options.payloads,
-          { sessionId: context.session?.id, serverId },
-          result,
-          raw.text.length,
-          () => resultText(raw.text, raw.id, result),
-        )
-      : undefined;
-    const shown = context.serverId === UNIFIED ? withTaskIds(serverId, request.method, transform) : transform;
-    return this.#exchange(context, serverId, request, shown, text);
+      };
+    }
+    if (method !== "tools/call") return undefined;
+    return (result: unknown, raw: { text: string; id: string | number }) =>
+      offload(
+        this.#options.payloads,
+        { sessionId: context.session?.id, serverId },
+        result,
+        raw.text.length,
+        () => resultText(raw.text, raw.id, result),
+      );
   }
 
   /** Forwards a request with the client's context and a transform of its result. */
@@ -432,7 +352,7 @@ export class Gateway {
     text?: string,
     judged?: true,
   ): Outcome | Promise<Outcome> {
-    const upstream = this.upstream(serverId, context.identity, context.session);
+    const upstream = this.upstream(serverId, context.identity, context.session, context.modern === undefined);
     const options: ForwardOptions = {
       session: context.session,
       disconnect: context.disconnect,
@@ -561,11 +481,12 @@ export class Gateway {
 
   /**
    * Who receives a backend's unsolicited messages: its routed sessions and subscriptions, or the unified
-   * ones.
+   * ones; `only` one revision's for a server that speaks both, whose two connections each serve one.
    */
-  *#audience(serverId: string, identity: number): Iterable<Listener> {
+  *#audience(serverId: string, identity: number, only?: Audience): Iterable<Listener> {
     const endpoint = this.#options.mode === "unified" ? UNIFIED : serverId;
-    yield* this.sessions.matching(endpoint, identity);
+    if (only !== "subscriptions") yield* this.sessions.matching(endpoint, identity);
+    if (only === "sessions") return;
     for (const subscription of this.#subscriptions) {
       if (subscription.endpoint === endpoint && subscription.identity === identity) yield subscription;
     }
@@ -578,28 +499,14 @@ export class Gateway {
 
   /** The health of each server, by its primary connection. */
   health(): Record<string, ServerHealth> {
-    const report: Record<string, ServerHealth> = {};
-    for (const id of this.#servers.keys()) {
-      const connection = this.upstream(id, 0).connection;
-      const running = connection.state === "running" && connection.startedAt !== undefined;
-      const circuit = this.#breakers.get(id)?.state ?? { kind: "closed" };
-      report[id] = {
-        status: connection.state,
-        uptime: running ? Math.floor((Date.now() - connection.startedAt!) / 1000) : 0,
-        ...(connection.lastError === undefined ? {} : { error: connection.lastError }),
-        circuit: circuit.kind,
-        ...(circuit.kind === "open" ? { reopensAt: new Date(circuit.reopensAt).toISOString() } : {}),
-        ...(connection.revision === undefined ? {} : { protocolVersion: connection.revision }),
-      };
-    }
-    return report;
+    return this.#upstreams.health();
   }
 
   /** Stops accepting work, lets in-flight requests finish (up to the shutdown timeout), stops every backend. */
   async close(): Promise<number> {
     if (this.#state !== "open") return 0;
     this.#state = "closing";
-    const upstreams = [...this.#upstreams.values()];
+    const upstreams = this.#upstreams.all();
     const deadline = Date.now() + this.#options.shutdownTimeoutMs;
     while (upstreams.some((u) => u.inFlight > 0) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));

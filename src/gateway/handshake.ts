@@ -38,7 +38,8 @@ export interface HandshakeHost {
   readonly sessions: SessionStore;
   readonly maxSessions: number;
   readonly subscriptions: Set<Subscription>;
-  upstream(serverId: string, identity: number, session?: Session): Upstream;
+  /** The upstream for a caller; `legacyClient` for a 2025 client (see Upstreams.get). */
+  upstream(serverId: string, identity: number, session?: Session, legacyClient?: boolean): Upstream;
   call(
     serverId: string,
     identity: number,
@@ -92,7 +93,7 @@ export class Handshake {
     request: JsonRpcRequest,
   ): JsonRpcResponse | undefined {
     if (context.modern !== undefined) return undefined;
-    const { connection } = this.#host.upstream(serverId, context.identity, context.session);
+    const { connection } = this.#host.upstream(serverId, context.identity, context.session, true);
     if (!connection.modern) return undefined;
     const uri = (request.params as { uri?: unknown } | undefined)?.uri;
     switch (request.method) {
@@ -214,7 +215,7 @@ export class Handshake {
     const up: string[] = [];
     const results: Record<string, unknown>[] = [];
     for (const serverId of ids) {
-      const upstream = this.#host.upstream(serverId, context.identity, session);
+      const upstream = this.#host.upstream(serverId, context.identity, session, context.modern === undefined);
       session?.listen(upstream.log);
       try {
         await upstream.connection.ensureRunning();

@@ -501,7 +501,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "held-asks-unbounded",
     file: "src/gateway/bridge.ts",
-    find: "    if (held.asks.size >= MAX_ASKS) {",
+    find: "    if (cause.held !== undefined && cause.held.asks.size >= MAX_ASKS) {",
     replace: "    if (false) {",
     breaks: "a 2025 server piles at most MAX_ASKS questions onto a call held for a 2026-07-28 client",
     tests: ["tests/e2e/input_bounds_test.ts"],
@@ -556,7 +556,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "guarded-resources-forwarded",
     file: "src/gateway/gateway.ts",
-    find: "    if (guarded !== undefined && UNGUARDED_READS.has(request.method)) {",
+    find: "    if (this.#guarded?.guardOf(serverId) !== undefined && UNGUARDED_READS.has(request.method)) {",
     replace: "    if (false) {",
     breaks: "resources, prompts and completions of a guarded server are refused, not forwarded unjudged",
     tests: [GUARDS],
@@ -746,9 +746,17 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "refused with another",
   },
   {
+    id: "dual-server-one-revision",
+    file: "src/gateway/upstreams.ts",
+    find: "    const legacy = legacyClient && this.#speaksBoth(serverId);",
+    replace: "    const legacy = false;",
+    breaks: "a 2025 client of a server that speaks both revisions gets it in 2025, asked through its session",
+    tests: ["tests/e2e/dual_revision_test.ts"],
+  },
+  {
     id: "held-calls-unbounded",
     file: "src/gateway/bridge.ts",
-    find: "      if (holds.held >= holds.max) {",
+    find: "    if (cause.held === undefined && holds.held >= holds.max) {",
     replace: "      if (false) {",
     breaks: "calls held for a client's retry are bounded (gateway.maxHeldRequests)",
     tests: [REVISIONS],

@@ -295,6 +295,9 @@ export const CONFORMANCE = (id = "conformance", extra = "", args: string[] = [])
 export const ASKING = (id = "asking", extra = "", env: Record<string, string> = {}) =>
   fixtureServer("asking_server.ts", id, extra, env);
 
+/** The dual server fixture (tests/fixtures/dual_server.ts): speaks both revisions, each its own way. */
+export const DUAL = (id = "dual", extra = "") => fixtureServer("dual_server.ts", id, extra, {});
+
 /** The hostile server fixture (tests/fixtures/hostile_server.ts) over stdio. */
 export const HOSTILE = (id = "hostile", extra = "", env: Record<string, string> = {}) =>
   fixtureServer("hostile_server.ts", id, extra, env);

@@ -31,8 +31,20 @@ export interface ModernClientOptions {
 }
 
 /** A connected SDK 2.x client at `url`, and a count of what its handlers were asked. */
-export async function modernClient(
+export function modernClient(
   url: string,
+  negotiation: Negotiation,
+  options: ModernClientOptions = {},
+): Promise<{ client: Client; asked: Asked }> {
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: options.headers ?? {} },
+  });
+  return modernClientOver(transport, negotiation, options);
+}
+
+/** A connected SDK 2.x client over `transport` (stdio, to talk to a server directly). */
+export async function modernClientOver(
+  transport: Parameters<Client["connect"]>[0],
   negotiation: Negotiation,
   options: ModernClientOptions = {},
 ): Promise<{ client: Client; asked: Asked }> {
@@ -51,9 +63,7 @@ export async function modernClient(
       return answer() as never;
     });
   }
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: options.headers ?? {} } }),
-  );
+  await client.connect(transport);
   return { client, asked };
 }
 
