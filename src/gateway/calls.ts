@@ -160,6 +160,8 @@ export type Meta = { _meta?: Record<string, unknown> };
 /** What the relay and the bridge do through the upstream that owns the calls. */
 export interface CallHost {
   readonly serverId: string;
+  /** The server has a guard, which cannot judge the text of its questions to clients. */
+  readonly guarded: boolean;
   readonly toolTimeoutMs: number;
   /** The calls in flight, by the backend's id for them. */
   readonly pending: ReadonlyMap<number, Pending>;

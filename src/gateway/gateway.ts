@@ -22,6 +22,7 @@ import { type ForwardOptions, HoldBudget } from "./calls.ts";
 import { type Retry, RetryStates } from "./retries.ts";
 import { Refusal, type Upstream } from "./upstream.ts";
 import { type Audience, type LaunchedServer, type ServerHealth, Upstreams } from "./upstreams.ts";
+import { guardedRefusal } from "./unjudged.ts";
 import type { Subscription } from "./subscription.ts";
 import type { Mode } from "../difc/labels.ts";
 import type { ServerGuard } from "../guards/registry.ts";
@@ -57,21 +58,6 @@ export interface GatewayOptions {
     readonly modeChosen: boolean;
   };
 }
-
-/**
- * Methods that read a server's data outside tool calls, which guard policies do not label: resources, prompts
- * and completions (a prompt's text or a completion's values can carry what a tool result would be judged for),
- * and the tasks extension's (a guarded call is never answered with a task, see ForwardOptions.judged).
- */
-const UNGUARDED_READS = new Set([
-  "resources/read",
-  "resources/subscribe",
-  "prompts/get",
-  "completion/complete",
-  "tasks/get",
-  "tasks/update",
-  "tasks/cancel",
-]);
 
 /** The gateway: owns sessions and backend connections, dispatches client messages. */
 export class Gateway {
@@ -121,6 +107,7 @@ export class Gateway {
       hostEnv: options.hostEnv,
       toolTimeoutMs: options.toolTimeoutMs,
       holds: this.#holds,
+      guarded: (serverId) => this.#guarded?.guardOf(serverId) !== undefined,
       audience: (serverId, identity, only) => this.#audience(serverId, identity, only),
       onToolsChanged: (serverId, tools) =>
         options.onTools?.(serverId, this.#present(serverId, tools as Tool[])),
@@ -309,18 +296,7 @@ export class Gateway {
         },
       );
     }
-    if (this.#guarded?.guardOf(serverId) !== undefined && UNGUARDED_READS.has(request.method)) {
-      return errorResponse(
-        request.id,
-        ErrorCode.InvalidRequest,
-        `${request.method} is refused on a guarded server`,
-        {
-          server: serverId,
-          detail:
-            `the guard of '${serverId}' labels tool calls only; ${request.method} would bypass its policy`,
-        },
-      );
-    }
+    if (this.#guarded?.guardOf(serverId) !== undefined) return guardedRefusal(serverId, request);
     return undefined;
   }
 
@@ -441,7 +417,15 @@ export class Gateway {
     if (router === undefined) {
       const backends: Backends = {
         ids: this.serverIds,
-        call: (serverId, method, params) => this.#call(serverId, identity, undefined, method, params),
+        call: (serverId, method, params) => {
+          // A guarded server's prompts and resources are left out of the merged listings.
+          const refused = this.#guarded?.guardOf(serverId) === undefined
+            ? undefined
+            : guardedRefusal(serverId, { jsonrpc: "2.0", id: 0, method });
+          return refused === undefined
+            ? this.#call(serverId, identity, undefined, method, params)
+            : Promise.resolve(refused);
+        },
         tools: async (serverId) => {
           const connection = this.upstream(serverId, identity).connection;
           await connection.ensureRunning();

@@ -220,7 +220,7 @@ export class Handshake {
       try {
         await upstream.connection.ensureRunning();
         up.push(serverId);
-        results.push(upstream.connection.initializeResult!);
+        results.push(upstream.greeting!);
       } catch (error) {
         if (context.serverId !== UNIFIED) return unavailableResponse(id, serverId, (error as Error).message);
         this.#log.warn("Unified endpoint leaves out server {server}: {error}", {

@@ -20,6 +20,7 @@ import {
   RELAYED,
 } from "./calls.ts";
 import type { Session } from "./session.ts";
+import { carriesText, refusedQuestion } from "./unjudged.ts";
 
 /** The client requests of one upstream. */
 export class ClientRelay {
@@ -55,6 +56,9 @@ export class ClientRelay {
     if (request.method === "ping") return this.#host.notify({ jsonrpc: "2.0", id: request.id, result: {} });
     const capability = RELAYED[request.method];
     if (capability === undefined) return refuse(`awmg does not relay ${request.method} to clients`);
+    if (this.#host.guarded && carriesText(request.method)) {
+      return refuse(refusedQuestion(this.#host.serverId, request.method));
+    }
     const { count, sole: cause } = this.#host.callers();
     if (count > 1) {
       return refuse(

@@ -36,6 +36,7 @@ import {
 import { Exchange } from "./exchange.ts";
 import { ClientRelay } from "./relay.ts";
 import { type Listener, ReplayLog, type Session } from "./session.ts";
+import { questionWithText, refusedQuestion, toolsOnly, withoutMessage } from "./unjudged.ts";
 import { envelope, legacyParams, logLevelShown, META, withMeta, withoutTasks } from "../protocol/revision.ts";
 
 /** What an upstream needs besides its connection's own options. */
@@ -49,6 +50,8 @@ export interface UpstreamOptions extends Omit<ConnectionOptions, "onMessage" | "
   readonly onToolsChanged?: (tools: readonly Record<string, unknown>[]) => void;
   /** The backend's rate-limit circuit breaker, which tool calls pass through. */
   readonly breaker?: RateLimitBreaker;
+  /** The server has a guard: what it sends besides tool results is kept from clients (see unjudged.ts). */
+  readonly guarded?: boolean;
 }
 
 /** A transform's answer that fails the request with this error instead of returning a result. */
@@ -100,6 +103,7 @@ export class Upstream {
     });
     const host: CallHost = {
       serverId: this.serverId,
+      guarded: options.guarded === true,
       toolTimeoutMs: options.toolTimeoutMs,
       pending: this.#pending,
       notify: (message) => this.notify(message),
@@ -110,6 +114,12 @@ export class Upstream {
     };
     this.#bridge = new Bridge(host, options.holds);
     this.#relay = new ClientRelay(host, this.#bridge);
+  }
+
+  /** The backend's initialize result as clients are shown it: a guarded server's with its tools alone. */
+  get greeting(): Record<string, unknown> | undefined {
+    const result = this.connection.initializeResult;
+    return result !== undefined && this.#options.guarded === true ? toolsOnly(result) : result;
   }
 
   /** A modern client's retry of a held call, verified by the caller: see Bridge.resume. */
@@ -419,6 +429,11 @@ export class Upstream {
   /** A backend's answer: to the client's call it answers, through its transform, with the client's id. */
   #receiveResponse(message: JsonRpcResponse, text: string): void {
     const waiting = typeof message.id === "number" ? this.#pending.get(message.id) : undefined;
+    const question = this.#options.guarded === true && waiting !== undefined && "result" in message &&
+        isInputRequired(message.result)
+      ? questionWithText(message.result)
+      : undefined;
+    if (question !== undefined) return this.#refuseQuestion(message.id as number, waiting!, question);
     if (waiting?.request !== undefined && "result" in message && isInputRequired(message.result)) {
       return this.#relay.fulfill(message.id as number, waiting, message.result as InputRequired);
     }
@@ -457,6 +472,28 @@ export class Upstream {
       if (this.#transformed(pending, message, text, backendId)) return;
     }
     pending.exchange.finish(message, withId(text, backendId, pending.clientId));
+  }
+
+  /** Ends a guarded server's call that answered with a question its guard cannot judge. */
+  #refuseQuestion(backendId: number, pending: Pending, method: string): void {
+    const why = refusedQuestion(this.serverId, method);
+    this.#log.warn("Refused {method} from {server}: {reason}", {
+      method,
+      server: this.serverId,
+      reason: why,
+    });
+    this.#settle(backendId);
+    pending.exchange.finish(
+      errorResponse(
+        pending.clientId,
+        ErrorCode.InvalidRequest,
+        "Questions from a guarded server are refused",
+        {
+          server: this.serverId,
+          detail: why,
+        },
+      ),
+    );
   }
 
   /**
@@ -519,6 +556,8 @@ export class Upstream {
           ).finally(() => this.#broadcast(message, text.length));
         return;
       case "notifications/message": {
+        // A guarded server's log line is data its guard never saw: it stays in the RPC record.
+        if (this.#options.guarded === true) return;
         const caller = this.#callers().sole;
         if (caller?.modern === undefined) break;
         // A modern client gets a call's log on its answer, and only at the level it asked for.
@@ -528,6 +567,7 @@ export class Upstream {
         return;
       }
       case "notifications/progress": {
+        if (this.#options.guarded === true) message = withoutMessage(message);
         const params = message.params as { progressToken?: unknown } | undefined;
         const pending = typeof params?.progressToken === "number"
           ? this.#pending.get(params.progressToken)

@@ -47,6 +47,8 @@ export interface UpstreamsOptions {
   readonly holds: HoldBudget;
   /** Who receives a backend's unsolicited messages for an identity: all of them, or one revision's. */
   readonly audience: (serverId: string, identity: number, only?: Audience) => Iterable<Listener>;
+  /** Whether a server has a guard (its upstreams keep what the guard cannot judge from clients). */
+  readonly guarded: (serverId: string) => boolean;
   /** Told a server's tools whenever its primary connection refreshes them. */
   readonly onToolsChanged: (serverId: string, tools: readonly Record<string, unknown>[]) => void;
 }
@@ -142,6 +144,7 @@ export class Upstreams {
           : audience(server.id, identity, this.#speaksBoth(server.id) ? "subscriptions" : undefined),
       holds: this.#options.holds,
       breaker: this.#breaker(server),
+      guarded: this.#options.guarded(server.id),
       onToolsChanged: primary ? (tools) => onToolsChanged(server.id, tools) : undefined,
     });
   }

@@ -13,7 +13,23 @@ import { githubApi } from "../support/github_api.ts";
 import { answerOf, modernClient, modernRequest } from "../support/modern.ts";
 import { ROOT, runAwmg } from "../support/awmg.ts";
 import { tempDir, tempFile } from "../support/temp.ts";
-import { ISSUES, remoteIssues, startGateway, TASKS, text } from "../support/gateway.ts";
+import {
+  EVERYTHING,
+  HOSTILE,
+  ISSUES,
+  MODERN_HOSTILE,
+  remoteIssues,
+  startGateway,
+  TASKS,
+  text,
+} from "../support/gateway.ts";
+import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport as LegacyTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  LoggingMessageNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const GUARD = `${ROOT}tests/fixtures/test_guard/test_guard.wasm`;
@@ -709,6 +725,143 @@ Deno.test(
         /completion\/complete is refused on a guarded server/,
       );
       await client.close();
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
+
+/** A 1.x client that answers sampling and elicitation, counting what it is asked and the log lines it gets. */
+async function askedClient(url: string) {
+  const client = new LegacyClient({ name: "asked", version: "1.0.0" }, {
+    capabilities: { sampling: {}, elicitation: {} },
+  });
+  const seen = { questions: 0, logs: 0 };
+  client.setRequestHandler(CreateMessageRequestSchema, () => {
+    seen.questions++;
+    return { role: "assistant", content: { type: "text", text: "secret summary" }, model: "m" };
+  });
+  client.setRequestHandler(ElicitRequestSchema, () => {
+    seen.questions++;
+    return { action: "accept", content: { name: "Ada" } };
+  });
+  client.setNotificationHandler(LoggingMessageNotificationSchema, () => void seen.logs++);
+  await client.connect(new LegacyTransport(new URL(url)));
+  return { client, seen };
+}
+
+Deno.test(
+  "what a guarded server says besides tool results (questions, log lines, progress text, prompts, resources) never reaches a client",
+  e2e,
+  async (t) => {
+    const guard = `guard = "test"\nguard_policies = ${APPROVED}\n`;
+    const gateway = await startGateway({
+      toml: GUARDS + EVERYTHING("everything", { extra: guard }) + EVERYTHING("open") +
+        HOSTILE("hostile", guard) + HOSTILE("loud") + MODERN_HOSTILE("modern", guard),
+    });
+    const url = (server: string) => `${gateway.url}/mcp/${server}`;
+    try {
+      await t.step(
+        "it is shown with its tools alone; its prompt and resource listings are not found",
+        async () => {
+          const [guarded, open] = await Promise.all([
+            askedClient(url("everything")),
+            askedClient(url("open")),
+          ]);
+          const capabilities = guarded.client.getServerCapabilities()!;
+          assert.ok(capabilities.tools !== undefined);
+          for (const hidden of ["prompts", "resources", "completions"] as const) {
+            assert.equal(capabilities[hidden], undefined, hidden);
+            assert.ok(
+              open.client.getServerCapabilities()![hidden] !== undefined,
+              `the open server offers ${hidden}`,
+            );
+          }
+          await assert.rejects(guarded.client.listPrompts(), /Method not found: prompts\/list/);
+          await assert.rejects(guarded.client.listResources(), /Method not found: resources\/list/);
+          await assert.rejects(
+            guarded.client.listResourceTemplates(),
+            /Method not found: resources\/templates\/list/,
+          );
+          assert.ok((await open.client.listPrompts()).prompts.length > 0);
+          await Promise.all([guarded.client.close(), open.client.close()]);
+        },
+      );
+
+      await t.step(
+        "on the unified endpoint its prompts and resources are left out of the merged lists",
+        async () => {
+          const unified = await startGateway({
+            toml: GUARDS + EVERYTHING("everything", { extra: guard }) + EVERYTHING("open"),
+            args: ["--unified"],
+          });
+          try {
+            const { client } = await askedClient(`${unified.url}/mcp`);
+            const prompts = (await client.listPrompts()).prompts.map((prompt: { name: string }) =>
+              prompt.name
+            );
+            assert.ok(prompts.some((name: string) => name.startsWith("open___")), prompts.join(", "));
+            assert.ok(!prompts.some((name: string) => name.startsWith("everything___")), prompts.join(", "));
+            await client.close();
+          } finally {
+            await unified.stop();
+          }
+        },
+      );
+
+      await t.step(
+        "a 2025 server's sampling and elicitation requests are refused, never put to the client",
+        async () => {
+          const { client, seen } = await askedClient(url("everything"));
+          const sampled = await call(client, "trigger-sampling-request", {
+            prompt: "summarize octo/private-x",
+          });
+          assert.match(
+            JSON.stringify(sampled),
+            /labels tool calls only; the text of its sampling\/createMessage/,
+          );
+          const hostile = await askedClient(url("hostile"));
+          const asked = await call(hostile.client, "pile", { count: 2 });
+          assert.match(text(asked), /answered 0, refused 2: the guard of 'hostile' labels tool calls only/);
+          assert.equal(seen.questions + hostile.seen.questions, 0);
+          await Promise.all([client.close(), hostile.client.close()]);
+        },
+      );
+
+      await t.step(
+        "a 2026-07-28 server's input_required questions end the call, for either client",
+        async () => {
+          const legacy = await askedClient(url("modern"));
+          const refused = await call(legacy.client, "ask-many", { count: 1 }).catch((error) => error);
+          assert.match(String(refused), /Questions from a guarded server are refused/);
+          const { client, asked } = await modernClient(url("modern"), "pinned");
+          await assert.rejects(
+            client.callTool({ name: "ask-many", arguments: { count: 1 } }),
+            /Questions from a guarded server are refused/,
+          );
+          assert.equal(legacy.seen.questions + Object.keys(asked).length, 0);
+          await Promise.all([legacy.client.close(), client.close()]);
+        },
+      );
+
+      await t.step(
+        "its log lines stay in the RPC record and its progress notes lose their text",
+        async () => {
+          const heard = async (server: string) => {
+            const { client, seen } = await askedClient(url(server));
+            const progress: (string | undefined)[] = [];
+            const result = await client.callTool({ name: "flood", arguments: { count: 2 } }, undefined, {
+              onprogress: (note: { message?: string }) => progress.push(note.message),
+            });
+            assert.equal(text(result), "flooded");
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            await client.close();
+            return { logs: seen.logs, progress };
+          };
+          assert.deepEqual(await heard("loud"), { logs: 2, progress: ["flooded 0", "flooded 1"] });
+          assert.deepEqual(await heard("hostile"), { logs: 0, progress: [undefined, undefined] });
+        },
+      );
     } finally {
       await gateway.stop();
     }
