@@ -30,7 +30,8 @@ export interface Listener {
  * With 8 MiB kept, 200 MB of 64 KiB log notifications raised the peak RSS by 100 MB; with 1 MiB, by 69.
  */
 const REPLAY_LIMIT = 200;
-const REPLAY_BYTES = 1024 * 1024;
+/** The bytes of unsolicited messages kept for resumption (see above). */
+export const REPLAY_BYTES = 1024 * 1024;
 const REPLAY_WINDOW_MS = 5 * 60_000;
 
 /**

@@ -7,7 +7,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Context } from "hono";
 import type { Gateway } from "../gateway/gateway.ts";
 import { UNIFIED } from "../gateway/names.ts";
-import type { Session } from "../gateway/session.ts";
+import { REPLAY_BYTES, type Session } from "../gateway/session.ts";
 import { ErrorCode } from "../jsonrpc/errors.ts";
 import type { JsonRpcMessage } from "../jsonrpc/messages.ts";
 import { requestSpan, type Span, tracingEnabled } from "../observability/tracing.ts";
@@ -221,11 +221,16 @@ export class McpEndpoint {
     );
   }
 
-  /** An SSE stream held to maxUnsentBytes; `reader` names who reads it in the warning when it overflows. */
+  /**
+   * An SSE stream whose unread messages are held to maxUnsentBytes, and never to more than the replay log
+   * keeps: a flood held for a client that does not read costs the gateway about twice what is held, and a
+   * client dropped at the bound resumes from the log with Last-Event-ID, missing nothing the log still has.
+   * A call's answer always goes in (see openSse); `reader` names who reads in the warning on overflow.
+   */
   readonly #openStream = (reader: string): SseStream =>
-    openSse(this.#limits.maxUnsentBytes, (unsent) =>
+    openSse(Math.min(this.#limits.maxUnsentBytes, REPLAY_BYTES), (unsent) =>
       clientLog.warn(
-        "Disconnected {reader}: it left {bytes} bytes of its SSE stream unread (gateway.maxUnsentBytes)",
+        "Disconnected {reader}: it left {bytes} bytes of its SSE stream unread (gateway.maxUnsentBytes, at most 1 MiB)",
         { reader, bytes: unsent },
       ));
 }

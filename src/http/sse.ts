@@ -29,9 +29,11 @@ export interface SseStream {
 }
 
 /**
- * Opens an SSE stream that holds at most `maxUnsent` bytes the client has not read yet (one event is always
- * let through). Past that the client is not keeping up: the stream is ended with an error, so the
- * connection is dropped, and `onOverflow` is told how many bytes were waiting.
+ * Opens an SSE stream that holds at most `maxUnsent` bytes of requests and notifications the client has not
+ * read yet (one event is always let through). Past that the client is not keeping up: the stream is ended
+ * with an error, so the connection is dropped, and `onOverflow` is told how many bytes were waiting. A
+ * response always goes in: it is the answer the stream exists for, its last event, and no larger than a
+ * message may be.
  */
 export function openSse(maxUnsent: number, onOverflow: (unsent: number) => void): SseStream {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -45,10 +47,10 @@ export function openSse(maxUnsent: number, onOverflow: (unsent: number) => void)
     clearInterval(keepalive);
     markClosed();
   };
-  const write = (bytes: Uint8Array) => {
+  const write = (bytes: Uint8Array, bounded = true) => {
     if (!open) return;
     const unsent = maxUnsent - (controller.desiredSize ?? 0);
-    if (unsent > 0 && unsent + bytes.byteLength > maxUnsent) {
+    if (bounded && unsent > 0 && unsent + bytes.byteLength > maxUnsent) {
       finish();
       controller.error(new Error(`the client did not read ${unsent} bytes of its stream`));
       onOverflow(unsent);
@@ -69,7 +71,7 @@ export function openSse(maxUnsent: number, onOverflow: (unsent: number) => void)
   return {
     body,
     closed,
-    send: (message, eventId, text) => write(sseEvent(message, eventId, text)),
+    send: (message, eventId, text) => write(sseEvent(message, eventId, text), "method" in message),
     close: () => {
       if (!open) return;
       finish();

@@ -32,3 +32,21 @@ Deno.test("an SSE stream that is read never overflows", async () => {
   assert.deepEqual(overflows, []);
   await stream.closed;
 });
+
+Deno.test("an SSE stream takes a call's answer whatever was left unread before it", async () => {
+  const overflows: number[] = [];
+  const stream = openSse(100, (unsent) => overflows.push(unsent));
+  stream.send(note);
+  const answer = {
+    jsonrpc: "2.0" as const,
+    id: 7,
+    result: { content: [{ type: "text", text: "y".repeat(500) }] },
+  };
+  stream.send(answer);
+  assert.deepEqual(overflows, [], "the answer went in past the bound");
+  const reader = stream.body.getReader();
+  assert.match(new TextDecoder().decode((await reader.read()).value), /notifications\/message/);
+  assert.match(new TextDecoder().decode((await reader.read()).value), /"id":7/);
+  stream.close();
+  await stream.closed;
+});

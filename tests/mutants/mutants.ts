@@ -818,6 +818,24 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "besides tool results",
   },
   {
+    id: "notification-stream-unbounded",
+    file: "src/http/endpoint.ts",
+    find: "    openSse(Math.min(this.#limits.maxUnsentBytes, REPLAY_BYTES), (unsent) =>",
+    replace: "    openSse(this.#limits.maxUnsentBytes, (unsent) =>",
+    breaks: "an SSE stream nobody reads holds no more than the replay log keeps, whatever maxUnsentBytes is",
+    tests: ["tests/e2e/security_test.ts"],
+    filter: "never reads its stream",
+  },
+  {
+    id: "sse-answer-bounded",
+    file: "src/http/sse.ts",
+    find:
+      '    send: (message, eventId, text) => write(sseEvent(message, eventId, text), "method" in message),',
+    replace: "    send: (message, eventId, text) => write(sseEvent(message, eventId, text)),",
+    breaks: "a call's answer always goes on its SSE stream, whatever was left unread before it",
+    tests: ["tests/http/sse_test.ts"],
+  },
+  {
     id: "held-calls-unbounded",
     file: "src/gateway/bridge.ts",
     find: "    if (cause.held === undefined && holds.held >= holds.max) {",
