@@ -32,6 +32,8 @@ import { setupLogging, stopLogging } from "./src/observability/logging.ts";
 import { makeRedactor } from "./src/observability/redact.ts";
 import { installTracer } from "./src/observability/tracing.ts";
 import { ToolsRegistry } from "./src/observability/tools_registry.ts";
+import { lockDiff, lockOf, lockText, parseLock, type ToolLock } from "./src/pins/lock.ts";
+import { ToolVetting } from "./src/pins/vetting.ts";
 import { PayloadStore } from "./src/payloads/store.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -119,7 +121,83 @@ async function guardsOrExit(
   Deno.exit(1);
 }
 
-async function run(given: RunOptions): Promise<void> {
+/** What `awmg pin` was asked: the lock file to write, or to check the servers against. */
+interface PinRequest {
+  readonly output: string;
+  readonly check: boolean;
+}
+
+/** Reads a tool lock file, or exits saying why it cannot be used. */
+async function lockOrExit(path: string): Promise<ToolLock> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    fail(`cannot read the tool lock ${path}: ${(error as Error).message} (write it with awmg pin)`, 1);
+  }
+  const lock = parseLock(text);
+  if ("error" in lock) fail(`the tool lock ${path} is malformed: ${lock.error}`, 1);
+  return lock;
+}
+
+/** The vetting of tool definitions: each server's pins (with a lock file) and scan as its config says. */
+async function vettingOf(config: GatewayConfig, settings: Settings): Promise<ToolVetting> {
+  const lock = settings.toolLock === undefined ? undefined : await lockOrExit(settings.toolLock);
+  const checks = new Map(config.servers.map((server) => [server.id, server]));
+  return new ToolVetting(lock, (id) => checks.get(id) ?? { pins: "enforce", scan: "enforce" });
+}
+
+/** Writes the lock file, or to stdout for "-"; exits saying why not. */
+async function writeLock(path: string, text: string): Promise<void> {
+  try {
+    if (path === "-") await Deno.stdout.write(new TextEncoder().encode(text));
+    else await Deno.writeTextFile(path, text);
+  } catch (error) {
+    // The gateway's own permissions let it write its log and payload directories only.
+    fail(
+      `cannot write ${path}: ${(error as Error).message} (awmg pin --output - > ${path} writes it anywhere)`,
+      1,
+    );
+  }
+}
+
+/** `awmg pin`: starts the servers, records their definitions, then writes the lock or diffs it and exits. */
+async function pinServers(
+  config: GatewayConfig,
+  settings: Settings,
+  guardSetup: GuardedServers,
+  pin: PinRequest,
+): Promise<never> {
+  await startLogs(config, settings, []);
+  const redact = redactorOf(config, settings);
+  const gateway = makeGateway(config, settings, guardSetup, new ToolsRegistry(undefined));
+  const failures = await gateway.start();
+  if (failures.length > 0) {
+    reportStartFailures(failures, redact);
+    await gateway.close();
+    Deno.exit(1);
+  }
+  const found = await gateway.definitions();
+  await gateway.close();
+  for (const [id, server] of found) found.set(id, { ...server, launch: redact(server.launch) });
+  const fresh = await lockOf(found);
+  if (!pin.check) {
+    await writeLock(pin.output, lockText(fresh));
+    const tools = Object.values(fresh.servers).reduce(
+      (sum, server) => sum + Object.keys(server.tools).length,
+      0,
+    );
+    const where = pin.output === "-" ? "the lock to stdout" : pin.output;
+    console.error(`Wrote ${where}: ${found.size} servers, ${tools} tools`);
+    Deno.exit(0);
+  }
+  const diff = lockDiff(await lockOrExit(pin.output), fresh);
+  if (diff.length === 0) console.error(`${pin.output} matches what the servers serve`);
+  else console.log(`${pin.output} differs from what the servers serve:\n${diff.join("\n")}`);
+  Deno.exit(diff.length === 0 ? 0 : 1);
+}
+
+async function run(given: RunOptions, pin?: PinRequest): Promise<void> {
   if (given.envFile !== undefined) {
     const loaded = await loadEnvFile(given.envFile);
     if (!loaded.ok) fail(loaded.message, 1);
@@ -154,10 +232,12 @@ async function run(given: RunOptions): Promise<void> {
     console.log(JSON.stringify({ status: "valid", servers: ids, warnings: warnings.length }));
     Deno.exit(0);
   }
+  if (pin !== undefined) await pinServers(loaded.config, resolved.settings, guards, pin);
+  const vetting = await vettingOf(loaded.config, resolved.settings);
   const { tlsPaths } = resolved.settings;
   const tls = tlsPaths === undefined ? undefined : await readTlsFiles(tlsPaths);
   if (typeof tls === "string") fail(tls, 1);
-  await serve(loaded.config, resolved.settings, warnings, tls, guards);
+  await serve(loaded.config, resolved.settings, warnings, tls, guards, vetting);
 }
 
 /** Sets up the logs and says what the configuration warned of; returns where the logs go. */
@@ -236,6 +316,7 @@ function makeGateway(
   settings: Settings,
   guardSetup: GuardedServers,
   tools: ToolsRegistry,
+  vetting?: ToolVetting,
 ): Gateway {
   return new Gateway(config, {
     guards: {
@@ -244,6 +325,8 @@ function makeGateway(
       modeChosen: settings.guards.modeChosen,
     },
     sequentialLaunch: settings.sequentialLaunch,
+    vetting,
+    strictPins: settings.strictPins,
     instanceId: `awmg-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
     mode: settings.mode,
     hostEnv: expansionEnv,
@@ -337,12 +420,13 @@ async function serve(
   warnings: string[],
   tls: TlsFiles | undefined,
   guardSetup: GuardedServers,
+  vetting: ToolVetting,
 ): Promise<void> {
   const destination = await startLogs(config, settings, warnings);
   const tracing = await startTracing(settings);
   const tools = new ToolsRegistry(destination.kind === "dir" ? destination.dir : undefined);
   announce(config, settings, guardSetup);
-  const gateway = makeGateway(config, settings, guardSetup, tools);
+  const gateway = makeGateway(config, settings, guardSetup, tools, vetting);
   let server: ResilientServer | undefined;
   let stopping: Promise<never> | undefined;
   const stop = (code: number) =>
@@ -417,6 +501,9 @@ if (import.meta.main) {
       } else await (await import("./src/proxy/command.ts")).runProxy(parsed.settings, env);
       break;
     }
+    case "pin":
+      await run(invocation.options, { output: invocation.output, check: invocation.check });
+      break;
     case "run":
       await run(invocation.options);
   }

@@ -248,6 +248,11 @@ export class BackendConnection {
     return envelope(this.#options.clientInfo, {});
   }
 
+  /** How the backend is reached: the process it runs as, or its URL. */
+  get transport(): Transport {
+    return this.#options.transport;
+  }
+
   /** Whether the running backend speaks 2026-07-28 (requests carry an envelope, no session). */
   get modern(): boolean {
     return this.revision === MODERN_VERSION;

@@ -164,6 +164,12 @@ export const FLAGS: readonly FlagSpec[] = [
     env: "MCP_GATEWAY_SHUTDOWN_TIMEOUT",
   },
   {
+    name: "strict-pins",
+    kind: "bool",
+    description:
+      "Fail the start when a tool differs from its pin or hides instructions, instead of withholding it",
+  },
+  {
     name: "tls-cert",
     kind: "string",
     description: "TLS certificate chain (PEM) to serve HTTPS with; needs --tls-key",
@@ -175,6 +181,13 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: "string",
     description: "TLS private key (PEM) for --tls-cert",
     env: "MCP_GATEWAY_TLS_KEY",
+    complete: "file",
+  },
+  {
+    name: "tool-lock",
+    kind: "string",
+    description: "Tool lock file (awmg pin) whose pins tool definitions are held to",
+    env: "MCP_GATEWAY_TOOL_LOCK",
     complete: "file",
   },
   { name: "unified", kind: "bool", description: "Run in unified mode (all backends at /mcp)" },
@@ -203,6 +216,7 @@ export const COMMANDS = {
   completion: "Generate completion script",
   health: "Query a running gateway's /health (exit 0 when healthy, 1 otherwise)",
   help: "Help about any command",
+  pin: "Record the servers' tool definitions in a lock file (or --check them against it)",
   proxy: "Run as a GitHub API filtering proxy",
 } as const;
 

@@ -1,6 +1,7 @@
 /**
  * Help text in the layout of the Go tool's (cobra) help.
  */
+import { DEFAULT_LOCK_FILE } from "./parse.ts";
 import { proxyHelp } from "./proxy.ts";
 import { type CommandName, COMMANDS, FLAGS, type FlagSpec, SHELLS } from "./flags.ts";
 
@@ -64,6 +65,22 @@ export function commandHelp(command: CommandName): string {
       "  awmg health [url]",
       "",
       "The default URL is http://127.0.0.1:$MCP_GATEWAY_PORT/health (port 3000 when unset).",
+      "",
+    ].join("\n");
+  }
+  if (command === "pin") {
+    return [
+      "Start the configured servers, record their tool (and prompt) definitions in a lock file, and exit.",
+      "Commit the file; the gateway holds each tool to its pin when the config names it (gateway.toolLock,",
+      "--tool-lock). With --check, compare the servers with the file instead: exit 1 and print the",
+      "differences when they differ, so that a server upgrade is a change a reviewer reads.",
+      "",
+      "Usage:",
+      "  awmg pin [--config FILE | --config-stdin] [--output FILE] [--check] [gateway flags]",
+      "",
+      "Flags:",
+      `      --output string   the lock file to write or check, - for stdout (default "${DEFAULT_LOCK_FILE}")`,
+      "      --check           compare with the lock file instead of writing it",
       "",
     ].join("\n");
   }

@@ -38,6 +38,10 @@ export interface RunOptions {
   /** Serve without authentication (--no-auth). */
   readonly noAuth: boolean;
   readonly sequentialLaunch: boolean;
+  /** --tool-lock: the lock file tool definitions are held to. */
+  readonly toolLock?: string;
+  /** --strict-pins: a tool that fails its checks fails the start. */
+  readonly strictPins: boolean;
   /** Check the configuration and exit, starting nothing. */
   readonly validateConfig: boolean;
   readonly validateEnv: boolean;
@@ -52,6 +56,13 @@ export type Invocation =
   | { readonly kind: "completion"; readonly shell: Shell }
   | { readonly kind: "health"; readonly url?: string }
   | { readonly kind: "proxy"; readonly args: readonly string[] }
+  | {
+    readonly kind: "pin";
+    readonly options: RunOptions;
+    /** The lock file to write, or with `check` to compare with. */
+    readonly output: string;
+    readonly check: boolean;
+  }
   | { readonly kind: "error"; readonly message: string; readonly command?: CommandName };
 
 const parseOptions = Object.fromEntries(
@@ -98,6 +109,7 @@ function parseSubcommand(command: CommandName, rest: string[]): Invocation {
   // The proxy's flags are its own (cli/proxy.ts), resolved with the environment when it runs.
   if (command === "proxy") return { kind: "proxy", args: rest };
   if (rest.includes("-h") || rest.includes("--help")) return { kind: "help", command };
+  if (command === "pin") return parsePin(rest);
   if (command === "help") {
     const [topic, ...extra] = rest;
     if (topic === undefined) return { kind: "help" };
@@ -130,6 +142,24 @@ function parseSubcommand(command: CommandName, rest: string[]): Invocation {
   return { kind: "completion", shell: shell as Shell };
 }
 
+/** `awmg pin`: the gateway's flags, with where to write the lock file or whether only to check it. */
+function parsePin(rest: string[]): Invocation {
+  const { invocation, values } = runInvocation(rest, PIN_OPTIONS);
+  if (invocation.kind !== "run") {
+    return invocation.kind === "error" ? { ...invocation, command: "pin" } : invocation;
+  }
+  const { options } = invocation;
+  if (values?.output === "") {
+    return { kind: "error", message: "flag needs a non-empty argument: --output", command: "pin" };
+  }
+  return {
+    kind: "pin",
+    options,
+    output: (values?.output as string | undefined) ?? DEFAULT_LOCK_FILE,
+    check: values?.check === true,
+  };
+}
+
 /** Parses `argv` (without the program name). Never throws. */
 export function parseCommandLine(argv: readonly string[]): Invocation {
   const first = argv[0];
@@ -138,25 +168,48 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       ? parseSubcommand(first, argv.slice(1))
       : { kind: "error", message: `unknown command ${JSON.stringify(first)} for "awmg"` };
   }
+  return runInvocation(argv).invocation;
+}
+
+/** The pin command's own flags, beside the gateway's. */
+const PIN_OPTIONS = {
+  output: { type: "string" as const },
+  check: { type: "boolean" as const },
+};
+
+/** Where `awmg pin` writes the lock file unless --output says. */
+export const DEFAULT_LOCK_FILE = "awmg-tools.lock.json";
+
+/** Parses the gateway's flags (and `extra` ones) into a run of the gateway, with the values parsed. */
+function runInvocation(
+  argv: readonly string[],
+  extra: Record<string, { type: "string" | "boolean" }> = {},
+): { readonly invocation: Invocation; readonly values?: FlagValues } {
   let values: FlagValues;
   try {
-    values =
-      parseArgs({ args: [...argv], options: parseOptions, strict: true, allowPositionals: false }).values;
+    values = parseArgs({
+      args: [...argv],
+      options: { ...parseOptions, ...extra },
+      strict: true,
+      allowPositionals: false,
+    }).values;
   } catch (error) {
-    return { kind: "error", message: describeParseError(error) };
+    return { invocation: { kind: "error", message: describeParseError(error) } };
   }
-  if (values.help) return { kind: "help" };
-  if (values.version) return { kind: "version" };
+  if (values.help) return { invocation: { kind: "help" } };
+  if (values.version) return { invocation: { kind: "version" } };
   const problem = flagProblem(values);
-  if (problem !== undefined) return { kind: "error", message: problem };
+  if (problem !== undefined) return { invocation: { kind: "error", message: problem } };
   const threshold = values["payload-size-threshold"];
   const payloadSizeThreshold = typeof threshold === "string"
     ? toInteger("payload-size-threshold", threshold)
     : undefined;
-  if (typeof payloadSizeThreshold === "string") return { kind: "error", message: payloadSizeThreshold };
+  if (typeof payloadSizeThreshold === "string") {
+    return { invocation: { kind: "error", message: payloadSizeThreshold } };
+  }
   const text = (name: string) => values[name] as string | undefined;
   const tls = text("tls-cert") === undefined ? undefined : { cert: text("tls-cert")!, key: text("tls-key")! };
-  return {
+  const invocation: Invocation = {
     kind: "run",
     options: {
       config: text("config"),
@@ -178,11 +231,14 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       ...allowOnlyFlags(values),
       noAuth: values["no-auth"] === true,
       sequentialLaunch: values["sequential-launch"] === true,
+      toolLock: text("tool-lock"),
+      strictPins: values["strict-pins"] === true,
       validateConfig: values["validate-config"] === true,
       validateEnv: values["validate-env"] === true,
       verbosity: (values.verbose as unknown[] | undefined)?.length ?? 0,
     },
   };
+  return { invocation, values };
 }
 
 type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -196,6 +252,7 @@ const NON_EMPTY = [
   "payload-dir",
   "payload-path-prefix",
   "shutdown-timeout",
+  "tool-lock",
 ];
 
 /** What is wrong with the flags taken together, if anything. */

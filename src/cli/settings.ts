@@ -52,6 +52,10 @@ export interface Settings {
   /** PEM files to serve HTTPS with (--tls-cert/--tls-key > MCP_GATEWAY_TLS_CERT/_KEY); undefined for HTTP. */
   readonly tlsPaths?: { readonly cert: string; readonly key: string };
   readonly guards: GuardSettings;
+  /** The tool lock file (--tool-lock > MCP_GATEWAY_TOOL_LOCK > gateway.toolLock); undefined when none. */
+  readonly toolLock?: string;
+  /** A tool that fails its pin or the scan fails the start (--strict-pins) instead of being withheld. */
+  readonly strictPins: boolean;
 }
 
 /** Where traces go and what they carry. */
@@ -569,6 +573,16 @@ export function resolveSettings(
       mode: options.mode ?? "routed",
       sequentialLaunch: options.sequentialLaunch,
       verbosity: options.verbosity,
+      toolLock: pick<string>(
+        [
+          { label: "--tool-lock", value: options.toolLock },
+          { label: "MCP_GATEWAY_TOOL_LOCK", value: env("MCP_GATEWAY_TOOL_LOCK") || undefined },
+          { label: "gateway.toolLock in the config", value: config.gateway.toolLock },
+        ],
+        warnings,
+        plain,
+      ),
+      strictPins: options.strictPins,
     },
   };
 }

@@ -192,6 +192,7 @@ function gatewaySection(g: GatewayInput): GatewaySection {
     ...(g.forcePublicRepos === undefined ? {} : { forcePublicRepos: g.forcePublicRepos }),
     // forcePublicRepos = false is the Go gateway's blanket opt-out of public-by-default write sinks.
     sinkVisibilityExemptServers: g.forcePublicRepos === false ? ["*"] : g.sinkVisibilityExemptServers ?? [],
+    ...(g.toolLock === undefined ? {} : { toolLock: g.toolLock }),
   };
 }
 

@@ -45,6 +45,8 @@ const duration = (expected: string) =>
     ),
   ], expected);
 
+const CHECK = '"enforce", "warn" or "off"';
+
 /** Fields of one server entry. */
 export const serverSchema = v.object({
   type: v.optional(text()),
@@ -82,6 +84,8 @@ export const serverSchema = v.object({
     ),
   ),
   guard: v.optional(nonEmpty("the name of a guard in guards")),
+  pins: v.optional(v.picklist(["enforce", "warn", "off"], CHECK)),
+  scan: v.optional(v.picklist(["enforce", "warn", "off"], CHECK)),
   /** Checked by `policy.ts`, which knows the Go gateway's spellings. */
   guardPolicies: v.optional(v.unknown()),
 }, "an object");
@@ -189,6 +193,7 @@ export const gatewaySchema = v.object({
     ),
   ),
   forcePublicRepos: v.optional(v.boolean("true or false")),
+  toolLock: v.optional(nonEmpty("the path of a lock file written by awmg pin")),
   // The Go gateway's container runtime settings: known, so that they are refused as not supported yet
   // (validate.ts) rather than as unrecognized.
   containerRuntime: v.optional(v.picklist(["docker", "podman"], '"docker" or "podman"')),

@@ -118,6 +118,8 @@ export function buildServer(
       registry: input.registry,
       isolation: input.isolation ?? "shared",
       protocolVersion: input.protocolVersion ?? "auto",
+      pins: input.pins ?? "enforce",
+      scan: input.scan ?? "enforce",
       toolTimeout: input.toolTimeout === 0 ? undefined : input.toolTimeout,
       rateLimitThreshold: input.rateLimitThreshold ?? GATEWAY_DEFAULTS.rateLimitThreshold,
       rateLimitCooldown: input.rateLimitCooldown ?? GATEWAY_DEFAULTS.rateLimitCooldown,

@@ -62,7 +62,14 @@ interface ServerCommon {
   readonly guard?: string;
   /** The server's guard policy (`guard-policies`). */
   readonly guardPolicy?: GuardPolicy;
+  /** What a tool that differs from its pin in the lock file gets: withheld, a warning, or nothing. */
+  readonly pins: DefinitionCheck;
+  /** What a tool with hidden instructions in its definition gets: withheld, a warning, or nothing. */
+  readonly scan: DefinitionCheck;
 }
+
+/** How a check of tool definitions acts on a failure. */
+export type DefinitionCheck = "enforce" | "warn" | "off";
 
 /** How a server's protocol revision is chosen. */
 export type BackendRevisionSetting = "auto" | "2026-07-28" | "2025-11-25";
@@ -157,6 +164,8 @@ export interface GatewaySection {
   readonly forcePublicRepos?: boolean;
   /** Write-sink servers that keep their accept patterns when no sink-visibility is set ("*" for all). */
   readonly sinkVisibilityExemptServers: readonly string[];
+  /** The tool lock file (`awmg pin`) whose pins tool definitions are held to; undefined when none. */
+  readonly toolLock?: string;
 }
 
 /** A guard definition of the top-level `guards` section. */

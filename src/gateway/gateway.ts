@@ -10,12 +10,12 @@ import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
 import type { Classified, JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
 import { type PayloadStore, resultText } from "../payloads/store.ts";
 import { offload } from "./offload.ts";
-import { nameProblem, prefixName, UNIFIED } from "./names.ts";
+import { UNIFIED } from "./names.ts";
 import { type Outcome, reply, type RequestContext } from "./dispatch.ts";
 import { Handshake } from "./handshake.ts";
 import { paramsProblem } from "./params.ts";
 import { type Listener, type Session, SessionStore } from "./session.ts";
-import { isAllowed, presentTools, type Tool } from "./tools.ts";
+import { isAllowed, type Tool } from "./tools.ts";
 import { type Backends, UnifiedRouter, withTaskIds } from "./unified.ts";
 import { GuardedCalls, type Reflection, reflection } from "./guarded.ts";
 import { type ForwardOptions, HoldBudget } from "./calls.ts";
@@ -23,6 +23,9 @@ import { type Retry, RetryStates } from "./retries.ts";
 import { Refusal, type Upstream } from "./upstream.ts";
 import { type Audience, type LaunchedServer, type ServerHealth, Upstreams } from "./upstreams.ts";
 import { guardedRefusal } from "./unjudged.ts";
+import type { ToolVetting } from "../pins/vetting.ts";
+import type { PinnedServer } from "../pins/lock.ts";
+import { ToolLists } from "./tool_lists.ts";
 import type { Subscription } from "./subscription.ts";
 import type { Mode } from "../difc/labels.ts";
 import type { ServerGuard } from "../guards/registry.ts";
@@ -51,6 +54,10 @@ export interface GatewayOptions {
   readonly payloads: PayloadStore;
   /** Told each server's tools (as clients see them) at startup and whenever they change. */
   readonly onTools?: (serverId: string, tools: readonly Record<string, unknown>[]) => void;
+  /** Tool definitions held to their pins and scanned for hidden instructions; undefined checks nothing. */
+  readonly vetting?: ToolVetting;
+  /** A tool that fails its checks at start fails the start (--strict-pins) instead of being withheld. */
+  readonly strictPins?: boolean;
   /** The guarded servers' guards, and the enforcement mode; unguarded servers are not in the map. */
   readonly guards?: {
     readonly servers: ReadonlyMap<string, ServerGuard>;
@@ -67,7 +74,7 @@ export class Gateway {
   readonly #upstreams: Upstreams;
   readonly #servers: Map<string, LaunchedServer>;
   readonly #unified = new Map<number, UnifiedRouter>();
-  readonly #normalized = new Set<string>();
+  readonly #tools: ToolLists;
   /** The reference monitor; undefined when no server is guarded, so unguarded calls pay one check. */
   readonly #guarded?: GuardedCalls;
   readonly #log = getLogger(["awmg", "gateway"]);
@@ -109,8 +116,15 @@ export class Gateway {
       holds: this.#holds,
       guarded: (serverId) => this.#guarded?.guardOf(serverId) !== undefined,
       audience: (serverId, identity, only) => this.#audience(serverId, identity, only),
-      onToolsChanged: (serverId, tools) =>
-        options.onTools?.(serverId, this.#present(serverId, tools as Tool[])),
+      onToolsChanged: (serverId, tools) => void this.#tools.announce(serverId, tools),
+    });
+    this.#tools = new ToolLists({
+      servers: this.#servers,
+      mode: options.mode,
+      vetting: options.vetting,
+      onTools: options.onTools,
+      primary: (serverId) => this.upstream(serverId, 0).connection,
+      call: (serverId, method, params) => this.#call(serverId, 0, undefined, method, params),
     });
     this.sessions = new SessionStore(options.sessionTimeoutMs, maxSessions, (session, why) => {
       if (why === "expired") {
@@ -168,10 +182,7 @@ export class Gateway {
     const failures: StartFailure[] = [];
     const startOne = async (id: string) => {
       try {
-        const { connection } = this.upstream(id, 0);
-        await connection.start();
-        this.#options.onTools?.(id, this.#present(id, connection.tools as Tool[]));
-        this.#checkNames(id);
+        await this.upstream(id, 0).connection.start();
       } catch (error) {
         if (!(error instanceof StartFailure)) throw error;
         failures.push(error);
@@ -181,6 +192,19 @@ export class Gateway {
       for (const id of this.#servers.keys()) await startOne(id);
     } else {
       await Promise.all([...this.#servers.keys()].map(startOne));
+    }
+    // Vetted once all are up: shadowing is judged against every other server's tools.
+    for (const id of this.#servers.keys()) {
+      const { connection } = this.upstream(id, 0);
+      if (connection.state !== "running") continue;
+      const withheld = await this.#tools.announce(id, connection.tools);
+      this.#tools.checkNames(id);
+      if (withheld.length > 0 && this.#options.strictPins === true) {
+        const reason = `--strict-pins: ${
+          withheld.map((tool) => `${tool.name} (${tool.withheld})`).join("; ")
+        }`;
+        failures.push(new StartFailure(id, connection.transport, reason, []));
+      }
     }
     return failures;
   }
@@ -296,6 +320,21 @@ export class Gateway {
         },
       );
     }
+    const withheld = request.method === "tools/call"
+      ? this.#options.vetting?.refusal(serverId, String(params?.name))
+      : undefined;
+    if (withheld !== undefined) {
+      return errorResponse(
+        request.id,
+        ErrorCode.InvalidParams,
+        `Tool '${String(params?.name)}' is withheld: ${withheld}`,
+        {
+          server: serverId,
+          tool: String(params?.name),
+          detail: withheld,
+        },
+      );
+    }
     if (this.#guarded?.guardOf(serverId) !== undefined) return guardedRefusal(serverId, request);
     return undefined;
   }
@@ -305,7 +344,10 @@ export class Gateway {
     if (method === "tools/list") {
       return (result: unknown) => {
         const listed = result as { tools?: Tool[] };
-        return { ...listed, tools: this.#present(serverId, listed.tools ?? []) };
+        const shown = this.#tools.shown(serverId, listed.tools ?? []);
+        return shown instanceof Promise
+          ? shown.then((tools) => ({ ...listed, tools }))
+          : { ...listed, tools: shown };
       };
     }
     if (method !== "tools/call") return undefined;
@@ -429,38 +471,13 @@ export class Gateway {
         tools: async (serverId) => {
           const connection = this.upstream(serverId, identity).connection;
           await connection.ensureRunning();
-          return this.#present(serverId, connection.tools as Tool[]);
+          return await this.#tools.shown(serverId, connection.tools);
         },
       };
       router = new UnifiedRouter(backends);
       this.#unified.set(identity, router);
     }
     return router;
-  }
-
-  /** A server's tools as clients see them; each schema fix is logged once per tool. */
-  #present(serverId: string, tools: readonly Tool[]): Tool[] {
-    return presentTools(tools, this.#servers.get(serverId)?.tools, (name) => {
-      const key = `${serverId}\u0000${name}`;
-      if (this.#normalized.has(key)) return;
-      this.#normalized.add(key);
-      this.#log.info('Normalized schema for tool {tool} of {server}: added the missing "properties": {}', {
-        tool: name,
-        server: serverId,
-      });
-    });
-  }
-
-  /** Warns about tool names that clients may reject once prefixed. */
-  #checkNames(serverId: string): void {
-    if (this.#options.mode !== "unified") return;
-    for (const tool of this.#present(serverId, this.upstream(serverId, 0).connection.tools as Tool[])) {
-      const name = prefixName(serverId, tool.name);
-      const problem = nameProblem(name);
-      if (problem !== undefined) {
-        this.#log.warn("Tool name {name} may be rejected by clients: {problem}", { name, problem });
-      }
-    }
   }
 
   /**
@@ -476,6 +493,11 @@ export class Gateway {
     }
   }
 
+  /** What `awmg pin` records of each server (see ToolLists.definitions). */
+  definitions(): Promise<Map<string, PinnedServer>> {
+    return this.#tools.definitions();
+  }
+
   /** Each session's labels and the enforcement mode, as `/reflect` answers (no agents without guards). */
   reflect(): Reflection {
     return this.#guarded?.reflect() ?? reflection({}, this.#options.guards?.mode ?? "strict");
@@ -483,7 +505,14 @@ export class Gateway {
 
   /** The health of each server, by its primary connection. */
   health(): Record<string, ServerHealth> {
-    return this.#upstreams.health();
+    const report = this.#upstreams.health();
+    for (const id of Object.keys(report)) {
+      const vetted = this.#options.vetting?.report(id);
+      if (vetted !== undefined) {
+        report[id] = { ...report[id], definitions: { ...vetted, findings: vetted.findings.length } };
+      }
+    }
+    return report;
   }
 
   /** Stops accepting work, lets in-flight requests finish (up to the shutdown timeout), stops every backend. */

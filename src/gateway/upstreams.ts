@@ -28,6 +28,14 @@ export interface ServerHealth {
   readonly reopensAt?: string;
   /** The MCP revision the server speaks, once it was started. */
   readonly protocolVersion?: string;
+  /** Its tool definitions at the last check: pinned, changed, new, withheld, and the scan's findings. */
+  readonly definitions?: {
+    readonly pinned: number;
+    readonly changed: number;
+    readonly new: number;
+    readonly withheld: number;
+    readonly findings: number;
+  };
 }
 
 /** One revision's listeners: 2025 clients' sessions, or 2026-07-28 clients' `subscriptions/listen` streams. */

@@ -13,6 +13,17 @@ const BUCKETS = EXACT_MS + 1 + Math.ceil(Math.log(24 * 3600_000 / EXACT_MS) / Ma
 const SLOWEST = 5;
 const FAILED = 20;
 const ERROR_CUT = 200;
+const DEFINITIONS = 20;
+
+/** A tool definition that failed a check (pins/vetting.ts logs it under ["awmg", "pins"]). */
+export interface DefinitionFacts {
+  readonly server: string;
+  readonly tool: string;
+  readonly problem: string;
+  /** "pins" or "scan". */
+  readonly check: string;
+  readonly withheld: boolean;
+}
 
 function bucketOf(ms: number): number {
   if (ms <= EXACT_MS) return Math.max(0, Math.floor(ms));
@@ -52,6 +63,8 @@ export class Digest {
   readonly #slowest: NamedCall[] = [];
   readonly #failed: NamedCall[] = [];
   #failures = 0;
+  readonly #definitions: DefinitionFacts[] = [];
+  #definitionProblems = 0;
 
   constructor(serverIds: readonly string[]) {
     for (const id of serverIds) this.#figures(id);
@@ -108,6 +121,12 @@ export class Digest {
     figures.filtered += facts.filtered ?? 0;
   }
 
+  /** Notes a tool definition that failed its pin or the scan. */
+  definition(facts: DefinitionFacts): void {
+    this.#definitionProblems++;
+    if (this.#definitions.length < DEFINITIONS) this.#definitions.push(facts);
+  }
+
   #keepSlowest(call: NamedCall): void {
     const slowest = this.#slowest;
     if (slowest.length === SLOWEST && call.ms! <= slowest[SLOWEST - 1].ms!) return;
@@ -156,7 +175,20 @@ export class Digest {
         )
           .join("");
     }
-    return `${text}\n`;
+    return `${text}${this.#definitionsMarkdown()}\n`;
+  }
+
+  /** The tool definitions that failed a check, with what was found made visible; empty when none did. */
+  #definitionsMarkdown(): string {
+    if (this.#definitionProblems === 0) return "";
+    const count = this.#definitionProblems;
+    const shown = count > DEFINITIONS ? ` (the first ${DEFINITIONS} of ${count})` : "";
+    return `\n**Tool definitions**${shown}\n\n| server | tool | check | verdict | problem |\n| --- | --- | --- | --- | --- |\n` +
+      this.#definitions.map((d) =>
+        `| ${cell(d.server)} | ${cell(d.tool)} | ${cell(d.check)} | ${
+          d.withheld ? "withheld" : "served (warn)"
+        } | ${cell(d.problem)} |\n`
+      ).join("");
   }
 }
 

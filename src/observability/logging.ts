@@ -4,6 +4,7 @@
  * or stdout when it cannot be written, and stderr by verbosity and DEBUG) and redacts every line on the way
  * out. File writes are buffered (file_sink.ts) and flushed on a timer and at shutdown.
  */
+import type { DefinitionFacts } from "./digest.ts";
 import { decisionJsonLine, filteredJsonLine, passthroughJsonLine, routeDecisions } from "./decisions.ts";
 import { configure, dispose, type LogLevel, type LogRecord, type Sink } from "@logtape/logtape";
 import { colorize, debugMatcher } from "./debug.ts";
@@ -224,6 +225,10 @@ async function routeToDir(wiring: Wiring, dir: string, mainLog: string): Promise
   const warningBlock = once(formatMarkdown, redact);
   sinks.gateway = (record) => gateway.append(line(record));
   sinks.markdown = (record) => {
+    // A tool definition's problem is a row of the digest's table, not a warning block of its own.
+    if (record.category[1] === "pins") {
+      return digest.definition(record.properties as unknown as DefinitionFacts);
+    }
     const text = warningBlock(record);
     if (text !== "") markdown.append(text);
   };

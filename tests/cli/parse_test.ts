@@ -34,6 +34,8 @@ Deno.test("flags, shorthands and repeatable -v", () => {
     guardsMode: undefined,
     guardPolicyJson: undefined,
     sequentialLaunch: true,
+    toolLock: undefined,
+    strictPins: false,
     validateConfig: false,
     validateEnv: false,
     verbosity: 3,
@@ -89,4 +91,21 @@ Deno.test("help, version and completion invocations", () => {
   assert.deepEqual(parseCommandLine(["completion", "--help"]), { kind: "help", command: "completion" });
   assert.deepEqual(parseCommandLine(["--version"]), { kind: "version" });
   assert.deepEqual(parseCommandLine(["completion", "fish"]), { kind: "completion", shell: "fish" });
+});
+
+Deno.test("awmg pin takes the gateway's flags, --output (default awmg-tools.lock.json) and --check", () => {
+  const parsed = parseCommandLine(["pin", "--config", "x.toml", "--check"]);
+  assert.equal(parsed.kind, "pin");
+  if (parsed.kind !== "pin") return;
+  assert.equal(parsed.options.config, "x.toml");
+  assert.deepEqual([parsed.output, parsed.check], ["awmg-tools.lock.json", true]);
+  const written = parseCommandLine(["pin", "--output", "-"]);
+  assert.deepEqual(written.kind === "pin" && [written.output, written.check], ["-", false]);
+  assert.deepEqual(parseCommandLine(["pin", "--output", ""]), {
+    kind: "error",
+    message: "flag needs a non-empty argument: --output",
+    command: "pin",
+  });
+  assert.equal(parseCommandLine(["pin", "--nope"]).kind, "error");
+  assert.equal(parseCommandLine(["--check"]).kind, "error", "--check belongs to pin alone");
 });

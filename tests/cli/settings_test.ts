@@ -42,6 +42,8 @@ Deno.test("built-in defaults when nothing is given", () => {
     summaryMaxSize: 921600,
     mode: "routed",
     sequentialLaunch: false,
+    toolLock: undefined,
+    strictPins: false,
     verbosity: 0,
     toolTimeoutMs: 120_000,
     sessionTimeoutMs: 6 * 3600_000,

@@ -35,7 +35,7 @@ export interface Finished {
 /** Runs awmg to completion with `args`, optional stdin text and extra environment. */
 export async function runAwmg(
   args: string[],
-  options: { stdin?: string; env?: Record<string, string>; clearEnv?: boolean } = {},
+  options: { stdin?: string; env?: Record<string, string>; clearEnv?: boolean; signal?: AbortSignal } = {},
 ): Promise<Finished> {
   const child = new Deno.Command(AWMG[0], {
     args: [...AWMG.slice(1), ...args],
@@ -45,6 +45,7 @@ export async function runAwmg(
     stderr: "piped",
     env: { MCP_GATEWAY_CONTAINERIZED: "0", ...options.env },
     clearEnv: options.clearEnv,
+    signal: options.signal,
   }).spawn();
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();

@@ -298,6 +298,10 @@ export const ASKING = (id = "asking", extra = "", env: Record<string, string> = 
 /** The dual server fixture (tests/fixtures/dual_server.ts): speaks both revisions, each its own way. */
 export const DUAL = (id = "dual", extra = "") => fixtureServer("dual_server.ts", id, extra, {});
 
+/** The rug-pull fixture (tests/fixtures/rugpull_server.ts): `add` changes after its first call; `args` as it takes. */
+export const RUGPULL = (id = "rug", extra = "", args: string[] = []) =>
+  denoServer(id, `${ROOT}tests/fixtures/rugpull_server.ts`, { extra, args });
+
 /** The hostile server fixture (tests/fixtures/hostile_server.ts) over stdio. */
 export const HOSTILE = (id = "hostile", extra = "", env: Record<string, string> = {}) =>
   fixtureServer("hostile_server.ts", id, extra, env);
