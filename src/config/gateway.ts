@@ -81,6 +81,8 @@ export function buildGateway(value: unknown, raw: unknown, format: Format, issue
     allowedOrigins: [],
     trustedBots: [],
     sinkVisibilityExemptServers: [],
+    sanitizeResults: false,
+    imageHosts: [],
     ...GATEWAY_DEFAULTS,
   };
   if (value === undefined) return defaults;
@@ -193,6 +195,8 @@ function gatewaySection(g: GatewayInput): GatewaySection {
     // forcePublicRepos = false is the Go gateway's blanket opt-out of public-by-default write sinks.
     sinkVisibilityExemptServers: g.forcePublicRepos === false ? ["*"] : g.sinkVisibilityExemptServers ?? [],
     ...(g.toolLock === undefined ? {} : { toolLock: g.toolLock }),
+    sanitizeResults: g.sanitizeResults ?? false,
+    imageHosts: (g.imageHosts ?? []).map((host) => host.toLowerCase()),
   };
 }
 

@@ -194,6 +194,8 @@ export const gatewaySchema = v.object({
   ),
   forcePublicRepos: v.optional(v.boolean("true or false")),
   toolLock: v.optional(nonEmpty("the path of a lock file written by awmg pin")),
+  sanitizeResults: v.optional(v.boolean("true or false")),
+  imageHosts: v.optional(stringList("an array of host names")),
   // The Go gateway's container runtime settings: known, so that they are refused as not supported yet
   // (validate.ts) rather than as unrecognized.
   containerRuntime: v.optional(v.picklist(["docker", "podman"], '"docker" or "podman"')),

@@ -166,6 +166,10 @@ export interface GatewaySection {
   readonly sinkVisibilityExemptServers: readonly string[];
   /** The tool lock file (`awmg pin`) whose pins tool definitions are held to; undefined when none. */
   readonly toolLock?: string;
+  /** Clean tool results of ANSI escapes, tag characters and images from hosts not in imageHosts. */
+  readonly sanitizeResults: boolean;
+  /** Hosts (and their subdomains) whose Markdown images a sanitized result keeps. */
+  readonly imageHosts: readonly string[];
 }
 
 /** A guard definition of the top-level `guards` section. */

@@ -15,7 +15,7 @@ import { type Outcome, reply, type RequestContext } from "./dispatch.ts";
 import { Handshake } from "./handshake.ts";
 import { paramsProblem } from "./params.ts";
 import { type Listener, type Session, SessionStore } from "./session.ts";
-import { isAllowed, type Tool } from "./tools.ts";
+import { isAllowed } from "./tools.ts";
 import { type Backends, UnifiedRouter, withTaskIds } from "./unified.ts";
 import { GuardedCalls, type Reflection, reflection } from "./guarded.ts";
 import { type ForwardOptions, HoldBudget } from "./calls.ts";
@@ -25,10 +25,14 @@ import { type Audience, type LaunchedServer, type ServerHealth, Upstreams } from
 import { guardedRefusal } from "./unjudged.ts";
 import type { ToolVetting } from "../pins/vetting.ts";
 import type { PinnedServer } from "../pins/lock.ts";
-import { ToolLists } from "./tool_lists.ts";
+import { type Definitions, ToolLists } from "./tool_lists.ts";
+import { sanitizeResult } from "../pins/sanitize.ts";
 import type { Subscription } from "./subscription.ts";
 import type { Mode } from "../difc/labels.ts";
 import type { ServerGuard } from "../guards/registry.ts";
+
+/** Where sanitized results are counted (the digest reads this category). */
+const sanitizeLog = getLogger(["awmg", "sanitize"]);
 
 /** Guard instances kept live across agents; an agent past it gets fresh ones on its next call. */
 const GUARD_INSTANCES = 256;
@@ -64,6 +68,19 @@ export interface GatewayOptions {
     readonly mode: Mode;
     readonly modeChosen: boolean;
   };
+}
+
+/** A listing's result with its items (`key`) replaced by what `shown` makes of them. */
+function withListed(
+  result: unknown,
+  key: "tools" | "prompts",
+  shown: (items: Definitions) => Definitions | Promise<Definitions>,
+): Record<string, unknown> | Promise<Record<string, unknown>> {
+  const listed = result as Record<string, unknown>;
+  const items = shown((listed[key] ?? []) as Definitions);
+  return items instanceof Promise
+    ? items.then((kept) => ({ ...listed, [key]: kept }))
+    : { ...listed, [key]: items };
 }
 
 /** The gateway: owns sessions and backend connections, dispatches client messages. */
@@ -126,19 +143,11 @@ export class Gateway {
       primary: (serverId) => this.upstream(serverId, 0).connection,
       call: (serverId, method, params) => this.#call(serverId, 0, undefined, method, params),
     });
-    this.sessions = new SessionStore(options.sessionTimeoutMs, maxSessions, (session, why) => {
-      if (why === "expired") {
-        this.#log.info("Session {session} expired after {seconds}s idle", {
-          session: session.id,
-          seconds: options.sessionTimeoutMs / 1000,
-        });
-      } else {
-        this.#log.warn(
-          "Closed session {session}, the least recently used idle one: {count} sessions is the bound (gateway.maxSessions)",
-          { session: session.id, count: maxSessions },
-        );
-      }
-    });
+    this.sessions = new SessionStore(
+      options.sessionTimeoutMs,
+      maxSessions,
+      (session, why) => this.#sessionClosed(session, why, maxSessions),
+    );
     this.#handshake = new Handshake({
       serverIds: () => this.serverIds,
       sessions: this.sessions,
@@ -149,6 +158,21 @@ export class Gateway {
       call: (serverId, identity, session, method, params) =>
         this.#call(serverId, identity, session, method, params),
     });
+  }
+
+  /** Says why the store closed a session: idle past sessionTimeout, or the least recently used at the bound. */
+  #sessionClosed(session: Session, why: "expired" | "evicted", maxSessions: number): void {
+    if (why === "expired") {
+      this.#log.info("Session {session} expired after {seconds}s idle", {
+        session: session.id,
+        seconds: this.#options.sessionTimeoutMs / 1000,
+      });
+    } else {
+      this.#log.warn(
+        "Closed session {session}, the least recently used idle one: {count} sessions is the bound (gateway.maxSessions)",
+        { session: session.id, count: maxSessions },
+      );
+    }
   }
 
   /** The ids of the servers clients can reach. */
@@ -320,45 +344,66 @@ export class Gateway {
         },
       );
     }
-    const withheld = request.method === "tools/call"
-      ? this.#options.vetting?.refusal(serverId, String(params?.name))
-      : undefined;
-    if (withheld !== undefined) {
-      return errorResponse(
-        request.id,
-        ErrorCode.InvalidParams,
-        `Tool '${String(params?.name)}' is withheld: ${withheld}`,
-        {
-          server: serverId,
-          tool: String(params?.name),
-          detail: withheld,
-        },
-      );
+    if (this.#guarded?.guardOf(serverId) !== undefined) {
+      const refused = guardedRefusal(serverId, request);
+      if (refused !== undefined) return refused;
     }
-    if (this.#guarded?.guardOf(serverId) !== undefined) return guardedRefusal(serverId, request);
-    return undefined;
+    return this.#withheld(serverId, request);
+  }
+
+  /** The refusal of a call to a tool, or a get of a prompt, that its pins or the scan withheld. */
+  #withheld(serverId: string, request: JsonRpcRequest): JsonRpcResponse | undefined {
+    const name = String((request.params as { name?: unknown } | undefined)?.name);
+    const [what, why] = request.method === "tools/call"
+      ? ["Tool", this.#options.vetting?.refusal(serverId, name)]
+      : request.method === "prompts/get"
+      ? ["Prompt", this.#tools.promptRefusal(serverId, name)]
+      : [];
+    if (why === undefined) return undefined;
+    return errorResponse(request.id, ErrorCode.InvalidParams, `${what} '${name}' is withheld: ${why}`, {
+      server: serverId,
+      [what === "Tool" ? "tool" : "prompt"]: name,
+      detail: why,
+    });
   }
 
   /** What is done to an unguarded answer before the client sees it: tool lists presented, large results offloaded. */
   #transform(context: RequestContext, serverId: string, method: string): ForwardOptions["transform"] {
     if (method === "tools/list") {
-      return (result: unknown) => {
-        const listed = result as { tools?: Tool[] };
-        const shown = this.#tools.shown(serverId, listed.tools ?? []);
-        return shown instanceof Promise
-          ? shown.then((tools) => ({ ...listed, tools }))
-          : { ...listed, tools: shown };
-      };
+      return (result: unknown) => withListed(result, "tools", (tools) => this.#tools.shown(serverId, tools));
+    }
+    if (method === "prompts/list") {
+      return (result: unknown) =>
+        withListed(result, "prompts", (prompts) => this.#tools.prompts(serverId, prompts));
     }
     if (method !== "tools/call") return undefined;
     return (result: unknown, raw: { text: string; id: string | number }) =>
-      offload(
-        this.#options.payloads,
-        { sessionId: context.session?.id, serverId },
-        result,
-        raw.text.length,
-        () => resultText(raw.text, raw.id, result),
-      );
+      this.#deliver(context, serverId, result, raw.text.length, () => resultText(raw.text, raw.id, result));
+  }
+
+  /**
+   * A tool result as its client gets it: cleaned of hidden text when `gateway.sanitizeResults` is on, then
+   * stored on disk when it is large. `size` and `json` are the result's text as it arrived.
+   */
+  #deliver(context: RequestContext, serverId: string, result: unknown, size: number, json: () => string) {
+    const source = { sessionId: context.session?.id, serverId };
+    const { sanitizeResults, imageHosts } = this.#config.gateway;
+    const cleaned = sanitizeResults ? sanitizeResult(result, imageHosts) : undefined;
+    if (cleaned === undefined || cleaned.result === result) {
+      return offload(this.#options.payloads, source, result, size, json);
+    }
+    const { ansi, tags, images } = cleaned;
+    sanitizeLog.info(
+      "Sanitized a result of {server}: {ansi} ANSI escapes, {tags} tag characters, {images} images",
+      {
+        server: serverId,
+        ansi,
+        tags,
+        images,
+      },
+    );
+    const text = JSON.stringify(cleaned.result);
+    return offload(this.#options.payloads, source, cleaned.result, text.length, () => text);
   }
 
   /** Forwards a request with the client's context and a transform of its result. */
@@ -427,15 +472,15 @@ export class Gateway {
           : { jsonrpc: "2.0", id: request.id, result: shown.result },
       );
     }
-    const { payloads } = this.#options;
-    const source = { sessionId: context.session?.id, serverId };
     const transform = async (result: unknown, raw: { text: string; id: string | number }) => {
       const json = resultText(raw.text, raw.id, result);
       const shown = await checked.after(result, json);
       if ("error" in shown) return new Refusal(shown.error.code, shown.error.message, shown.error.data);
-      if (shown.result === result) return offload(payloads, source, result, raw.text.length, () => json);
+      if (shown.result === result) {
+        return this.#deliver(context, serverId, result, raw.text.length, () => json);
+      }
       const changed = JSON.stringify(shown.result);
-      return offload(payloads, source, shown.result, changed.length, () => changed);
+      return this.#deliver(context, serverId, shown.result, changed.length, () => changed);
     };
     return this.#exchange(context, serverId, request, transform, text, true);
   }
@@ -459,15 +504,7 @@ export class Gateway {
     if (router === undefined) {
       const backends: Backends = {
         ids: this.serverIds,
-        call: (serverId, method, params) => {
-          // A guarded server's prompts and resources are left out of the merged listings.
-          const refused = this.#guarded?.guardOf(serverId) === undefined
-            ? undefined
-            : guardedRefusal(serverId, { jsonrpc: "2.0", id: 0, method });
-          return refused === undefined
-            ? this.#call(serverId, identity, undefined, method, params)
-            : Promise.resolve(refused);
-        },
+        call: (serverId, method, params) => this.#routerCall(serverId, identity, method, params),
         tools: async (serverId) => {
           const connection = this.upstream(serverId, identity).connection;
           await connection.ensureRunning();
@@ -491,6 +528,30 @@ export class Gateway {
     for (const subscription of this.#subscriptions) {
       if (subscription.endpoint === endpoint && subscription.identity === identity) yield subscription;
     }
+  }
+
+  /**
+   * A unified endpoint's call to one server: a guarded server's prompts and resources are left out of the
+   * merged listings, and every server's prompts are vetted as a routed listing's are.
+   */
+  async #routerCall(
+    serverId: string,
+    identity: number,
+    method: string,
+    params?: Record<string, unknown>,
+  ): Promise<JsonRpcResponse> {
+    const refused = this.#guarded?.guardOf(serverId) === undefined
+      ? undefined
+      : guardedRefusal(serverId, { jsonrpc: "2.0", id: 0, method });
+    if (refused !== undefined) return refused;
+    const response = await this.#call(serverId, identity, undefined, method, params);
+    if (method !== "prompts/list" || "error" in response) return response;
+    const result = await withListed(
+      response.result,
+      "prompts",
+      (prompts) => this.#tools.prompts(serverId, prompts),
+    );
+    return { ...response, result };
   }
 
   /** What `awmg pin` records of each server (see ToolLists.definitions). */

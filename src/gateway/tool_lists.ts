@@ -59,9 +59,27 @@ export class ToolLists {
   vetted(serverId: string, tools: Definitions): Definitions | Promise<Definitions> {
     const vetting = this.#options.vetting;
     if (vetting === undefined || !vetting.active(serverId)) return tools;
-    const others = [...this.#options.servers.keys()].filter((id) => id !== serverId)
-      .flatMap((id) => this.#options.primary(id).tools);
-    return vetting.vet(serverId, tools, referenceTools(others));
+    return vetting.vet(serverId, tools, this.#others(serverId));
+  }
+
+  /** The prompts of a server that its pins and the scan let through (all of them without vetting). */
+  prompts(serverId: string, prompts: Definitions): Definitions | Promise<Definitions> {
+    const vetting = this.#options.vetting;
+    if (vetting === undefined || !vetting.active(serverId)) return prompts;
+    return vetting.vetPrompts(serverId, prompts, this.#others(serverId));
+  }
+
+  /** Why `prompts/get` of a prompt is refused, if its last listing withheld it. */
+  promptRefusal(serverId: string, prompt: string): string | undefined {
+    return this.#options.vetting?.promptRefusal(serverId, prompt);
+  }
+
+  /** The other servers' tools a definition of this one must not shadow. */
+  #others(serverId: string) {
+    return referenceTools(
+      [...this.#options.servers.keys()].filter((id) => id !== serverId)
+        .flatMap((id) => this.#options.primary(id).tools),
+    );
   }
 
   /** A server's tools cut to its allow-list, with schema fixes; each fix is logged once per tool. */

@@ -17,6 +17,7 @@ const DEFINITIONS = 20;
 
 /** A tool definition that failed a check (pins/vetting.ts logs it under ["awmg", "pins"]). */
 export interface DefinitionFacts {
+  readonly kind: "tool" | "prompt";
   readonly server: string;
   readonly tool: string;
   readonly problem: string;
@@ -64,6 +65,7 @@ export class Digest {
   readonly #failed: NamedCall[] = [];
   #failures = 0;
   readonly #definitions: DefinitionFacts[] = [];
+  readonly #sanitized = { results: 0, ansi: 0, tags: 0, images: 0 };
   #definitionProblems = 0;
 
   constructor(serverIds: readonly string[]) {
@@ -121,6 +123,14 @@ export class Digest {
     figures.filtered += facts.filtered ?? 0;
   }
 
+  /** Counts a tool result that `gateway.sanitizeResults` cleaned. */
+  sanitized(facts: { readonly ansi: number; readonly tags: number; readonly images: number }): void {
+    this.#sanitized.results++;
+    this.#sanitized.ansi += facts.ansi;
+    this.#sanitized.tags += facts.tags;
+    this.#sanitized.images += facts.images;
+  }
+
   /** Notes a tool definition that failed its pin or the scan. */
   definition(facts: DefinitionFacts): void {
     this.#definitionProblems++;
@@ -175,6 +185,12 @@ export class Digest {
         )
           .join("");
     }
+    const { results, ansi, tags, images } = this.#sanitized;
+    if (results > 0) {
+      text +=
+        `\n**Sanitized results**: ${results} (${ansi} ANSI escapes and ${tags} tag characters removed, ` +
+        `${images} images turned into links)\n`;
+    }
     return `${text}${this.#definitionsMarkdown()}\n`;
   }
 
@@ -185,9 +201,9 @@ export class Digest {
     const shown = count > DEFINITIONS ? ` (the first ${DEFINITIONS} of ${count})` : "";
     return `\n**Tool definitions**${shown}\n\n| server | tool | check | verdict | problem |\n| --- | --- | --- | --- | --- |\n` +
       this.#definitions.map((d) =>
-        `| ${cell(d.server)} | ${cell(d.tool)} | ${cell(d.check)} | ${
-          d.withheld ? "withheld" : "served (warn)"
-        } | ${cell(d.problem)} |\n`
+        `| ${cell(d.server)} | ${cell(d.kind === "prompt" ? `prompt ${d.tool}` : d.tool)} | ${
+          cell(d.check)
+        } | ${d.withheld ? "withheld" : "served (warn)"} | ${cell(d.problem)} |\n`
       ).join("");
   }
 }

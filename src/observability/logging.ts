@@ -229,6 +229,9 @@ async function routeToDir(wiring: Wiring, dir: string, mainLog: string): Promise
     if (record.category[1] === "pins") {
       return digest.definition(record.properties as unknown as DefinitionFacts);
     }
+    if (record.category[1] === "sanitize") {
+      return digest.sanitized(record.properties as { ansi: number; tags: number; images: number });
+    }
     const text = warningBlock(record);
     if (text !== "") markdown.append(text);
   };

@@ -57,6 +57,12 @@ export async function pinTool(tool: Record<string, unknown>): Promise<ToolPin> {
   };
 }
 
+/** The hash of a prompt's definition: what an agent reads of it. */
+export function pinPrompt(prompt: Record<string, unknown>): Promise<string> {
+  const { name, title, description, arguments: args } = prompt;
+  return canonicalHash({ name, title, description, arguments: args });
+}
+
 /** The pins of one server, from what it answered. */
 export async function pinServer(server: PinnedServer): Promise<ServerPin> {
   const info = server.initializeResult.serverInfo as { name?: unknown; version?: unknown } | undefined;
@@ -64,10 +70,7 @@ export async function pinServer(server: PinnedServer): Promise<ServerPin> {
   const tools: Record<string, ToolPin> = {};
   for (const tool of server.tools) tools[String(tool.name)] = await pinTool(tool);
   const prompts: Record<string, string> = {};
-  for (const prompt of server.prompts) {
-    const { name, title, description, arguments: args } = prompt;
-    prompts[String(name)] = await canonicalHash({ name, title, description, arguments: args });
-  }
+  for (const prompt of server.prompts) prompts[String(prompt.name)] = await pinPrompt(prompt);
   return {
     launch: server.launch,
     serverInfo: { name: String(info?.name ?? ""), version: String(info?.version ?? "") },

