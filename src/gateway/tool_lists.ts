@@ -13,6 +13,7 @@ import { nameProblem, prefixName } from "./names.ts";
 import { presentTools, type Tool } from "./tools.ts";
 import type { LaunchedServer } from "./upstreams.ts";
 import type { BackendConnection } from "../backends/connection.ts";
+import { requestSpan, tracingEnabled } from "../observability/tracing.ts";
 
 /** A list of tool definitions as a server sent it. */
 export type Definitions = readonly Record<string, unknown>[];
@@ -41,6 +42,8 @@ export interface ToolListsOptions {
 export class ToolLists {
   readonly #options: ToolListsOptions;
   readonly #normalized = new Set<string>();
+  /** The findings last traced, per server. */
+  readonly #traced = new Map<string, string>();
   readonly #log = getLogger(["awmg", "gateway"]);
 
   constructor(options: ToolListsOptions) {
@@ -59,7 +62,25 @@ export class ToolLists {
   vetted(serverId: string, tools: Definitions): Definitions | Promise<Definitions> {
     const vetting = this.#options.vetting;
     if (vetting === undefined || !vetting.active(serverId)) return tools;
-    return vetting.vet(serverId, tools, this.#others(serverId));
+    return vetting.vet(serverId, tools, this.#others(serverId)).then((served) => {
+      this.#traceFindings(serverId, vetting.report(serverId)?.findings ?? []);
+      return served;
+    });
+  }
+
+  /**
+   * A trace span for each new set of a server's findings, with an event per finding, when tracing is on
+   * (the same findings found again on the next listing are not traced again).
+   */
+  #traceFindings(serverId: string, findings: readonly string[]): void {
+    const seen = findings.join("\n");
+    if (!tracingEnabled() || findings.length === 0 || this.#traced.get(serverId) === seen) return;
+    this.#traced.set(serverId, seen);
+    const span = requestSpan("awmg tool definitions", { "mcp.server": serverId });
+    for (const finding of findings) {
+      span?.event("awmg.tool_definition.finding", { "mcp.server": serverId, "awmg.finding": finding });
+    }
+    span?.end();
   }
 
   /** The prompts of a server that its pins and the scan let through (all of them without vetting). */

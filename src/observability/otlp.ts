@@ -45,8 +45,12 @@ interface OtlpSpan {
   readonly startTimeUnixNano: string;
   readonly endTimeUnixNano: string;
   readonly attributes: { key: string; value: OtlpValue }[];
+  readonly events?: { timeUnixNano: string; name: string; attributes: { key: string; value: OtlpValue }[] }[];
   readonly status: { code: number; message?: string };
 }
+
+/** Events kept per span: a span that records without end keeps its first ones. */
+const MAX_EVENTS = 128;
 
 function hex(bytes: number): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0"))
@@ -138,6 +142,7 @@ class OtlpSpanHandle implements Span {
   readonly #name: string;
   readonly #start = performance.timeOrigin + performance.now();
   readonly #attributes = new Map<string, OtlpValue>();
+  readonly #events: NonNullable<OtlpSpan["events"]> = [];
   #status: { code: number; message?: string } = { code: 0 };
   #ended = false;
 
@@ -164,6 +169,17 @@ class OtlpSpanHandle implements Span {
     otlpAttributes(attributes, this.#attributes);
   }
 
+  event(name: string, attributes: Attributes): void {
+    if (this.#events.length >= MAX_EVENTS) return;
+    const values = new Map<string, OtlpValue>();
+    otlpAttributes(attributes, values);
+    this.#events.push({
+      timeUnixNano: nanos(performance.timeOrigin + performance.now()),
+      name,
+      attributes: [...values].map(([key, value]) => ({ key, value })),
+    });
+  }
+
   fail(message: string): void {
     this.#status = { code: STATUS_ERROR, message: message.slice(0, MAX_ATTRIBUTE_CHARS) };
   }
@@ -181,6 +197,7 @@ class OtlpSpanHandle implements Span {
       startTimeUnixNano: nanos(this.#start),
       endTimeUnixNano: nanos(performance.timeOrigin + performance.now()),
       attributes: [...this.#attributes].map(([key, value]) => ({ key, value })),
+      ...(this.#events.length === 0 ? {} : { events: this.#events }),
       status: this.#status,
     });
   }

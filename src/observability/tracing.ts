@@ -13,6 +13,8 @@ export interface Span {
   child(name: string, attributes: Attributes): Span;
   /** Adds attributes. */
   set(attributes: Attributes): void;
+  /** Records a named event at this moment, with its attributes. */
+  event(name: string, attributes: Attributes): void;
   /** Marks the span as failed, with why. */
   fail(message: string): void;
   /** Ends the span; later calls do nothing. */

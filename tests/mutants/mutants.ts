@@ -958,6 +958,16 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "sanitize",
   },
   {
+    id: "finding-event-missing",
+    file: "src/gateway/tool_lists.ts",
+    find:
+      '      span?.event("awmg.tool_definition.finding", { "mcp.server": serverId, "awmg.finding": finding });',
+    replace: "",
+    breaks: "each finding in a tool definition is an OpenTelemetry event",
+    tests: ["tests/e2e/tracing_test.ts"],
+    filter: "finding",
+  },
+  {
     id: "held-calls-unbounded",
     file: "src/gateway/bridge.ts",
     find: "    if (cause.held === undefined && holds.held >= holds.max) {",
