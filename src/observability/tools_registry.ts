@@ -1,11 +1,12 @@
 /**
- * tools.json: `{ "<serverID>": [ {"name": ..., "description": ...} ] }`, rewritten when a list changes.
+ * tools.json: `{ "<serverID>": [ {"name": ..., "description": ...} ] }`, rewritten when a list changes; a tool
+ * the gateway withholds (tool pins) is listed with `"withheld": "<why>"`.
  */
 
 /** Keeps the tools of every server and writes them to `tools.json` shortly after each change. */
 export class ToolsRegistry {
   readonly #path?: string;
-  readonly #tools = new Map<string, { name: string; description?: string }[]>();
+  readonly #tools = new Map<string, { name: string; description?: string; withheld?: string }[]>();
   #timer?: ReturnType<typeof setTimeout>;
   #writing: Promise<void> = Promise.resolve();
 
@@ -21,6 +22,7 @@ export class ToolsRegistry {
       tools.map((tool) => ({
         name: String(tool.name),
         ...(typeof tool.description === "string" ? { description: tool.description } : {}),
+        ...(typeof tool.withheld === "string" ? { withheld: tool.withheld } : {}),
       })),
     );
     if (this.#path !== undefined && this.#timer === undefined) {
@@ -28,9 +30,9 @@ export class ToolsRegistry {
     }
   }
 
-  /** How many tools a server listed (0 before it has). */
+  /** How many tools a server's clients are served (0 before it listed them). */
   count(serverId: string): number {
-    return this.#tools.get(serverId)?.length ?? 0;
+    return this.#tools.get(serverId)?.filter((tool) => tool.withheld === undefined).length ?? 0;
   }
 
   /** Writes the file now (and waits for any write in progress). */
