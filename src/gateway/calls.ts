@@ -176,3 +176,28 @@ export interface CallHost {
   /** Sends a call again under a new backend id (`make` builds the request for it), its timeout afresh. */
   resend(backendId: number, pending: Pending, make: (retryId: number) => JsonRpcRequest): void;
 }
+
+/**
+ * The clients that may have caused a server request or a log line (a session, or each sessionless request
+ * on its own), and the call when there is one: stdio carries no other link between them. A held call whose
+ * backend waits for its client's answer does not count once ASK_WINDOW_MS has passed since the backend's
+ * last question: its handler is blocked on the answer, so what the backend sends now is another call's. Only
+ * when every call in flight waits like that is one of them the cause.
+ */
+export function callersOf(pending: Iterable<Pending>): { count: number; sole?: Pending } {
+  const now = Date.now();
+  const working = new Set<Session | Pending>();
+  const waiting = new Set<Session | Pending>();
+  let [workingSole, waitingSole]: (Pending | undefined)[] = [];
+  for (const call of pending) {
+    if (call.held !== undefined && now - call.held.askedAt > ASK_WINDOW_MS) {
+      waiting.add(call.session ?? call);
+      waitingSole = call;
+    } else {
+      working.add(call.session ?? call);
+      workingSole = call;
+    }
+  }
+  const [callers, sole] = working.size > 0 ? [working, workingSole] : [waiting, waitingSole];
+  return callers.size === 1 ? { count: 1, sole } : { count: callers.size };
+}

@@ -22,7 +22,7 @@ import { withId } from "../jsonrpc/splice.ts";
 import { isRateLimitResult, type RateLimitBreaker } from "./breaker.ts";
 import { Bridge } from "./bridge.ts";
 import {
-  ASK_WINDOW_MS,
+  callersOf,
   type CallHost,
   clientRevision,
   type ForwardOptions,
@@ -35,7 +35,7 @@ import {
 } from "./calls.ts";
 import { Exchange } from "./exchange.ts";
 import { ClientRelay } from "./relay.ts";
-import { type Listener, ReplayLog, type Session } from "./session.ts";
+import { type Listener, ReplayLog } from "./session.ts";
 import { questionWithText, refusedQuestion, toolsOnly, withoutMessage } from "./unjudged.ts";
 import { envelope, legacyParams, logLevelShown, META, withMeta, withoutTasks } from "../protocol/revision.ts";
 
@@ -109,7 +109,7 @@ export class Upstream {
       notify: (message) => this.notify(message),
       settle: (backendId) => this.#settle(backendId),
       cancel: (backendId, reason) => this.#cancel(backendId, reason),
-      callers: () => this.#callers(),
+      callers: () => callersOf(this.#pending.values()),
       resend: (backendId, pending, make) => this.#resend(backendId, pending, make),
     };
     this.#bridge = new Bridge(host, options.holds);
@@ -558,7 +558,7 @@ export class Upstream {
       case "notifications/message": {
         // A guarded server's log line is data its guard never saw: it stays in the RPC record.
         if (this.#options.guarded === true) return;
-        const caller = this.#callers().sole;
+        const caller = callersOf(this.#pending.values()).sole;
         if (caller?.modern === undefined) break;
         // A modern client gets a call's log on its answer, and only at the level it asked for.
         const wanted = caller.modern.envelope.logLevel;
@@ -594,30 +594,5 @@ export class Upstream {
   #broadcast(message: JsonRpcMessage, size: number): void {
     const id = this.log.append(message, size);
     for (const session of this.#options.audience()) session.push(message, id);
-  }
-
-  /**
-   * The clients that may have caused a server request or a log line (a session, or each sessionless
-   * request on its own), and the request when there is one: stdio carries no other link between them.
-   * A held call whose backend waits for its client's answer does not count once ASK_WINDOW_MS has passed
-   * since the backend's last question: its handler is blocked on the answer, so what the backend sends
-   * now is another call's. Only when every call in flight waits like that is one of them the cause.
-   */
-  #callers(): { count: number; sole?: Pending } {
-    const now = Date.now();
-    const working = new Set<Session | Pending>();
-    const waiting = new Set<Session | Pending>();
-    let [workingSole, waitingSole]: (Pending | undefined)[] = [];
-    for (const pending of this.#pending.values()) {
-      if (pending.held !== undefined && now - pending.held.askedAt > ASK_WINDOW_MS) {
-        waiting.add(pending.session ?? pending);
-        waitingSole = pending;
-      } else {
-        working.add(pending.session ?? pending);
-        workingSole = pending;
-      }
-    }
-    const [callers, sole] = working.size > 0 ? [working, workingSole] : [waiting, waitingSole];
-    return callers.size === 1 ? { count: 1, sole } : { count: callers.size };
   }
 }

@@ -88,8 +88,9 @@ function textAt(instance: Instance, ptr: number, length: number): string {
   return decoder.decode(bytesAt(instance, ptr >>> 0, length >>> 0));
 }
 
-function instantiate(session: string, instance: Instance): Guest {
-  const callBackend = new jspi.Suspending(
+/** `call_backend`: the guest asks the gateway to call a tool of its server; suspends until it answers. */
+function callBackend(instance: Instance) {
+  return new jspi.Suspending(
     async (namePtr, nameLen, argsPtr, argsLen, outPtr, outSize) => {
       const current = instance.current;
       if (current === undefined || ++current.backendCalls > MAX_BACKEND_CALLS) return -1;
@@ -120,6 +121,9 @@ function instantiate(session: string, instance: Instance): Guest {
       return bytes.length;
     },
   );
+}
+
+function instantiate(session: string, instance: Instance): Guest {
   const hostLog = (level: number, ptr: number, length: number) => {
     try {
       log(session, instance, level, textAt(instance, ptr, length));
@@ -128,7 +132,7 @@ function instantiate(session: string, instance: Instance): Guest {
     }
   };
   const made = new WebAssembly.Instance(module!, {
-    env: { call_backend: callBackend, host_log: hostLog },
+    env: { call_backend: callBackend(instance), host_log: hostLog },
     wasi_snapshot_preview1: wasiImports({
       memory: () => instance.guest!.memory.buffer,
       log: (level, message) => log(session, instance, level, message),

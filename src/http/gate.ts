@@ -35,70 +35,70 @@ export function remote(c: Context<Env>): string {
   return addr === undefined ? "unknown" : `${addr.hostname}:${addr.port}`;
 }
 
+/** The Host and Origin check's refusal of a request (403, logged), or undefined when it may pass. */
+function originRefusal(originCheck: OriginCheck, c: Context<Env>): Response | undefined {
+  const refusal = originCheck(requestHost(c.req.raw), c.req.header("origin") ?? null);
+  if (refusal === undefined) return undefined;
+  const { header, value, setting } = refusal;
+  originLog.warn("Refused a request with {header} {value}, remote={remote}, path={path}", {
+    header,
+    value,
+    remote: remote(c),
+    path: c.req.path,
+  });
+  return rpcError(
+    403,
+    ErrorCode.Forbidden,
+    `Forbidden: ${header} ${JSON.stringify(value)} is not allowed`,
+    {
+      header,
+      value,
+      detail:
+        `a web page on another site may be driving a browser here (DNS rebinding); if clients really use this ${
+          header === "Host" ? "name" : "origin"
+        }, add it to ${setting}`,
+    },
+  );
+}
+
+/** The API key's verdict on a request: the caller's identity, or the refusal to answer with (logged). */
+function authenticate(check: ReturnType<typeof authChecker>, c: Context<Env>): number | Response {
+  const result = check(c.req.header("authorization"));
+  if (result.kind === "ok") return result.identity;
+  // OAuth discovery answers 404 without a key, as the Go gateway's: clients that probe it learn there is
+  // none. Checked only here, on the way to a 401, so no route (and no router cost) is added for it.
+  if (c.req.path.endsWith(OAUTH_DISCOVERY)) {
+    return rpcError(404, ErrorCode.InvalidRequest, "Not found: awmg does not use OAuth", KEY_HINT);
+  }
+  const reason = result.kind === "missing"
+    ? "missing Authorization header"
+    : result.kind === "invalid"
+    ? "invalid API key"
+    : `malformed Authorization header: ${result.reason}`;
+  authLog.error("Authentication failed: {reason}, remote={remote}, path={path}", {
+    reason,
+    remote: remote(c),
+    path: c.req.path,
+  });
+  return rpcError(
+    result.kind === "malformed" ? 400 : 401,
+    ErrorCode.Unauthorized,
+    `Unauthorized: ${reason}`,
+    KEY_HINT,
+  );
+}
+
 /** The gate for these API keys (none: auth is off) and this origin check. */
 export function createGate(apiKeys: readonly string[], originCheck: OriginCheck): Gate {
   const check = authChecker(apiKeys);
-  const authOn = apiKeys.length > 0;
-
-  const originRefusal = (c: Context<Env>): Response | undefined => {
-    const refusal = originCheck(requestHost(c.req.raw), c.req.header("origin") ?? null);
-    if (refusal === undefined) return undefined;
-    const { header, value, setting } = refusal;
-    originLog.warn("Refused a request with {header} {value}, remote={remote}, path={path}", {
-      header,
-      value,
-      remote: remote(c),
-      path: c.req.path,
-    });
-    return rpcError(
-      403,
-      ErrorCode.Forbidden,
-      `Forbidden: ${header} ${JSON.stringify(value)} is not allowed`,
-      {
-        header,
-        value,
-        detail:
-          `a web page on another site may be driving a browser here (DNS rebinding); if clients really use this ${
-            header === "Host" ? "name" : "origin"
-          }, add it to ${setting}`,
-      },
-    );
-  };
-
-  /** The API key's check: the caller's identity, or the refusal to answer with. */
-  const authenticate = (c: Context<Env>): number | Response => {
-    if (!authOn) return 0;
-    const result = check(c.req.header("authorization"));
-    if (result.kind === "ok") return result.identity;
-    // OAuth discovery answers 404 without a key, as the Go gateway's: clients that probe it learn there is
-    // none. Checked only here, on the way to a 401, so no route (and no router cost) is added for it.
-    if (c.req.path.endsWith(OAUTH_DISCOVERY)) {
-      return rpcError(404, ErrorCode.InvalidRequest, "Not found: awmg does not use OAuth", KEY_HINT);
-    }
-    const reason = result.kind === "missing"
-      ? "missing Authorization header"
-      : result.kind === "invalid"
-      ? "invalid API key"
-      : `malformed Authorization header: ${result.reason}`;
-    authLog.error("Authentication failed: {reason}, remote={remote}, path={path}", {
-      reason,
-      remote: remote(c),
-      path: c.req.path,
-    });
-    return rpcError(
-      result.kind === "malformed" ? 400 : 401,
-      ErrorCode.Unauthorized,
-      `Unauthorized: ${reason}`,
-      KEY_HINT,
-    );
-  };
-
+  const identify = apiKeys.length > 0 ? (c: Context<Env>) => authenticate(check, c) : () => 0;
+  const refuseOrigin = (c: Context<Env>) => originRefusal(originCheck, c);
   return {
-    originRefusal,
+    originRefusal: refuseOrigin,
     gated: (route) => (c) => {
-      const refused = originRefusal(c);
+      const refused = refuseOrigin(c);
       if (refused !== undefined) return refused;
-      const identity = authenticate(c);
+      const identity = identify(c);
       return typeof identity === "number" ? route(c, identity) : identity;
     },
   };

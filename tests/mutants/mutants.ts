@@ -582,9 +582,9 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: "sessionless-callers-one",
-    file: "src/gateway/upstream.ts",
-    find: "        working.add(pending.session ?? pending);",
-    replace: "        working.add(pending.session!);",
+    file: "src/gateway/calls.ts",
+    find: "      working.add(call.session ?? call);",
+    replace: "      working.add(call.session!);",
     breaks:
       "two sessionless (2026-07-28) callers in flight are two, so a server request is refused, not guessed",
     tests: ["tests/e2e/input_bounds_test.ts"],
@@ -621,9 +621,9 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: "held-follow-up-guessed",
-    file: "src/gateway/upstream.ts",
-    find: "      if (pending.held !== undefined && now - pending.held.askedAt > ASK_WINDOW_MS) {",
-    replace: "      if (pending.held !== undefined) {",
+    file: "src/gateway/calls.ts",
+    find: "    if (call.held !== undefined && now - call.held.askedAt > ASK_WINDOW_MS) {",
+    replace: "    if (call.held !== undefined) {",
     breaks:
       "a held call's follow-up within its ask window, with another call in flight, is refused, not given to it",
     tests: ["tests/e2e/input_bounds_test.ts"],
