@@ -353,16 +353,18 @@ export class Gateway {
 
   /** The refusal of a call to a tool, or a get of a prompt, that its pins or the scan withheld. */
   #withheld(serverId: string, request: JsonRpcRequest): JsonRpcResponse | undefined {
+    const { method } = request;
+    if (method !== "tools/call" && method !== "prompts/get") return undefined;
     const name = String((request.params as { name?: unknown } | undefined)?.name);
-    const [what, why] = request.method === "tools/call"
-      ? ["Tool", this.#options.vetting?.refusal(serverId, name)]
-      : request.method === "prompts/get"
-      ? ["Prompt", this.#tools.promptRefusal(serverId, name)]
-      : [];
+    const tool = method === "tools/call";
+    const why = tool
+      ? this.#options.vetting?.refusal(serverId, name)
+      : this.#tools.promptRefusal(serverId, name);
     if (why === undefined) return undefined;
+    const what = tool ? "Tool" : "Prompt";
     return errorResponse(request.id, ErrorCode.InvalidParams, `${what} '${name}' is withheld: ${why}`, {
       server: serverId,
-      [what === "Tool" ? "tool" : "prompt"]: name,
+      [tool ? "tool" : "prompt"]: name,
       detail: why,
     });
   }

@@ -933,8 +933,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "prompt-get-allowed",
     file: "src/gateway/gateway.ts",
-    find: '      ? ["Prompt", this.#tools.promptRefusal(serverId, name)]',
-    replace: '      ? ["Prompt", undefined]',
+    find: "      : this.#tools.promptRefusal(serverId, name);",
+    replace: "      : undefined;",
     breaks: "prompts/get of a withheld prompt is refused",
     tests: ["tests/e2e/pins_test.ts"],
     filter: "hidden instructions",
