@@ -75,7 +75,8 @@ export function questionWithText(result: InputRequired): string | undefined {
 
 /** A progress notification without its `message`, the one part that is the server's free text. */
 export function withoutMessage(notification: JsonRpcNotification): JsonRpcNotification {
-  const { message: _, ...params } = notification.params as Record<string, unknown>;
+  // A hostile server's notification may have no params at all.
+  const { message: _, ...params } = (notification.params ?? {}) as Record<string, unknown>;
   return { ...notification, params };
 }
 

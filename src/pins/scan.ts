@@ -137,7 +137,7 @@ function scanText(text: string, field: string, otherTools: OtherTools, own: Read
   if (comment !== null) add("HTML comment", visible(comment[0]));
   for (const tag of pseudoTags(text)) add("pseudo-tag", visible(tag));
   for (const decoded of decodedText(text)) add("encoded text", visible(decoded));
-  for (const word of text.match(/[A-Za-z0-9_-]+/g) ?? []) {
+  for (const word of otherTools.size === 0 ? [] : text.match(/[A-Za-z0-9_-]+/g) ?? []) {
     if (otherTools.has(word) && !own.has(word)) add("shadowing", `names ${word}, a tool of another server`);
   }
   return findings;

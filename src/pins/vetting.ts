@@ -32,6 +32,18 @@ type Verdict = { readonly served: true } | { readonly served: false; readonly wh
 /** Memoized pins stay below this many definitions per gateway: a server that churns cannot grow it. */
 const MEMO_LIMIT = 4096;
 
+/**
+ * The reasons to withhold a definition, or, when it cannot be checked at all (nested past what the scan
+ * can walk, a number with no JSON form), that: a definition that cannot be checked is never served.
+ */
+async function uncheckable(reasons: () => Promise<string[]>): Promise<string[]> {
+  try {
+    return await reasons();
+  } catch (error) {
+    return [`it could not be checked: ${(error as Error).message}`];
+  }
+}
+
 /** The vetting of every server's tools. */
 export class ToolVetting {
   readonly #lock?: ToolLock;
@@ -67,10 +79,10 @@ export class ToolVetting {
     const own = new Set(tools.map((tool) => String(tool.name)));
     for (const tool of tools) {
       const name = String(tool.name);
-      const reasons = [
+      const reasons = await uncheckable(async () => [
         ...await this.#pinReasons(serverId, tool, counts),
         ...this.#scanReasons(serverId, tool, "tool", others, own, findings),
-      ];
+      ]);
       if (reasons.length === 0) served.push(tool);
       else counts.withheld++;
       verdicts.set(
@@ -94,10 +106,10 @@ export class ToolVetting {
     const own = new Set(prompts.map((prompt) => String(prompt.name)));
     const served: Record<string, unknown>[] = [];
     for (const prompt of prompts) {
-      const reasons = [
+      const reasons = await uncheckable(async () => [
         ...await this.#promptPinReasons(serverId, prompt),
         ...this.#scanReasons(serverId, prompt, "prompt", others, own, []),
-      ];
+      ]);
       if (reasons.length === 0) served.push(prompt);
       verdicts.set(
         String(prompt.name),

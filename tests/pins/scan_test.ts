@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { referenceTools, scanDefinition, visible } from "../../src/pins/scan.ts";
+import { ToolVetting } from "../../src/pins/vetting.ts";
 
 const kinds = (definition: Record<string, unknown>, others = new Map<string, string>()) =>
   scanDefinition(definition, others).map((finding) => `${finding.kind} @ ${finding.field}`);
@@ -69,4 +70,17 @@ Deno.test("shadowing: another server's tool named, or its name taken with a copy
     [],
     "a plain word is not a reference",
   );
+});
+
+Deno.test("a definition too deep to walk is withheld as unchecked, never served", async () => {
+  let schema: Record<string, unknown> = { type: "string" };
+  for (let depth = 0; depth < 100_000; depth++) schema = { items: schema };
+  const vetting = new ToolVetting(undefined, () => ({ pins: "enforce", scan: "enforce" }));
+  const served = await vetting.vet(
+    "deep",
+    [{ name: "deep", inputSchema: schema }, { name: "flat" }],
+    new Map(),
+  );
+  assert.deepEqual(served.map((tool) => tool.name), ["flat"]);
+  assert.match(String(vetting.refusal("deep", "deep")), /^it could not be checked: /);
 });
