@@ -17,7 +17,15 @@ export type FindingKind =
   | "HTML comment"
   | "pseudo-tag"
   | "encoded text"
-  | "shadowing";
+  | "shadowing"
+  | "reference";
+
+/**
+ * Kinds that are reported and never withhold a tool: a definition naming another server's tool. Honest
+ * servers of one domain name each other's tools (GitHub's `label_write` says to use `update_issue`, which
+ * gh-aw's safe-outputs server has too), so the name alone cannot tell shadowing from documentation.
+ */
+export const REPORTED_ONLY: ReadonlySet<FindingKind> = new Set(["reference"]);
 
 /** One finding: where in the definition, and the offending text made visible. */
 export interface Finding {
@@ -138,7 +146,7 @@ function scanText(text: string, field: string, otherTools: OtherTools, own: Read
   for (const tag of pseudoTags(text)) add("pseudo-tag", visible(tag));
   for (const decoded of decodedText(text)) add("encoded text", visible(decoded));
   for (const word of otherTools.size === 0 ? [] : text.match(/[A-Za-z0-9_-]+/g) ?? []) {
-    if (otherTools.has(word) && !own.has(word)) add("shadowing", `names ${word}, a tool of another server`);
+    if (otherTools.has(word) && !own.has(word)) add("reference", `names ${word}, a tool of another server`);
   }
   return findings;
 }

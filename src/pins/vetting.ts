@@ -6,7 +6,7 @@
 import { getLogger } from "@logtape/logtape";
 import { canonicalJson } from "./canonical.ts";
 import { changedParts, pinPrompt, pinTool, type ToolLock, type ToolPin } from "./lock.ts";
-import { type OtherTools, scanDefinition } from "./scan.ts";
+import { type OtherTools, REPORTED_ONLY, scanDefinition } from "./scan.ts";
 
 /** What a check does on a failure: withhold the tool, only warn, or nothing at all. */
 export type CheckMode = "enforce" | "warn" | "off";
@@ -202,16 +202,24 @@ export class ToolVetting {
     const mode = this.#checks(serverId).scan;
     if (mode === "off") return [];
     const name = String(tool.name);
-    const found = scanDefinition(tool, others, own).map((f) => `${f.kind} in ${f.field}: ${f.shown}`);
-    findings.push(...found.map((finding) => `${name}: ${finding}`));
-    return this.#decide(
-      serverId,
-      kind,
-      name,
-      "scan",
-      mode,
-      found.map((finding) => `hidden instructions: ${finding}`),
-    );
+    const withholding: string[] = [];
+    for (const finding of scanDefinition(tool, others, own)) {
+      const text = `${finding.kind} in ${finding.field}: ${finding.shown}`;
+      findings.push(`${name}: ${text}`);
+      if (!REPORTED_ONLY.has(finding.kind)) withholding.push(`hidden instructions: ${text}`);
+      else {
+        // The facts a withheld definition's record has (the digest reads them), with withheld false.
+        this.#log.warn("The {kind} {tool} of {server} {problem} (reported, not withheld)", {
+          kind,
+          tool: name,
+          server: serverId,
+          problem: finding.shown,
+          check: "scan",
+          withheld: false,
+        });
+      }
+    }
+    return this.#decide(serverId, kind, name, "scan", mode, withholding);
   }
 
   /** Logs each problem; only an enforcing check withholds the tool (or prompt) for them. */

@@ -908,9 +908,9 @@ export const MUTANTS: readonly Mutant[] = [
     id: "shadowing-mention-missed",
     file: "src/pins/scan.ts",
     find:
-      '    if (otherTools.has(word) && !own.has(word)) add("shadowing", `names ${word}, a tool of another server`);',
+      '    if (otherTools.has(word) && !own.has(word)) add("reference", `names ${word}, a tool of another server`);',
     replace: "",
-    breaks: "a definition naming another server's tool is a shadowing finding",
+    breaks: "a definition naming another server's tool is a reported finding",
     tests: ["tests/pins/corpus_test.ts", "tests/pins/scan_test.ts"],
   },
   {
@@ -966,6 +966,15 @@ export const MUTANTS: readonly Mutant[] = [
     breaks: "each finding in a tool definition is an OpenTelemetry event",
     tests: ["tests/e2e/tracing_test.ts"],
     filter: "finding",
+  },
+  {
+    id: "references-withhold",
+    file: "src/pins/scan.ts",
+    find: 'export const REPORTED_ONLY: ReadonlySet<FindingKind> = new Set(["reference"]);',
+    replace: "export const REPORTED_ONLY: ReadonlySet<FindingKind> = new Set();",
+    breaks:
+      "a definition that only names another server's tool is reported, not withheld (gh-aw's own pairing)",
+    tests: ["tests/pins/corpus_test.ts"],
   },
   {
     id: "held-calls-unbounded",

@@ -3,7 +3,7 @@
  * the classes it looks for is caught, and GitHub's own tool definitions raise nothing.
  */
 import assert from "node:assert/strict";
-import { type FindingKind, referenceTools, scanDefinition } from "../../src/pins/scan.ts";
+import { type FindingKind, referenceTools, REPORTED_ONLY, scanDefinition } from "../../src/pins/scan.ts";
 
 const CORPORA = new URL("../fixtures/corpora/", import.meta.url);
 const read = async (name: string) => JSON.parse(await Deno.readTextFile(new URL(name, CORPORA)));
@@ -35,7 +35,7 @@ Deno.test("mcpproxy-go's detect corpus: every case of the scanner's classes caug
       "private-use characters",
     ],
     decoded_payload: ["encoded text"],
-    shadowing: ["shadowing"],
+    shadowing: ["shadowing", "reference"],
   };
   const ours = entries.filter((entry) => entry.category in expected);
   assert.equal(ours.length, 16);
@@ -74,4 +74,24 @@ Deno.test("GitHub's own tool definitions (github-mcp-server's 117 snapshots) rai
     // The same server configured twice (two tokens, two toolsets): its twin's tools are not shadowing.
     assert.deepEqual(scanDefinition(tool, referenceTools(tools), names), [], `${tool.name}, beside its twin`);
   }
+});
+
+Deno.test("gh-aw's pairing: GitHub's tools beside its 42 safe-output tools withhold nothing, either way", async () => {
+  const github = await read("github-mcp-server-toolsnaps.json") as Record<string, unknown>[];
+  const safeOutputs = await read("gh-aw-safe_outputs_tools.json") as Record<string, unknown>[];
+  assert.equal(safeOutputs.length, 42);
+  const referenced: string[] = [];
+  for (const [mine, theirs] of [[github, safeOutputs], [safeOutputs, github]]) {
+    const own = new Set(mine.map((tool) => String(tool.name)));
+    for (const tool of mine) {
+      const found = scanDefinition(tool, referenceTools(theirs), own);
+      assert.deepEqual(found.filter((f) => !REPORTED_ONLY.has(f.kind)), [], String(tool.name));
+      referenced.push(...found.map((f) => `${tool.name}: ${f.shown}`));
+    }
+  }
+  // GitHub's own descriptions name tools that safe outputs has too: reported, never withheld.
+  assert.ok(
+    referenced.includes("label_write: names update_issue, a tool of another server"),
+    referenced.join("; "),
+  );
 });
