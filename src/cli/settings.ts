@@ -385,6 +385,26 @@ type FileSettings = Pick<
   | "summaryMaxSize"
 >;
 
+/** The payload size threshold: flag, variable (checked to be a number of bytes), then config. */
+function resolveThreshold({ options, config, env, warnings }: Sources): number | undefined | string {
+  const envThreshold = env("MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD") || undefined;
+  if (envThreshold !== undefined && !/^\d+$/.test(envThreshold)) {
+    return `invalid MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD "${envThreshold}": expected a non-negative integer (bytes)`;
+  }
+  return pick<number>(
+    [
+      { label: "--payload-size-threshold", value: options.payloadSizeThreshold },
+      {
+        label: "MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD",
+        value: envThreshold === undefined ? undefined : Number(envThreshold),
+      },
+      { label: "gateway.payloadSizeThreshold in the config", value: config.gateway.payloadSizeThreshold },
+    ],
+    warnings,
+    plain,
+  );
+}
+
 /** Where logs and payloads go, and how large they may grow. */
 function resolveFiles({ options, config, env, warnings }: Sources): FileSettings | string {
   const logDir = pick<string>(
@@ -404,22 +424,8 @@ function resolveFiles({ options, config, env, warnings }: Sources): FileSettings
     warnings,
     plain,
   );
-  const envThreshold = env("MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD") || undefined;
-  if (envThreshold !== undefined && !/^\d+$/.test(envThreshold)) {
-    return `invalid MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD "${envThreshold}": expected a non-negative integer (bytes)`;
-  }
-  const payloadSizeThreshold = pick<number>(
-    [
-      { label: "--payload-size-threshold", value: options.payloadSizeThreshold },
-      {
-        label: "MCP_GATEWAY_PAYLOAD_SIZE_THRESHOLD",
-        value: envThreshold === undefined ? undefined : Number(envThreshold),
-      },
-      { label: "gateway.payloadSizeThreshold in the config", value: config.gateway.payloadSizeThreshold },
-    ],
-    warnings,
-    plain,
-  );
+  const payloadSizeThreshold = resolveThreshold({ options, config, env, warnings });
+  if (typeof payloadSizeThreshold === "string") return payloadSizeThreshold;
   const logMaxSize = positiveVariable(env, "MCP_GATEWAY_LOG_MAX_SIZE", "bytes");
   if (typeof logMaxSize === "string") return logMaxSize;
   const logMaxFiles = positiveVariable(env, "MCP_GATEWAY_LOG_MAX_FILES", "rotated files kept per log");

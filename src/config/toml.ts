@@ -75,23 +75,35 @@ function makeLineOf(text: string): (path: string) => number | undefined {
   };
 }
 
+/** A TOML syntax error as a config issue: line, column and what the parser said. */
+function syntaxIssue(error: TomlError): ConfigIssue {
+  const reason = error.message.split("\n")[0].replace(/^Invalid TOML document: /, "");
+  return {
+    path: "",
+    message: `failed to parse TOML at line ${error.line}, column ${error.column}: ${reason}`,
+    line: error.line,
+  };
+}
+
+/** A canonical path in the spelling the file used (`servers.x.toolTimeout` as `servers.x.tool_timeout`). */
+function asWritten(path: string, renames: ReadonlyMap<string, string>): string {
+  let canonical = "";
+  let written = "";
+  for (const segment of path.split(/(?=\.)|(?=\[)/)) {
+    canonical += segment;
+    const dot = segment.startsWith(".") ? "." : "";
+    written += renames.has(canonical) ? `${dot}${renames.get(canonical)}` : segment;
+  }
+  return written;
+}
+
 /** Parses TOML text into a canonical document, or the syntax error with its line and column. */
 export function readToml(text: string): ParsedDocument {
   let raw: Record<string, unknown>;
   try {
     raw = parse(text);
   } catch (error) {
-    if (error instanceof TomlError) {
-      const reason = error.message.split("\n")[0].replace(/^Invalid TOML document: /, "");
-      return {
-        ok: false,
-        issue: {
-          path: "",
-          message: `failed to parse TOML at line ${error.line}, column ${error.column}: ${reason}`,
-          line: error.line,
-        },
-      };
-    }
+    if (error instanceof TomlError) return { ok: false, issue: syntaxIssue(error) };
     throw error;
   }
   const renames = new Map<string, string>();
@@ -128,16 +140,7 @@ export function readToml(text: string): ParsedDocument {
     ok: true,
     document: { ...document, unknownTopLevel },
     errors,
-    display: (path) => {
-      let canonical = "";
-      let written = "";
-      for (const segment of path.split(/(?=\.)|(?=\[)/)) {
-        canonical += segment;
-        const dot = segment.startsWith(".") ? "." : "";
-        written += renames.has(canonical) ? `${dot}${renames.get(canonical)}` : segment;
-      }
-      return written;
-    },
+    display: (path) => asWritten(path, renames),
     lineOf: makeLineOf(text),
   };
 }

@@ -72,67 +72,88 @@ export async function* readLines(
   stream: ReadableStream<Uint8Array>,
   limit = Infinity,
 ): AsyncGenerator<string | Oversized> {
-  const decoder = new TextDecoder();
-  let pieces: Uint8Array[] = [];
-  let size = 0;
-  let skipping = false;
-  const oversized = (head: Uint8Array): Oversized => {
-    const marker: Oversized = {
-      oversized: true,
-      bytes: size,
-      preview: `${decoder.decode(head.subarray(0, PREVIEW_CHARS))}...`,
-    };
-    pieces = [];
-    size = 0;
-    skipping = true;
-    return marker;
-  };
-  /** The line made of the pieces kept so far and `last`, decoded; the next line starts empty. */
-  const line = (last: Uint8Array): string => {
-    const length = size;
-    size = 0;
-    if (pieces.length === 0) return decoder.decode(last);
-    const bytes = new Uint8Array(length);
-    let at = 0;
-    for (const piece of pieces) {
-      bytes.set(piece, at);
-      at += piece.length;
-    }
-    bytes.set(last, at);
-    pieces = [];
-    return decoder.decode(bytes);
-  };
+  const pending = new PendingLine();
   for await (const chunk of reusedChunks(stream)) {
     let start = 0;
     while (true) {
       const newline = chunk.indexOf(NEWLINE, start);
       if (newline === -1) {
-        if (!skipping && start < chunk.length) {
+        if (!pending.skipping && start < chunk.length) {
           const rest = chunk.subarray(start);
-          size += rest.length;
-          if (size > limit) yield oversized(pieces[0] ?? rest);
-          // Copied: the chunk's buffer is read into again.
-          else pieces.push(rest.slice());
+          pending.size += rest.length;
+          if (pending.size > limit) yield pending.oversized(rest);
+          else pending.keep(rest);
         }
         break;
       }
-      if (skipping) {
-        skipping = false;
+      if (pending.skipping) {
+        pending.skipping = false;
       } else {
         const last = chunk.subarray(start, newline);
-        size += last.length;
-        if (size > limit) yield oversized(pieces[0] ?? last);
+        pending.size += last.length;
+        if (pending.size > limit) yield pending.oversized(last);
         else {
-          const text = line(last);
+          const text = pending.take(last);
           if (isContent(text)) yield text.endsWith("\r") ? text.slice(0, -1) : text;
         }
       }
       start = newline + 1;
     }
   }
-  if (!skipping && pieces.length > 0) {
-    const rest = line(new Uint8Array(0));
-    if (isContent(rest)) yield rest;
+  const rest = pending.rest();
+  if (rest !== undefined && isContent(rest)) yield rest;
+}
+
+/**
+ * The line being read: its bytes kept as pieces until its newline arrives, then decoded once; or, past the
+ * limit, skipped up to its newline.
+ */
+class PendingLine {
+  readonly #decoder = new TextDecoder();
+  #pieces: Uint8Array[] = [];
+  /** Bytes of the line so far. */
+  size = 0;
+  /** The line went over the limit: its rest is dropped up to the next newline. */
+  skipping = false;
+
+  /** Keeps a piece of the line, copied: the chunk's buffer is read into again. */
+  keep(piece: Uint8Array): void {
+    this.#pieces.push(piece.slice());
+  }
+
+  /** The marker of a line over the limit (previewed from its first bytes); the rest of it is skipped. */
+  oversized(last: Uint8Array): Oversized {
+    const head = this.#pieces[0] ?? last;
+    const marker: Oversized = {
+      oversized: true,
+      bytes: this.size,
+      preview: `${this.#decoder.decode(head.subarray(0, PREVIEW_CHARS))}...`,
+    };
+    this.#pieces = [];
+    this.size = 0;
+    this.skipping = true;
+    return marker;
+  }
+
+  /** The line made of the pieces kept so far and `last`, decoded; the next line starts empty. */
+  take(last: Uint8Array): string {
+    const length = this.size;
+    this.size = 0;
+    if (this.#pieces.length === 0) return this.#decoder.decode(last);
+    const bytes = new Uint8Array(length);
+    let at = 0;
+    for (const piece of this.#pieces) {
+      bytes.set(piece, at);
+      at += piece.length;
+    }
+    bytes.set(last, at);
+    this.#pieces = [];
+    return this.#decoder.decode(bytes);
+  }
+
+  /** What was kept of a last line the stream ended without a newline, if anything. */
+  rest(): string | undefined {
+    return this.skipping || this.#pieces.length === 0 ? undefined : this.take(new Uint8Array(0));
   }
 }
 

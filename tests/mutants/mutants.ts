@@ -455,8 +455,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "line-unbounded",
     file: "src/jsonrpc/framer.ts",
-    find: "          if (size > limit) yield oversized(pieces[0] ?? rest);",
-    replace: "          if (false) yield oversized(pieces[0] ?? rest);",
+    find: "          if (pending.size > limit) yield pending.oversized(rest);",
+    replace: "          if (false) yield pending.oversized(rest);",
     breaks: "a backend line over maxMessageSize fails at the limit",
     tests: ["tests/jsonrpc/framer_test.ts", SECURITY],
     filter: "/limit|hostile backends/",
@@ -473,8 +473,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "reused-chunk-kept",
     file: "src/jsonrpc/framer.ts",
-    find: "          else pieces.push(rest.slice());",
-    replace: "          else pieces.push(rest);",
+    find: "    this.#pieces.push(piece.slice());",
+    replace: "    this.#pieces.push(piece);",
     breaks: "a message that spans reads keeps its bytes while the reused read buffer is filled again",
     tests: ["tests/jsonrpc/framer_test.ts"],
     filter: "spans reads",
