@@ -359,7 +359,7 @@ export class Gateway {
     const tool = method === "tools/call";
     const why = tool
       ? this.#options.vetting?.refusal(serverId, name)
-      : this.#tools.promptRefusal(serverId, name);
+      : this.#options.vetting?.promptRefusal(serverId, name);
     if (why === undefined) return undefined;
     const what = tool ? "Tool" : "Prompt";
     return errorResponse(request.id, ErrorCode.InvalidParams, `${what} '${name}' is withheld: ${why}`, {

@@ -90,11 +90,6 @@ export class ToolLists {
     return vetting.vetPrompts(serverId, prompts, this.#others(serverId));
   }
 
-  /** Why `prompts/get` of a prompt is refused, if its last listing withheld it. */
-  promptRefusal(serverId: string, prompt: string): string | undefined {
-    return this.#options.vetting?.promptRefusal(serverId, prompt);
-  }
-
   /** The other servers' tools a definition of this one must not shadow. */
   #others(serverId: string) {
     return referenceTools(

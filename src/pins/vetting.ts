@@ -26,30 +26,44 @@ export interface VettingReport {
   readonly findings: readonly string[];
 }
 
-/** One tool's verdict: served, or withheld and why. */
-type Verdict = { readonly served: true } | { readonly served: false; readonly why: string };
-
 /** Memoized pins stay below this many definitions per gateway: a server that churns cannot grow it. */
 const MEMO_LIMIT = 4096;
 
+/** One thing wrong with a definition, found by its pin or the scan. */
+interface Problem {
+  readonly check: "pins" | "scan";
+  readonly text: string;
+  /** Undefined when the problem withholds the definition; else why it is served anyway. */
+  readonly served?: string;
+}
+
+/** What is judged: a server's tools, or its prompts. */
+type Kind = "tool" | "prompt";
+
+/** A definition's verdict: withheld with why, or served; and its problems as last logged. */
+interface Verdict {
+  readonly why?: string;
+  readonly logged: string;
+}
+
 /**
- * The reasons to withhold a definition, or, when it cannot be checked at all (nested past what the scan
- * can walk, a number with no JSON form), that: a definition that cannot be checked is never served.
+ * A definition's problems, or, when it cannot be checked at all (nested past what the scan can walk, a
+ * number with no JSON form), that one: a definition that cannot be checked is never served.
  */
-async function uncheckable(reasons: () => Promise<string[]>): Promise<string[]> {
+async function problemsOf(find: () => Promise<Problem[]>): Promise<Problem[]> {
   try {
-    return await reasons();
+    return await find();
   } catch (error) {
-    return [`it could not be checked: ${(error as Error).message}`];
+    return [{ check: "scan", text: `it could not be checked: ${(error as Error).message}` }];
   }
 }
 
-/** The vetting of every server's tools. */
+/** The vetting of every server's tools and prompts. */
 export class ToolVetting {
   readonly #lock?: ToolLock;
   readonly #checks: (serverId: string) => ServerChecks;
+  /** The last verdicts, by kind and server, then by name. */
   readonly #verdicts = new Map<string, Map<string, Verdict>>();
-  readonly #promptVerdicts = new Map<string, Map<string, Verdict>>();
   readonly #reports = new Map<string, VettingReport>();
   readonly #memo = new Map<string, ToolPin>();
   readonly #log = getLogger(["awmg", "pins"]);
@@ -71,59 +85,40 @@ export class ToolVetting {
     tools: readonly Record<string, unknown>[],
     others: OtherTools,
   ): Promise<Record<string, unknown>[]> {
-    if (!this.active(serverId)) return [...tools];
-    const verdicts = new Map<string, Verdict>();
     const counts = { pinned: 0, changed: 0, new: 0, withheld: 0 };
     const findings: string[] = [];
-    const served: Record<string, unknown>[] = [];
-    const own = new Set(tools.map((tool) => String(tool.name)));
-    for (const tool of tools) {
-      const name = String(tool.name);
-      const reasons = await uncheckable(async () => [
-        ...await this.#pinReasons(serverId, tool, counts),
-        ...this.#scanReasons(serverId, tool, "tool", others, own, findings),
-      ]);
-      if (reasons.length === 0) served.push(tool);
-      else counts.withheld++;
-      verdicts.set(
-        name,
-        reasons.length === 0 ? { served: true } : { served: false, why: reasons.join("; ") },
-      );
-    }
-    this.#verdicts.set(serverId, verdicts);
+    const served = await this.#judge(
+      serverId,
+      "tool",
+      tools,
+      others,
+      findings,
+      (tool) => this.#pinProblems(serverId, tool, counts),
+    );
+    counts.withheld = tools.length - served.length;
     this.#reports.set(serverId, { ...counts, findings });
     return served;
   }
 
   /** The prompts of a server that may be listed, held to their pins and scanned as tools are. */
-  async vetPrompts(
+  vetPrompts(
     serverId: string,
     prompts: readonly Record<string, unknown>[],
     others: OtherTools,
   ): Promise<Record<string, unknown>[]> {
-    if (!this.active(serverId)) return [...prompts];
-    const verdicts = new Map<string, Verdict>();
-    const own = new Set(prompts.map((prompt) => String(prompt.name)));
-    const served: Record<string, unknown>[] = [];
-    for (const prompt of prompts) {
-      const reasons = await uncheckable(async () => [
-        ...await this.#promptPinReasons(serverId, prompt),
-        ...this.#scanReasons(serverId, prompt, "prompt", others, own, []),
-      ]);
-      if (reasons.length === 0) served.push(prompt);
-      verdicts.set(
-        String(prompt.name),
-        reasons.length === 0 ? { served: true } : { served: false, why: reasons.join("; ") },
-      );
-    }
-    this.#promptVerdicts.set(serverId, verdicts);
-    return served;
+    return this.#judge(
+      serverId,
+      "prompt",
+      prompts,
+      others,
+      [],
+      (prompt) => this.#promptPinProblems(serverId, prompt),
+    );
   }
 
   /** Why `prompts/get` of a prompt is refused, if it was withheld at its server's last listing. */
   promptRefusal(serverId: string, prompt: string): string | undefined {
-    const verdict = this.#promptVerdicts.get(serverId)?.get(prompt);
-    return verdict === undefined || verdict.served ? undefined : verdict.why;
+    return this.#verdicts.get(`prompt\u0000${serverId}`)?.get(prompt)?.why;
   }
 
   /**
@@ -132,8 +127,8 @@ export class ToolVetting {
    */
   refusal(serverId: string, tool: string): string | undefined {
     if (!this.active(serverId)) return undefined;
-    const verdict = this.#verdicts.get(serverId)?.get(tool);
-    if (verdict !== undefined) return verdict.served ? undefined : verdict.why;
+    const verdict = this.#verdicts.get(`tool\u0000${serverId}`)?.get(tool);
+    if (verdict !== undefined) return verdict.why;
     return this.#lock !== undefined && this.#checks(serverId).pins === "enforce"
       ? `${tool} was not in the server's tool list when awmg last checked it`
       : undefined;
@@ -144,102 +139,113 @@ export class ToolVetting {
     return this.#reports.get(serverId);
   }
 
-  /** Why the pins withhold a tool (empty when they do not), counting what they found. */
-  async #pinReasons(
+  /**
+   * Judges each definition of a list by its pin and the scan, keeps the verdicts, and returns those served.
+   * A definition's problems are logged when they differ from the last listing's, not on every listing.
+   */
+  async #judge(
+    serverId: string,
+    kind: Kind,
+    items: readonly Record<string, unknown>[],
+    others: OtherTools,
+    findings: string[],
+    pinProblems: (item: Record<string, unknown>) => Promise<Problem[]>,
+  ): Promise<Record<string, unknown>[]> {
+    if (!this.active(serverId)) return [...items];
+    const key = `${kind}\u0000${serverId}`;
+    const before = this.#verdicts.get(key);
+    const verdicts = new Map<string, Verdict>();
+    const own = new Set(items.map((item) => String(item.name)));
+    const served: Record<string, unknown>[] = [];
+    for (const item of items) {
+      const name = String(item.name);
+      const problems = await problemsOf(async () => [
+        ...await pinProblems(item),
+        ...this.#scanProblems(serverId, item, others, own, findings),
+      ]);
+      const withholding = problems.filter((problem) => problem.served === undefined);
+      const logged = problems.map((problem) => problem.text).join("\n");
+      if (before?.get(name)?.logged !== logged) this.#logProblems(serverId, kind, name, problems);
+      if (withholding.length === 0) served.push(item);
+      verdicts.set(name, {
+        logged,
+        ...(withholding.length === 0 ? {} : { why: withholding.map((problem) => problem.text).join("; ") }),
+      });
+    }
+    this.#verdicts.set(key, verdicts);
+    return served;
+  }
+
+  /** What the pins say of a tool, counting what they found. */
+  async #pinProblems(
     serverId: string,
     tool: Record<string, unknown>,
     counts: { pinned: number; changed: number; new: number },
-  ): Promise<string[]> {
+  ): Promise<Problem[]> {
     const mode = this.#checks(serverId).pins;
     if (this.#lock === undefined || mode === "off") return [];
-    const name = String(tool.name);
-    const pinned = this.#lock.servers[serverId]?.tools[name];
-    const problems: string[] = [];
+    const pinned = this.#lock.servers[serverId]?.tools[String(tool.name)];
     if (pinned === undefined) {
       counts.new++;
-      problems.push("new: it is not in the lock file");
-    } else {
-      const changed = changedParts(pinned, await this.#pin(tool));
-      const meaningful = changed.filter((part) => part !== "annotations");
-      if (changed.includes("annotations")) {
-        this.#log.warn(
-          "Tool {tool} of {server} changed its annotations since it was pinned (served: annotations are hints)",
-          { tool: name, server: serverId },
-        );
-      }
-      if (meaningful.length === 0) counts.pinned++;
-      else {
-        counts.changed++;
-        problems.push(`changed since it was pinned: ${meaningful.join(", ")}`);
-      }
+      return [pinProblem(mode, "new: it is not in the lock file")];
     }
-    return this.#decide(serverId, "tool", name, "pins", mode, problems);
+    const changed = changedParts(pinned, await this.#pin(tool));
+    const meaningful = changed.filter((part) => part !== "annotations");
+    const problems = changed.includes("annotations")
+      ? [
+        {
+          check: "pins",
+          text: "its annotations changed since it was pinned",
+          served: "annotations are hints",
+        } as const,
+      ]
+      : [];
+    if (meaningful.length === 0) {
+      counts.pinned++;
+      return problems;
+    }
+    counts.changed++;
+    return [...problems, pinProblem(mode, `changed since it was pinned: ${meaningful.join(", ")}`)];
   }
 
-  /** Why the pins withhold a prompt (empty when they do not). */
-  async #promptPinReasons(serverId: string, prompt: Record<string, unknown>): Promise<string[]> {
+  /** What the pins say of a prompt. */
+  async #promptPinProblems(serverId: string, prompt: Record<string, unknown>): Promise<Problem[]> {
     const mode = this.#checks(serverId).pins;
     if (this.#lock === undefined || mode === "off") return [];
-    const name = String(prompt.name);
-    const pinned = this.#lock.servers[serverId]?.prompts[name];
-    const problems = pinned === undefined
-      ? ["new: it is not in the lock file"]
-      : pinned === await pinPrompt(prompt)
-      ? []
-      : ["changed since it was pinned"];
-    return this.#decide(serverId, "prompt", name, "pins", mode, problems);
+    const pinned = this.#lock.servers[serverId]?.prompts[String(prompt.name)];
+    if (pinned === undefined) return [pinProblem(mode, "new: it is not in the lock file")];
+    return pinned === await pinPrompt(prompt) ? [] : [pinProblem(mode, "changed since it was pinned")];
   }
 
-  /** Why the scan withholds a tool (empty when it does not), adding each finding to `findings`. */
-  #scanReasons(
+  /** What the scan finds in a definition, each finding added to `findings` too. */
+  #scanProblems(
     serverId: string,
-    tool: Record<string, unknown>,
-    kind: "tool" | "prompt",
+    item: Record<string, unknown>,
     others: OtherTools,
     own: ReadonlySet<string>,
     findings: string[],
-  ): string[] {
+  ): Problem[] {
     const mode = this.#checks(serverId).scan;
     if (mode === "off") return [];
-    const name = String(tool.name);
-    const withholding: string[] = [];
-    for (const finding of scanDefinition(tool, others, own)) {
-      const text = `${finding.kind} in ${finding.field}: ${finding.shown}`;
-      findings.push(`${name}: ${text}`);
-      if (!REPORTED_ONLY.has(finding.kind)) withholding.push(`hidden instructions: ${text}`);
-      else {
-        // The facts a withheld definition's record has (the digest reads them), with withheld false.
-        this.#log.warn("The {kind} {tool} of {server} {problem} (reported, not withheld)", {
-          kind,
-          tool: name,
-          server: serverId,
-          problem: finding.shown,
-          check: "scan",
-          withheld: false,
-        });
+    return scanDefinition(item, others, own).map((finding) => {
+      findings.push(`${String(item.name)}: ${finding.kind} in ${finding.field}: ${finding.shown}`);
+      if (REPORTED_ONLY.has(finding.kind)) {
+        return { check: "scan", text: `it ${finding.shown}`, served: "reported, not withheld" } as const;
       }
-    }
-    return this.#decide(serverId, kind, name, "scan", mode, withholding);
+      const text = `hidden instructions: ${finding.kind} in ${finding.field}: ${finding.shown}`;
+      return mode === "enforce"
+        ? { check: "scan", text } as const
+        : { check: "scan", text, served: 'scan = "warn"' } as const;
+    });
   }
 
-  /** Logs each problem; only an enforcing check withholds the tool (or prompt) for them. */
-  #decide(
-    serverId: string,
-    kind: "tool" | "prompt",
-    tool: string,
-    check: string,
-    mode: CheckMode,
-    problems: string[],
-  ): string[] {
-    for (const problem of problems) {
-      const facts = { kind, tool, server: serverId, problem, check, withheld: mode === "enforce" };
-      if (mode === "enforce") this.#log.warn("Withheld {kind} {tool} of {server}: {problem}", facts);
-      else {this.#log.warn(
-          'The {kind} {tool} of {server} is served though {problem} ({check} = "warn")',
-          facts,
-        );}
+  /** Logs a definition's problems: withheld for them, or served though (the digest reads these facts). */
+  #logProblems(serverId: string, kind: Kind, tool: string, problems: readonly Problem[]): void {
+    for (const { check, text, served } of problems) {
+      const facts = { kind, tool, server: serverId, problem: text, check, withheld: served === undefined };
+      if (served === undefined) this.#log.warn("Withheld {kind} {tool} of {server}: {problem}", facts);
+      else this.#log.warn(`The {kind} {tool} of {server} is served though {problem} (${served})`, facts);
     }
-    return mode === "enforce" ? problems : [];
   }
 
   /** A tool's pin, computed once per distinct definition. */
@@ -253,4 +259,9 @@ export class ToolVetting {
     }
     return pin;
   }
+}
+
+/** A pin's problem: withholding where pins are enforced, served with a warning where they only warn. */
+function pinProblem(mode: CheckMode, text: string): Problem {
+  return mode === "enforce" ? { check: "pins", text } : { check: "pins", text, served: 'pins = "warn"' };
 }

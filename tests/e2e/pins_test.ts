@@ -168,6 +168,8 @@ Deno.test(
         const helper = listed.rug.find((tool: Named) => tool.name === "helper");
         assert.match(helper.withheld, /^hidden instructions: tag characters in description/);
         assert.equal(listed.rug.find((tool: Named) => tool.name === "add").withheld, undefined);
+        const withheld = (gateway.stdout + gateway.stderr).match(/Withheld tool helper of rug/g) ?? [];
+        assert.equal(withheld.length, 1, "logged when found, not again on each listing");
         const summary = await Deno.readTextFile(`${logDir}/gateway.md`);
         assert.match(summary, /\*\*Tool definitions\*\*/);
         assert.match(

@@ -838,8 +838,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "pins-change-served",
     file: "src/pins/vetting.ts",
-    find: '      const meaningful = changed.filter((part) => part !== "annotations");',
-    replace: "      const meaningful: string[] = [];",
+    find: '    const meaningful = changed.filter((part) => part !== "annotations");',
+    replace: "    const meaningful: string[] = [];",
     breaks: "a tool that changed since it was pinned is withheld",
     tests: ["tests/e2e/pins_test.ts"],
     filter: "changes mid-run",
@@ -847,8 +847,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "pins-new-served",
     file: "src/pins/vetting.ts",
-    find: '      problems.push("new: it is not in the lock file");',
-    replace: "",
+    find: '      return [pinProblem(mode, "new: it is not in the lock file")];',
+    replace: "      return [];",
     breaks: "a tool not in the lock file is withheld as new",
     tests: ["tests/e2e/pins_test.ts"],
     filter: "not in the lock file",
@@ -865,8 +865,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "scan-enforce-served",
     file: "src/pins/vetting.ts",
-    find: '    return mode === "enforce" ? problems : [];',
-    replace: "    return [];",
+    find: '      return mode === "enforce"',
+    replace: "      return false",
     breaks: "an enforcing check withholds the tool it finds a problem in",
     tests: ["tests/e2e/pins_test.ts"],
     filter: "hidden instructions",
@@ -922,18 +922,18 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ["tests/pins/corpus_test.ts"],
   },
   {
-    id: "prompt-withheld-listed",
+    id: "withheld-listed",
     file: "src/pins/vetting.ts",
-    find: "      if (reasons.length === 0) served.push(prompt);",
-    replace: "      served.push(prompt);",
-    breaks: "a prompt hiding instructions is left out of prompts/list",
+    find: "      if (withholding.length === 0) served.push(item);",
+    replace: "      served.push(item);",
+    breaks: "a tool or prompt hiding instructions is left out of its listing",
     tests: ["tests/e2e/pins_test.ts"],
     filter: "hidden instructions",
   },
   {
     id: "prompt-get-allowed",
     file: "src/gateway/gateway.ts",
-    find: "      : this.#tools.promptRefusal(serverId, name);",
+    find: "      : this.#options.vetting?.promptRefusal(serverId, name);",
     replace: "      : undefined;",
     breaks: "prompts/get of a withheld prompt is refused",
     tests: ["tests/e2e/pins_test.ts"],
@@ -975,6 +975,16 @@ export const MUTANTS: readonly Mutant[] = [
     breaks:
       "a definition that only names another server's tool is reported, not withheld (gh-aw's own pairing)",
     tests: ["tests/pins/corpus_test.ts"],
+  },
+  {
+    id: "problems-logged-per-listing",
+    file: "src/pins/vetting.ts",
+    find:
+      "      if (before?.get(name)?.logged !== logged) this.#logProblems(serverId, kind, name, problems);",
+    replace: "      this.#logProblems(serverId, kind, name, problems);",
+    breaks: "a definition's problems are logged when they change, not on every listing",
+    tests: ["tests/e2e/pins_test.ts"],
+    filter: "hidden instructions",
   },
   {
     id: "held-calls-unbounded",
