@@ -62,8 +62,11 @@ async function problemsOf(find: () => Promise<Problem[]>): Promise<Problem[]> {
 export class ToolVetting {
   readonly #lock?: ToolLock;
   readonly #checks: (serverId: string) => ServerChecks;
-  /** The last verdicts, by kind and server, then by name. */
-  readonly #verdicts = new Map<string, Map<string, Verdict>>();
+  /** The last verdicts, by kind, then server, then name (no key is built on a call's path). */
+  readonly #verdicts: Record<Kind, Map<string, Map<string, Verdict>>> = {
+    tool: new Map(),
+    prompt: new Map(),
+  };
   readonly #reports = new Map<string, VettingReport>();
   readonly #memo = new Map<string, ToolPin>();
   readonly #log = getLogger(["awmg", "pins"]);
@@ -118,7 +121,7 @@ export class ToolVetting {
 
   /** Why `prompts/get` of a prompt is refused, if it was withheld at its server's last listing. */
   promptRefusal(serverId: string, prompt: string): string | undefined {
-    return this.#verdicts.get(`prompt\u0000${serverId}`)?.get(prompt)?.why;
+    return this.#verdicts.prompt.get(serverId)?.get(prompt)?.why;
   }
 
   /**
@@ -127,7 +130,7 @@ export class ToolVetting {
    */
   refusal(serverId: string, tool: string): string | undefined {
     if (!this.active(serverId)) return undefined;
-    const verdict = this.#verdicts.get(`tool\u0000${serverId}`)?.get(tool);
+    const verdict = this.#verdicts.tool.get(serverId)?.get(tool);
     if (verdict !== undefined) return verdict.why;
     return this.#lock !== undefined && this.#checks(serverId).pins === "enforce"
       ? `${tool} was not in the server's tool list when awmg last checked it`
@@ -152,8 +155,7 @@ export class ToolVetting {
     pinProblems: (item: Record<string, unknown>) => Promise<Problem[]>,
   ): Promise<Record<string, unknown>[]> {
     if (!this.active(serverId)) return [...items];
-    const key = `${kind}\u0000${serverId}`;
-    const before = this.#verdicts.get(key);
+    const before = this.#verdicts[kind].get(serverId);
     const verdicts = new Map<string, Verdict>();
     const own = new Set(items.map((item) => String(item.name)));
     const served: Record<string, unknown>[] = [];
@@ -172,7 +174,7 @@ export class ToolVetting {
         ...(withholding.length === 0 ? {} : { why: withholding.map((problem) => problem.text).join("; ") }),
       });
     }
-    this.#verdicts.set(key, verdicts);
+    this.#verdicts[kind].set(serverId, verdicts);
     return served;
   }
 
