@@ -24,6 +24,7 @@ import { withAgentIdAlias } from "./src/environment/agent_id.ts";
 import { containerSigns, isContainerized } from "./src/environment/detect.ts";
 import type { GatewayConfig } from "./src/config/types.ts";
 import { Gateway } from "./src/gateway/gateway.ts";
+import { Cluster } from "./src/cluster/join.ts";
 import { createApp } from "./src/http/app.ts";
 import { clientConfig } from "./src/http/client_config.ts";
 import { originPolicy } from "./src/http/origin.ts";
@@ -50,6 +51,7 @@ function redactorOf(config: GatewayConfig, settings: Settings): (text: string) =
     ...config.secrets,
     ...settings.apiKeys,
     ...Object.values(settings.tracing?.headers ?? {}),
+    ...settings.cluster?.stateKeys ?? [],
   ]);
 }
 
@@ -317,8 +319,13 @@ function makeGateway(
   guardSetup: GuardedServers,
   tools: ToolsRegistry,
   vetting?: ToolVetting,
+  cluster?: Cluster,
 ): Gateway {
   return new Gateway(config, {
+    labels: cluster?.labels,
+    replica: cluster === undefined
+      ? undefined
+      : { id: cluster.settings.replicaId, stateKeys: cluster.settings.stateKeys },
     guards: {
       servers: guardSetup.guards,
       mode: settings.guards.mode,
@@ -358,9 +365,16 @@ function reportStartFailures(
 }
 
 /** The HTTP side of the gateway, with its Host/Origin policy and limits. */
-function makeApp(config: GatewayConfig, settings: Settings, gateway: Gateway, onClosed: () => void) {
+function makeApp(
+  config: GatewayConfig,
+  settings: Settings,
+  gateway: Gateway,
+  cluster: Cluster | undefined,
+  onClosed: () => void,
+) {
   return createApp({
     gateway,
+    replicas: cluster?.hop,
     apiKeys: settings.apiKeys,
     originCheck: originPolicy({
       listenHost: settings.listen.hostname,
@@ -413,6 +427,23 @@ function announceListening(
   }
 }
 
+/** The shared store and this replica's part, when the config names a store; exits when it is unreachable. */
+async function clusterOrExit(settings: Settings, maxAgents: number): Promise<Cluster | undefined> {
+  if (settings.cluster === undefined) return undefined;
+  try {
+    return await Cluster.connect(settings.cluster, maxAgents);
+  } catch (error) {
+    return fail(`${(error as Error).message}; start it, or remove gateway.store to run alone`, 1);
+  }
+}
+
+/** A host other replicas can dial for a listen address (all interfaces: this machine's loopback). */
+function reachableHost(hostname: string): string {
+  if (hostname === "0.0.0.0") return "127.0.0.1";
+  if (hostname === "::") return "[::1]";
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}
+
 /** Serves until /close, SIGINT or SIGTERM: logs, tracing, the backends, the listener, in that order. */
 async function serve(
   config: GatewayConfig,
@@ -426,12 +457,15 @@ async function serve(
   const tracing = await startTracing(settings);
   const tools = new ToolsRegistry(destination.kind === "dir" ? destination.dir : undefined);
   announce(config, settings, guardSetup);
-  const gateway = makeGateway(config, settings, guardSetup, tools, vetting);
+  const cluster = await clusterOrExit(settings, config.gateway.maxAgents);
+  const gateway = makeGateway(config, settings, guardSetup, tools, vetting, cluster);
   let server: ResilientServer | undefined;
   let stopping: Promise<never> | undefined;
   const stop = (code: number) =>
     stopping ??= (async (): Promise<never> => {
       if (code === 0) getLogger(["awmg", "shutdown"]).info("Shutting down");
+      // Leave the replicas first, so they stop sending retries here while the calls in flight finish.
+      await cluster?.close();
       await gateway.close();
       await server?.shutdown();
       await tracing?.shutdown();
@@ -449,7 +483,7 @@ async function serve(
     server = serveResilient(
       hostname,
       port,
-      makeApp(config, settings, gateway, () => void stop(0)).fetch,
+      makeApp(config, settings, gateway, cluster, () => void stop(0)).fetch,
       tls,
     );
   } catch (error) {
@@ -457,7 +491,14 @@ async function serve(
     console.error(`Error: cannot ${what}: ${(error as Error).message}`);
     return await stop(1);
   }
-  announceListening(settings, gateway, tools, server.port, tls === undefined ? "http" : "https");
+  const scheme = tls === undefined ? "http" : "https";
+  try {
+    await cluster?.join(`${scheme}://${reachableHost(hostname)}:${server.port}`);
+  } catch (error) {
+    console.error(`Error: cannot join the replicas: ${(error as Error).message}`);
+    return await stop(1);
+  }
+  announceListening(settings, gateway, tools, server.port, scheme);
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => void stop(0));
 }
 

@@ -12,6 +12,7 @@ import { AGENT_ID_VAR, envKey, LEGACY_KEY_VAR, LEGACY_KEY_WARNING } from "../env
 import { DEFAULTS } from "./flags.ts";
 import type { EnvLookup } from "./help.ts";
 import type { RunOptions } from "./parse.ts";
+import { type ClusterSettings, resolveCluster } from "./cluster.ts";
 
 /** Where the gateway listens. */
 export interface ListenAddress {
@@ -56,6 +57,8 @@ export interface Settings {
   readonly toolLock?: string;
   /** A tool that fails its pin or the scan fails the start (--strict-pins) instead of being withheld. */
   readonly strictPins: boolean;
+  /** How this gateway runs beside other replicas; undefined when it runs alone (no gateway.store). */
+  readonly cluster?: ClusterSettings;
 }
 
 /** Where traces go and what they carry. */
@@ -565,6 +568,8 @@ export function resolveSettings(
   if (typeof tracing === "string") return { ok: false, message: tracing };
   const guards = resolveGuards(options, config, env, warnings);
   if (typeof guards === "string") return { ok: false, message: guards };
+  const cluster = resolveCluster(config, env);
+  if (typeof cluster === "string") return { ok: false, message: cluster };
   return {
     ok: true,
     warnings,
@@ -589,6 +594,7 @@ export function resolveSettings(
         plain,
       ),
       strictPins: options.strictPins,
+      cluster,
     },
   };
 }

@@ -163,6 +163,11 @@ function checkDomain(rawDomain: unknown, errors: ConfigIssue[]): void {
   });
 }
 
+/** The entries of `fields` that are set (the section's optional fields stay absent, not undefined). */
+function definedOf<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
 /** The checked section with every default filled in. */
 function gatewaySection(g: GatewayInput): GatewaySection {
   const otel = g.opentelemetry ?? g.tracing;
@@ -197,6 +202,13 @@ function gatewaySection(g: GatewayInput): GatewaySection {
     ...(g.toolLock === undefined ? {} : { toolLock: g.toolLock }),
     sanitizeResults: g.sanitizeResults ?? false,
     imageHosts: (g.imageHosts ?? []).map((host) => host.toLowerCase()),
+    ...definedOf({
+      store: g.store,
+      stateKey: g.stateKey,
+      previousStateKey: g.previousStateKey,
+      replicaId: g.replicaId,
+      replicaUrl: g.replicaUrl,
+    }),
   };
 }
 

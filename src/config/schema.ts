@@ -147,6 +147,16 @@ export const tracingSchema = v.object({
 
 const ORIGIN = 'origin such as "https://app.example.com" (scheme, host and port; no path)';
 
+const STORE_URL = 'a Redis URL such as "redis://host:6379" or "rediss://:${REDIS_PASSWORD}@host:6380/0"';
+const REPLICA_ID = "a short lowercase name (letters, digits and -, at most 32)";
+const REPLICA_URL = 'the URL other replicas reach this one at, such as "http://10.0.0.5:8000"';
+
+/** A key shared by replicas: random text, long enough that it cannot be guessed. */
+const stateKey = v.pipe(
+  v.string("at least 32 characters of random text"),
+  v.minLength(32, "at least 32 characters of random text (openssl rand -hex 32)"),
+);
+
 /** Fields of the `gateway` section. */
 export const gatewaySchema = v.object({
   port: v.optional(integer("an integer from 1 to 65535", 1, 65535)),
@@ -196,6 +206,20 @@ export const gatewaySchema = v.object({
   toolLock: v.optional(nonEmpty("the path of a lock file written by awmg pin")),
   sanitizeResults: v.optional(v.boolean("true or false")),
   imageHosts: v.optional(stringList("an array of host names")),
+  store: v.optional(
+    v.pipe(
+      v.string(STORE_URL),
+      v.regex(/^rediss?:\/\/[^\s/?#]+(\/\d{1,2})?$/, STORE_URL),
+    ),
+  ),
+  stateKey: v.optional(stateKey),
+  previousStateKey: v.optional(stateKey),
+  replicaId: v.optional(
+    v.pipe(v.string(REPLICA_ID), v.regex(/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/, REPLICA_ID)),
+  ),
+  replicaUrl: v.optional(
+    v.pipe(v.string(REPLICA_URL), v.regex(/^https?:\/\/[^\s/?#]+\/?$/i, REPLICA_URL)),
+  ),
   // The Go gateway's container runtime settings: known, so that they are refused as not supported yet
   // (validate.ts) rather than as unrecognized.
   containerRuntime: v.optional(v.picklist(["docker", "podman"], '"docker" or "podman"')),

@@ -170,6 +170,14 @@ export interface GatewaySection {
   readonly sanitizeResults: boolean;
   /** Hosts (and their subdomains) whose Markdown images a sanitized result keeps. */
   readonly imageHosts: readonly string[];
+  /** The store replicas share (a redis:// or rediss:// URL); undefined keeps everything in this process. */
+  readonly store?: string;
+  /** The key every replica seals `requestState` with, and the one it replaces during a rotation. */
+  readonly stateKey?: string;
+  readonly previousStateKey?: string;
+  /** This replica's name among the others, and the URL they reach it at. */
+  readonly replicaId?: string;
+  readonly replicaUrl?: string;
 }
 
 /** A guard definition of the top-level `guards` section. */

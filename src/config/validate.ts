@@ -12,7 +12,7 @@ import { guardSchema } from "./schema.ts";
 import { buildServers, validateCustomSchemas } from "./servers.ts";
 import { closest } from "./suggest.ts";
 import { isRecord, joinPath } from "./tree.ts";
-import type { GatewayConfig, GuardDefinition, ServerConfig } from "./types.ts";
+import type { GatewayConfig, GatewaySection, GuardDefinition, ServerConfig } from "./types.ts";
 
 /** A document in canonical spelling: `servers`, `gateway`, `customSchemas`. */
 export interface CanonicalDocument {
@@ -141,7 +141,11 @@ export function validateDocument(
   const servers = serversOf(tree.servers, { format, source, env, customTypes, errors, warnings }, guards);
 
   if (errors.length > 0) return { ok: false, errors, warnings };
-  const secrets = secretsOf(servers, [...expanded.secrets, ...gateway.apiKeys], env);
+  const secrets = secretsOf(
+    servers,
+    [...expanded.secrets, ...gateway.apiKeys, ...clusterSecrets(gateway)],
+    env,
+  );
   return { ok: true, warnings, config: deepFreeze({ source, servers, gateway, guards, secrets }) };
 }
 
@@ -198,6 +202,12 @@ function serversOf(
  * Every secret the logs must never show: the config's expanded variables and API keys, the values of the
  * environment variables servers get passed through, and the OIDC request token when a server uses OIDC.
  */
+/** The shared store's password and the state keys, written in the config or not. */
+function clusterSecrets(gateway: GatewaySection): string[] {
+  const password = gateway.store === undefined ? "" : URL.parse(gateway.store)?.password ?? "";
+  return [password, gateway.stateKey ?? "", gateway.previousStateKey ?? ""].filter((value) => value !== "");
+}
+
 function secretsOf(servers: readonly ServerConfig[], known: readonly string[], env: EnvLookup): string[] {
   const passedThrough = servers.flatMap((server) =>
     server.type === "stdio"

@@ -2,9 +2,15 @@
  * The reference monitor's decisions around one guarded tool call: before it (may the call reach the
  * backend?) and after it (what of the result may the agent see, and how does reading it taint the agent).
  */
-import type { AgentLabels } from "./agent.ts";
 import type { LabeledResult } from "./items.ts";
-import { evaluate, type LabeledResource, type Mode, type Operation, type Verdict } from "./labels.ts";
+import {
+  evaluate,
+  type LabeledResource,
+  type Labels,
+  type Mode,
+  type Operation,
+  type Verdict,
+} from "./labels.ts";
 
 /** What a guard said about the resource a call names. */
 export interface Labelled {
@@ -33,21 +39,26 @@ export interface FilteredItem {
 
 /** The decision after the call. */
 export type Release =
-  | {
-    readonly kind: "pass";
-    /** The agent's labels changed: propagate mode gave it what the result carried. */
-    readonly tainted: boolean;
-  }
-  | { readonly kind: "refuse"; readonly message: string; readonly filtered: readonly FilteredItem[] }
-  | {
-    readonly kind: "filter";
-    readonly result: Record<string, unknown>;
-    readonly filtered: readonly FilteredItem[];
-    readonly total: number;
+  & (
+    | { readonly kind: "pass" }
+    | { readonly kind: "refuse"; readonly message: string; readonly filtered: readonly FilteredItem[] }
+    | {
+      readonly kind: "filter";
+      readonly result: Record<string, unknown>;
+      readonly filtered: readonly FilteredItem[];
+      readonly total: number;
+    }
+  )
+  & {
+    /**
+     * What the agent read, in propagate mode, for its labels to absorb (empty otherwise). The caller
+     * applies it: the labels may live in a store shared by replicas, where the change is one atomic step.
+     */
+    readonly absorbed: readonly Labels[];
   };
 
 /** Decides whether a call may reach the backend. A write that breaks the flow rules never does. */
-export function admit(agent: AgentLabels, labelled: Labelled, mode: Mode): Admission {
+export function admit(agent: Labels, labelled: Labelled, mode: Mode): Admission {
   const verdict = evaluate(agent, labelled.resource, labelled.operation, mode);
   if (verdict.decision === "deny" && labelled.operation !== "read") return { kind: "refuse", verdict };
   const labelResponse = labelled.operation === "read" ||
@@ -76,12 +87,12 @@ export function filteredNotice(filtered: readonly FilteredItem[]): string {
 }
 
 /**
- * Decides what the agent sees of a result and applies propagation. `labeled` is the guard's per-item
+ * Decides what the agent sees of a result and what it absorbs by propagation. `labeled` is the guard's per-item
  * labelling, when it gave one. A read the coarse check denied and the guard did not label item by item is
  * judged as one item with the resource's labels: it is never let through unjudged.
  */
 export function release(
-  agent: AgentLabels,
+  agent: Labels,
   labelled: Labelled,
   admission: Extract<Admission, { kind: "proceed" }>,
   labeled: LabeledResult | undefined,
@@ -92,7 +103,7 @@ export function release(
   const items = labeled?.items ??
     (admission.verdict.decision === "deny" ? [{ data: undefined, labels: labelled.resource }] : undefined);
   if (items === undefined || !admission.labelResponse) {
-    return { kind: "pass", tainted: propagate && agent.absorb(labelled.resource) };
+    return { kind: "pass", absorbed: propagate ? [labelled.resource] : [] };
   }
   const keep: number[] = [];
   const filtered: FilteredItem[] = [];
@@ -102,14 +113,13 @@ export function release(
       filtered.push({ ...item, reason: verdict.reason, secrecy: verdict.secrecyToAdd.length > 0 });
     } else keep.push(i);
   });
-  let tainted = false;
-  if (propagate) { for (const i of keep) tainted = agent.absorb(items[i].labels) || tainted; }
-  if (filtered.length === 0) return { kind: "pass", tainted };
+  const absorbed = propagate ? keep.map((i) => items[i].labels) : [];
+  if (filtered.length === 0) return { kind: "pass", absorbed };
   if (mode === "strict") {
     const message = labeled === undefined
       ? `DIFC policy violation: ${filtered[0].reason}`
       : `DIFC policy violation: ${filtered.length} of ${items.length} items in response are not accessible to the agent`;
-    return { kind: "refuse", message, filtered };
+    return { kind: "refuse", message, filtered, absorbed };
   }
   if (keep.length === 0 && filtered.length === 1 && (isSingularTool(tool) || labeled?.collection === false)) {
     const [item] = filtered;
@@ -119,9 +129,10 @@ export function release(
         policyName(filtered)
       } (${item.reason})`,
       filtered,
+      absorbed,
     };
   }
   const rebuilt = labeled?.rebuild(keep) ?? { content: [] };
   const content = [...(rebuilt.content as unknown[]), { type: "text", text: filteredNotice(filtered) }];
-  return { kind: "filter", result: { ...rebuilt, content }, filtered, total: items.length };
+  return { kind: "filter", result: { ...rebuilt, content }, filtered, total: items.length, absorbed };
 }

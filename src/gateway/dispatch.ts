@@ -2,7 +2,7 @@
  * What one dispatch is given and gives back: the context of a client message (who asks, at which endpoint,
  * in which session and revision) and the outcome the HTTP layer turns into a response.
  */
-import type { JsonRpcResponse } from "../jsonrpc/messages.ts";
+import type { JsonRpcRequest, JsonRpcResponse } from "../jsonrpc/messages.ts";
 import type { Span } from "../observability/tracing.ts";
 import type { Envelope } from "../protocol/revision.ts";
 import type { Exchange } from "./exchange.ts";
@@ -26,6 +26,8 @@ export interface RequestContext {
   readonly span?: Span;
   /** The envelope of a 2026-07-28 request; undefined for the handshake revisions. */
   readonly modern?: Envelope;
+  /** Another replica sent the request on to this one, whose held call it resumes. */
+  readonly hopped?: boolean;
 }
 
 /** What the HTTP layer sends back. */
@@ -33,7 +35,9 @@ export type Outcome =
   | { readonly kind: "accepted" }
   | { readonly kind: "reply"; readonly message: JsonRpcResponse; readonly session?: Session }
   | { readonly kind: "exchange"; readonly exchange: Exchange }
-  | { readonly kind: "subscription"; readonly subscription: Subscription };
+  | { readonly kind: "subscription"; readonly subscription: Subscription }
+  /** A retry of a call another replica holds: the HTTP layer sends the request there. */
+  | { readonly kind: "elsewhere"; readonly replica: string; readonly request: JsonRpcRequest };
 
 /** An answer the gateway makes itself. */
 export function reply(message: JsonRpcResponse): Outcome {

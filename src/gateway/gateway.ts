@@ -18,8 +18,9 @@ import { type Listener, type Session, SessionStore } from "./session.ts";
 import { isAllowed } from "./tools.ts";
 import { type Backends, UnifiedRouter, withTaskIds } from "./unified.ts";
 import { GuardedCalls, type Reflection, reflection } from "./guarded.ts";
+import { type LabelStore, MemoryLabelStore } from "../difc/store.ts";
 import { type ForwardOptions, HoldBudget } from "./calls.ts";
-import { type Retry, RetryStates } from "./retries.ts";
+import { type ReplicaKeys, type Retry, RetryStates } from "./retries.ts";
 import { Refusal, type Upstream } from "./upstream.ts";
 import { type Audience, type LaunchedServer, type ServerHealth, Upstreams } from "./upstreams.ts";
 import { guardedRefusal } from "./unjudged.ts";
@@ -68,6 +69,10 @@ export interface GatewayOptions {
     readonly mode: Mode;
     readonly modeChosen: boolean;
   };
+  /** This gateway among replicas (its name, the state keys they share); undefined when it runs alone. */
+  readonly replica?: ReplicaKeys;
+  /** Where guarded agents' labels and counts live; this process's memory when undefined. */
+  readonly labels?: LabelStore;
 }
 
 /** A listing's result with its items (`key`) replaced by what `shown` makes of them. */
@@ -113,6 +118,7 @@ export class Gateway {
         guards: options.guards.servers,
         mode: options.guards.mode,
         modeChosen: options.guards.modeChosen,
+        store: options.labels ?? new MemoryLabelStore(config.gateway.maxAgents),
         maxAgents: config.gateway.maxAgents,
         liveInstances: GUARD_INSTANCES,
         timeoutMs: (id) => {
@@ -123,7 +129,7 @@ export class Gateway {
     }
     const { maxSessions, maxHeldRequests, inputRequiredTimeout } = config.gateway;
     this.#holds = new HoldBudget(maxHeldRequests, inputRequiredTimeout * 1000);
-    this.#retries = new RetryStates(this.#holds.timeoutMs);
+    this.#retries = new RetryStates(this.#holds.timeoutMs, options.replica);
     this.#upstreams = new Upstreams({
       servers: this.#servers,
       settings: config.gateway,
@@ -153,6 +159,7 @@ export class Gateway {
       sessions: this.sessions,
       maxSessions,
       subscriptions: this.#subscriptions,
+      replicaId: options.replica?.id,
       upstream: (serverId, identity, session, legacyClient) =>
         this.upstream(serverId, identity, session, legacyClient),
       call: (serverId, identity, session, method, params) =>
@@ -436,14 +443,18 @@ export class Gateway {
     };
     // A 2026-07-28 server's requestState is its own, and goes back to it; the bridge's are the gateway's.
     if (upstream.connection.modern) return { kind: "exchange", exchange: upstream.forward(request, modern) };
-    const retry = this.#retries.retry(context.identity, serverId, request);
+    const retry = this.#retries.retry(context.identity, serverId, request, context.hopped);
     const resumed = (retry: Retry): Outcome =>
-      retry.kind === "refused" ? reply(retry.response) : {
-        kind: "exchange",
-        exchange: retry.kind === "resume"
-          ? upstream.resume(retry.hold, request, retry.responses, modern)
-          : upstream.forward(request, modern),
-      };
+      retry.kind === "refused"
+        ? reply(retry.response)
+        : retry.kind === "elsewhere"
+        ? { kind: "elsewhere", replica: retry.replica, request }
+        : {
+          kind: "exchange",
+          exchange: retry.kind === "resume"
+            ? upstream.resume(retry.hold, request, retry.responses, modern)
+            : upstream.forward(request, modern),
+        };
     return retry instanceof Promise ? retry.then(resumed) : resumed(retry);
   }
 
@@ -562,8 +573,9 @@ export class Gateway {
   }
 
   /** Each session's labels and the enforcement mode, as `/reflect` answers (no agents without guards). */
-  reflect(): Reflection {
-    return this.#guarded?.reflect() ?? reflection({}, this.#options.guards?.mode ?? "strict");
+  reflect(): Promise<Reflection> {
+    return this.#guarded?.reflect() ??
+      Promise.resolve(reflection({}, this.#options.guards?.mode ?? "strict"));
   }
 
   /** The health of each server, by its primary connection. */

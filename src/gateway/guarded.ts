@@ -6,9 +6,10 @@
  * API key), not an MCP session: its labels outlive its sessions, so a new session cannot wash a taint away.
  */
 import { getLogger, type Logger } from "@logtape/logtape";
-import { AgentLabels } from "../difc/agent.ts";
+import { changeOf, isNoChange } from "../difc/agent.ts";
 import { type Admission, admit, type FilteredItem, type Labelled, release } from "../difc/decide.ts";
-import { type LabeledResource, type Mode, sortedTags } from "../difc/labels.ts";
+import { type LabeledResource, type Labels, type Mode, sortedTags } from "../difc/labels.ts";
+import { type LabelStore, StoreFailure } from "../difc/store.ts";
 import type { GuardContext } from "../guards/guard.ts";
 import { GuardFailure } from "../guards/host.ts";
 import type { ServerGuard } from "../guards/registry.ts";
@@ -21,6 +22,8 @@ export interface GuardedOptions {
   readonly mode: Mode;
   /** The operator chose the mode: a guard's own `difc_mode` does not override it. */
   readonly modeChosen: boolean;
+  /** Where agents' labels and call counts live (this process's memory, or a store replicas share). */
+  readonly store: LabelStore;
   /** Agents kept; a guarded call from one more is refused (forgetting one would give back clean labels). */
   readonly maxAgents: number;
   /**
@@ -71,12 +74,9 @@ interface ServerState {
   generation: number;
 }
 
+/** What this process keeps of an agent: its labels and counts are the store's. */
 interface AgentState {
-  readonly labels: AgentLabels;
   readonly servers: Map<string, ServerState>;
-  /** The servers whose `label_agent` labels this agent already carries: they are applied once, ever. */
-  readonly labelled: Set<string>;
-  readonly calls: Map<string, number>;
 }
 
 /** A tool error result, as the Go gateway answers a DIFC refusal. */
@@ -110,7 +110,8 @@ const NO_COLLABORATOR_LOOKUP = JSON.stringify({
 interface AdmittedCall {
   readonly serverId: string;
   readonly server: ServerGuard;
-  readonly agent: AgentState;
+  readonly agentId: string;
+  readonly labels: Labels;
   readonly tool: string;
   readonly args: unknown;
   readonly context: GuardContext;
@@ -138,12 +139,11 @@ export class GuardedCalls {
     return this.#options.guards.get(serverId);
   }
 
-  /** The agent's state, made on its first call; undefined when the bound is reached. */
-  #agent(id: string): AgentState | undefined {
+  /** The agent's state here, made on its first call (the store bounds agents before it is asked). */
+  #agent(id: string): AgentState {
     let agent = this.#agents.get(id);
     if (agent === undefined) {
-      if (this.#agents.size >= this.#options.maxAgents) return undefined;
-      agent = { labels: new AgentLabels(), servers: new Map(), labelled: new Set(), calls: new Map() };
+      agent = { servers: new Map() };
       this.#agents.set(id, agent);
     }
     return agent;
@@ -173,11 +173,8 @@ export class GuardedCalls {
     if (known !== undefined && known.generation === guard.generation) return known.ready;
     const state: ServerState = {
       generation: guard.generation,
-      ready: guard.labelAgent(context).then((labelling) => {
-        if (!agent.labelled.has(serverId)) {
-          agent.labelled.add(serverId);
-          agent.labels.add(labelling.secrecy, labelling.integrity);
-        }
+      ready: guard.labelAgent(context).then(async (labelling) => {
+        await this.#options.store.labelOnce(agentId, serverId, labelling.secrecy, labelling.integrity);
         const mode = this.#options.modeChosen ? this.#options.mode : labelling.mode;
         this.#logs.get(serverId)!.info(
           "Guard {guard} labelled agent {agent}: secrecy [{secrecy}], integrity [{integrity}], mode {mode}",
@@ -222,8 +219,8 @@ export class GuardedCalls {
     };
   }
 
-  #record(facts: Omit<DecisionFacts, "agent">, agent: AgentLabels): void {
-    const snapshot = agent.snapshot();
+  #record(facts: Omit<DecisionFacts, "agent">, agent: Labels): void {
+    const snapshot = sortedTags(agent);
     const full = { ...facts, agent: snapshot };
     recordDecision(full);
     const log = this.#logs.get(facts.server)!;
@@ -290,22 +287,36 @@ export class GuardedCalls {
     args: unknown,
     callTool: ToolCaller,
   ): Promise<Checked> {
+    const { store } = this.#options;
     const server = this.#options.guards.get(serverId)!;
+    try {
+      if (await store.labels(agentId) === undefined) {
+        return { kind: "answer", shown: this.#tooManyAgents(serverId, tool) };
+      }
+      const overLimit = await this.#countCall(serverId, server, agentId, tool);
+      if (overLimit !== undefined) return { kind: "answer", shown: overLimit };
+    } catch (error) {
+      return { kind: "answer", shown: this.#storeFailed(serverId, tool, error) };
+    }
     const agent = this.#agent(agentId);
-    if (agent === undefined) return { kind: "answer", shown: this.#tooManyAgents(serverId, tool) };
     this.#touch(agentId);
-    const overLimit = this.#countCall(serverId, server, agentId, agent, tool);
-    if (overLimit !== undefined) return { kind: "answer", shown: overLimit };
     const context = this.#context(serverId, agentId, callTool);
     let mode: Mode;
     let labelled: Labelled;
+    let labels: Labels | undefined;
     try {
       mode = await this.#ready(serverId, agentId, agent, context);
       labelled = await server.guard.labelResource(tool, args, context);
+      // Read after label_agent, and as late as may be: another replica may have tainted the agent meanwhile.
+      labels = await store.labels(agentId);
     } catch (error) {
-      return { kind: "answer", shown: this.#failed(serverId, tool, error) };
+      const shown = error instanceof StoreFailure
+        ? this.#storeFailed(serverId, tool, error)
+        : this.#failed(serverId, tool, error);
+      return { kind: "answer", shown };
     }
-    const admission = admit(agent.labels, labelled, mode);
+    if (labels === undefined) return { kind: "answer", shown: this.#tooManyAgents(serverId, tool) };
+    const admission = admit(labels, labelled, mode);
     const facts = {
       server: serverId,
       session: agentId,
@@ -318,12 +329,29 @@ export class GuardedCalls {
     if (admission.kind === "refuse") {
       this.#record(
         { ...facts, decision: "refused", phase: "request", reason: admission.verdict.reason },
-        agent.labels,
+        labels,
       );
       return { kind: "answer", shown: toolError(`DIFC Violation: ${admission.verdict.reason}`) };
     }
-    const call = { serverId, server, agent, tool, args, context, labelled, admission, mode, facts };
+    const call = { serverId, server, agentId, labels, tool, args, context, labelled, admission, mode, facts };
     return { kind: "forward", after: (result, resultJson) => this.#release(call, result, resultJson) };
+  }
+
+  /** The refusal of a guarded call whose labels could not be read or written. */
+  #storeFailed(serverId: string, tool: string, error: unknown): Shown {
+    const detail = (error as Error).message;
+    this.#logs.get(serverId)!.error("Refused {tool}: the label store failed: {detail}", { tool, detail });
+    return {
+      error: {
+        code: ErrorCode.ServerUnavailable,
+        message: "The label store is unavailable, so the guarded call was refused",
+        data: {
+          server: serverId,
+          tool,
+          detail: `${detail}; guarded calls resume when the store (gateway.store) answers again`,
+        },
+      },
+    };
   }
 
   #tooManyAgents(serverId: string, tool: string): Shown {
@@ -346,21 +374,14 @@ export class GuardedCalls {
   }
 
   /** Counts a call against the tool's tool-call-limit; the refusal once the agent has used it up. */
-  #countCall(
+  async #countCall(
     serverId: string,
     server: ServerGuard,
     agentId: string,
-    agent: AgentState,
     tool: string,
-  ): Shown | undefined {
+  ): Promise<Shown | undefined> {
     const limit = server.toolCallLimits[tool] ?? 0;
-    if (limit <= 0) return undefined;
-    const key = `${serverId}\u0000${tool}`;
-    const made = agent.calls.get(key) ?? 0;
-    if (made < limit) {
-      agent.calls.set(key, made + 1);
-      return undefined;
-    }
+    if (limit <= 0 || await this.#options.store.take(agentId, serverId, tool, limit)) return undefined;
     this.#logs.get(serverId)!.warn(
       "Refused {tool} for agent {agent}: its tool-call-limit of {limit} is used up",
       {
@@ -374,7 +395,7 @@ export class GuardedCalls {
 
   /** What the agent sees of an admitted call's result, as its guard labels it and its mode decides. */
   async #release(call: AdmittedCall, result: unknown, resultJson: string): Promise<Shown> {
-    const { serverId, server, agent, tool, labelled, admission, mode, facts } = call;
+    const { serverId, server, tool, labelled, admission, mode, facts } = call;
     const object = (typeof result === "object" && result !== null ? result : {}) as Record<string, unknown>;
     let labeled;
     if (admission.labelResponse && object.isError !== true) {
@@ -387,12 +408,22 @@ export class GuardedCalls {
         return this.#failed(serverId, tool, new GuardFailure(server.guard.name, "label_response", labeled));
       }
     }
-    const outcome = release(agent.labels, labelled, admission, labeled, mode, tool);
+    const outcome = release(call.labels, labelled, admission, labeled, mode, tool);
+    const change = changeOf(call.labels, outcome.absorbed);
+    const after = { labels: call.labels, changed: !isNoChange(change) };
+    if (after.changed) {
+      try {
+        after.labels = await this.#options.store.taint(call.agentId, change);
+      } catch (error) {
+        // A read whose taint cannot be recorded is not shown: the store failing never means clean labels.
+        return this.#storeFailed(serverId, tool, error);
+      }
+    }
     switch (outcome.kind) {
       case "pass":
         this.#record(
-          { ...facts, decision: outcome.tainted ? "propagated" : "allowed", phase: "response" },
-          agent.labels,
+          { ...facts, decision: after.changed ? "propagated" : "allowed", phase: "response" },
+          after.labels,
         );
         return { result };
       case "refuse":
@@ -403,7 +434,7 @@ export class GuardedCalls {
           phase: "response",
           reason: outcome.message,
           filtered: outcome.filtered.length,
-        }, agent.labels);
+        }, after.labels);
         return toolError(outcome.message);
       case "filter":
         this.#recordItems(serverId, tool, outcome.filtered);
@@ -413,16 +444,14 @@ export class GuardedCalls {
           phase: "response",
           filtered: outcome.filtered.length,
           total: outcome.total,
-        }, agent.labels);
+        }, after.labels);
         return { result: outcome.result };
     }
   }
 
   /** Each agent's labels and the gateway's mode, as the Go gateway's `/reflect` answers. */
-  reflect(): Reflection {
-    const agents: Record<string, { secrecy: readonly string[]; integrity: readonly string[] }> = {};
-    for (const [id, agent] of this.#agents) agents[id] = agent.labels.snapshot();
-    return reflection(agents, this.#options.mode);
+  async reflect(): Promise<Reflection> {
+    return reflection(await this.#options.store.snapshot(), this.#options.mode);
   }
 
   /** Stops every guard. */

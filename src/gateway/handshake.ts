@@ -38,6 +38,8 @@ export interface HandshakeHost {
   readonly sessions: SessionStore;
   readonly maxSessions: number;
   readonly subscriptions: Set<Subscription>;
+  /** The name of this replica, put in the ids of the sessions it opens; undefined when it runs alone. */
+  readonly replicaId?: string;
   /** The upstream for a caller; `legacyClient` for a 2025 client (see Upstreams.get). */
   upstream(serverId: string, identity: number, session?: Session, legacyClient?: boolean): Upstream;
   call(
@@ -116,7 +118,12 @@ export class Handshake {
       protocolVersion?: unknown;
       capabilities?: Record<string, unknown>;
     };
-    const session = new Session(context.serverId, context.identity, params.capabilities ?? {});
+    const session = new Session(
+      context.serverId,
+      context.identity,
+      params.capabilities ?? {},
+      this.#host.replicaId,
+    );
     const found = await this.#initializeResults(context, request.id, session);
     if ("jsonrpc" in found) {
       session.end();

@@ -111,7 +111,8 @@ function capabilityBits(declared: Readonly<Record<string, unknown>>): number {
  * first use; the map of requests in flight is dropped again when it empties.
  */
 export class Session implements Listener {
-  readonly id = crypto.randomUUID();
+  /** A random UUID; among replicas, after the name of the replica that holds it (`r1.<uuid>`). */
+  readonly id: string;
   lastSeen = Date.now();
   /** Whether a request used the session since the store last queued it (see SessionStore). */
   used = false;
@@ -136,7 +137,10 @@ export class Session implements Listener {
     readonly identity: number,
     /** The capabilities the client declared at initialize. */
     capabilities: Readonly<Record<string, unknown>> = {},
+    /** The replica that holds it, when there are replicas: a balancer routes on it. */
+    replica?: string,
   ) {
+    this.id = replica === undefined ? crypto.randomUUID() : `${replica}.${crypto.randomUUID()}`;
     this.#capabilities = capabilityBits(capabilities);
   }
 

@@ -10,6 +10,7 @@ import type { Outcome } from "../gateway/dispatch.ts";
 import type { Session } from "../gateway/session.ts";
 import type { Subscription } from "../gateway/subscription.ts";
 import type { JsonRpcMessage, JsonRpcResponse } from "../jsonrpc/messages.ts";
+import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
 import type { Span } from "../observability/tracing.ts";
 import { type Envelope, modernErrorStatus, modernResult } from "../protocol/revision.ts";
 import { type Env, remote } from "./gate.ts";
@@ -33,6 +34,8 @@ export interface Answering {
   readonly backend: string;
   /** An SSE stream held to maxUnsentBytes; `reader` names who reads it in the warning when it overflows. */
   openStream(reader: string): SseStream;
+  /** The request sent on to the replica holding its call: its answer, or undefined when it is gone. */
+  sendOn(replica: string): Promise<Response | undefined>;
 }
 
 const clientLog = getLogger(["awmg", "client"]);
@@ -48,7 +51,22 @@ export function respond(outcome: Outcome, answering: Answering): Response | Prom
       return reply(outcome.message, outcome.session, answering);
     case "exchange":
       return exchangeAnswer(outcome.exchange, answering);
+    case "elsewhere":
+      return answering.sendOn(outcome.replica).then((answer) => answer ?? ownerGone(outcome, answering));
   }
+}
+
+/** A retry whose replica is gone: the client starts over at once rather than wait for a timeout. */
+function ownerGone(outcome: Extract<Outcome, { kind: "elsewhere" }>, answering: Answering): Response {
+  const detail = `replica '${outcome.replica}' held this call and is gone (or does not answer): ` +
+    "send the request again without requestState to start over";
+  clientLog.warn("Could not send a retry on to replica {replica}; the client starts over", {
+    replica: outcome.replica,
+  });
+  const message = errorResponse(outcome.request.id, ErrorCode.InvalidParams, "Invalid params: " + detail, {
+    detail,
+  });
+  return jsonAnswer(message, undefined, answering);
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Gateway } from "../gateway/gateway.ts";
 import { ErrorCode } from "../jsonrpc/errors.ts";
 import { logHealth } from "../observability/logging.ts";
 import { SPEC_VERSION, VERSION } from "../version.ts";
-import { McpEndpoint } from "./endpoint.ts";
+import { McpEndpoint, type ReplicaLink } from "./endpoint.ts";
 import { createGate, type Env, type GatedRoute } from "./gate.ts";
 import type { OriginCheck } from "./origin.ts";
 import { json, rpcError } from "./responses.ts";
@@ -25,6 +25,8 @@ export interface AppOptions {
   readonly bodyTimeoutMs: number;
   /** Unread bytes an SSE stream may hold before its client is disconnected. */
   readonly maxUnsentBytes: number;
+  /** The other replicas, when there are. */
+  readonly replicas?: ReplicaLink;
   /** Called once /close has answered, to stop serving and exit. */
   readonly onClosed: () => void;
 }
@@ -32,7 +34,7 @@ export interface AppOptions {
 const clientLog = getLogger(["awmg", "client"]);
 
 /** The gateway's health: 200 while it is open and no server failed, 503 otherwise. */
-function health(gateway: Gateway): Response {
+function health(gateway: Gateway, replicas: ReplicaLink | undefined): Response {
   const servers = gateway.health();
   const healthy = gateway.state === "open" && Object.values(servers).every((s) => s.status !== "error");
   return json({
@@ -41,6 +43,7 @@ function health(gateway: Gateway): Response {
     gatewayVersion: VERSION,
     servers,
     logs: logHealth(),
+    ...(replicas === undefined ? {} : { replica: replicas.self, replicas: replicas.live() }),
   }, healthy ? 200 : 503);
 }
 
@@ -53,7 +56,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   /** A route of the MCP endpoint, behind the gate and the endpoint's checks. */
   const endpoint = (route: GatedRoute) => gated((c, identity) => mcp.refusal(c) ?? route(c, identity));
 
-  app.get("/health", (c) => originRefusal(c) ?? health(gateway));
+  app.get("/health", (c) => originRefusal(c) ?? health(gateway, options.replicas));
   app.post(
     "/close",
     gated(async () => {
@@ -63,7 +66,18 @@ export function createApp(options: AppOptions): Hono<Env> {
       return json({ status: "closed", message: "Gateway shutdown complete", serversTerminated });
     }),
   );
-  app.get("/reflect", gated(() => json(gateway.reflect())));
+  app.get(
+    "/reflect",
+    gated(() =>
+      gateway.reflect().then(
+        json,
+        (error: Error) =>
+          rpcError(503, ErrorCode.ServerUnavailable, "The label store is unavailable", {
+            detail: error.message,
+          }),
+      )
+    ),
+  );
   app.post(mcp.path, endpoint(mcp.post));
   app.get(mcp.path, endpoint(mcp.get));
   app.delete(mcp.path, endpoint(mcp.delete));

@@ -23,6 +23,23 @@ import { openSse, SSE_HEADERS, type SseStream } from "./sse.ts";
 export interface EndpointLimits extends BodyLimits {
   /** Unread bytes an SSE stream may hold before its client is disconnected. */
   readonly maxUnsentBytes: number;
+  /** The other replicas, when there are: retries of calls they hold are sent on to them. */
+  readonly replicas?: ReplicaLink;
+}
+
+/** The other replicas as the endpoint reaches them (implemented by cluster/'s ReplicaHop). */
+export interface ReplicaLink {
+  /** This replica's name. */
+  readonly self: string;
+  /** The replicas live now, this one among them. */
+  live(): readonly { readonly id: string; readonly url: string }[];
+  /** Undefined when the request is no hop; else whether its signature holds, and why not. */
+  verify(
+    request: Request,
+    body: string,
+  ): Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: string } | undefined>;
+  /** The owner's answer to the request, sent on signed; undefined when it is gone or does not answer. */
+  forward(replica: string, request: Request, body: string): Promise<Response | undefined>;
 }
 
 const clientLog = getLogger(["awmg", "client"]);
@@ -44,9 +61,12 @@ function acceptsStream(c: Context<Env>): boolean {
   return c.req.header("accept")?.includes("text/event-stream") === true;
 }
 
-function sessionNotFound(): Response {
+/** The 404 of a session this replica does not hold; `owner` is the replica its id names, if another. */
+function sessionNotFound(owner?: string): Response {
   return rpcError(404, ErrorCode.InvalidRequest, "Session not found", {
-    detail: "the session expired or was closed: send initialize again",
+    detail: owner === undefined
+      ? "the session expired or was closed: send initialize again"
+      : `the session belongs to replica '${owner}', which is gone or not this one: send initialize again`,
   });
 }
 
@@ -103,7 +123,7 @@ export class McpEndpoint {
     const version = c.req.header("mcp-protocol-version");
     // A 2026-07-28 request has no session: an Mcp-Session-Id beside it is ignored, as the revision says.
     const session = version === MODERN_VERSION ? undefined : this.#sessionOf(c, identity);
-    if (session === null) return sessionNotFound();
+    if (session === null) return sessionNotFound(this.#ownerOf(c));
     const agent = agentOf(c.req.header("x-agent-id"), identity);
     if ("refused" in agent) {
       return rpcError(400, ErrorCode.InvalidRequest, `Invalid X-Agent-ID header: ${agent.refused}`, {
@@ -112,6 +132,11 @@ export class McpEndpoint {
     }
     const read = await readMessage(c, serverId, version, this.#limits);
     if (read instanceof Response) return read;
+    const hop = await this.#limits.replicas?.verify(c.req.raw, read.body);
+    if (hop?.ok === false) {
+      clientLog.warn("Refused a request sent on by a replica: {reason}", { reason: hop.reason });
+      return rpcError(401, ErrorCode.InvalidRequest, `Unauthorized hop: ${hop.reason}`);
+    }
     const span = this.#span(serverId, session, read);
     const streamable = acceptsStream(c);
     const outcome = await this.#gateway.dispatch({
@@ -124,6 +149,7 @@ export class McpEndpoint {
       text: read.body,
       span,
       modern: read.modern,
+      hopped: hop?.ok,
     }, read.classified);
     const response = await respond(outcome, {
       c,
@@ -134,6 +160,8 @@ export class McpEndpoint {
       streamable,
       backend: this.#backendLabel(serverId),
       openStream: this.#openStream,
+      sendOn: (replica) =>
+        this.#limits.replicas?.forward(replica, c.req.raw, read.body) ?? Promise.resolve(undefined),
     });
     if (span !== undefined) {
       span.set({ "http.response.status_code": response.status });
@@ -208,10 +236,17 @@ export class McpEndpoint {
       : null;
   }
 
+  /** The replica a request's session id names, when it is another than this one. */
+  #ownerOf(c: Context<Env>): string | undefined {
+    const self = this.#limits.replicas?.self;
+    const owner = /^([a-z0-9-]+)\./.exec(c.req.header(SESSION_HEADER) ?? "")?.[1];
+    return self === undefined || owner === self ? undefined : owner;
+  }
+
   /** The session a GET or DELETE must name, or the refusal to answer with. */
   #namedSession(c: Context<Env>, identity: number, detail?: string): Session | Response {
     const session = this.#sessionOf(c, identity);
-    if (session === null) return sessionNotFound();
+    if (session === null) return sessionNotFound(this.#ownerOf(c));
     if (session !== undefined) return session;
     return rpcError(
       400,

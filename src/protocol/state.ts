@@ -1,6 +1,7 @@
 /**
  * Sealing the `requestState` a client must echo: the gateway's claims, serialized and authenticated with
- * HMAC-SHA256 under a key of this run. A client can read the claims (they hold no secret) but cannot forge,
+ * HMAC-SHA256 under a key of this run, or under the key replicas share (then any of them opens it, and the
+ * claims name the replica that holds the call). A client can read the claims (they hold no secret) but cannot forge,
  * alter or extend them; state from another run, another client or another request is refused on opening.
  * Web Crypto, not node:crypto: loading Deno's node:crypto took a fifth of the gateway's start (2026-12-06),
  * for a seal most runs never make.
@@ -18,6 +19,8 @@ export interface StateClaims {
   readonly name: string;
   /** Epoch milliseconds after which it is refused. */
   readonly expires: number;
+  /** The replica holding the request, when replicas share the key. */
+  readonly replica?: string;
 }
 
 const encoder = new TextEncoder();
@@ -40,20 +43,33 @@ export type Opened =
   | { readonly kind: "ok"; readonly claims: StateClaims }
   | { readonly kind: "refused"; readonly reason: string };
 
-/** Seals and opens request states with one key, made at construction and never leaving the process. */
+/** An HMAC-SHA256 key of `material` for signing and verifying. */
+export function hmacKey(material: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", material, { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
+}
+
+/**
+ * Seals and opens request states. Alone, with one key made at construction that never leaves the process;
+ * among replicas, with the keys they share: it seals with the first and opens with any (a rotation).
+ */
 export class StateSeal {
-  readonly #key = crypto.subtle.importKey(
-    "raw",
-    crypto.getRandomValues(new Uint8Array(32)),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign", "verify"],
-  );
+  readonly #keys: Promise<CryptoKey[]>;
+
+  constructor(shared: readonly string[] = []) {
+    const materials = shared.length === 0
+      ? [crypto.getRandomValues(new Uint8Array(32))]
+      : shared.map((key) => encoder.encode(key));
+    this.#keys = Promise.all(materials.map(hmacKey));
+  }
 
   /** The opaque state for `claims`. */
   async seal(claims: StateClaims): Promise<string> {
     const body = base64url(encoder.encode(JSON.stringify(claims)));
-    const mac = await crypto.subtle.sign("HMAC", await this.#key, encoder.encode(body));
+    const [key] = await this.#keys;
+    const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(body));
     return `${body}.${base64url(new Uint8Array(mac))}`;
   }
 
@@ -75,8 +91,7 @@ export class StateSeal {
       return refused("it is not a state this gateway issued");
     }
     const body = state.slice(0, dot);
-    // verify compares in constant time.
-    if (!await crypto.subtle.verify("HMAC", await this.#key, mac, encoder.encode(body))) {
+    if (!await this.#verifies(mac, encoder.encode(body))) {
       return refused("its signature does not verify (altered, or issued by another gateway run)");
     }
     const claims = JSON.parse(new TextDecoder().decode(fromBase64url(body))) as StateClaims;
@@ -89,6 +104,12 @@ export class StateSeal {
       return refused(`it belongs to another request (${claims.method} ${claims.name})`);
     }
     return { kind: "ok", claims };
+  }
+
+  /** Whether any key signed `data` with `mac` (verify compares in constant time). */
+  async #verifies(mac: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer>): Promise<boolean> {
+    for (const key of await this.#keys) if (await crypto.subtle.verify("HMAC", key, mac, data)) return true;
+    return false;
   }
 }
 

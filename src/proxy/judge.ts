@@ -148,8 +148,9 @@ export class ProxyJudge {
       : undefined;
     if (typeof labeled === "string") throw new Error(`the guard's labels do not fit the answer: ${labeled}`);
     const outcome = release(this.#labels, labelled, admission, labeled, this.#mode, tool);
+    const tainted = this.#labels.absorbAll(outcome.absorbed);
     if (outcome.kind === "pass") {
-      this.#record(tool, labelled, outcome.tainted ? "propagated" : "allowed", { phase: "response" });
+      this.#record(tool, labelled, tainted ? "propagated" : "allowed", { phase: "response" });
       return { kind: "pass" };
     }
     const total = labeled?.items.length ?? 1;

@@ -35,7 +35,8 @@ function decide(mode: Mode, tool = "list_issues") {
   assert.ok(admission.kind === "proceed");
   const labeled = labelResult(wrapped, paths);
   assert.ok(typeof labeled !== "string");
-  return { who, outcome: release(who, read, admission, labeled, mode, tool) };
+  const outcome = release(who, read, admission, labeled, mode, tool);
+  return { who, outcome, tainted: who.absorbAll(outcome.absorbed) };
 }
 
 Deno.test("strict refuses the whole result when one item is not readable", () => {
@@ -59,20 +60,22 @@ Deno.test("filter keeps the rest of the answer, drops the item, and appends a no
 });
 
 Deno.test("propagate shows all and lowers the agent to the least trusted item", () => {
-  const { who, outcome } = decide("propagate");
-  assert.deepEqual(outcome, { kind: "pass", tainted: true });
+  const { who, outcome, tainted } = decide("propagate");
+  assert.equal(outcome.kind, "pass");
+  assert.ok(tainted);
   assert.deepEqual(who.snapshot().integrity, ["unapproved"]);
 });
 
-Deno.test("a pass says the agent was tainted only when its labels changed", () => {
+Deno.test("a pass gives what was read to absorb; the agent is tainted only when its labels change", () => {
   const who = agent();
   const trusted = { resource: { description: "repo", ...labels([], APPROVED) }, operation: "read" as const };
   const admission = admit(who, trusted, "propagate");
   assert.ok(admission.kind === "proceed");
-  assert.deepEqual(release(who, trusted, admission, undefined, "propagate", "get_repository"), {
-    kind: "pass",
-    tainted: false,
-  });
+  const outcome = release(who, trusted, admission, undefined, "propagate", "get_repository");
+  assert.deepEqual(outcome, { kind: "pass", absorbed: [trusted.resource] });
+  assert.equal(who.absorbAll(outcome.absorbed), false);
+  const { outcome: filtered } = decide("filter");
+  assert.deepEqual(filtered.absorbed, [], "only propagate mode taints");
 });
 
 Deno.test("a denied read without per-item labels is judged whole: never shown unchecked", () => {

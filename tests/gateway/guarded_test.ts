@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { GuardedCalls } from "../../src/gateway/guarded.ts";
 import { labels } from "../../src/difc/labels.ts";
+import { MemoryLabelStore } from "../../src/difc/store.ts";
 import type { AgentLabelling, Guard } from "../../src/guards/guard.ts";
 import { GuardFailure } from "../../src/guards/host.ts";
 import type { ServerGuard } from "../../src/guards/registry.ts";
@@ -51,6 +52,7 @@ function monitorOf(guard: Guard, bounds: { maxAgents: number; liveInstances: num
     guards: new Map([["s", server]]),
     mode: "propagate",
     modeChosen: true,
+    store: new MemoryLabelStore(bounds.maxAgents),
     ...bounds,
     timeoutMs: () => 1000,
   });
@@ -68,7 +70,7 @@ Deno.test("a restarted guard's label_agent never gives back integrity a read too
       : checked.shown;
   };
   assert.deepEqual(await call("read_untrusted"), { result: { content: [] } });
-  assert.deepEqual(monitor.reflect().agents.agent.integrity, ["unapproved"], "tainted by the read");
+  assert.deepEqual((await monitor.reflect()).agents.agent.integrity, ["unapproved"], "tainted by the read");
   guard.generation++;
   assert.ok("error" in await call("write_issue"), "label_agent failed after the restart: refused");
   const again = await call("write_issue");
@@ -76,7 +78,11 @@ Deno.test("a restarted guard's label_agent never gives back integrity a read too
     "result" in again && (again.result as { isError?: boolean }).isError,
     "the write is refused by DIFC",
   );
-  assert.deepEqual(monitor.reflect().agents.agent.integrity, ["unapproved"], "integrity was not given back");
+  assert.deepEqual(
+    (await monitor.reflect()).agents.agent.integrity,
+    ["unapproved"],
+    "integrity was not given back",
+  );
 });
 
 Deno.test("agents are bounded: past gateway.maxAgents a new agent is refused, known ones keep their labels", async () => {
@@ -93,7 +99,7 @@ Deno.test("agents are bounded: past gateway.maxAgents a new agent is refused, kn
   assert.equal(refused.shown.error.message, "Too many agents");
   assert.match(String((refused.shown.error.data as { detail: string }).detail), /gateway\.maxAgents/);
   assert.equal(await kind("key0/a"), "forward", "a known agent still calls");
-  assert.deepEqual(Object.keys(monitor.reflect().agents).sort(), ["key0/a", "key0/b"]);
+  assert.deepEqual(Object.keys((await monitor.reflect()).agents).sort(), ["key0/a", "key0/b"]);
 });
 
 Deno.test("guard instances are bounded: the least recently used agent's are dropped, its labels kept", async () => {
@@ -111,12 +117,16 @@ Deno.test("guard instances are bounded: the least recently used agent's are drop
   await read("c");
   assert.deepEqual(guard.dropped, ["a"], "the least recently used agent's instance goes");
   assert.deepEqual(
-    monitor.reflect().agents.a.integrity,
+    (await monitor.reflect()).agents.a.integrity,
     ["unapproved"],
     "its labels stay: the taint is kept",
   );
   await read("a");
   assert.deepEqual(guard.dropped, ["a", "b"]);
   assert.equal(guard.unanswered(), 0, "label_agent ran again in a's new instance (four runs for a, b, c, a)");
-  assert.deepEqual(monitor.reflect().agents.a.integrity, ["unapproved"], "and gave back no integrity");
+  assert.deepEqual(
+    (await monitor.reflect()).agents.a.integrity,
+    ["unapproved"],
+    "and gave back no integrity",
+  );
 });

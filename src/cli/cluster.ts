@@ -1,0 +1,63 @@
+/**
+ * The replica settings: the shared store, the state keys every replica seals `requestState` with, and this
+ * replica's name and address. The environment wins over the config for the keys and the name, so one config
+ * file serves every replica and the keys stay out of it.
+ */
+import type { GatewayConfig } from "../config/types.ts";
+import type { EnvLookup } from "./help.ts";
+
+/** How this gateway runs beside other replicas; absent when it runs alone. */
+export interface ClusterSettings {
+  /** The shared store's URL (redis:// or rediss://). */
+  readonly store: string;
+  /** The keys state is opened with, the one it is sealed with first (then the one a rotation replaces). */
+  readonly stateKeys: readonly [string, ...string[]];
+  /** This replica's name, in the sessions and states it issues. */
+  readonly replicaId: string;
+  /** The URL other replicas reach this one at; undefined: its listen address. */
+  readonly replicaUrl?: string;
+}
+
+const MIN_KEY = 32;
+
+/** A random replica name (8 hex digits) for a replica the config and environment do not name. */
+export function randomReplicaId(): string {
+  return [...crypto.getRandomValues(new Uint8Array(4))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The replica settings, undefined without a store, or the error to stop with. */
+export function resolveCluster(
+  config: GatewayConfig,
+  env: EnvLookup,
+  generateId: () => string = randomReplicaId,
+): ClusterSettings | undefined | string {
+  const { gateway } = config;
+  if (gateway.store === undefined) return undefined;
+  const stateKey = env("MCP_GATEWAY_STATE_KEY") || gateway.stateKey;
+  const previous = env("MCP_GATEWAY_PREVIOUS_STATE_KEY") || gateway.previousStateKey;
+  if (stateKey === undefined) {
+    return "gateway.store shares state between replicas, and each must open the requestState the others " +
+      `seal: set MCP_GATEWAY_STATE_KEY (or gateway.stateKey) to the same ${MIN_KEY}+ random characters on ` +
+      "every replica (openssl rand -hex 32)";
+  }
+  for (
+    const [name, key] of [["MCP_GATEWAY_STATE_KEY", stateKey], ["MCP_GATEWAY_PREVIOUS_STATE_KEY", previous]]
+  ) {
+    if (key !== undefined && key.length < MIN_KEY) {
+      return `${name} is ${key.length} characters: a state key needs at least ${MIN_KEY} random characters ` +
+        "(openssl rand -hex 32)";
+    }
+  }
+  const replicaId = env("MCP_GATEWAY_REPLICA_ID") || gateway.replicaId || generateId();
+  if (!/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(replicaId)) {
+    return `MCP_GATEWAY_REPLICA_ID "${replicaId}" is not a replica name: use lowercase letters, digits and -, ` +
+      "at most 32";
+  }
+  const replicaUrl = env("MCP_GATEWAY_REPLICA_URL") || gateway.replicaUrl;
+  return {
+    store: gateway.store,
+    stateKeys: previous === undefined ? [stateKey] : [stateKey, previous],
+    replicaId,
+    ...(replicaUrl === undefined ? {} : { replicaUrl: replicaUrl.replace(/\/$/, "") }),
+  };
+}

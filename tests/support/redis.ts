@@ -1,0 +1,47 @@
+/**
+ * A real redis-server on loopback for the shared-store tests, on a port of its own, with nothing saved to
+ * disk. Tests that need it are ignored where Debian's redis-server is not installed (.ci/run installs it).
+ */
+import { freePort } from "./gateway.ts";
+
+/** Whether redis-server can run here. */
+export const hasRedis = await new Deno.Command("redis-server", { args: ["--version"], stdout: "null" })
+  .output().then((r) => r.success, () => false);
+
+/** A running redis-server. */
+export class RunningRedis {
+  #child?: Deno.ChildProcess;
+  readonly port = freePort();
+
+  /** Its URL. */
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts it (again, after stop) and waits until it answers. */
+  async start(): Promise<this> {
+    this.#child = new Deno.Command("redis-server", {
+      args: ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    for (let i = 0; i < 100; i++) {
+      const up = await Deno.connect({ hostname: "127.0.0.1", port: this.port }).then((conn) => {
+        conn.close();
+        return true;
+      }, () => false);
+      if (up) return this;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`redis-server did not listen on ${this.port}`);
+  }
+
+  /** Stops it and waits for it to exit. */
+  async stop(): Promise<void> {
+    const child = this.#child;
+    this.#child = undefined;
+    if (child === undefined) return;
+    child.kill("SIGKILL");
+    await child.status;
+  }
+}
