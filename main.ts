@@ -24,7 +24,7 @@ import { withAgentIdAlias } from "./src/environment/agent_id.ts";
 import { containerSigns, isContainerized } from "./src/environment/detect.ts";
 import type { GatewayConfig } from "./src/config/types.ts";
 import { Gateway } from "./src/gateway/gateway.ts";
-import { Cluster } from "./src/cluster/join.ts";
+import type { Cluster } from "./src/cluster/join.ts";
 import { createApp } from "./src/http/app.ts";
 import { clientConfig } from "./src/http/client_config.ts";
 import { originPolicy } from "./src/http/origin.ts";
@@ -431,6 +431,8 @@ function announceListening(
 async function clusterOrExit(settings: Settings, maxAgents: number): Promise<Cluster | undefined> {
   if (settings.cluster === undefined) return undefined;
   try {
+    // Loaded only here: a gateway that runs alone never loads the Redis client.
+    const { Cluster } = await import("./src/cluster/join.ts");
     return await Cluster.connect(settings.cluster, maxAgents);
   } catch (error) {
     return fail(`${(error as Error).message}; start it, or remove gateway.store to run alone`, 1);

@@ -12,6 +12,7 @@ const SRC = join(ROOT, "src");
 const RUNS = [
   "backends/",
   "cli/",
+  "cluster/",
   "environment/",
   "gateway/",
   "github/",
@@ -29,6 +30,7 @@ const NEVER: Readonly<Record<string, readonly string[]>> = {
   "observability/": ["gateway/", "http/", "backends/"],
   "guards/": ["gateway/", "backends/"],
   "proxy/": ["gateway/", "backends/"],
+  "cluster/": ["gateway/", "http/", "backends/", "cli/"],
   "config/": RUNS,
   "jsonrpc/": RUNS,
   "protocol/": RUNS,

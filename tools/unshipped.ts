@@ -9,6 +9,19 @@
  */
 import { join } from "node:path";
 
+/**
+ * Packages that ship an ES module build and a CommonJS twin of it (hono's `dist/cjs`, `.cjs` files beside
+ * `.js`/`.mjs` ones): Deno imports them by their exports' `import` condition, and no package of the runtime
+ * requires them, so the twins are never loaded (1 MB of the binary, 2026-12-07).
+ */
+const COMMONJS_TWINS: Readonly<Record<string, (dir: string) => string[]>> = {
+  "hono": (dir) => [join(dir, "dist", "cjs")],
+  "valibot": (dir) => ["index.cjs", "index.min.cjs", "index.min.mjs"].map((file) => join(dir, "dist", file)),
+  "@logtape/logtape": (dir) =>
+    [...Deno.readDirSync(join(dir, "dist"))].filter((entry) => entry.name.endsWith(".cjs"))
+      .map((entry) => join(dir, "dist", entry.name)),
+};
+
 /** File names a package ships for people and editors, never for the runtime. */
 const UNSHIPPED = /(\.d\.[cm]?ts|\.map|\.md|\.html)$/;
 
@@ -48,7 +61,10 @@ await deno("cache", "--quiet", "--lock=runtime.lock", "main.ts");
 const { npmCache } = JSON.parse(await deno("info", "--json"));
 const flags: string[] = [];
 for (const nameAtVersion of await runtimePackages()) {
-  for await (const path of unshippedFiles(await packageDir(npmCache, nameAtVersion))) {
+  const dir = await packageDir(npmCache, nameAtVersion);
+  const twins = COMMONJS_TWINS[nameAtVersion.slice(0, nameAtVersion.lastIndexOf("@"))];
+  for (const path of twins?.(dir) ?? []) flags.push(`--exclude=${path}`);
+  for await (const path of unshippedFiles(dir)) {
     if (/\s/.test(path)) throw new Error(`${path}: a path with white space cannot be passed to the task`);
     flags.push(`--exclude=${path}`);
   }

@@ -4,19 +4,8 @@
  * file serves every replica and the keys stay out of it.
  */
 import type { GatewayConfig } from "../config/types.ts";
+import type { ClusterSettings } from "../cluster/join.ts";
 import type { EnvLookup } from "./help.ts";
-
-/** How this gateway runs beside other replicas; absent when it runs alone. */
-export interface ClusterSettings {
-  /** The shared store's URL (redis:// or rediss://). */
-  readonly store: string;
-  /** The keys state is opened with, the one it is sealed with first (then the one a rotation replaces). */
-  readonly stateKeys: readonly [string, ...string[]];
-  /** This replica's name, in the sessions and states it issues. */
-  readonly replicaId: string;
-  /** The URL other replicas reach this one at; undefined: its listen address. */
-  readonly replicaUrl?: string;
-}
 
 const MIN_KEY = 32;
 

@@ -12,7 +12,8 @@ import { AGENT_ID_VAR, envKey, LEGACY_KEY_VAR, LEGACY_KEY_WARNING } from "../env
 import { DEFAULTS } from "./flags.ts";
 import type { EnvLookup } from "./help.ts";
 import type { RunOptions } from "./parse.ts";
-import { type ClusterSettings, resolveCluster } from "./cluster.ts";
+import type { ClusterSettings } from "../cluster/join.ts";
+import { resolveCluster } from "./cluster.ts";
 
 /** Where the gateway listens. */
 export interface ListenAddress {

@@ -4,11 +4,22 @@
  * is known. `main.ts` wires it; the gateway and the HTTP layer see only their own small interfaces.
  */
 import { getLogger } from "@logtape/logtape";
-import type { ClusterSettings } from "../cli/cluster.ts";
 import { ReplicaHop } from "./hop.ts";
 import { RedisLabelStore } from "./labels.ts";
 import { displayUrl, Store } from "./redis.ts";
 import { type Replica, ReplicaRegistry } from "./replicas.ts";
+
+/** How this gateway runs beside other replicas; absent when it runs alone. */
+export interface ClusterSettings {
+  /** The shared store's URL (redis:// or rediss://). */
+  readonly store: string;
+  /** The keys state is opened with, the one it is sealed with first (then the one a rotation replaces). */
+  readonly stateKeys: readonly [string, ...string[]];
+  /** This replica's name, in the sessions and states it issues. */
+  readonly replicaId: string;
+  /** The URL other replicas reach this one at; undefined: its listen address. */
+  readonly replicaUrl?: string;
+}
 
 /** A gateway's part in the replicas. */
 export class Cluster {
