@@ -7,9 +7,10 @@
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ROOT } from "../support/awmg.ts";
-import { ISSUES, type RunningGateway, text } from "../support/gateway.ts";
+import { ASKING, EVERYTHING, ISSUES, type RunningGateway, text } from "../support/gateway.ts";
+import { answerOf, type Json, modernClient, modernRequest } from "../support/modern.ts";
 import { hasRedis, RunningRedis } from "../support/redis.ts";
-import { allJoined, hasHaproxy, startReplica } from "../support/replicas.ts";
+import { allJoined, hasHaproxy, RunningHaproxy, startReplica } from "../support/replicas.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const ignore = !hasRedis || !hasHaproxy;
@@ -38,7 +39,7 @@ async function withReplicas(
   const ids = Array.from({ length: count }, (_, i) => `r${i + 1}`);
   const replicas: RunningGateway[] = [];
   try {
-    for (const id of ids) replicas.push(await startReplica(id, redis, toml, { args }));
+    replicas.push(...await Promise.all(ids.map((id) => startReplica(id, redis, toml, { args }))));
     await allJoined(replicas, ids);
     await fn(replicas, redis);
   } finally {
@@ -83,4 +84,143 @@ Deno.test({
       );
       for (const client of [a, b, c, ...other]) await client.close();
     }, ["--guards-mode", "propagate"]),
+});
+
+/** What a client answers each of a server's questions with. */
+function answers(inputRequests: Record<string, { method: string }>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(inputRequests).map(([key, { method }]) => [
+      key,
+      method === "elicitation/create"
+        ? { action: "accept", content: { name: "Ada" } }
+        : { role: "assistant", content: { type: "text", text: "hi" }, model: "m" },
+    ]),
+  );
+}
+
+/** A 2026-07-28 ask-twice call (a retry when `state` is given) to `replica`'s asking server. */
+async function askTwice(replica: RunningGateway, id: number, retry?: { state: string; asked: Json }) {
+  const params = {
+    name: "ask-twice",
+    arguments: {},
+    ...(retry === undefined ? {} : { requestState: retry.state, inputResponses: answers(retry.asked) }),
+  };
+  const { body, headers } = modernRequest(id, "tools/call", params);
+  return await answerOf(await replica.post("/mcp/asking", body, headers));
+}
+
+Deno.test({
+  name: "replicas: a 2026-07-28 retry reaching another replica is sent on to the one holding its call; " +
+    "one whose replica is gone starts over at once; an unsigned hop is refused",
+  ignore,
+  ...e2e,
+  fn: () =>
+    withReplicas(3, ASKING(), async ([r1, r2, r3]) => {
+      const first = await askTwice(r1, 1);
+      assert.equal(first.result?.resultType, "input_required", JSON.stringify(first));
+      const second = await askTwice(r2, 2, {
+        state: first.result.requestState,
+        asked: first.result.inputRequests,
+      });
+      assert.equal(
+        second.result?.resultType,
+        "input_required",
+        "r2 sent the retry on to r1, which asked again",
+      );
+      const done = await askTwice(r3, 3, {
+        state: second.result.requestState,
+        asked: second.result.inputRequests,
+      });
+      assert.equal(done.result?.resultType, "complete", JSON.stringify(done));
+      assert.match(text(done.result), /Ada/);
+
+      const held = await askTwice(r3, 4);
+      assert.equal(held.result?.resultType, "input_required");
+      r3.process.kill("SIGKILL");
+      await r3.exited;
+      const started = performance.now();
+      const orphan = await askTwice(r1, 5, {
+        state: held.result.requestState,
+        asked: held.result.inputRequests,
+      });
+      assert.ok(performance.now() - started < 2000, "told at once, not after a timeout");
+      assert.equal(orphan.error?.code, -32602);
+      assert.match(orphan.error.message, /replica 'r3' held this call and is gone.*start over/);
+
+      const { body, headers } = modernRequest(6, "tools/call", { name: "ask-twice", arguments: {} });
+      const forged = await r1.post("/mcp/asking", body, { ...headers, "x-awmg-hop": "r2.1.AAAA" });
+      assert.equal(forged.status, 401);
+      assert.match((await forged.json()).error.message, /Unauthorized hop: the hop header is malformed/);
+    }),
+});
+
+Deno.test({
+  name: "replicas behind examples/haproxy-replicas.cfg: 200 2025 clients and 100 2026-07-28 clients, " +
+    "none failing; a session whose replica is killed gets 404 at once",
+  ignore,
+  ...e2e,
+  fn: () =>
+    withReplicas(3, EVERYTHING() + ASKING(), async (replicas) => {
+      const front = await new RunningHaproxy().start(replicas);
+      try {
+        const legacy = async (i: number) => {
+          const { client, transport } = await front.client("everything");
+          await client.listTools();
+          for (let call = 0; call < 5; call++) {
+            const result = await client.callTool({ name: "echo", arguments: { message: `c${i}.${call}` } });
+            assert.equal(text(result as Json), `Echo: c${i}.${call}`);
+          }
+          await transport.terminateSession();
+          await client.close();
+        };
+        const modern = async () => {
+          const { client, asked } = await modernClient(`${front.url}/mcp/asking`, "pinned");
+          const result = await client.callTool({ name: "ask-twice", arguments: {} });
+          assert.match(text(result as Json), /Ada/);
+          assert.equal(asked["elicitation/create"], 1);
+          await client.close();
+        };
+        const failures: string[] = [];
+        const batch = (n: number, run: (i: number) => Promise<void>) =>
+          Promise.all(
+            Array.from({ length: n }, (_, i) => run(i).catch((e: Error) => void failures.push(e.message))),
+          );
+        for (let round = 0; round < 10; round++) await batch(20, (i) => legacy(round * 20 + i));
+        // One at a time: a 2025 server asking through one connection cannot say which of several calls asks
+        // (relay.ts refuses to guess), on one replica or three; round robin still sends each retry elsewhere.
+        for (let i = 0; i < 100; i++) await batch(1, () => modern());
+        assert.deepEqual(failures, [], "no client failed");
+
+        const { client, transport } = await front.client("everything");
+        const session = transport.sessionId!;
+        const owner = replicas[Number(/^r(\d)\./.exec(session)![1]) - 1];
+        owner.process.kill("SIGKILL");
+        await owner.exited;
+        const killed = performance.now();
+        let status = 0;
+        while (status !== 404 && performance.now() - killed < 2000) {
+          const response = await fetch(`${front.url}/mcp/everything`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              accept: "application/json, text/event-stream",
+              "mcp-session-id": session,
+              "mcp-protocol-version": "2025-11-25",
+            },
+            body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/list" }),
+          });
+          status = response.status;
+          const body = await response.text();
+          if (status === 404) assert.match(body, /belongs to replica 'r\d', which is gone or not this one/);
+        }
+        assert.equal(
+          status,
+          404,
+          "the session's replica is gone: 404 within 2 s, and the client starts over",
+        );
+        await client.close().catch(() => {});
+      } finally {
+        await front.stop();
+      }
+    }),
 });

@@ -3,6 +3,8 @@
  * all on loopback: what tests/e2e/replicas_test.ts runs.
  */
 import assert from "node:assert/strict";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ROOT } from "./awmg.ts";
 import { freePort, type RunningGateway, startGateway } from "./gateway.ts";
 import { RunningRedis } from "./redis.ts";
@@ -76,6 +78,14 @@ export class RunningHaproxy {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error("HAProxy did not serve");
+  }
+
+  /** A connected SDK 1.x client of `server` through the front, and its transport (for DELETE). */
+  async client(server: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+    const client = new Client({ name: "front-test", version: "1.0.0" });
+    const transport = new StreamableHTTPClientTransport(new URL(`${this.url}/mcp/${server}`));
+    await client.connect(transport);
+    return { client, transport };
   }
 
   /** Stops it. */
