@@ -467,9 +467,10 @@ async function serve(
     stopping ??= (async (): Promise<never> => {
       if (code === 0) getLogger(["awmg", "shutdown"]).info("Shutting down");
       // Leave the replicas first, so they stop sending retries here while the calls in flight finish.
-      await cluster?.close();
+      await cluster?.leave();
       await gateway.close();
       await server?.shutdown();
+      await cluster?.close();
       await tracing?.shutdown();
       await tools.flush();
       await stopLogging();

@@ -57,9 +57,13 @@ export class Cluster {
     return self;
   }
 
-  /** Leaves the replicas (the others stop sending retries here), then closes the store's connection. */
-  async close(): Promise<void> {
+  /** Leaves the replicas at once: the others stop sending retries here while the calls in flight finish. */
+  async leave(): Promise<void> {
     await this.#registry?.leave();
-    await this.#store.close();
+  }
+
+  /** Closes the store's connection (after the drain: a guarded call in flight still records its taint). */
+  close(): Promise<void> {
+    return this.#store.close();
   }
 }

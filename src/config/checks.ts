@@ -11,7 +11,16 @@ import { joinPath } from "./tree.ts";
 export type Format = "toml" | "json";
 
 /** Fields whose values are never shown in an error. */
-const SECRET_FIELDS = new Set(["env", "headers", "apiKey", "agentId", "agentIds"]);
+const SECRET_FIELDS = new Set([
+  "env",
+  "headers",
+  "apiKey",
+  "agentId",
+  "agentIds",
+  "store",
+  "stateKey",
+  "previousStateKey",
+]);
 
 type PathKey = string | number;
 

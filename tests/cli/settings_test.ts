@@ -44,6 +44,7 @@ Deno.test("built-in defaults when nothing is given", () => {
     sequentialLaunch: false,
     toolLock: undefined,
     strictPins: false,
+    cluster: undefined,
     verbosity: 0,
     toolTimeoutMs: 120_000,
     sessionTimeoutMs: 6 * 3600_000,

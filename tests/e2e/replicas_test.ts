@@ -34,8 +34,9 @@ async function withReplicas(
   toml: string,
   fn: (replicas: RunningGateway[], redis: RunningRedis) => Promise<void>,
   args: string[] = [],
+  redis = new RunningRedis(),
 ): Promise<void> {
-  const redis = await new RunningRedis().start();
+  await redis.start();
   const ids = Array.from({ length: count }, (_, i) => `r${i + 1}`);
   const replicas: RunningGateway[] = [];
   try {
@@ -44,7 +45,7 @@ async function withReplicas(
     await fn(replicas, redis);
   } finally {
     await Promise.all(replicas.map((replica) => replica.stop()));
-    await redis.stop();
+    await redis.remove();
   }
 }
 
@@ -223,4 +224,130 @@ Deno.test({
         await front.stop();
       }
     }),
+});
+
+/** What steady clients saw: calls answered, sessions started over after a 404, and calls lost (why). */
+interface Tally {
+  ok: number;
+  restarted: number;
+  readonly lost: string[];
+}
+
+/** Calls echo through the front until `until`, starting a session over after a 404 as the revision says. */
+async function steadyClient(front: RunningHaproxy, until: number, tally: Tally): Promise<void> {
+  let session = await front.client("everything");
+  for (let i = 0; performance.now() < until; i++) {
+    try {
+      const result = await session.client.callTool({ name: "echo", arguments: { message: `m${i}` } });
+      assert.equal(text(result as Json), `Echo: m${i}`);
+      tally.ok++;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/404|Session not found/.test(message)) tally.restarted++;
+      else tally.lost.push(message);
+      await session.client.close().catch(() => {});
+      session = await front.client("everything");
+    }
+  }
+  await session.transport.terminateSession().catch(() => {});
+  await session.client.close();
+}
+
+/** 16 clients for `seconds` through the front, `stop` applied to r2 after a third of the time. */
+async function underLoad(
+  replicas: RunningGateway[],
+  stop: (replica: RunningGateway) => void,
+  seconds: number,
+) {
+  const front = await new RunningHaproxy().start(replicas);
+  const tally: Tally = { ok: 0, restarted: 0, lost: [] };
+  try {
+    const until = performance.now() + seconds * 1000;
+    const clients = Array.from({ length: 16 }, () => steadyClient(front, until, tally));
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000 / 3));
+    stop(replicas[1]);
+    await Promise.all(clients);
+  } finally {
+    await front.stop();
+  }
+  console.log(
+    `  ${tally.ok} calls answered, ${tally.restarted} sessions started over, ${tally.lost.length} lost`,
+  );
+  return tally;
+}
+
+Deno.test({
+  name: "replicas under 16 clients: a replica killed loses at most the calls in flight on it; " +
+    "a replica drained with SIGTERM loses none",
+  ignore,
+  ...e2e,
+  fn: async () => {
+    await withReplicas(3, EVERYTHING(), async (replicas) => {
+      const killed = await underLoad(replicas, (replica) => replica.process.kill("SIGKILL"), 9);
+      assert.ok(killed.lost.length <= 16, `at most one call in flight per client: ${killed.lost.join("; ")}`);
+      assert.ok(killed.restarted > 0, "the killed replica's sessions were told to start over");
+      assert.ok(killed.ok > 100);
+    });
+    await withReplicas(3, EVERYTHING(), async (replicas) => {
+      const drained = await underLoad(replicas, (replica) => replica.process.kill("SIGTERM"), 9);
+      assert.deepEqual(drained.lost, [], "a graceful drain loses nothing");
+      assert.ok(drained.restarted > 0, "the drained replica's sessions were told to start over");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "replicas with Redis stopped under load: guarded calls are refused saying why, unguarded calls go on, " +
+    "and a persistent store gives back every label after its restart",
+  ignore,
+  ...e2e,
+  fn: () =>
+    withReplicas(
+      2,
+      GUARDED + EVERYTHING(),
+      async ([r1, r2], redis) => {
+        const agent = { "x-agent-id": "outage" };
+        const [a, b] = await Promise.all([r1.client("github", agent), r2.client("github", agent)]);
+        const [e1, e2] = await Promise.all([r1.client("everything"), r2.client("everything")]);
+        const write = (client: Client) =>
+          call(client, "create_issue", { owner: "octo", repo: "public-y", title: "t" }).catch((e: Error) =>
+            e
+          );
+        await call(a, "list_issues", { owner: "octo", repo: "private-x" });
+        await redis.stop();
+        const refused = await Promise.all([
+          write(a),
+          write(b),
+          call(b, "list_issues", { owner: "o", repo: "r" })
+            .catch((e: Error) => e),
+        ]);
+        for (const outcome of refused) {
+          assert.ok(outcome instanceof Error, "a guarded call without its labels is refused");
+          assert.match(outcome.message, /The label store is unavailable, so the guarded call was refused/);
+        }
+        const until = performance.now() + 3000;
+        let echoes = 0;
+        while (performance.now() < until) {
+          for (const client of [e1, e2]) {
+            const result = await client.callTool({ name: "echo", arguments: { message: "up" } });
+            assert.equal(text(result as Json), "Echo: up");
+            echoes++;
+          }
+        }
+        assert.ok(echoes > 10, "unguarded calls go on while the store is down");
+        await redis.start();
+        let after: Result | Error = new Error("not tried");
+        for (let i = 0; i < 50 && after instanceof Error; i++) {
+          after = await write(b);
+          if (after instanceof Error) await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        assert.ok(!(after instanceof Error), `guarded calls answer again: ${(after as Error).message}`);
+        assert.equal(after.isError, true, "the taint from before the outage still holds");
+        assert.match(text(after), /DIFC Violation/);
+        for (const client of [a, b, e1, e2]) await client.close();
+      },
+      ["--guards-mode", "propagate"],
+      new RunningRedis({ persistent: true }),
+    ),
 });

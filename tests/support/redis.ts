@@ -8,10 +8,15 @@ import { freePort } from "./gateway.ts";
 export const hasRedis = await new Deno.Command("redis-server", { args: ["--version"], stdout: "null" })
   .output().then((r) => r.success, () => false);
 
-/** A running redis-server. */
+/** A running redis-server; `persistent` keeps its data on disk (an append-only file) across restarts. */
 export class RunningRedis {
   #child?: Deno.ChildProcess;
   readonly port = freePort();
+  readonly #dir?: string;
+
+  constructor(options: { persistent?: boolean } = {}) {
+    if (options.persistent) this.#dir = Deno.makeTempDirSync({ prefix: "awmg-redis-" });
+  }
 
   /** Its URL. */
   get url(): string {
@@ -21,7 +26,17 @@ export class RunningRedis {
   /** Starts it (again, after stop) and waits until it answers. */
   async start(): Promise<this> {
     this.#child = new Deno.Command("redis-server", {
-      args: ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      args: [
+        "--port",
+        String(this.port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        ...(this.#dir === undefined
+          ? ["--appendonly", "no"]
+          : ["--appendonly", "yes", "--appendfsync", "always", "--dir", this.#dir]),
+      ],
       stdout: "null",
       stderr: "null",
     }).spawn();
@@ -43,5 +58,11 @@ export class RunningRedis {
     if (child === undefined) return;
     child.kill("SIGKILL");
     await child.status;
+  }
+
+  /** Stops it and removes its data. */
+  async remove(): Promise<void> {
+    await this.stop();
+    if (this.#dir !== undefined) await Deno.remove(this.#dir, { recursive: true });
   }
 }
