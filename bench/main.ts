@@ -5,13 +5,15 @@
  * and latest.md (after the round's targets, bench/results/targets.md); `--hostile` runs only the hostile cases and writes bench/results/hostile.json and hostile.md;
  * `--soak MINUTES` runs only the soak (bench/soak.ts), `--scale` only the scale cases (bench/scale.ts),
  * `--guards` only what guard policies cost (bench/guards.ts), `--proxy` only what `awmg proxy` costs
- * (bench/proxy.ts).
+ * (bench/proxy.ts), `--replicas N` only 1..N replicas behind HAProxy and guarded calls with labels in Redis
+ * (bench/replicas.ts).
  */
 import { parseArgs } from "node:util";
 import { HttpClient, StdioClient, type ToolClient } from "./clients.ts";
 import { percentiles, runLoad } from "./load.ts";
 import { guardFigures, guardTable } from "./guards.ts";
 import { proxyFigures, proxyTable } from "./proxy.ts";
+import { replicaFigures, replicaTable } from "./replicas.ts";
 import { hostileFigures, type HostileRow } from "./hostile.ts";
 import { scaleFigures, scaleTable } from "./scale.ts";
 import { soak } from "./soak.ts";
@@ -57,6 +59,7 @@ const { values } = parseArgs({
     scale: { type: "boolean", default: false },
     guards: { type: "boolean", default: false },
     proxy: { type: "boolean", default: false },
+    replicas: { type: "string" },
   },
 });
 const seconds = Number(values.seconds);
@@ -81,6 +84,28 @@ if (values.scale) {
   console.log(markdown);
   await Deno.remove(config);
   Deno.exit(result.sessions.errors > 0 ? 1 : 0);
+}
+
+if (values.replicas !== undefined) {
+  const max = Number(values.replicas);
+  if (!Number.isInteger(max) || max < 1) {
+    throw new Error(`--replicas takes a count, not "${values.replicas}"`);
+  }
+  const { capped, rows } = await replicaFigures(SERVER, max, { seconds, warmupSeconds });
+  const markdown = [
+    `awmg replicas, ${
+      new Date().toISOString().slice(0, 10)
+    }, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}, ${seconds} s per cell, 2026-07-28 echo through HAProxy, ${
+      capped ? "each replica's process tree capped at half a CPU" : "replicas NOT capped (no cgroup)"
+    }`,
+    "",
+    replicaTable(rows),
+  ].join("\n");
+  await Deno.writeTextFile(`${results}replicas.json`, JSON.stringify({ capped, rows }, null, 2) + "\n");
+  await Deno.writeTextFile(`${results}replicas.md`, markdown + "\n");
+  console.log(markdown);
+  await Deno.remove(config);
+  Deno.exit(rows.some((row) => row.errors > 0) ? 1 : 0);
 }
 
 if (values.proxy) {

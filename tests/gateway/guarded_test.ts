@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { GuardedCalls } from "../../src/gateway/guarded.ts";
 import { labels } from "../../src/difc/labels.ts";
-import { MemoryLabelStore } from "../../src/difc/store.ts";
+import { type LabelStore, MemoryLabelStore, StoreFailure } from "../../src/difc/store.ts";
 import type { AgentLabelling, Guard } from "../../src/guards/guard.ts";
 import { GuardFailure } from "../../src/guards/host.ts";
 import type { ServerGuard } from "../../src/guards/registry.ts";
@@ -46,13 +46,17 @@ function scripted(
 }
 
 /** The monitor of one server "s" guarded by `guard`, in propagate mode, with the given bounds. */
-function monitorOf(guard: Guard, bounds: { maxAgents: number; liveInstances: number }): GuardedCalls {
+function monitorOf(
+  guard: Guard,
+  bounds: { maxAgents: number; liveInstances: number },
+  store: LabelStore = new MemoryLabelStore(bounds.maxAgents),
+): GuardedCalls {
   const server: ServerGuard = { guard, policy: undefined, toolCallLimits: {}, origin: "test" };
   return new GuardedCalls({
     guards: new Map([["s", server]]),
     mode: "propagate",
     modeChosen: true,
-    store: new MemoryLabelStore(bounds.maxAgents),
+    store,
     ...bounds,
     timeoutMs: () => 1000,
   });
@@ -129,4 +133,37 @@ Deno.test("guard instances are bounded: the least recently used agent's are drop
     ["unapproved"],
     "and gave back no integrity",
   );
+});
+
+/** A memory store whose `fail` methods reject as a store that does not answer. */
+function failing(...fail: ("labels" | "taint" | "take")[]): LabelStore {
+  const store = new MemoryLabelStore(10);
+  const down = () => Promise.reject(new StoreFailure("the store redis://cache did not answer: timed out"));
+  return {
+    labels: (agent) => fail.includes("labels") ? down() : store.labels(agent),
+    labelOnce: (...args) => store.labelOnce(...args),
+    taint: (agent, change) => fail.includes("taint") ? down() : store.taint(agent, change),
+    take: (...args) => fail.includes("take") ? down() : store.take(...args),
+    snapshot: () => store.snapshot(),
+  };
+}
+
+Deno.test("a store that does not answer: the call is refused, and a read whose taint it cannot keep is not shown", async () => {
+  const trusted: AgentLabelling = { secrecy: [], integrity: ["unapproved", "approved"], mode: "propagate" };
+  const noBackend = () => Promise.reject(new Error("no backend"));
+  const unread = monitorOf(scripted([trusted]), { maxAgents: 10, liveInstances: 10 }, failing("labels"));
+  const refused = await unread.check("s", "a", "read_untrusted", {}, noBackend);
+  assert.ok(refused.kind === "answer" && "error" in refused.shown, "labels it cannot read: refused");
+  assert.equal(
+    refused.shown.error.message,
+    "The label store is unavailable, so the guarded call was refused",
+  );
+  assert.match(String((refused.shown.error.data as { detail: string }).detail), /did not answer: timed out/);
+
+  const untainted = monitorOf(scripted([trusted]), { maxAgents: 10, liveInstances: 10 }, failing("taint"));
+  const checked = await untainted.check("s", "a", "read_untrusted", {}, noBackend);
+  assert.equal(checked.kind, "forward", "labels it can read: the call goes on");
+  const shown = checked.kind === "forward" ? await checked.after({ content: ["secret"] }, "{}") : undefined;
+  assert.ok(shown !== undefined && "error" in shown, "the read would taint the agent: not shown");
+  assert.equal(shown.error.message, "The label store is unavailable, so the guarded call was refused");
 });

@@ -49,3 +49,21 @@ Deno.test("a state is good only as long as the held call waits", async () => {
   const requestState = await states.caller(envelope, 0, "github", call("create_issue")).seal("hold-1");
   assert.match(await refusal(states.retry(0, "github", call("create_issue", { requestState }))), /expired/);
 });
+
+Deno.test("among replicas: a state names its replica; another replica sends the retry on, never twice", async () => {
+  const keys = ["s".repeat(32)];
+  const r1 = new RetryStates(60_000, { id: "r1", stateKeys: keys });
+  const r2 = new RetryStates(60_000, { id: "r2", stateKeys: keys });
+  const requestState = await r2.caller(envelope, 0, "github", call("create_issue")).seal("hold-9");
+  const retry = call("create_issue", { requestState, inputResponses: {} });
+  assert.deepEqual(await r1.retry(0, "github", retry), { kind: "elsewhere", replica: "r2" });
+  assert.deepEqual(await r2.retry(0, "github", retry), { kind: "resume", hold: "hold-9", responses: {} });
+  assert.match(
+    await refusal(r1.retry(0, "github", retry, true)),
+    /belongs to replica 'r2', and this request was already sent on once/,
+  );
+  const rotated = new RetryStates(60_000, { id: "r2", stateKeys: ["n".repeat(32), ...keys] });
+  assert.equal((await rotated.retry(0, "github", retry)).kind, "resume", "the previous key still opens it");
+  const alone = new RetryStates(60_000);
+  assert.match(await refusal(alone.retry(0, "github", retry)), /another gateway run/);
+});

@@ -22,6 +22,7 @@ export interface Mutant {
 const SECURITY = "tests/e2e/security_test.ts";
 const GUARDS = "tests/e2e/guards_test.ts";
 const REVISIONS = "tests/e2e/revisions_test.ts";
+const REPLICAS = "tests/e2e/replicas_test.ts";
 
 /** The mutants, by the guarantee they break, in SECURITY.md's order. */
 export const MUTANTS: readonly Mutant[] = [
@@ -47,8 +48,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "health-unchecked",
     file: "src/http/app.ts",
-    find: 'app.get("/health", (c) => originRefusal(c) ?? health(gateway));',
-    replace: 'app.get("/health", () => health(gateway));',
+    find: 'app.get("/health", (c) => originRefusal(c) ?? health(gateway, options.replicas));',
+    replace: 'app.get("/health", () => health(gateway, options.replicas));',
     breaks: "every endpoint, /health included, checks Host and Origin",
     tests: [SECURITY],
     filter: "DNS rebinding",
@@ -279,12 +280,12 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: "agents-unbounded",
-    file: "src/gateway/guarded.ts",
-    find: "      if (this.#agents.size >= this.#options.maxAgents) return undefined;",
-    replace: "",
+    file: "src/difc/store.ts",
+    find: "    if (agent === undefined && this.#agents.size < this.#maxAgents) {",
+    replace: "    if (agent === undefined) {",
     breaks: "the agents kept are bounded (gateway.maxAgents)",
-    tests: ["tests/gateway/guarded_test.ts"],
-    filter: "agents are bounded",
+    tests: ["tests/gateway/guarded_test.ts", "tests/cluster/labels_test.ts"],
+    filter: "/agents are bounded|memory store/",
   },
   {
     id: "guard-instances-unbounded",
@@ -720,7 +721,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "request-state-unsigned",
     file: "src/protocol/state.ts",
-    find: '    if (!await crypto.subtle.verify("HMAC", await this.#key, mac, encoder.encode(body))) {',
+    find: "    if (!await this.#verifies(mac, encoder.encode(body))) {",
     replace: "    if (false) {",
     breaks: "a requestState the client altered is refused",
     tests: ["tests/protocol/state_test.ts", REVISIONS],
@@ -1012,5 +1013,85 @@ export const MUTANTS: readonly Mutant[] = [
     breaks: "a 2026-07-28 request whose headers disagree with its body is refused (-32020)",
     tests: [REVISIONS],
     filter: "forged",
+  },
+  // Replicas share labels and never trust each other blindly.
+  {
+    id: "labels-per-replica",
+    file: "main.ts",
+    find: "    labels: cluster?.labels,",
+    replace: "    labels: undefined,",
+    breaks: "an agent tainted through one replica is refused through another (labels in the shared store)",
+    tests: [REPLICAS],
+    filter: "tainted through one",
+  },
+  {
+    id: "redis-integrity-kept",
+    file: "src/cluster/labels.ts",
+    find: "for j = 2 + n, #ARGV do redis.call('SREM', KEYS[2], ARGV[j]) end",
+    replace: "",
+    breaks: "a taint recorded in Redis drops the integrity the read lacked",
+    tests: ["tests/cluster/labels_test.ts"],
+    filter: "Redis",
+  },
+  {
+    id: "redis-limit-unbounded",
+    file: "src/cluster/labels.ts",
+    find: "if made >= tonumber(ARGV[2]) then return 0 end",
+    replace: "",
+    breaks: "a tool-call-limit holds across replicas",
+    tests: ["tests/cluster/labels_test.ts"],
+    filter: "Redis store keeps",
+  },
+  {
+    id: "redis-label-agent-again",
+    file: "src/cluster/labels.ts",
+    find: "if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then",
+    replace: "if true then",
+    breaks: "a server's label_agent labels apply once ever, so a replica cannot give back integrity",
+    tests: ["tests/cluster/labels_test.ts"],
+    filter: "Redis",
+  },
+  {
+    id: "taint-failure-shows-result",
+    file: "src/gateway/guarded.ts",
+    find: "        return this.#storeFailed(serverId, tool, error);",
+    replace: "        return { result };",
+    breaks: "a read whose taint the store cannot record is not shown",
+    tests: ["tests/gateway/guarded_test.ts"],
+    filter: "store that does not answer",
+  },
+  {
+    id: "hop-unsigned",
+    file: "src/cluster/hop.ts",
+    find: '      if (await crypto.subtle.verify("HMAC", key, bytes, data)) return { ok: true };',
+    replace: "      return { ok: true };",
+    breaks: "a replica acts only on a hop whose signature verifies",
+    tests: ["tests/cluster/hop_test.ts"],
+  },
+  {
+    id: "hop-stale",
+    file: "src/cluster/hop.ts",
+    find: '    if (Math.abs(now - Number(at)) > FRESH_MS) return { ok: false, reason: "the hop is stale" };',
+    replace: "",
+    breaks: "a captured hop cannot be replayed later",
+    tests: ["tests/cluster/hop_test.ts"],
+    filter: "stale",
+  },
+  {
+    id: "hop-sent-on-again",
+    file: "src/gateway/retries.ts",
+    find: '    if (opened.kind === "ok" && answers && owner !== this.#replica && !hopped) {',
+    replace: '    if (opened.kind === "ok" && answers && owner !== this.#replica) {',
+    breaks: "a retry another replica sent on is never sent on again",
+    tests: ["tests/gateway/retries_test.ts"],
+    filter: "among replicas",
+  },
+  {
+    id: "state-key-optional",
+    file: "src/cli/cluster.ts",
+    find: "  if (stateKey === undefined) {",
+    replace: "  if (false) {",
+    breaks: "a store without a shared state key stops the start",
+    tests: ["tests/cli/cluster_test.ts"],
   },
 ];
