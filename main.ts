@@ -379,7 +379,8 @@ function makeApp(
     originCheck: originPolicy({
       listenHost: settings.listen.hostname,
       domain: settings.domain,
-      allowedHosts: config.gateway.allowedHosts,
+      // A hop from another replica names this one as they reach it (gateway.replicaUrl).
+      allowedHosts: [...config.gateway.allowedHosts, ...replicaHost(settings)],
       allowedOrigins: config.gateway.allowedOrigins,
     }),
     maxBodySize: config.gateway.maxBodySize,
@@ -437,6 +438,12 @@ async function clusterOrExit(settings: Settings, maxAgents: number): Promise<Clu
   } catch (error) {
     return fail(`${(error as Error).message}; start it, or remove gateway.store to run alone`, 1);
   }
+}
+
+/** The host in this replica's configured URL, which hops from the others name. */
+function replicaHost(settings: Settings): string[] {
+  const url = settings.cluster?.replicaUrl;
+  return url === undefined ? [] : [new URL(url).hostname];
 }
 
 /** A host other replicas can dial for a listen address (all interfaces: this machine's loopback). */
