@@ -96,7 +96,9 @@ if (values.replicas !== undefined) {
     `awmg replicas, ${
       new Date().toISOString().slice(0, 10)
     }, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}, ${seconds} s per cell, 2026-07-28 echo through HAProxy, ${
-      capped ? "each replica's process tree (awmg and its backend) capped at a quarter of a CPU" : "replicas NOT capped (no cgroup)"
+      capped
+        ? "each replica's process tree (awmg and its backend) capped at a quarter of a CPU"
+        : "replicas NOT capped (no cgroup)"
     }`,
     "",
     replicaTable(rows),

@@ -72,6 +72,8 @@ interface ServerState {
   /** Resolves with the session's mode once `label_agent` ran in the guard's current instance. */
   ready: Promise<Mode>;
   generation: number;
+  /** `label_agent`'s labels are in the store: labels read from now on carry them. */
+  done: boolean;
 }
 
 /** What this process keeps of an agent: its labels and counts are the store's. */
@@ -173,8 +175,10 @@ export class GuardedCalls {
     if (known !== undefined && known.generation === guard.generation) return known.ready;
     const state: ServerState = {
       generation: guard.generation,
+      done: false,
       ready: guard.labelAgent(context).then(async (labelling) => {
         await this.#options.store.labelOnce(agentId, serverId, labelling.secrecy, labelling.integrity);
+        state.done = true;
         const mode = this.#options.modeChosen ? this.#options.mode : labelling.mode;
         this.#logs.get(serverId)!.info(
           "Guard {guard} labelled agent {agent}: secrecy [{secrecy}], integrity [{integrity}], mode {mode}",
@@ -289,10 +293,12 @@ export class GuardedCalls {
   ): Promise<Checked> {
     const { store } = this.#options;
     const server = this.#options.guards.get(serverId)!;
+    // Labels read now carry label_agent's only if it finished before: else they are read again after it.
+    const labelledEarlier = this.#agents.get(agentId)?.servers.get(serverId)?.done === true;
+    let labels: Labels | undefined;
     try {
-      if (await store.labels(agentId) === undefined) {
-        return { kind: "answer", shown: this.#tooManyAgents(serverId, tool) };
-      }
+      labels = await store.labels(agentId);
+      if (labels === undefined) return { kind: "answer", shown: this.#tooManyAgents(serverId, tool) };
       const overLimit = await this.#countCall(serverId, server, agentId, tool);
       if (overLimit !== undefined) return { kind: "answer", shown: overLimit };
     } catch (error) {
@@ -303,12 +309,10 @@ export class GuardedCalls {
     const context = this.#context(serverId, agentId, callTool);
     let mode: Mode;
     let labelled: Labelled;
-    let labels: Labels | undefined;
     try {
       mode = await this.#ready(serverId, agentId, agent, context);
       labelled = await server.guard.labelResource(tool, args, context);
-      // Read after label_agent, and as late as may be: another replica may have tainted the agent meanwhile.
-      labels = await store.labels(agentId);
+      if (!labelledEarlier) labels = await store.labels(agentId);
     } catch (error) {
       const shown = error instanceof StoreFailure
         ? this.#storeFailed(serverId, tool, error)
@@ -316,6 +320,12 @@ export class GuardedCalls {
       return { kind: "answer", shown };
     }
     if (labels === undefined) return { kind: "answer", shown: this.#tooManyAgents(serverId, tool) };
+    return this.#admitted({ serverId, server, agentId, labels, tool, args, context, labelled, mode });
+  }
+
+  /** The call refused by the flow rules, or let through with what its result's check needs. */
+  #admitted(call: Omit<AdmittedCall, "admission" | "facts">): Checked {
+    const { serverId, server, agentId, labels, tool, labelled, mode } = call;
     const admission = admit(labels, labelled, mode);
     const facts = {
       server: serverId,
@@ -333,8 +343,8 @@ export class GuardedCalls {
       );
       return { kind: "answer", shown: toolError(`DIFC Violation: ${admission.verdict.reason}`) };
     }
-    const call = { serverId, server, agentId, labels, tool, args, context, labelled, admission, mode, facts };
-    return { kind: "forward", after: (result, resultJson) => this.#release(call, result, resultJson) };
+    const admitted = { ...call, admission, facts };
+    return { kind: "forward", after: (result, resultJson) => this.#release(admitted, result, resultJson) };
   }
 
   /** The refusal of a guarded call whose labels could not be read or written. */

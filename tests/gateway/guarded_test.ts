@@ -14,6 +14,7 @@ import type { ServerGuard } from "../../src/guards/registry.ts";
 /** A guard whose label_agent answers as scripted, one answer per call. */
 function scripted(
   answers: (AgentLabelling | "fail")[],
+  delayMs = 0,
 ): Guard & { generation: number; dropped: string[]; unanswered: () => number } {
   const dropped: string[] = [];
   return {
@@ -23,9 +24,15 @@ function scripted(
     generation: 0,
     labelAgent() {
       const answer = answers.shift();
-      return answer === "fail" || answer === undefined
-        ? Promise.reject(new GuardFailure("scripted", "label_agent", "refused"))
-        : Promise.resolve(answer);
+      return new Promise((resolve, reject) =>
+        setTimeout(
+          () =>
+            answer === "fail" || answer === undefined
+              ? reject(new GuardFailure("scripted", "label_agent", "refused"))
+              : resolve(answer),
+          delayMs,
+        )
+      );
     },
     labelResource(tool: string) {
       const untrusted = tool === "read_untrusted";
@@ -166,4 +173,45 @@ Deno.test("a store that does not answer: the call is refused, and a read whose t
   const shown = checked.kind === "forward" ? await checked.after({ content: ["secret"] }, "{}") : undefined;
   assert.ok(shown !== undefined && "error" in shown, "the read would taint the agent: not shown");
   assert.equal(shown.error.message, "The label store is unavailable, so the guarded call was refused");
+});
+
+Deno.test("a call that arrives while label_agent still runs is judged with the labels it gives", async () => {
+  const trusted: AgentLabelling = { secrecy: [], integrity: ["unapproved", "approved"], mode: "propagate" };
+  const secret: AgentLabelling = { secrecy: ["private:o/r"], integrity: [], mode: "propagate" };
+  // Labels read from the store are copies, as Redis gives them: a read before label_agent ended lacks its tags.
+  const memory = new MemoryLabelStore(10);
+  const copies: LabelStore = {
+    labels: async (agent) => {
+      const now = await memory.labels(agent);
+      return now && labels([...now.secrecy], [...now.integrity]);
+    },
+    labelOnce: (...args) => memory.labelOnce(...args),
+    taint: (...args) => memory.taint(...args),
+    take: (...args) => memory.take(...args),
+    snapshot: () => memory.snapshot(),
+  };
+  const server = (guard: Guard): ServerGuard => ({
+    guard,
+    policy: undefined,
+    toolCallLimits: {},
+    origin: "test",
+  });
+  const monitor = new GuardedCalls({
+    guards: new Map([["s", server(scripted([trusted]))], ["t", server(scripted([secret], 50))]]),
+    mode: "propagate",
+    modeChosen: true,
+    store: copies,
+    maxAgents: 10,
+    liveInstances: 10,
+    timeoutMs: () => 1000,
+  });
+  const noBackend = () => Promise.reject(new Error("no backend"));
+  assert.equal((await monitor.check("s", "a", "write_issue", {}, noBackend)).kind, "forward", "s trusts a");
+  const [read, write] = await Promise.all([
+    monitor.check("t", "a", "read_x", {}, noBackend),
+    monitor.check("t", "a", "write_issue", {}, noBackend),
+  ]);
+  assert.equal(read.kind, "forward");
+  assert.ok(write.kind === "answer" && "result" in write.shown, "the write is judged by t's secrecy too");
+  assert.match(JSON.stringify(write.shown.result), /DIFC Violation/);
 });

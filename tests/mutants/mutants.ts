@@ -1052,6 +1052,16 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "Redis",
   },
   {
+    id: "labels-read-before-label-agent",
+    file: "src/gateway/guarded.ts",
+    find: "      if (!labelledEarlier) labels = await store.labels(agentId);",
+    replace: "",
+    breaks:
+      "a call that arrives while label_agent runs is judged with the labels it gives (labels are copies)",
+    tests: ["tests/gateway/guarded_test.ts"],
+    filter: "while label_agent",
+  },
+  {
     id: "taint-failure-shows-result",
     file: "src/gateway/guarded.ts",
     find: "        return this.#storeFailed(serverId, tool, error);",
