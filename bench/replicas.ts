@@ -188,7 +188,10 @@ async function scaled(
   }
 }
 
-/** get_issue on the guarded issues fixture, its agent's labels in memory, then in Redis. */
+/**
+ * get_issue on the guarded issues fixture, its agent's labels in memory and in Redis, each twice, interleaved:
+ * one run of either moves by a third on this machine (2026-12-07), as much as the store changes.
+ */
 async function guardedCost(
   store: string,
   timing: { seconds: number; warmupSeconds: number },
@@ -203,12 +206,11 @@ async function guardedCost(
     JSON.stringify(issues)
   }\nguard = "test"\nguard_policies = { allow-only = { repos = "public", min-integrity = "none" } }\n`;
   const rows: ReplicaRow[] = [];
-  for (
-    const [target, gateway] of [["labels in memory", ""], [
-      "labels in Redis",
-      `[gateway]\nstore = "${store}"\nstate_key = "${STATE_KEY}"\n\n`,
-    ]]
-  ) {
+  const cases = [
+    ["labels in memory", ""],
+    ["labels in Redis", `[gateway]\nstore = "${store}"\nstate_key = "${STATE_KEY}"\n\n`],
+  ] as const;
+  for (const [target, gateway] of [...cases, ...cases]) {
     for (const concurrency of [1, 16]) {
       const config = await Deno.makeTempFile({ suffix: ".toml" });
       await Deno.writeTextFile(config, gateway + server);
