@@ -26,7 +26,7 @@ import { type Audience, type LaunchedServer, type ServerHealth, Upstreams } from
 import { guardedRefusal } from "./unjudged.ts";
 import type { ToolVetting } from "../pins/vetting.ts";
 import type { PinnedServer } from "../pins/lock.ts";
-import { type Definitions, ToolLists } from "./tool_lists.ts";
+import { ToolLists } from "./tool_lists.ts";
 import { sanitizeResult } from "../pins/sanitize.ts";
 import type { Subscription } from "./subscription.ts";
 import type { Mode } from "../difc/labels.ts";
@@ -73,19 +73,6 @@ export interface GatewayOptions {
   readonly replica?: ReplicaKeys;
   /** Where guarded agents' labels and counts live; this process's memory when undefined. */
   readonly labels?: LabelStore;
-}
-
-/** A listing's result with its items (`key`) replaced by what `shown` makes of them. */
-function withListed(
-  result: unknown,
-  key: "tools" | "prompts",
-  shown: (items: Definitions) => Definitions | Promise<Definitions>,
-): Record<string, unknown> | Promise<Record<string, unknown>> {
-  const listed = result as Record<string, unknown>;
-  const items = shown((listed[key] ?? []) as Definitions);
-  return items instanceof Promise
-    ? items.then((kept) => ({ ...listed, [key]: kept }))
-    : { ...listed, [key]: items };
 }
 
 /** The gateway: owns sessions and backend connections, dispatches client messages. */
@@ -378,12 +365,9 @@ export class Gateway {
 
   /** What is done to an unguarded answer before the client sees it: tool lists presented, large results offloaded. */
   #transform(context: RequestContext, serverId: string, method: string): ForwardOptions["transform"] {
-    if (method === "tools/list") {
-      return (result: unknown) => withListed(result, "tools", (tools) => this.#tools.shown(serverId, tools));
-    }
+    if (method === "tools/list") return (result: unknown) => this.#tools.listed(serverId, "tools", result);
     if (method === "prompts/list") {
-      return (result: unknown) =>
-        withListed(result, "prompts", (prompts) => this.#tools.prompts(serverId, prompts));
+      return (result: unknown) => this.#tools.listed(serverId, "prompts", result);
     }
     if (method !== "tools/call") return undefined;
     return (result: unknown, raw: { text: string; id: string | number }) =>
@@ -559,12 +543,7 @@ export class Gateway {
     if (refused !== undefined) return refused;
     const response = await this.#call(serverId, identity, undefined, method, params);
     if (method !== "prompts/list" || "error" in response) return response;
-    const result = await withListed(
-      response.result,
-      "prompts",
-      (prompts) => this.#tools.prompts(serverId, prompts),
-    );
-    return { ...response, result };
+    return { ...response, result: await this.#tools.listed(serverId, "prompts", response.result) };
   }
 
   /** What `awmg pin` records of each server (see ToolLists.definitions). */

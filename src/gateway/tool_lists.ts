@@ -50,6 +50,20 @@ export class ToolLists {
     this.#options = options;
   }
 
+  /** A listing's result with its tools or prompts as clients see them (vetted; tools presented too). */
+  listed(
+    serverId: string,
+    key: "tools" | "prompts",
+    result: unknown,
+  ): Record<string, unknown> | Promise<Record<string, unknown>> {
+    const listed = result as Record<string, unknown>;
+    const items = (listed[key] ?? []) as Definitions;
+    const shown = key === "tools" ? this.shown(serverId, items) : this.prompts(serverId, items);
+    return shown instanceof Promise
+      ? shown.then((kept) => ({ ...listed, [key]: kept }))
+      : { ...listed, [key]: shown };
+  }
+
   /** A server's tools as clients see them: vetted, then presented. */
   shown(serverId: string, tools: Definitions): Tool[] | Promise<Tool[]> {
     const vetted = this.vetted(serverId, tools);
