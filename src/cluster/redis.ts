@@ -39,13 +39,15 @@ export async function script(text: string): Promise<Script> {
 export class Store {
   readonly #client: RedisClientType;
   readonly #where: string;
+  /** Connected once: the first connection's failure is the start's error, not a log line. */
+  #connected = false;
   #down = false;
 
   private constructor(client: RedisClientType, where: string) {
     this.#client = client;
     this.#where = where;
     client.on("error", (error: Error) => {
-      if (this.#down) return;
+      if (!this.#connected || this.#down) return;
       this.#down = true;
       log.error("The store {store} is unreachable: {detail}; guarded calls are refused until it is back", {
         store: where,
@@ -62,7 +64,6 @@ export class Store {
   /** Connects to `url` (redis:// or rediss://); rejects with a StoreFailure naming the store and why. */
   static async connect(url: string): Promise<Store> {
     const where = displayUrl(url);
-    let connected = false;
     const client = createClient({
       url,
       disableOfflineQueue: true,
@@ -71,13 +72,13 @@ export class Store {
         connectTimeout: STORE_TIMEOUT_MS,
         // The first connection fails the start at once; a connection lost later is tried again for good.
         reconnectStrategy: (retries: number, cause: Error) =>
-          connected ? Math.min(100 * 2 ** retries, 1000) : cause,
+          store.#connected ? Math.min(100 * 2 ** retries, 1000) : cause,
       },
     }) as unknown as RedisClientType;
     const store = new Store(client, where);
     try {
       await client.connect();
-      connected = true;
+      store.#connected = true;
     } catch (error) {
       client.destroy();
       throw new StoreFailure(`cannot reach the store ${where}: ${(error as Error).message}`);
