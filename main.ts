@@ -436,7 +436,10 @@ async function clusterOrExit(settings: Settings, maxAgents: number): Promise<Clu
     const { Cluster } = await import("./src/cluster/join.ts");
     return await Cluster.connect(settings.cluster, maxAgents);
   } catch (error) {
-    return fail(`${(error as Error).message}; start it, or remove gateway.store to run alone`, 1);
+    const what =
+      "check that it runs, that its password is right and, for rediss://, that its certificate is " +
+      "trusted (DENO_CERT names a CA file); or remove gateway.store to run alone";
+    return fail(`${(error as Error).message}; ${what}`, 1);
   }
 }
 

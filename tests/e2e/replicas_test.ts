@@ -11,6 +11,7 @@ import { ASKING, EVERYTHING, ISSUES, type RunningGateway, text } from "../suppor
 import { answerOf, type Json, modernClient, modernRequest } from "../support/modern.ts";
 import { hasRedis, RunningRedis } from "../support/redis.ts";
 import { allJoined, hasHaproxy, RunningHaproxy, startReplica } from "../support/replicas.ts";
+import { testCertificate } from "../support/tls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const ignore = !hasRedis || !hasHaproxy;
@@ -361,4 +362,39 @@ Deno.test({
       ["--guards-mode", "propagate"],
       new RunningRedis({ persistent: true }),
     ),
+});
+
+Deno.test({
+  name:
+    "replicas over rediss:// with a password: labels shared over TLS; an untrusted certificate stops the start",
+  ignore,
+  ...e2e,
+  fn: async () => {
+    const { cert, key, caFile } = await testCertificate();
+    const redis = new RunningRedis({ tls: { cert, key, ca: caFile, password: "s3cret-pw" } });
+    await redis.start();
+    try {
+      const untrusted = await startReplica("r1", redis, GUARDED, { args: ["--guards-mode", "propagate"] })
+        .then(() => "started", (error: Error) => error.message);
+      assert.match(untrusted, /cannot reach the store rediss:\/\/:\*\*\*@localhost:\d+\/?: /);
+      assert.ok(!untrusted.includes("s3cret-pw"), "the password is not in the error");
+      const trusted = { args: ["--guards-mode", "propagate"], env: { DENO_CERT: caFile } };
+      const [r1, r2] = await Promise.all([
+        startReplica("r1", redis, GUARDED, trusted),
+        startReplica("r2", redis, GUARDED, trusted),
+      ]);
+      try {
+        const agent = { "x-agent-id": "tls" };
+        const [a, b] = await Promise.all([r1.client("github", agent), r2.client("github", agent)]);
+        await call(a, "list_issues", { owner: "octo", repo: "private-x" });
+        const refused = await call(b, "create_issue", { owner: "octo", repo: "public-y", title: "t" });
+        assert.match(text(refused), /DIFC Violation/, "r2 read r1's taint over TLS");
+        await Promise.all([a.close(), b.close()]);
+      } finally {
+        await Promise.all([r1.stop(), r2.stop()]);
+      }
+    } finally {
+      await redis.remove();
+    }
+  },
 });

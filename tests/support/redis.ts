@@ -8,27 +8,63 @@ import { freePort } from "./gateway.ts";
 export const hasRedis = await new Deno.Command("redis-server", { args: ["--version"], stdout: "null" })
   .output().then((r) => r.success, () => false);
 
-/** A running redis-server; `persistent` keeps its data on disk (an append-only file) across restarts. */
+/** How a test's redis-server runs: its data kept on disk across restarts; TLS only, with a password. */
+export interface RedisOptions {
+  readonly persistent?: boolean;
+  readonly tls?: {
+    readonly cert: string;
+    readonly key: string;
+    readonly ca: string;
+    readonly password: string;
+  };
+}
+
+/** A running redis-server. */
 export class RunningRedis {
   #child?: Deno.ChildProcess;
   readonly port = freePort();
   readonly #dir?: string;
+  readonly #tls?: RedisOptions["tls"];
 
-  constructor(options: { persistent?: boolean } = {}) {
+  constructor(options: RedisOptions = {}) {
     if (options.persistent) this.#dir = Deno.makeTempDirSync({ prefix: "awmg-redis-" });
+    this.#tls = options.tls;
   }
 
-  /** Its URL. */
+  /** Its URL: rediss:// with the password for a TLS server (its certificate names localhost). */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return this.#tls === undefined
+      ? `redis://127.0.0.1:${this.port}`
+      : `rediss://:${this.#tls.password}@localhost:${this.port}`;
+  }
+
+  /** The arguments that make it listen: in the clear, or TLS only with a password. */
+  #listen(): string[] {
+    if (this.#tls === undefined) return ["--port", String(this.port)];
+    const { cert, key, ca, password } = this.#tls;
+    return [
+      "--port",
+      "0",
+      "--tls-port",
+      String(this.port),
+      "--tls-cert-file",
+      cert,
+      "--tls-key-file",
+      key,
+      "--tls-ca-cert-file",
+      ca,
+      "--tls-auth-clients",
+      "no",
+      "--requirepass",
+      password,
+    ];
   }
 
   /** Starts it (again, after stop) and waits until it answers. */
   async start(): Promise<this> {
     this.#child = new Deno.Command("redis-server", {
       args: [
-        "--port",
-        String(this.port),
+        ...this.#listen(),
         "--bind",
         "127.0.0.1",
         "--save",
