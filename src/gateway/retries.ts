@@ -89,11 +89,11 @@ export class RetryStates {
   ): Retry {
     const owner = opened.kind === "ok" ? opened.claims.replica : undefined;
     const answers = typeof responses === "object" && responses !== null && !Array.isArray(responses);
-    if (opened.kind === "ok" && answers && owner !== this.#replica && !hopped) {
-      return { kind: "elsewhere", replica: owner! };
-    }
-    if (opened.kind === "ok" && answers && owner === this.#replica) {
-      return { kind: "resume", hold: opened.claims.hold, responses: responses as Record<string, unknown> };
+    if (opened.kind === "ok" && answers) {
+      if (owner === this.#replica) {
+        return { kind: "resume", hold: opened.claims.hold, responses: responses as Record<string, unknown> };
+      }
+      if (owner !== undefined && !hopped) return { kind: "elsewhere", replica: owner };
     }
     const detail = opened.kind === "refused"
       ? `requestState is refused: ${opened.reason}`

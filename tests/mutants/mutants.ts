@@ -1090,8 +1090,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "hop-sent-on-again",
     file: "src/gateway/retries.ts",
-    find: '    if (opened.kind === "ok" && answers && owner !== this.#replica && !hopped) {',
-    replace: '    if (opened.kind === "ok" && answers && owner !== this.#replica) {',
+    find: '      if (owner !== undefined && !hopped) return { kind: "elsewhere", replica: owner };',
+    replace: '      if (owner !== undefined) return { kind: "elsewhere", replica: owner };',
     breaks: "a retry another replica sent on is never sent on again",
     tests: ["tests/gateway/retries_test.ts"],
     filter: "among replicas",
