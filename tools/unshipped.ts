@@ -22,6 +22,22 @@ const COMMONJS_TWINS: Readonly<Record<string, (dir: string) => string[]>> = {
       .map((entry) => join(dir, "dist", entry.name)),
 };
 
+/**
+ * The ES module build a package without `exports` names in `module`: Deno loads the `main` one (CommonJS),
+ * as Node does (seen with strace, 2026-12-07: x509.cjs.js, asn1js's index.js, build/cjs of the asn1
+ * packages, tsyringe's dist/cjs). The build's folder when `main` lies outside it, else its file.
+ */
+function moduleBuild(dir: string): string[] {
+  const manifest = JSON.parse(Deno.readTextFileSync(join(dir, "package.json")));
+  const { main, module, exports } = manifest as { main?: string; module?: string; exports?: unknown };
+  if (exports !== undefined || typeof main !== "string" || typeof module !== "string") return [];
+  const [mainPath, modulePath] = [main, module].map((path) => path.replace(/^\.\//, ""));
+  if (mainPath === modulePath) return [];
+  const folder = modulePath.split("/").slice(0, -1).join("/");
+  const folderHoldsMain = folder === "" || mainPath.startsWith(`${folder}/`);
+  return [join(dir, folderHoldsMain ? modulePath : folder)];
+}
+
 /** File names a package ships for people and editors, never for the runtime. */
 const UNSHIPPED = /(\.d\.[cm]?ts|\.map|\.md|\.html)$/;
 
@@ -63,7 +79,7 @@ const flags: string[] = [];
 for (const nameAtVersion of await runtimePackages()) {
   const dir = await packageDir(npmCache, nameAtVersion);
   const twins = COMMONJS_TWINS[nameAtVersion.slice(0, nameAtVersion.lastIndexOf("@"))];
-  for (const path of twins?.(dir) ?? []) flags.push(`--exclude=${path}`);
+  for (const path of [...twins?.(dir) ?? [], ...moduleBuild(dir)]) flags.push(`--exclude=${path}`);
   for await (const path of unshippedFiles(dir)) {
     if (/\s/.test(path)) throw new Error(`${path}: a path with white space cannot be passed to the task`);
     flags.push(`--exclude=${path}`);
