@@ -132,7 +132,9 @@ export class McpEndpoint {
     }
     const read = await readMessage(c, serverId, version, this.#limits);
     if (read instanceof Response) return read;
-    const hop = await this.#limits.replicas?.verify(c.req.raw, read.body);
+    // Alone, no hop is awaited: the hot path gains no turn of the event loop.
+    const replicas = this.#limits.replicas;
+    const hop = replicas === undefined ? undefined : await replicas.verify(c.req.raw, read.body);
     if (hop?.ok === false) {
       clientLog.warn("Refused a request sent on by a replica: {reason}", { reason: hop.reason });
       return rpcError(401, ErrorCode.InvalidRequest, `Unauthorized hop: ${hop.reason}`);
@@ -160,8 +162,7 @@ export class McpEndpoint {
       streamable,
       backend: this.#backendLabel(serverId),
       openStream: this.#openStream,
-      sendOn: (replica) =>
-        this.#limits.replicas?.forward(replica, c.req.raw, read.body) ?? Promise.resolve(undefined),
+      sendOn: (replica) => replicas?.forward(replica, c.req.raw, read.body) ?? Promise.resolve(undefined),
     });
     if (span !== undefined) {
       span.set({ "http.response.status_code": response.status });
