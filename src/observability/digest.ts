@@ -23,7 +23,8 @@ export interface DefinitionFacts {
   readonly problem: string;
   /** "pins" or "scan". */
   readonly check: string;
-  readonly withheld: boolean;
+  /** Why it is served all the same (`scan = "warn"`, "annotations are hints"); undefined: withheld. */
+  readonly served?: string;
 }
 
 function bucketOf(ms: number): number {
@@ -203,7 +204,7 @@ export class Digest {
       this.#definitions.map((d) =>
         `| ${cell(d.server)} | ${cell(d.kind === "prompt" ? `prompt ${d.tool}` : d.tool)} | ${
           cell(d.check)
-        } | ${d.withheld ? "withheld" : "served (warn)"} | ${cell(d.problem)} |\n`
+        } | ${d.served === undefined ? "withheld" : `served (${cell(d.served)})`} | ${cell(d.problem)} |\n`
       ).join("");
   }
 }

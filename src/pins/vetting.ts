@@ -40,10 +40,9 @@ interface Problem {
 /** What is judged: a server's tools, or its prompts. */
 type Kind = "tool" | "prompt";
 
-/** A definition's verdict: withheld with why, or served; and its problems as last logged. */
+/** A definition's verdict: withheld with why, or served. */
 interface Verdict {
   readonly why?: string;
-  readonly logged: string;
 }
 
 /**
@@ -68,6 +67,11 @@ export class ToolVetting {
     prompt: new Map(),
   };
   readonly #reports = new Map<string, VettingReport>();
+  /**
+   * The problems last logged, by kind, then server, then name: checked and set in one step, so listings
+   * judged at once (a client's and the gateway's own after list_changed) log a change once.
+   */
+  readonly #logged: Record<Kind, Map<string, Map<string, string>>> = { tool: new Map(), prompt: new Map() };
   readonly #memo = new Map<string, ToolPin>();
   readonly #log = getLogger(["awmg", "pins"]);
 
@@ -155,7 +159,8 @@ export class ToolVetting {
     pinProblems: (item: Record<string, unknown>) => Promise<Problem[]>,
   ): Promise<Record<string, unknown>[]> {
     if (!this.active(serverId)) return [...items];
-    const before = this.#verdicts[kind].get(serverId);
+    let logged = this.#logged[kind].get(serverId);
+    if (logged === undefined) this.#logged[kind].set(serverId, logged = new Map());
     const verdicts = new Map<string, Verdict>();
     const own = new Set(items.map((item) => String(item.name)));
     const served: Record<string, unknown>[] = [];
@@ -166,14 +171,19 @@ export class ToolVetting {
         ...this.#scanProblems(serverId, item, others, own, findings),
       ]);
       const withholding = problems.filter((problem) => problem.served === undefined);
-      const logged = problems.map((problem) => problem.text).join("\n");
-      if (before?.get(name)?.logged !== logged) this.#logProblems(serverId, kind, name, problems);
+      const said = problems.map((problem) => problem.text).join("\n");
+      if (logged.get(name) !== said) {
+        logged.set(name, said);
+        this.#logProblems(serverId, kind, name, problems);
+      }
       if (withholding.length === 0) served.push(item);
-      verdicts.set(name, {
-        logged,
-        ...(withholding.length === 0 ? {} : { why: withholding.map((problem) => problem.text).join("; ") }),
-      });
+      verdicts.set(
+        name,
+        withholding.length === 0 ? {} : { why: withholding.map((problem) => problem.text).join("; ") },
+      );
     }
+    // A definition gone from the list is logged again should it come back.
+    for (const name of logged.keys()) if (!own.has(name)) logged.delete(name);
     this.#verdicts[kind].set(serverId, verdicts);
     return served;
   }
@@ -244,7 +254,7 @@ export class ToolVetting {
   /** Logs a definition's problems: withheld for them, or served though (the digest reads these facts). */
   #logProblems(serverId: string, kind: Kind, tool: string, problems: readonly Problem[]): void {
     for (const { check, text, served } of problems) {
-      const facts = { kind, tool, server: serverId, problem: text, check, withheld: served === undefined };
+      const facts = { kind, tool, server: serverId, problem: text, check, served };
       if (served === undefined) this.#log.warn("Withheld {kind} {tool} of {server}: {problem}", facts);
       else this.#log.warn(`The {kind} {tool} of {server} is served though {problem} (${served})`, facts);
     }

@@ -110,6 +110,53 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "annotations that change mid-run are served, with one warning in the log and the step summary",
+  e2e,
+  async () => {
+    const lock = await tempFile(
+      (await pin(RUGPULL("rug", "", ["--annotations"]), "--output", "-")).stdout,
+      ".json",
+    );
+    const logDir = `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
+    const gateway = await startGateway({
+      toml: RUGPULL("rug", "", ["--annotations"]) + `[gateway]\ntool_lock = ${JSON.stringify(lock)}\n`,
+      args: ["--log-dir", logDir],
+    });
+    try {
+      const client = await gateway.client("rug");
+      assert.equal(text(await client.callTool({ name: "echo", arguments: { message: "hi" } })), "hi");
+      const annotations = await eventually(
+        async () =>
+          (await client.listTools()).tools.find((tool: Named) => tool.name === "echo")?.annotations as
+            | Record<string, boolean>
+            | undefined,
+        (now) => now?.destructiveHint === true,
+      );
+      assert.deepEqual(
+        annotations,
+        { readOnlyHint: false, destructiveHint: true },
+        "served as the server says",
+      );
+      assert.equal(text(await client.callTool({ name: "echo", arguments: { message: "again" } })), "again");
+      await client.listTools();
+      const health = await (await fetch(`${gateway.url}/health`)).json();
+      assert.equal(health.servers.rug.definitions.withheld, 0);
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
+    const said =
+      (gateway.stdout + gateway.stderr).match(/echo[^\n]*its annotations changed since it was pinned/g) ?? [];
+    assert.equal(said.length, 1, `warned once, when the change was found: ${said.join(" / ")}`);
+    const summary = await Deno.readTextFile(`${logDir}/gateway.md`);
+    assert.match(
+      summary,
+      /\| rug \| echo \| pins \| served \(annotations are hints\) \| its annotations changed/,
+    );
+  },
+);
+
 Deno.test("a tool that is not in the lock file is withheld as new, the pinned ones served", e2e, async () => {
   const lock = await tempFile((await pin(RUGPULL(), "--output", "-")).stdout, ".json");
   const gateway = await startGateway({
@@ -176,7 +223,7 @@ Deno.test(
           summary,
           /\| rug \| helper \| scan \| withheld \| hidden instructions: tag characters in description/,
         );
-        assert.match(summary, /\| warned \| helper \| scan \| served \(warn\) \|/);
+        assert.match(summary, /\| warned \| helper \| scan \| served \(scan = "warn"\) \|/);
       });
     } finally {
       await gateway.stop();
