@@ -28,25 +28,78 @@ function server(id: string, argv: readonly string[], extra = ""): string {
   }\n${extra}`;
 }
 
+const ISSUES = ["run", "--quiet", "--allow-env", "--allow-read", `${ROOT}tests/fixtures/issues_server.ts`];
+const POLICY =
+  'guard = "test"\nguard_policies = { allow-only = { repos = "public", min-integrity = "none" } }\n';
+
+/** The test guard and the issues fixture it guards, as config text; throws when the guard is not built. */
+export async function guardedIssues(): Promise<string> {
+  await Deno.stat(GUARD).catch(() => {
+    throw new Error(`${GUARD} is missing: run deno task build:guard first`);
+  });
+  return `[guards.test]\ntype = "wasm"\npath = ${JSON.stringify(GUARD)}\n` + server("issues", ISSUES, POLICY);
+}
+
+/** The call a cell makes: echo, or get_issue of the issues fixture with its answer checked. */
+export type CellTool = "echo" | "get_issue";
+
+/** One measured cell: awmg started on `configText`, `path`'s endpoint loaded with `tool` at `concurrency`. */
+export async function measureCell(
+  target: string,
+  configText: string,
+  path: string,
+  tool: CellTool,
+  concurrency: number,
+  timing: { seconds: number; warmupSeconds: number },
+  logDir: string,
+): Promise<GuardRow> {
+  const config = await Deno.makeTempFile({ suffix: ".toml" });
+  await Deno.writeTextFile(config, configText);
+  const awmg = await startAwmg(config, ["--log-dir", logDir]);
+  const client = await HttpClient.open(`${awmg.url}/mcp/${path}`, AUTH);
+  const before = await cpuMs(awmg.pid);
+  const result = await runLoad(client, {
+    ...timing,
+    concurrency,
+    payloadBytes: 16,
+    tool,
+    ...(tool === "get_issue"
+      ? {
+        args: (message: string) => ({ owner: "octo", repo: "public-y", number: 1, message }),
+        check: (_message: string, answer: string) => answer.includes('"number":1'),
+      }
+      : {}),
+  });
+  const cpu = await cpuMs(awmg.pid) - before;
+  const { p50, p99 } = percentiles(result.latencies);
+  const row = {
+    target,
+    concurrency,
+    callsPerSecond: result.calls / result.seconds,
+    p50,
+    p99,
+    cpuUsPerCall: (cpu * 1000) / Math.max(1, result.calls),
+    errors: result.errors,
+    mismatches: result.mismatches,
+  };
+  console.error(`${target} c${concurrency}: ${row.callsPerSecond.toFixed(0)} calls/s`);
+  await client.close();
+  await awmg.stop();
+  await Deno.remove(config);
+  return row;
+}
+
 /** Runs the guard cases; `everything` is server-everything's argv under Deno. */
 export async function guardFigures(
   everything: readonly string[],
   logDir: string,
   timing: { seconds: number; warmupSeconds: number },
 ): Promise<GuardRow[]> {
-  await Deno.stat(GUARD).catch(() => {
-    throw new Error(`${GUARD} is missing: run deno task build:guard first`);
-  });
-  const issues = ["run", "--quiet", "--allow-env", "--allow-read", `${ROOT}tests/fixtures/issues_server.ts`];
-  const policy =
-    'guard = "test"\nguard_policies = { allow-only = { repos = "public", min-integrity = "none" } }\n';
-  const guards = `[guards.test]\ntype = "wasm"\npath = ${JSON.stringify(GUARD)}\n`;
+  const guarded = await guardedIssues();
   const configs = {
-    plain: server("everything", everything) + server("issues", issues),
-    guarded: guards + server("everything", everything) + server("issues", issues, policy),
+    plain: server("everything", everything) + server("issues", ISSUES),
+    guarded: server("everything", everything) + guarded,
   };
-  const issueArgs = (message: string) => ({ owner: "octo", repo: "public-y", number: 1, message });
-  const isIssue = (_message: string, answer: string) => answer.includes('"number":1');
   // The two echo cases run twice, interleaved: their difference is the unguarded path's cost, within noise.
   const echo = [
     { target: "echo, no guards", config: "plain", path: "everything", tool: "echo" },
@@ -61,40 +114,21 @@ export async function guardFigures(
   const rows: GuardRow[] = [];
   for (const item of cases) {
     for (const concurrency of [1, 16]) {
-      const config = await Deno.makeTempFile({ suffix: ".toml" });
-      await Deno.writeTextFile(config, configs[item.config]);
-      const awmg = await startAwmg(config, ["--log-dir", logDir]);
-      const client = await HttpClient.open(`${awmg.url}/mcp/${item.path}`, AUTH);
-      const issue = item.tool === "get_issue";
-      const before = await cpuMs(awmg.pid);
-      const result = await runLoad(client, {
-        ...timing,
-        concurrency,
-        payloadBytes: 16,
-        tool: item.tool,
-        ...(issue ? { args: issueArgs, check: isIssue } : {}),
-      });
-      const cpu = await cpuMs(awmg.pid) - before;
-      const { p50, p99 } = percentiles(result.latencies);
-      rows.push({
-        target: item.target,
-        concurrency,
-        callsPerSecond: result.calls / result.seconds,
-        p50,
-        p99,
-        cpuUsPerCall: (cpu * 1000) / Math.max(1, result.calls),
-        errors: result.errors,
-        mismatches: result.mismatches,
-      });
-      console.error(`${item.target} c${concurrency}: ${(result.calls / result.seconds).toFixed(0)} calls/s`);
-      await client.close();
-      await awmg.stop();
-      await Deno.remove(config);
+      rows.push(
+        await measureCell(
+          item.target,
+          configs[item.config],
+          item.path,
+          item.tool,
+          concurrency,
+          timing,
+          logDir,
+        ),
+      );
     }
   }
   return rows;
 }
-
 /** The Markdown table of the guard cases. */
 export function guardTable(rows: readonly GuardRow[]): string {
   const fmt = (n: number, digits = 0) => Number.isFinite(n) ? n.toFixed(digits) : "-";

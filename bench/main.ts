@@ -91,7 +91,7 @@ if (values.replicas !== undefined) {
   if (!Number.isInteger(max) || max < 1) {
     throw new Error(`--replicas takes a count, not "${values.replicas}"`);
   }
-  const { capped, rows } = await replicaFigures(SERVER, max, { seconds, warmupSeconds });
+  const { capped, rows, guarded } = await replicaFigures(SERVER, max, { seconds, warmupSeconds });
   const markdown = [
     `awmg replicas, ${
       new Date().toISOString().slice(0, 10)
@@ -102,12 +102,20 @@ if (values.replicas !== undefined) {
     }`,
     "",
     replicaTable(rows),
+    "",
+    "A guarded call, its agent's labels in memory and in Redis (one replica, uncapped, each case twice):",
+    "",
+    guardTable(guarded),
   ].join("\n");
-  await Deno.writeTextFile(`${results}replicas.json`, JSON.stringify({ capped, rows }, null, 2) + "\n");
+  await Deno.writeTextFile(
+    `${results}replicas.json`,
+    JSON.stringify({ capped, rows, guarded }, null, 2) + "\n",
+  );
   await Deno.writeTextFile(`${results}replicas.md`, markdown + "\n");
   console.log(markdown);
   await Deno.remove(config);
-  Deno.exit(rows.some((row) => row.errors > 0) ? 1 : 0);
+  const failed = rows.some((row) => row.errors > 0) || guarded.some((row) => row.errors + row.mismatches > 0);
+  Deno.exit(failed ? 1 : 0);
 }
 
 if (values.proxy) {

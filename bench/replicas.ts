@@ -7,7 +7,8 @@
  */
 import { HttpClient } from "./clients.ts";
 import { percentiles, runLoad } from "./load.ts";
-import { AUTH, BENCH_KEY, cpuMs, freePort, ROOT, startAwmg } from "./process.ts";
+import { guardedIssues, type GuardRow, measureCell } from "./guards.ts";
+import { AUTH, BENCH_KEY, freePort, ROOT } from "./process.ts";
 
 /** One measured cell. */
 export interface ReplicaRow {
@@ -21,7 +22,6 @@ export interface ReplicaRow {
 
 const STATE_KEY = "bench-state-key-0123456789abcdef0123";
 const CPU_QUOTA_US = 25_000;
-const GUARD = `${ROOT}tests/fixtures/test_guard/test_guard.wasm`;
 const AWMG = [
   "run",
   "--quiet",
@@ -97,7 +97,7 @@ export async function replicaFigures(
   everything: readonly string[],
   max: number,
   timing: { seconds: number; warmupSeconds: number },
-): Promise<{ capped: boolean; rows: ReplicaRow[] }> {
+): Promise<{ capped: boolean; rows: ReplicaRow[]; guarded: GuardRow[] }> {
   const redisPort = freePort();
   const redis = new Deno.Command("redis-server", {
     args: ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -106,6 +106,7 @@ export async function replicaFigures(
   }).spawn();
   const store = `redis://127.0.0.1:${redisPort}`;
   const rows: ReplicaRow[] = [];
+  let guarded: GuardRow[] = [];
   let capped = true;
   try {
     for (let count = 1; count <= max; count++) {
@@ -113,11 +114,11 @@ export async function replicaFigures(
       capped &&= row.capped;
       rows.push(row.row);
     }
-    rows.push(...await guardedCost(store, timing));
+    guarded = await guardedCost(store, timing);
   } finally {
     await stop(redis);
   }
-  return { capped, rows };
+  return { capped, rows, guarded };
 }
 
 async function scaled(
@@ -195,54 +196,26 @@ async function scaled(
 async function guardedCost(
   store: string,
   timing: { seconds: number; warmupSeconds: number },
-): Promise<ReplicaRow[]> {
-  await Deno.stat(GUARD).catch(() => {
-    throw new Error(`${GUARD} is missing: run deno task build:guard first`);
-  });
-  const issues = ["run", "--quiet", "--allow-env", "--allow-read", `${ROOT}tests/fixtures/issues_server.ts`];
-  const server = `[guards.test]\ntype = "wasm"\npath = ${
-    JSON.stringify(GUARD)
-  }\n\n[servers.issues]\ncommand = ${JSON.stringify(Deno.execPath())}\nargs = ${
-    JSON.stringify(issues)
-  }\nguard = "test"\nguard_policies = { allow-only = { repos = "public", min-integrity = "none" } }\n`;
-  const rows: ReplicaRow[] = [];
+): Promise<GuardRow[]> {
+  const server = await guardedIssues();
   const cases = [
     ["labels in memory", ""],
     ["labels in Redis", `[gateway]\nstore = "${store}"\nstate_key = "${STATE_KEY}"\n\n`],
   ] as const;
+  const rows: GuardRow[] = [];
   for (const [target, gateway] of [...cases, ...cases]) {
     for (const concurrency of [1, 16]) {
-      const config = await Deno.makeTempFile({ suffix: ".toml" });
-      await Deno.writeTextFile(config, gateway + server);
-      const awmg = await startAwmg(config, ["--log-dir", "/tmp/gh-aw/mcp-logs/bench-guarded"]);
-      const client = await HttpClient.open(`${awmg.url}/mcp/issues`, AUTH);
-      const before = await cpuMs(awmg.pid);
-      const result = await runLoad(client, {
-        ...timing,
-        concurrency,
-        payloadBytes: 16,
-        tool: "get_issue",
-        args: (message) => ({ owner: "octo", repo: "public-y", number: 1, message }),
-        check: (_message, answer) => answer.includes('"number":1'),
-      });
-      const cpu = await cpuMs(awmg.pid) - before;
-      const { p50, p99 } = percentiles(result.latencies);
-      console.error(
-        `guarded get_issue, ${target}, c${concurrency}: ${
-          (result.calls / result.seconds).toFixed(0)
-        } calls/s, ${(cpu * 1000 / Math.max(1, result.calls)).toFixed(0)} µs CPU/call`,
+      rows.push(
+        await measureCell(
+          `guarded get_issue, ${target}`,
+          gateway + server,
+          "issues",
+          "get_issue",
+          concurrency,
+          timing,
+          "/tmp/gh-aw/mcp-logs/bench-guarded",
+        ),
       );
-      rows.push({
-        target: `guarded get_issue, ${target}`,
-        concurrency,
-        callsPerSecond: result.calls / result.seconds,
-        p50,
-        p99,
-        errors: result.errors + result.mismatches,
-      });
-      await client.close();
-      await awmg.stop();
-      await Deno.remove(config);
     }
   }
   return rows;
