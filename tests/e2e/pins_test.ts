@@ -18,6 +18,12 @@ async function pin(toml: string, ...flags: string[]) {
   return await runAwmg(["pin", "--config", config, "--log-dir", "/tmp/gh-aw/mcp-logs/pins", ...flags]);
 }
 
+/** A gateway serving `served` held to the lock `awmg pin` wrote over `pinned` (the same servers unless given). */
+async function withLock(pinned: string, served = pinned, args: string[] = []) {
+  const lock = await tempFile((await pin(pinned, "--output", "-")).stdout, ".json");
+  return await startGateway({ toml: served + `[gateway]\ntool_lock = ${JSON.stringify(lock)}\n`, args });
+}
+
 Deno.test("awmg pin writes the same lock file twice, and --check prints what changed", e2e, async () => {
   const [first, second] = [await pin(RUGPULL(), "--output", "-"), await pin(RUGPULL(), "--output", "-")];
   assert.equal(first.code, 0, first.stderr);
@@ -40,11 +46,7 @@ Deno.test(
   "with a lock file, a tool that changes mid-run is withheld and refused, for both revisions; the rest still answers",
   e2e,
   async (t) => {
-    const written = await pin(RUGPULL(), "--output", "-");
-    const lock = await tempFile(written.stdout, ".json");
-    const gateway = await startGateway({
-      toml: RUGPULL() + `[gateway]\ntool_lock = ${JSON.stringify(lock)}\n`,
-    });
+    const gateway = await withLock(RUGPULL());
     try {
       const client = await gateway.client("rug");
       await t.step("as pinned, every tool is served", async () => {
@@ -114,15 +116,9 @@ Deno.test(
   "annotations that change mid-run are served, with one warning in the log and the step summary",
   e2e,
   async () => {
-    const lock = await tempFile(
-      (await pin(RUGPULL("rug", "", ["--annotations"]), "--output", "-")).stdout,
-      ".json",
-    );
     const logDir = `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
-    const gateway = await startGateway({
-      toml: RUGPULL("rug", "", ["--annotations"]) + `[gateway]\ntool_lock = ${JSON.stringify(lock)}\n`,
-      args: ["--log-dir", logDir],
-    });
+    const annotated = RUGPULL("rug", "", ["--annotations"]);
+    const gateway = await withLock(annotated, annotated, ["--log-dir", logDir]);
     try {
       const client = await gateway.client("rug");
       assert.equal(text(await client.callTool({ name: "echo", arguments: { message: "hi" } })), "hi");
@@ -158,10 +154,7 @@ Deno.test(
 );
 
 Deno.test("a tool that is not in the lock file is withheld as new, the pinned ones served", e2e, async () => {
-  const lock = await tempFile((await pin(RUGPULL(), "--output", "-")).stdout, ".json");
-  const gateway = await startGateway({
-    toml: RUGPULL("rug", 'scan = "off"\n', ["--poison"]) + `[gateway]\ntool_lock = ${JSON.stringify(lock)}\n`,
-  });
+  const gateway = await withLock(RUGPULL(), RUGPULL("rug", 'scan = "off"\n', ["--poison"]));
   try {
     const client = await gateway.client("rug");
     assert.deepEqual((await client.listTools()).tools.map((tool: Named) => tool.name), ["add", "echo"]);
