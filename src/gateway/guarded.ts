@@ -420,10 +420,11 @@ export class GuardedCalls {
     }
     const outcome = release(call.labels, labelled, admission, labeled, mode, tool);
     const change = changeOf(call.labels, outcome.absorbed);
-    const after = { labels: call.labels, changed: !isNoChange(change) };
-    if (after.changed) {
+    const tainted = !isNoChange(change);
+    let labels = call.labels;
+    if (tainted) {
       try {
-        after.labels = await this.#options.store.taint(call.agentId, change);
+        labels = await this.#options.store.taint(call.agentId, change);
       } catch (error) {
         // A read whose taint cannot be recorded is not shown: the store failing never means clean labels.
         return this.#storeFailed(serverId, tool, error);
@@ -432,8 +433,8 @@ export class GuardedCalls {
     switch (outcome.kind) {
       case "pass":
         this.#record(
-          { ...facts, decision: after.changed ? "propagated" : "allowed", phase: "response" },
-          after.labels,
+          { ...facts, decision: tainted ? "propagated" : "allowed", phase: "response" },
+          labels,
         );
         return { result };
       case "refuse":
@@ -444,7 +445,7 @@ export class GuardedCalls {
           phase: "response",
           reason: outcome.message,
           filtered: outcome.filtered.length,
-        }, after.labels);
+        }, labels);
         return toolError(outcome.message);
       case "filter":
         this.#recordItems(serverId, tool, outcome.filtered);
@@ -454,7 +455,7 @@ export class GuardedCalls {
           phase: "response",
           filtered: outcome.filtered.length,
           total: outcome.total,
-        }, after.labels);
+        }, labels);
         return { result: outcome.result };
     }
   }
