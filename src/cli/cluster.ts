@@ -5,9 +5,8 @@
  */
 import type { GatewayConfig } from "../config/types.ts";
 import type { ClusterSettings } from "../cluster/join.ts";
+import { MIN_STATE_KEY, REPLICA_NAME } from "../config/schema.ts";
 import type { EnvLookup } from "./help.ts";
-
-const MIN_KEY = 32;
 
 /** A random replica name (8 hex digits) for a replica the config and environment do not name. */
 export function randomReplicaId(): string {
@@ -26,19 +25,19 @@ export function resolveCluster(
   const previous = env("MCP_GATEWAY_PREVIOUS_STATE_KEY") || gateway.previousStateKey;
   if (stateKey === undefined) {
     return "gateway.store shares state between replicas, and each must open the requestState the others " +
-      `seal: set MCP_GATEWAY_STATE_KEY (or gateway.stateKey) to the same ${MIN_KEY}+ random characters on ` +
+      `seal: set MCP_GATEWAY_STATE_KEY (or gateway.stateKey) to the same ${MIN_STATE_KEY}+ random characters on ` +
       "every replica (openssl rand -hex 32)";
   }
   for (
     const [name, key] of [["MCP_GATEWAY_STATE_KEY", stateKey], ["MCP_GATEWAY_PREVIOUS_STATE_KEY", previous]]
   ) {
-    if (key !== undefined && key.length < MIN_KEY) {
-      return `${name} is ${key.length} characters: a state key needs at least ${MIN_KEY} random characters ` +
+    if (key !== undefined && key.length < MIN_STATE_KEY) {
+      return `${name} is ${key.length} characters: a state key needs at least ${MIN_STATE_KEY} random characters ` +
         "(openssl rand -hex 32)";
     }
   }
   const replicaId = env("MCP_GATEWAY_REPLICA_ID") || gateway.replicaId || generateId();
-  if (!/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(replicaId)) {
+  if (!REPLICA_NAME.test(replicaId)) {
     return `MCP_GATEWAY_REPLICA_ID "${replicaId}" is not a replica name: use lowercase letters, digits and -, ` +
       "at most 32";
   }

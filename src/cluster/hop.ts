@@ -5,7 +5,7 @@
  * replica never acts on a hop it cannot verify, and a captured one cannot be replayed past a few seconds or
  * changed at all.
  */
-import { hmacKey } from "../protocol/state.ts";
+import { base64url, fromBase64url, hmacKey } from "../protocol/state.ts";
 import type { Replica } from "./replicas.ts";
 
 /** The header that carries a hop's signature: `<sender>.<epoch ms>.<base64url MAC>`. */
@@ -26,19 +26,6 @@ const CARRIED = [
 const FRESH_MS = 30_000;
 
 const encoder = new TextEncoder();
-
-function base64url(bytes: ArrayBuffer): string {
-  return btoa(String.fromCharCode(...new Uint8Array(bytes))).replaceAll("+", "-").replaceAll("/", "_")
-    .replace(/=+$/, "");
-}
-
-function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
-  try {
-    return Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
-}
 
 /** What is signed: everything the owner acts on. */
 function signed(
@@ -133,7 +120,7 @@ export class ReplicaHop {
     }
     const [key] = await this.#keys;
     const mac = await crypto.subtle.sign("HMAC", key, signed(path, headers, body, this.self, at));
-    headers.set(HOP_HEADER, `${this.self}.${at}.${base64url(mac)}`);
+    headers.set(HOP_HEADER, `${this.self}.${at}.${base64url(new Uint8Array(mac))}`);
     try {
       const answer = await fetch(`${base}${path}`, {
         method: "POST",

@@ -151,10 +151,15 @@ const STORE_URL = 'a Redis URL such as "redis://host:6379" or "rediss://:${REDIS
 const REPLICA_ID = "a short lowercase name (letters, digits and -, at most 32)";
 const REPLICA_URL = 'the URL other replicas reach this one at, such as "http://10.0.0.5:8000"';
 
-/** A key shared by replicas: random text, long enough that it cannot be guessed. */
+/** The fewest characters of a key replicas share: random text, long enough that it cannot be guessed. */
+export const MIN_STATE_KEY = 32;
+
+/** A replica's name: lowercase letters, digits and `-`, at most 32, as session ids carry it. */
+export const REPLICA_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+
 const stateKey = v.pipe(
-  v.string("at least 32 characters of random text"),
-  v.minLength(32, "at least 32 characters of random text (openssl rand -hex 32)"),
+  v.string(`at least ${MIN_STATE_KEY} characters of random text`),
+  v.minLength(MIN_STATE_KEY, `at least ${MIN_STATE_KEY} characters of random text (openssl rand -hex 32)`),
 );
 
 /** Fields of the `gateway` section. */
@@ -215,7 +220,7 @@ export const gatewaySchema = v.object({
   stateKey: v.optional(stateKey),
   previousStateKey: v.optional(stateKey),
   replicaId: v.optional(
-    v.pipe(v.string(REPLICA_ID), v.regex(/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/, REPLICA_ID)),
+    v.pipe(v.string(REPLICA_ID), v.regex(REPLICA_NAME, REPLICA_ID)),
   ),
   replicaUrl: v.optional(
     v.pipe(v.string(REPLICA_URL), v.regex(/^https?:\/\/[^\s/?#]+\/?$/i, REPLICA_URL)),

@@ -105,6 +105,16 @@ function capabilityBits(declared: Readonly<Record<string, unknown>>): number {
   return bits;
 }
 
+/** A session id as a replica names it, `<replica>.<uuid>`. */
+function sessionId(replica: string | undefined): string {
+  return replica === undefined ? crypto.randomUUID() : `${replica}.${crypto.randomUUID()}`;
+}
+
+/** The replica a session id names (see sessionId); undefined for an id that names none. */
+export function replicaOfSession(id: string): string | undefined {
+  return /^([a-z0-9-]+)\./.exec(id)?.[1];
+}
+
 /**
  * One client session. Sessions are many and mostly idle (10,000 by default, and a client that never says
  * DELETE leaves its own until the bound), so a session holds a few scalars and makes each collection on
@@ -140,7 +150,7 @@ export class Session implements Listener {
     /** The replica that holds it, when there are replicas: a balancer routes on it. */
     replica?: string,
   ) {
-    this.id = replica === undefined ? crypto.randomUUID() : `${replica}.${crypto.randomUUID()}`;
+    this.id = sessionId(replica);
     this.#capabilities = capabilityBits(capabilities);
   }
 

@@ -7,7 +7,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Context } from "hono";
 import type { Gateway } from "../gateway/gateway.ts";
 import { UNIFIED } from "../gateway/names.ts";
-import { REPLAY_BYTES, type Session } from "../gateway/session.ts";
+import { REPLAY_BYTES, replicaOfSession, type Session } from "../gateway/session.ts";
 import { ErrorCode } from "../jsonrpc/errors.ts";
 import type { JsonRpcMessage } from "../jsonrpc/messages.ts";
 import { requestSpan, type Span, tracingEnabled } from "../observability/tracing.ts";
@@ -240,7 +240,7 @@ export class McpEndpoint {
   /** The replica a request's session id names, when it is another than this one. */
   #ownerOf(c: Context<Env>): string | undefined {
     const self = this.#limits.replicas?.self;
-    const owner = /^([a-z0-9-]+)\./.exec(c.req.header(SESSION_HEADER) ?? "")?.[1];
+    const owner = replicaOfSession(c.req.header(SESSION_HEADER) ?? "");
     return self === undefined || owner === self ? undefined : owner;
   }
 

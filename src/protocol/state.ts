@@ -25,11 +25,13 @@ export interface StateClaims {
 
 const encoder = new TextEncoder();
 
-function base64url(bytes: Uint8Array): string {
+/** Bytes as unpadded base64url, the alphabet states and hops travel in. */
+export function base64url(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
+/** The bytes of unpadded base64url text; undefined for anything else. */
+export function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
   try {
     return Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
