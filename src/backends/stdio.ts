@@ -8,6 +8,8 @@ import type { LaunchSpec } from "./launch.ts";
 import { type ExitStatus, type MessagePipe, type PipeEvents, Unavailable } from "./pipe.ts";
 
 const encoder = new TextEncoder();
+/** Writes up to this size reuse the pipe's buffer; a larger one gets its own, so no pipe keeps a large one. */
+const REUSED_BYTES = 64 * 1024;
 /** A stderr line is diagnostics for a person: longer ones are cut to their start. */
 const STDERR_LINE_LIMIT = 16 * 1024;
 
@@ -28,6 +30,8 @@ export class StdioPipe implements MessagePipe {
   readonly exited: Promise<ExitStatus>;
   readonly pid: number;
   #batch: string[] = [];
+  /** What a write's bytes are encoded into; free again when the write has finished (one is in flight at most). */
+  readonly #buffer = new Uint8Array(REUSED_BYTES);
   #unsent = 0;
   #writing = false;
   /** Requests written whose responses have not been read yet (a hint for batching, never exact). */
@@ -39,34 +43,24 @@ export class StdioPipe implements MessagePipe {
     this.#maxUnsent = limits.maxUnsentBytes;
     this.#writer = child.stdin.getWriter();
     this.#writer.closed.catch(() => {});
-    const stdout = (async () => {
-      for await (const line of readLines(child.stdout, limits.maxMessageSize)) {
-        if (isOversized(line)) {
-          events.oversized(line.bytes, line.preview);
-          continue;
-        }
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(line);
-        } catch {
-          events.noise(line);
-          continue;
-        }
-        const classified = classify(parsed);
-        if (classified.kind === "invalid") events.noise(line);
-        else {
-          if (classified.kind === "response" && this.#awaited > 0) this.#awaited--;
-          events.message(classified.message, line);
-        }
+    const stdout = readLines(child.stdout, (line) => {
+      if (isOversized(line)) return events.oversized(line.bytes, line.preview);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        return events.noise(line);
       }
-    })().catch(() => {});
-    const stderr = (async () => {
-      for await (const line of readLines(child.stderr, STDERR_LINE_LIMIT)) {
-        events.stderr(
-          isOversized(line) ? `${line.preview} (a line of more than ${STDERR_LINE_LIMIT} bytes, cut)` : line,
-        );
-      }
-    })().catch(() => {});
+      const classified = classify(parsed);
+      if (classified.kind === "invalid") return events.noise(line);
+      if (classified.kind === "response" && this.#awaited > 0) this.#awaited--;
+      events.message(classified.message, line);
+    }, limits.maxMessageSize).catch(() => {});
+    const stderr = readLines(child.stderr, (line) => {
+      events.stderr(
+        isOversized(line) ? `${line.preview} (a line of more than ${STDERR_LINE_LIMIT} bytes, cut)` : line,
+      );
+    }, STDERR_LINE_LIMIT).catch(() => {});
     this.exited = Promise.all([child.status, stdout, stderr]).then(([status]) => ({
       code: status.signal === null ? status.code : null,
       signal: status.signal,
@@ -112,16 +106,17 @@ export class StdioPipe implements MessagePipe {
 
   #flush(): void {
     if (this.#batch.length === 0) return;
-    const lines = this.#batch.length === 1 ? this.#batch[0] + "\n" : this.#batch.join("\n") + "\n";
+    const batch = this.#batch;
     this.#batch = [];
     this.#writing = true;
-    const size = lines.length;
+    let size = 0;
+    for (const text of batch) size += text.length + 1;
     const done = () => {
       this.#unsent -= size;
       this.#writing = false;
       this.#flush();
     };
-    this.#writer.write(encoder.encode(lines)).then(done, done);
+    this.#writer.write(encodedLines(batch, size, this.#buffer)).then(done, done);
   }
 
   /** Closes stdin, then SIGTERM, then SIGKILL after `graceMs`; resolves with the exit status. */
@@ -153,4 +148,19 @@ export class StdioPipe implements MessagePipe {
       // Already exited.
     }
   }
+}
+
+/**
+ * The texts as UTF-8 lines: encoded one after another into `buffer` when they fit for certain (3 bytes per
+ * UTF-16 unit at most), so that writes of ordinary size allocate nothing and join no string; larger ones
+ * into bytes of their own, of the exact size. `units` is their length in UTF-16 units, newlines included.
+ */
+function encodedLines(texts: readonly string[], units: number, buffer: Uint8Array): Uint8Array {
+  if (units * 3 > buffer.length) return encoder.encode(texts.join("\n") + "\n");
+  let at = 0;
+  for (const text of texts) {
+    at += encoder.encodeInto(text, buffer.subarray(at)).written;
+    buffer[at++] = 10;
+  }
+  return buffer.subarray(0, at);
 }
