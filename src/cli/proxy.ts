@@ -8,7 +8,7 @@ import { MODES } from "../difc/labels.ts";
 import type { Mode } from "../difc/labels.ts";
 import { githubApiUrl, githubToken } from "../github/api.ts";
 import { DEFAULTS } from "./flags.ts";
-import { envBoolean } from "./settings.ts";
+import { envBoolean } from "./precedence.ts";
 
 /** The proxy's listen address by default, as Go's. */
 export const PROXY_LISTEN = "127.0.0.1:8080";

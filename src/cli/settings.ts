@@ -2,10 +2,7 @@
  * Resolves the settings that can come from several places, the same way for each:
  * command-line flag > environment variable > config file > built-in default.
  */
-import { allowOnlyFromScope, type GuardPolicy, parsePolicy } from "../config/policy.ts";
-import type { ConfigIssue } from "../config/issues.ts";
 import type { GatewayConfig } from "../config/types.ts";
-import { type Mode, MODES } from "../difc/labels.ts";
 import { otlpHeaders } from "../config/gateway.ts";
 import type { TraceExport } from "../observability/tracing.ts";
 import { AGENT_ID_VAR, envKey, LEGACY_KEY_VAR, LEGACY_KEY_WARNING } from "../environment/agent_id.ts";
@@ -14,6 +11,8 @@ import type { EnvLookup } from "./help.ts";
 import type { RunOptions } from "./parse.ts";
 import type { ClusterSettings } from "../cluster/join.ts";
 import { resolveCluster } from "./cluster.ts";
+import { type GuardSettings, resolveGuards } from "./guard_settings.ts";
+import { pick } from "./precedence.ts";
 
 /** Where the gateway listens. */
 export interface ListenAddress {
@@ -65,114 +64,6 @@ export interface Settings {
 /** Where traces go and what they carry. */
 export type TracingSettings = TraceExport;
 
-/** Guard settings from the flags, the environment and the config. */
-export interface GuardSettings {
-  /** The enforcement mode, and whether the operator chose it (a guard's own default yields to a choice). */
-  readonly mode: Mode;
-  readonly modeChosen: boolean;
-  /** The policy for every WebAssembly-guarded server, from --guard-policy-json, --allowonly-* or their variables. */
-  readonly policyOverride?: { readonly policy: GuardPolicy; readonly source: string };
-  /** MCP_GATEWAY_WASM_GUARDS_DIR: undefined when unset, "" when set blank (no guard discovery at all). */
-  readonly wasmGuardsDir?: string;
-  /**
-   * Look up the workflow repository's visibility and narrow guarded servers to public repositories when it
-   * is public: on unless `gateway.forcePublicRepos` or MCP_GATEWAY_FORCE_PUBLIC_REPOS says false.
-   */
-  readonly forcePublicRepos: boolean;
-}
-
-/** A boolean variable as the Go gateway reads one; undefined when unset or not a boolean word. */
-export function envBoolean(value: string | undefined): boolean | undefined {
-  const word = value?.trim().toLowerCase();
-  if (word === "1" || word === "true" || word === "yes" || word === "on") return true;
-  if (word === "0" || word === "false" || word === "no" || word === "off") return false;
-  return undefined;
-}
-
-const ALLOW_ONLY_VARIABLES = {
-  public: "MCP_GATEWAY_ALLOWONLY_SCOPE_PUBLIC",
-  owner: "MCP_GATEWAY_ALLOWONLY_SCOPE_OWNER",
-  repo: "MCP_GATEWAY_ALLOWONLY_SCOPE_REPO",
-  minIntegrity: "MCP_GATEWAY_ALLOWONLY_MIN_INTEGRITY",
-} as const;
-
-function firstIssue(label: string, issues: readonly ConfigIssue[]): string {
-  const [issue] = issues;
-  const where = issue.path === "" ? "" : ` at ${issue.path}`;
-  const expected = issue.expected === undefined ? "" : ` (expected ${issue.expected}, found ${issue.found})`;
-  return `invalid ${label}${where}: ${issue.message}${expected}`;
-}
-
-/** The policy override: flags first, then MCP_GATEWAY_GUARD_POLICY_JSON, then the allow-only variables. */
-function policyOverride(options: RunOptions, env: EnvLookup): GuardSettings["policyOverride"] | string {
-  const issues: ConfigIssue[] = [];
-  const fromJson = (label: string, text: string) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      return `invalid ${label}: not JSON (${(error as Error).message})`;
-    }
-    const policy = parsePolicy(value, "", issues);
-    return policy === undefined ? firstIssue(label, issues) : { policy, source: label };
-  };
-  const fromScope = (label: string, scope: NonNullable<RunOptions["allowOnly"]>) => {
-    const policy = allowOnlyFromScope(scope, "", issues);
-    return policy === undefined ? firstIssue(label, issues) : { policy, source: label };
-  };
-  if (options.guardPolicyJson !== undefined && options.guardPolicyJson.trim() !== "") {
-    return fromJson("--guard-policy-json", options.guardPolicyJson);
-  }
-  if (options.allowOnly !== undefined) return fromScope("--allowonly-* flags", options.allowOnly);
-  const json = env("MCP_GATEWAY_GUARD_POLICY_JSON")?.trim() ?? "";
-  if (json !== "") return fromJson("MCP_GATEWAY_GUARD_POLICY_JSON", json);
-  const set = Object.values(ALLOW_ONLY_VARIABLES).filter((name) => env(name) !== undefined);
-  if (set.length === 0) return undefined;
-  const flag = env(ALLOW_ONLY_VARIABLES.public)?.trim().toLowerCase() ?? "";
-  return fromScope(set.join(", "), {
-    public: ["1", "true", "yes", "on"].includes(flag),
-    owner: env(ALLOW_ONLY_VARIABLES.owner),
-    repo: env(ALLOW_ONLY_VARIABLES.repo),
-    minIntegrity: env(ALLOW_ONLY_VARIABLES.minIntegrity),
-  });
-}
-
-function resolveGuards(
-  options: RunOptions,
-  config: GatewayConfig,
-  env: EnvLookup,
-  warnings: string[],
-): GuardSettings | string {
-  const envMode = env("MCP_GATEWAY_GUARDS_MODE") || undefined;
-  for (
-    const [label, value] of [["--guards-mode", options.guardsMode], ["MCP_GATEWAY_GUARDS_MODE", envMode]]
-  ) {
-    if (value !== undefined && !(MODES as readonly string[]).includes(value.toLowerCase())) {
-      return `invalid ${label} "${value}": must be one of: ${MODES.join(", ")}`;
-    }
-  }
-  const chosen = pick<string>(
-    [
-      { label: "--guards-mode", value: options.guardsMode?.toLowerCase() },
-      { label: "MCP_GATEWAY_GUARDS_MODE", value: envMode?.toLowerCase() },
-      { label: "gateway.guardsMode in the config", value: config.gateway.guardsMode },
-    ],
-    warnings,
-    String,
-  ) as Mode | undefined;
-  const override = policyOverride(options, env);
-  if (typeof override === "string") return override;
-  const dir = env("MCP_GATEWAY_WASM_GUARDS_DIR");
-  return {
-    mode: chosen ?? "strict",
-    modeChosen: chosen !== undefined,
-    ...(override === undefined ? {} : { policyOverride: override }),
-    ...(dir === undefined ? {} : { wasmGuardsDir: dir.trim() }),
-    forcePublicRepos: config.gateway.forcePublicRepos !== false &&
-      envBoolean(env("MCP_GATEWAY_FORCE_PUBLIC_REPOS")) !== false,
-  };
-}
-
 /** The traces URL: the endpoint with the signal path appended unless it already ends with it. */
 export function tracesUrl(endpoint: string, signalPath = "/v1/traces"): string {
   const url = new URL(endpoint);
@@ -185,25 +76,6 @@ export function tracesUrl(endpoint: string, signalPath = "/v1/traces"): string {
 export type SettingsResult =
   | { readonly ok: true; readonly settings: Settings; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly message: string };
-
-interface Candidate<T> {
-  readonly label: string;
-  readonly value: T | undefined;
-}
-
-/** Picks the first defined candidate; a later, defined, different one is named in a warning. */
-function pick<T>(candidates: Candidate<T>[], warnings: string[], show: (value: T) => string): T | undefined {
-  const given = candidates.filter((c): c is Candidate<T> & { value: T } => c.value !== undefined);
-  const [winner, ...losers] = given;
-  for (const loser of losers) {
-    if (JSON.stringify(loser.value) !== JSON.stringify(winner.value)) {
-      warnings.push(
-        `${winner.label} (${show(winner.value)}) overrides ${loser.label} (${show(loser.value)})`,
-      );
-    }
-  }
-  return winner?.value;
-}
 
 const LISTEN = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/;
 
