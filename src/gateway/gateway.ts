@@ -370,16 +370,24 @@ export class Gateway {
       return (result: unknown) => this.#tools.listed(serverId, "prompts", result);
     }
     if (method !== "tools/call") return undefined;
+    // The transform lives as long as the call: it keeps the session's id, not the context (and its body).
+    const sessionId = context.session?.id;
     return (result: unknown, raw: { text: string; id: string | number }) =>
-      this.#deliver(context, serverId, result, raw.text.length, () => resultText(raw.text, raw.id, result));
+      this.#deliver(sessionId, serverId, result, raw.text.length, () => resultText(raw.text, raw.id, result));
   }
 
   /**
    * A tool result as its client gets it: cleaned of hidden text when `gateway.sanitizeResults` is on, then
    * stored on disk when it is large. `size` and `json` are the result's text as it arrived.
    */
-  #deliver(context: RequestContext, serverId: string, result: unknown, size: number, json: () => string) {
-    const source = { sessionId: context.session?.id, serverId };
+  #deliver(
+    sessionId: string | undefined,
+    serverId: string,
+    result: unknown,
+    size: number,
+    json: () => string,
+  ) {
+    const source = { sessionId, serverId };
     const { sanitizeResults, imageHosts } = this.#config.gateway;
     const cleaned = sanitizeResults ? sanitizeResult(result, imageHosts) : undefined;
     if (cleaned === undefined || cleaned.result === result) {
@@ -474,10 +482,10 @@ export class Gateway {
       const shown = await checked.after(result, json);
       if ("error" in shown) return new Refusal(shown.error.code, shown.error.message, shown.error.data);
       if (shown.result === result) {
-        return this.#deliver(context, serverId, result, raw.text.length, () => json);
+        return this.#deliver(context.session?.id, serverId, result, raw.text.length, () => json);
       }
       const changed = JSON.stringify(shown.result);
-      return this.#deliver(context, serverId, shown.result, changed.length, () => changed);
+      return this.#deliver(context.session?.id, serverId, shown.result, changed.length, () => changed);
     };
     return this.#exchange(context, serverId, request, transform, text, true);
   }

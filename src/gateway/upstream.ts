@@ -199,7 +199,9 @@ export class Upstream {
     };
     this.#pending.set(outbound.id, pending);
     this.#sweeper ??= setInterval(() => this.#sweep(), Math.min(1000, this.#options.toolTimeoutMs / 4));
-    const cancel = (reason: string) => this.#cancel(outbound.id, reason);
+    // The canceller lives as long as the call: it keeps the backend id, not the request and its text.
+    const backendId = outbound.id;
+    const cancel = (reason: string) => this.#cancel(backendId, reason);
     exchange.canceller = cancel;
     options.session?.track(clientId, cancel);
     try {

@@ -13,27 +13,26 @@ const TIMEOUT = { kind: "timeout" } as const;
 const TOO_LARGE = { kind: "too-large" } as const;
 
 /**
- * One clock for every body read in progress: a shared promise that a single interval resolves every
- * SWEEP_MS while reads are pending. A read races its body against the current tick and looks at its own
- * deadline when the tick wins, so a read costs no timer, closure or promise of its own.
+ * One clock for every body read in progress: an interval, running while reads are pending, that ends each
+ * read past its deadline every SWEEP_MS, so a read costs no timer of its own. Each read waits on a promise
+ * of its own: one shared promise raced by every read kept each finished read's body reachable from its
+ * reactions until it resolved, long enough for a large body to be promoted to the old generation.
  */
 const SWEEP_MS = 250;
-const TICK = Symbol("tick");
-let waiting = 0;
-let tick: Promise<typeof TICK> | undefined;
-let fire: (() => void) | undefined;
-let clock: ReturnType<typeof setInterval> | undefined;
 
-function nextTick(): Promise<typeof TICK> {
-  tick ??= new Promise((resolve) => fire = () => resolve(TICK));
-  return tick;
+/** A read in progress: when it is due, and how it is ended when it is late. */
+interface Waiter {
+  readonly deadline: number;
+  readonly expire: () => void;
 }
 
-function ring(): void {
-  const fired = fire;
-  tick = fire = undefined;
-  fired?.();
-  if (waiting === 0) {
+const waiters = new Set<Waiter>();
+let clock: ReturnType<typeof setInterval> | undefined;
+
+function sweep(): void {
+  const now = Date.now();
+  for (const waiter of waiters) if (waiter.deadline <= now) waiter.expire();
+  if (waiters.size === 0) {
     clearInterval(clock);
     clock = undefined;
   }
@@ -50,20 +49,21 @@ export async function readBody(request: Request, limit: number, timeoutMs: numbe
     await request.body?.cancel();
     return TOO_LARGE;
   }
-  const deadline = Date.now() + timeoutMs;
   const text = declared !== null ? request.text() : readLimited(request.body, limit);
-  waiting++;
-  clock ??= setInterval(ring, SWEEP_MS);
+  let waiter: Waiter | undefined;
+  const late = new Promise<typeof TIMEOUT>((resolve) => {
+    waiter = { deadline: Date.now() + timeoutMs, expire: () => resolve(TIMEOUT) };
+  });
+  waiters.add(waiter!);
+  clock ??= setInterval(sweep, SWEEP_MS);
   try {
-    while (true) {
-      const outcome = await Promise.race([text, nextTick()]);
-      if (outcome !== TICK) return outcome === undefined ? TOO_LARGE : { kind: "ok", text: outcome };
-      if (Date.now() >= deadline) {
-        text.catch(() => {});
-        return TIMEOUT;
-      }
+    const outcome = await Promise.race([text, late]);
+    if (typeof outcome === "object") {
+      text.catch(() => {});
+      return TIMEOUT;
     }
+    return outcome === undefined ? TOO_LARGE : { kind: "ok", text: outcome };
   } finally {
-    waiting--;
+    waiters.delete(waiter!);
   }
 }

@@ -6,13 +6,14 @@
 import { getLogger } from "@logtape/logtape";
 import type { Context } from "hono";
 import type { Gateway } from "../gateway/gateway.ts";
+import type { Outcome, RequestContext } from "../gateway/dispatch.ts";
 import { UNIFIED } from "../gateway/names.ts";
 import { REPLAY_BYTES, replicaOfSession, type Session } from "../gateway/session.ts";
 import { ErrorCode } from "../jsonrpc/errors.ts";
 import type { JsonRpcMessage } from "../jsonrpc/messages.ts";
 import { requestSpan, type Span, tracingEnabled } from "../observability/tracing.ts";
 import { MODERN_VERSION, SERVED_VERSIONS, unsupportedVersion } from "../protocol/revision.ts";
-import { respond, SESSION_HEADER } from "./answer.ts";
+import { type Answering, respond, SESSION_HEADER } from "./answer.ts";
 import { agentOf } from "./auth.ts";
 import type { Env } from "./gate.ts";
 import { type BodyLimits, type ClientMessage, readMessage } from "./message.ts";
@@ -68,6 +69,29 @@ function sessionNotFound(owner?: string): Response {
       ? "the session expired or was closed: send initialize again"
       : `the session belongs to replica '${owner}', which is gone or not this one: send initialize again`,
   });
+}
+
+/** Where a retry goes when there are no other replicas: nowhere. */
+const NOWHERE = () => Promise.resolve(undefined);
+
+/**
+ * How a retry is sent on to the replica holding its call. Alone, a function that keeps nothing: a closure
+ * made here would share this call's scope, and keep its body alive as long as the answer takes.
+ */
+function sendingOn(replicas: ReplicaLink | undefined, request: Request, body: string): Answering["sendOn"] {
+  return replicas === undefined ? NOWHERE : (replica) => replicas.forward(replica, request, body);
+}
+
+/** The POST's response to an outcome, its span told the status. */
+async function answered(outcome: Promise<Outcome>, answering: Answering): Promise<Response> {
+  const response = await respond(await outcome, answering);
+  const { span } = answering;
+  if (span !== undefined) {
+    span.set({ "http.response.status_code": response.status });
+    if (response.status >= 400) span.fail(`HTTP ${response.status}`);
+    if (response.headers.get("content-type") !== SSE_HEADERS["content-type"]) span.end();
+  }
+  return response;
 }
 
 /** The MCP endpoint of a gateway. */
@@ -139,21 +163,29 @@ export class McpEndpoint {
       clientLog.warn("Refused a request sent on by a replica: {reason}", { reason: hop.reason });
       return rpcError(401, ErrorCode.InvalidRequest, `Unauthorized hop: ${hop.reason}`);
     }
+    // Returned, not awaited: this frame ends here, and with it the body and its parse, rather than when the
+    // backend answers (a large body kept alive that long was promoted to the old generation).
+    return this.#answer(c, { serverId, identity, agent: agent.agent, session, hopped: hop?.ok }, read);
+  };
+
+  /** Dispatches a client message and answers the POST with what the gateway makes of it. */
+  #answer(
+    c: Context<Env>,
+    caller: Pick<RequestContext, "serverId" | "identity" | "agent" | "session" | "hopped">,
+    read: ClientMessage,
+  ): Promise<Response> {
+    const { serverId, session } = caller;
     const span = this.#span(serverId, session, read);
     const streamable = acceptsStream(c);
-    const outcome = await this.#gateway.dispatch({
-      serverId,
-      identity,
-      agent: agent.agent,
-      session,
+    const outcome = this.#gateway.dispatch({
+      ...caller,
       disconnect: () => c.req.raw.signal,
       streamable,
       text: read.body,
       span,
       modern: read.modern,
-      hopped: hop?.ok,
     }, read.classified);
-    const response = await respond(outcome, {
+    return answered(outcome, {
       c,
       method: read.method,
       modern: read.modern,
@@ -162,15 +194,9 @@ export class McpEndpoint {
       streamable,
       backend: this.#backendLabel(serverId),
       openStream: this.#openStream,
-      sendOn: (replica) => replicas?.forward(replica, c.req.raw, read.body) ?? Promise.resolve(undefined),
+      sendOn: sendingOn(this.#limits.replicas, c.req.raw, read.body),
     });
-    if (span !== undefined) {
-      span.set({ "http.response.status_code": response.status });
-      if (response.status >= 400) span.fail(`HTTP ${response.status}`);
-      if (response.headers.get("content-type") !== SSE_HEADERS["content-type"]) span.end();
-    }
-    return response;
-  };
+  }
 
   /** GET: the stream of a 2025 session's server messages, resumed after Last-Event-ID. */
   readonly get = (c: Context<Env>, identity: number): Response => {

@@ -680,8 +680,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "body-waits-forever",
     file: "src/http/body.ts",
-    find: "      if (Date.now() >= deadline) {",
-    replace: "      if (false) {",
+    find: "  for (const waiter of waiters) if (waiter.deadline <= now) waiter.expire();",
+    replace: "  for (const waiter of waiters) if (waiter.deadline < 0) waiter.expire();",
     breaks: "a body that does not arrive in time gets 408",
     tests: [SECURITY],
     filter: "408",
