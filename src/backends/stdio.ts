@@ -152,11 +152,23 @@ export class StdioPipe implements MessagePipe {
 
 /**
  * The texts as UTF-8 lines: encoded one after another into `buffer` when they fit for certain (3 bytes per
- * UTF-16 unit at most), so that writes of ordinary size allocate nothing and join no string; larger ones
- * into bytes of their own, of the exact size. `units` is their length in UTF-16 units, newlines included.
+ * UTF-16 unit at most), so that writes of ordinary size allocate nothing and join no string. Larger ones are
+ * encoded each on its own and copied together with their newlines: joining them, or adding the newline to
+ * the text, would copy a large text twice more in V8's heap (the joined string, then its flattening for the
+ * encoder). `units` is their length in UTF-16 units, newlines included.
  */
 function encodedLines(texts: readonly string[], units: number, buffer: Uint8Array): Uint8Array {
-  if (units * 3 > buffer.length) return encoder.encode(texts.join("\n") + "\n");
+  if (units * 3 > buffer.length) {
+    const parts = texts.map((text) => encoder.encode(text));
+    const bytes = new Uint8Array(parts.reduce((size, part) => size + part.length + 1, 0));
+    let at = 0;
+    for (const part of parts) {
+      bytes.set(part, at);
+      at += part.length;
+      bytes[at++] = 10;
+    }
+    return bytes;
+  }
   let at = 0;
   for (const text of texts) {
     at += encoder.encodeInto(text, buffer.subarray(at)).written;
