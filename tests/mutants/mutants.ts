@@ -640,6 +640,25 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "never forwarded unjudged",
   },
   {
+    id: "stdin-buffer-overrun",
+    file: "src/backends/stdio.ts",
+    find: "  if (units * 3 > buffer.length) {",
+    replace: "  if (units > buffer.length) {",
+    breaks:
+      "a write that may not fit the reused buffer gets bytes of its own (multi-byte text is cut otherwise)",
+    tests: ["tests/backends/stdio_test.ts"],
+    filter: "batched writes",
+  },
+  {
+    id: "stdin-large-newline-lost",
+    file: "src/backends/stdio.ts",
+    find: "      bytes[at++] = 10;",
+    replace: "      at++;",
+    breaks: "each message of a large write ends with its newline",
+    tests: ["tests/backends/stdio_test.ts"],
+    filter: "batched writes",
+  },
+  {
     id: "stdin-unbounded",
     file: "src/backends/stdio.ts",
     find: "    if (this.#unsent > 0 && this.#unsent + text.length > this.#maxUnsent) {",
