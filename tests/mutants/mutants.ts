@@ -456,8 +456,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "line-unbounded",
     file: "src/jsonrpc/framer.ts",
-    find: "          if (pending.size > limit) yield pending.oversized(rest);",
-    replace: "          if (false) yield pending.oversized(rest);",
+    find: "          if (pending.size > limit) onLine(pending.oversized(rest));",
+    replace: "          if (false) onLine(pending.oversized(rest));",
     breaks: "a backend line over maxMessageSize fails at the limit",
     tests: ["tests/jsonrpc/framer_test.ts", SECURITY],
     filter: "/limit|hostile backends/",
