@@ -8,7 +8,10 @@ import type { LaunchSpec } from "./launch.ts";
 import { type ExitStatus, type MessagePipe, type PipeEvents, Unavailable } from "./pipe.ts";
 
 const encoder = new TextEncoder();
-/** Writes up to this size reuse the pipe's buffer; a larger one gets its own, so no pipe keeps a large one. */
+/**
+ * The pipe's reused write buffer: a write that surely fits (a third as many UTF-16 units) is encoded into it;
+ * a larger one gets bytes of its own, so that no pipe keeps a large buffer.
+ */
 const REUSED_BYTES = 64 * 1024;
 /** A stderr line is diagnostics for a person: longer ones are cut to their start. */
 const STDERR_LINE_LIMIT = 16 * 1024;

@@ -458,9 +458,11 @@ export class Gateway {
     text?: string,
   ): Promise<Outcome> {
     const params = request.params as { name: string; arguments?: unknown };
-    const { agent } = context;
+    // The closures below outlive this frame: they keep what they use, not the context (and its body).
+    const { agent, identity, session } = context;
+    const sessionId = session?.id;
     const callTool = (tool: string, args: unknown) =>
-      this.#call(serverId, context.identity, context.session, "tools/call", {
+      this.#call(serverId, identity, session, "tools/call", {
         name: tool,
         arguments: args ?? {},
       })
@@ -482,10 +484,10 @@ export class Gateway {
       const shown = await checked.after(result, json);
       if ("error" in shown) return new Refusal(shown.error.code, shown.error.message, shown.error.data);
       if (shown.result === result) {
-        return this.#deliver(context.session?.id, serverId, result, raw.text.length, () => json);
+        return this.#deliver(sessionId, serverId, result, raw.text.length, () => json);
       }
       const changed = JSON.stringify(shown.result);
-      return this.#deliver(context.session?.id, serverId, shown.result, changed.length, () => changed);
+      return this.#deliver(sessionId, serverId, shown.result, changed.length, () => changed);
     };
     return this.#exchange(context, serverId, request, transform, text, true);
   }
