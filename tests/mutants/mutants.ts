@@ -263,8 +263,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "agent-is-the-session",
     file: "src/gateway/gateway.ts",
-    find: "    const { agent } = context;",
-    replace: '    const agent = context.session?.id ?? "default";',
+    find: "    const { agent, identity, session } = context;",
+    replace: '    const { identity, session } = context;\n    const agent = session?.id ?? "default";',
     breaks: "an agent's labels outlive its MCP sessions (X-Agent-ID, else the API key)",
     tests: [GUARDS],
     filter: "outlives its MCP session",
