@@ -1,16 +1,19 @@
 /**
  * awmg entry point: parse the command line, load the configuration, start the gateway, serve, stop.
+ *
+ * Only what checking the config and launching the stdio servers needs is imported statically. The gateway,
+ * the HTTP app, guards and pins load after the servers are launched (the head start), while they start.
  */
-import { type GuardSetup, setupGuards } from "./src/guards/registry.ts";
+import type { GuardSetup } from "./src/guards/registry.ts";
 import { mountPolicy, mountPolicyIssues } from "./src/backends/mount_policy.ts";
-import { forcedPublicScope } from "./src/github/force_public.ts";
 import { getLogger } from "@logtape/logtape";
 import { describeStartFailure } from "./src/backends/diagnostics.ts";
-import { completionScript } from "./src/cli/completion.ts";
+import { HeadStart } from "./src/backends/head_start.ts";
+import { launchSpec } from "./src/backends/launch.ts";
 import { loadEnvFile } from "./src/cli/env_file.ts";
-import { commandHelp, rootHelp } from "./src/cli/help.ts";
 import { parseCommandLine, type RunOptions } from "./src/cli/parse.ts";
 import { resolveLogDir, resolveSettings, type Settings } from "./src/cli/settings.ts";
+import { reachableHost, replicaHosts } from "./src/cli/cluster.ts";
 import { describeSource, failurePayload, formatFailure, formatIssue } from "./src/config/issues.ts";
 import { loadConfigFile, loadConfigText, type LoadResult } from "./src/config/load.ts";
 import {
@@ -23,18 +26,16 @@ import {
 import { withAgentIdAlias } from "./src/environment/agent_id.ts";
 import { containerSigns, isContainerized } from "./src/environment/detect.ts";
 import type { GatewayConfig } from "./src/config/types.ts";
-import { Gateway } from "./src/gateway/gateway.ts";
+import type { Gateway } from "./src/gateway/gateway.ts";
 import type { Cluster } from "./src/cluster/join.ts";
-import { createApp } from "./src/http/app.ts";
 import { clientConfig } from "./src/http/client_config.ts";
-import { originPolicy } from "./src/http/origin.ts";
 import { readTlsFiles, type ResilientServer, serveResilient, type TlsFiles } from "./src/http/serve.ts";
 import { setupLogging, stopLogging } from "./src/observability/logging.ts";
 import { makeRedactor } from "./src/observability/redact.ts";
 import { installTracer } from "./src/observability/tracing.ts";
 import { ToolsRegistry } from "./src/observability/tools_registry.ts";
-import { lockDiff, lockOf, lockText, parseLock, type ToolLock } from "./src/pins/lock.ts";
-import { ToolVetting } from "./src/pins/vetting.ts";
+import type { ToolLock } from "./src/pins/lock.ts";
+import type { ToolVetting } from "./src/pins/vetting.ts";
 import { PayloadStore } from "./src/payloads/store.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -44,6 +45,8 @@ type GuardedServers = Extract<GuardSetup, { ok: true }>;
 const env = (name: string) => Deno.env.get(name);
 /** What `${VAR}` expansion and backends see: the environment as Go's entrypoint leaves it. */
 const expansionEnv = withAgentIdAlias(env);
+/** This gateway process, named on its containers' labels. */
+const INSTANCE_ID = `awmg-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
 
 /** A redactor of every secret the config and settings hold. */
 function redactorOf(config: GatewayConfig, settings: Settings): (text: string) => string {
@@ -110,6 +113,10 @@ async function guardsOrExit(
   settings: Settings,
   warnings: string[],
 ): Promise<GuardedServers> {
+  const [{ forcedPublicScope }, { setupGuards }] = await Promise.all([
+    import("./src/github/force_public.ts"),
+    import("./src/guards/registry.ts"),
+  ]);
   const scope = await forcedPublicScope(settings.guards.forcePublicRepos, env);
   if (scope.warning !== undefined) warnings.push(scope.warning);
   const setup = await setupGuards(config, { ...settings.guards, publicRepository: scope.publicRepository });
@@ -137,7 +144,7 @@ async function lockOrExit(path: string): Promise<ToolLock> {
   } catch (error) {
     fail(`cannot read the tool lock ${path}: ${(error as Error).message} (write it with awmg pin)`, 1);
   }
-  const lock = parseLock(text);
+  const lock = (await import("./src/pins/lock.ts")).parseLock(text);
   if ("error" in lock) fail(`the tool lock ${path} is malformed: ${lock.error}`, 1);
   return lock;
 }
@@ -145,6 +152,7 @@ async function lockOrExit(path: string): Promise<ToolLock> {
 /** The vetting of tool definitions: each server's pins (with a lock file) and scan as its config says. */
 async function vettingOf(config: GatewayConfig, settings: Settings): Promise<ToolVetting> {
   const lock = settings.toolLock === undefined ? undefined : await lockOrExit(settings.toolLock);
+  const { ToolVetting } = await import("./src/pins/vetting.ts");
   const checks = new Map(config.servers.map((server) => [server.id, server]));
   return new ToolVetting(lock, (id) => checks.get(id) ?? { pins: "enforce", scan: "enforce" });
 }
@@ -169,11 +177,16 @@ async function pinServers(
   settings: Settings,
   guardSetup: GuardedServers,
   pin: PinRequest,
+  headStart?: HeadStart,
 ): Promise<never> {
   await startLogs(config, settings, []);
   const redact = redactorOf(config, settings);
-  const gateway = makeGateway(config, settings, guardSetup, new ToolsRegistry(undefined));
+  const { lockDiff, lockOf, lockText } = await import("./src/pins/lock.ts");
+  const gateway = await makeGateway(config, settings, guardSetup, new ToolsRegistry(undefined), {
+    headStart,
+  });
   const failures = await gateway.start();
+  headStart?.abandon();
   if (failures.length > 0) {
     reportStartFailures(failures, redact);
     await gateway.close();
@@ -226,6 +239,7 @@ async function run(given: RunOptions, pin?: PinRequest): Promise<void> {
   const resolved = resolveSettings(options, loaded.config, env, inContainer);
   if (!resolved.ok) fail(resolved.message, 1);
   const warnings = [...loaded.warnings.map(formatIssue), ...resolved.warnings];
+  const headStart = options.validateConfig ? undefined : launchEarly(loaded.config, resolved.settings);
   const guards = await guardsOrExit(loaded.config, resolved.settings, warnings);
   if (options.validateConfig) {
     for (const { guard } of guards.guards.values()) guard.close();
@@ -234,12 +248,27 @@ async function run(given: RunOptions, pin?: PinRequest): Promise<void> {
     console.log(JSON.stringify({ status: "valid", servers: ids, warnings: warnings.length }));
     Deno.exit(0);
   }
-  if (pin !== undefined) await pinServers(loaded.config, resolved.settings, guards, pin);
+  if (pin !== undefined) await pinServers(loaded.config, resolved.settings, guards, pin, headStart);
   const vetting = await vettingOf(loaded.config, resolved.settings);
   const { tlsPaths } = resolved.settings;
   const tls = tlsPaths === undefined ? undefined : await readTlsFiles(tlsPaths);
   if (typeof tls === "string") fail(tls, 1);
-  await serve(loaded.config, resolved.settings, warnings, tls, guards, vetting);
+  await serve(loaded.config, resolved.settings, warnings, tls, guards, { vetting, headStart });
+}
+
+/**
+ * Launches the stdio servers before the rest of the gateway loads, so that their start overlaps it
+ * (head_start.ts); those the start never takes are killed when awmg exits. A sequential launch waits its turn.
+ */
+function launchEarly(config: GatewayConfig, settings: Settings): HeadStart | undefined {
+  if (settings.sequentialLaunch) return undefined;
+  const headStart = HeadStart.launch(
+    config.servers.flatMap((server) =>
+      server.type === "stdio" ? [{ id: server.id, spec: launchSpec(server, INSTANCE_ID, expansionEnv) }] : []
+    ),
+  );
+  globalThis.addEventListener("unload", () => headStart.abandon());
+  return headStart;
 }
 
 /** Sets up the logs and says what the configuration warned of; returns where the logs go. */
@@ -312,15 +341,22 @@ function announce(config: GatewayConfig, settings: Settings, guardSetup: Guarded
   }
 }
 
+/** What a gateway may be built with besides the config: the pins' vetting, the replicas, the early launches. */
+interface GatewayParts {
+  readonly vetting?: ToolVetting;
+  readonly cluster?: Cluster;
+  readonly headStart?: HeadStart;
+}
+
 /** The gateway over the configured servers, its tool lists told to `tools`. */
-function makeGateway(
+async function makeGateway(
   config: GatewayConfig,
   settings: Settings,
   guardSetup: GuardedServers,
   tools: ToolsRegistry,
-  vetting?: ToolVetting,
-  cluster?: Cluster,
-): Gateway {
+  { vetting, cluster, headStart }: GatewayParts,
+): Promise<Gateway> {
+  const { Gateway } = await import("./src/gateway/gateway.ts");
   return new Gateway(config, {
     labels: cluster?.labels,
     replica: cluster === undefined
@@ -334,7 +370,8 @@ function makeGateway(
     sequentialLaunch: settings.sequentialLaunch,
     vetting,
     strictPins: settings.strictPins,
-    instanceId: `awmg-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
+    instanceId: INSTANCE_ID,
+    headStart,
     mode: settings.mode,
     hostEnv: expansionEnv,
     toolTimeoutMs: settings.toolTimeoutMs,
@@ -365,13 +402,17 @@ function reportStartFailures(
 }
 
 /** The HTTP side of the gateway, with its Host/Origin policy and limits. */
-function makeApp(
+async function makeApp(
   config: GatewayConfig,
   settings: Settings,
   gateway: Gateway,
   cluster: Cluster | undefined,
   onClosed: () => void,
 ) {
+  const [{ createApp }, { originPolicy }] = await Promise.all([
+    import("./src/http/app.ts"),
+    import("./src/http/origin.ts"),
+  ]);
   return createApp({
     gateway,
     replicas: cluster?.hop,
@@ -380,7 +421,7 @@ function makeApp(
       listenHost: settings.listen.hostname,
       domain: settings.domain,
       // A hop from another replica names this one as they reach it (gateway.replicaUrl).
-      allowedHosts: [...config.gateway.allowedHosts, ...replicaHost(settings)],
+      allowedHosts: [...config.gateway.allowedHosts, ...replicaHosts(settings.cluster)],
       allowedOrigins: config.gateway.allowedOrigins,
     }),
     maxBodySize: config.gateway.maxBodySize,
@@ -443,19 +484,6 @@ async function clusterOrExit(settings: Settings, maxAgents: number): Promise<Clu
   }
 }
 
-/** The host in this replica's configured URL, which hops from the others name. */
-function replicaHost(settings: Settings): string[] {
-  const url = settings.cluster?.replicaUrl;
-  return url === undefined ? [] : [new URL(url).hostname];
-}
-
-/** A host other replicas can dial for a listen address (all interfaces: this machine's loopback). */
-function reachableHost(hostname: string): string {
-  if (hostname === "0.0.0.0") return "127.0.0.1";
-  if (hostname === "::") return "[::1]";
-  return hostname.includes(":") ? `[${hostname}]` : hostname;
-}
-
 /** Serves until /close, SIGINT or SIGTERM: logs, tracing, the backends, the listener, in that order. */
 async function serve(
   config: GatewayConfig,
@@ -463,14 +491,14 @@ async function serve(
   warnings: string[],
   tls: TlsFiles | undefined,
   guardSetup: GuardedServers,
-  vetting: ToolVetting,
+  parts: GatewayParts,
 ): Promise<void> {
   const destination = await startLogs(config, settings, warnings);
   const tracing = await startTracing(settings);
   const tools = new ToolsRegistry(destination.kind === "dir" ? destination.dir : undefined);
   announce(config, settings, guardSetup);
   const cluster = await clusterOrExit(settings, config.gateway.maxAgents);
-  const gateway = makeGateway(config, settings, guardSetup, tools, vetting, cluster);
+  const gateway = await makeGateway(config, settings, guardSetup, tools, { ...parts, cluster });
   let server: ResilientServer | undefined;
   let stopping: Promise<never> | undefined;
   const stop = (code: number) =>
@@ -486,19 +514,18 @@ async function serve(
       await stopLogging();
       Deno.exit(code);
     })();
+  // The HTTP app loads while the servers finish starting.
+  const app = makeApp(config, settings, gateway, cluster, () => void stop(0));
   const failures = await gateway.start();
+  parts.headStart?.abandon();
   if (failures.length > 0) {
     reportStartFailures(failures, redactorOf(config, settings));
     return await stop(1);
   }
   const { hostname, port } = settings.listen;
+  const { fetch } = await app;
   try {
-    server = serveResilient(
-      hostname,
-      port,
-      makeApp(config, settings, gateway, cluster, () => void stop(0)).fetch,
-      tls,
-    );
+    server = serveResilient(hostname, port, fetch, tls);
   } catch (error) {
     const what = tls === undefined ? `listen on ${hostname}:${port}` : `serve HTTPS on ${hostname}:${port}`;
     console.error(`Error: cannot ${what}: ${(error as Error).message}`);
@@ -518,15 +545,19 @@ async function serve(
 if (import.meta.main) {
   const invocation = parseCommandLine(Deno.args);
   switch (invocation.kind) {
-    case "help":
+    case "help": {
+      const { commandHelp, rootHelp } = await import("./src/cli/help.ts");
       console.log(invocation.command === undefined ? rootHelp(env) : commandHelp(invocation.command));
       break;
+    }
     case "version":
       console.log(`awmg version ${VERSION}`);
       break;
-    case "completion":
+    case "completion": {
+      const { completionScript } = await import("./src/cli/completion.ts");
       await Deno.stdout.write(new TextEncoder().encode(completionScript(invocation.shell)));
       break;
+    }
     case "health": {
       const url = invocation.url ?? `http://127.0.0.1:${env("MCP_GATEWAY_PORT") || "3000"}/health`;
       try {

@@ -17,6 +17,7 @@ import {
   MODERN_VERSION,
   withMeta,
 } from "../protocol/revision.ts";
+import type { HeadStart } from "./head_start.ts";
 import type { LaunchSpec } from "./launch.ts";
 import { describeExit, type ExitStatus, type MessagePipe, type PipeEvents, Unavailable } from "./pipe.ts";
 import { type StdioLimits, StdioPipe } from "./stdio.ts";
@@ -29,7 +30,13 @@ export const BACKEND_PROTOCOL_VERSION = "2025-11-25";
 
 /** How a backend is reached: a process to start, or a remote URL. */
 export type Transport =
-  | { readonly kind: "stdio"; readonly spec: LaunchSpec; readonly limits: StdioLimits }
+  | {
+    readonly kind: "stdio";
+    readonly spec: LaunchSpec;
+    readonly limits: StdioLimits;
+    /** Processes started before the gateway was built; this server's is taken at its first launch. */
+    readonly headStart?: HeadStart;
+  }
   | { readonly kind: "http"; readonly target: HttpTarget };
 
 /** What the connection needs to know. */
@@ -397,7 +404,8 @@ export class BackendConnection {
         args: spec.args,
         env: spec.envNames,
       });
-      pipe = StdioPipe.spawn(spec, this.#pipeEvents(), transport.limits);
+      const started = transport.headStart?.take(serverId, spec);
+      pipe = StdioPipe.spawn(spec, this.#pipeEvents(), transport.limits, started);
     }
     this.#pipe = pipe;
     this.pid = pipe.pid;

@@ -24,6 +24,19 @@ export interface StdioLimits {
   readonly maxUnsentBytes: number;
 }
 
+/** Starts a process with exactly the spec's environment and its three pipes; throws Deno's error when it cannot. */
+export function spawnChild(spec: LaunchSpec): Deno.ChildProcess {
+  return new Deno.Command(spec.command, {
+    args: [...spec.args],
+    env: { ...spec.env },
+    clearEnv: true,
+    cwd: spec.cwd,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
 /** A running stdio server. */
 export class StdioPipe implements MessagePipe {
   readonly #child: Deno.ChildProcess;
@@ -70,18 +83,17 @@ export class StdioPipe implements MessagePipe {
     }));
   }
 
-  /** Starts the process with exactly the spec's environment; throws Deno's error when it cannot be started. */
-  static spawn(spec: LaunchSpec, events: PipeEvents, limits: StdioLimits): StdioPipe {
-    const child = new Deno.Command(spec.command, {
-      args: [...spec.args],
-      env: { ...spec.env },
-      clearEnv: true,
-      cwd: spec.cwd,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    return new StdioPipe(child, events, limits);
+  /**
+   * Speaks to the process started early from the spec (head_start.ts), or starts it now; throws Deno's error
+   * when it cannot be started.
+   */
+  static spawn(
+    spec: LaunchSpec,
+    events: PipeEvents,
+    limits: StdioLimits,
+    started?: Deno.ChildProcess,
+  ): StdioPipe {
+    return new StdioPipe(started ?? spawnChild(spec), events, limits);
   }
 
   /**

@@ -49,3 +49,16 @@ export function resolveCluster(
     ...(replicaUrl === undefined ? {} : { replicaUrl: replicaUrl.replace(/\/$/, "") }),
   };
 }
+
+/** The host in this replica's configured URL, which hops from the others name; none when it runs alone. */
+export function replicaHosts(cluster: ClusterSettings | undefined): string[] {
+  const url = cluster?.replicaUrl;
+  return url === undefined ? [] : [new URL(url).hostname];
+}
+
+/** A host other replicas can dial for a listen address (all interfaces: this machine's loopback). */
+export function reachableHost(hostname: string): string {
+  if (hostname === "0.0.0.0") return "127.0.0.1";
+  if (hostname === "::") return "[::1]";
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}

@@ -4,6 +4,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { StartFailure } from "../backends/connection.ts";
+import type { HeadStart } from "../backends/head_start.ts";
 import type { EnvLookup } from "../backends/launch.ts";
 import type { GatewayConfig } from "../config/types.ts";
 import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
@@ -45,6 +46,8 @@ export interface GatewayOptions {
   readonly sequentialLaunch: boolean;
   /** Unique id of this gateway process, put on its containers' labels. */
   readonly instanceId: string;
+  /** Stdio servers started before the gateway was built; each server's first launch takes its process. */
+  readonly headStart?: HeadStart;
   /** Whether `/mcp` (unified) or `/mcp/{id}` (routed) is served. */
   readonly mode: "routed" | "unified";
   /** Milliseconds allowed for a forwarded request, unless the server sets its own toolTimeout. */
@@ -121,6 +124,7 @@ export class Gateway {
       servers: this.#servers,
       settings: config.gateway,
       instanceId: options.instanceId,
+      headStart: options.headStart,
       hostEnv: options.hostEnv,
       toolTimeoutMs: options.toolTimeoutMs,
       holds: this.#holds,
@@ -190,10 +194,7 @@ export class Gateway {
       if (server.type === "custom") {
         this.#log.warn(
           "Server {server} has the custom type {type}, which awmg has no launcher for; it is not started",
-          {
-            server: server.id,
-            type: server.customType,
-          },
+          { server: server.id, type: server.customType },
         );
       }
     }

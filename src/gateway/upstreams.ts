@@ -5,6 +5,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Transport } from "../backends/connection.ts";
+import type { HeadStart } from "../backends/head_start.ts";
 import type { BearerSource } from "../backends/http.ts";
 import { type EnvLookup, launchSpec } from "../backends/launch.ts";
 import { OidcTokens } from "../backends/oidc.ts";
@@ -47,6 +48,8 @@ export interface UpstreamsOptions {
   readonly settings: GatewaySection;
   /** Unique id of this gateway process, put on its containers' labels. */
   readonly instanceId: string;
+  /** Stdio servers started before the gateway was built. */
+  readonly headStart?: HeadStart;
   /** The gateway's own environment; a backend gets only the variables its config names from it. */
   readonly hostEnv: EnvLookup;
   /** Milliseconds allowed for a forwarded request, unless the server sets its own toolTimeout. */
@@ -164,6 +167,7 @@ export class Upstreams {
         kind: "stdio",
         spec: launchSpec(server, this.#options.instanceId, this.#options.hostEnv),
         limits: { maxMessageSize, maxUnsentBytes },
+        headStart: this.#options.headStart,
       };
     }
     return {

@@ -4,7 +4,7 @@
  * their secrets kept out of logs) when the file is read.
  */
 import assert from "node:assert/strict";
-import { resolveCluster } from "../../src/cli/cluster.ts";
+import { reachableHost, replicaHosts, resolveCluster } from "../../src/cli/cluster.ts";
 import { formatIssue } from "../../src/config/issues.ts";
 import { loadConfigText } from "../../src/config/load.ts";
 import type { GatewayConfig } from "../../src/config/types.ts";
@@ -91,4 +91,23 @@ Deno.test("the config's store URL, state keys and replica name are checked; its 
   assert.ok(!found.includes("short-key") && !found.includes(":pw@"), "a bad key or URL is not echoed");
   const secrets = config(`store = "redis://:hunter2@cache:6379"\nstate_key = "${KEY}"`).secrets;
   assert.ok(secrets.includes("hunter2") && secrets.includes(KEY));
+});
+
+Deno.test("other replicas dial a listen address on every interface through this machine's loopback", () => {
+  assert.deepEqual(
+    ["0.0.0.0", "::", "127.0.0.1", "::1", "gw.internal"].map(reachableHost),
+    ["127.0.0.1", "[::1]", "127.0.0.1", "[::1]", "gw.internal"],
+  );
+});
+
+Deno.test("a replica's configured URL names the host the others' hops arrive for", () => {
+  const cluster = resolveCluster(
+    config(
+      `store = "redis://127.0.0.1:6379"\nstate_key = "${KEY}"\nreplica_url = "http://gw-2.internal:8080"`,
+    ),
+    () => undefined,
+  );
+  assert.ok(typeof cluster === "object", String(cluster));
+  assert.deepEqual(replicaHosts(cluster), ["gw-2.internal"]);
+  assert.deepEqual(replicaHosts(undefined), []);
 });

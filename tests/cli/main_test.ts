@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { runAwmg } from "../support/awmg.ts";
-import { tempFile } from "../support/temp.ts";
+import { tempDir, tempFile } from "../support/temp.ts";
 import { VERSION } from "../../src/version.ts";
 
 Deno.test("--version prints the version and exits 0", async () => {
@@ -96,14 +96,17 @@ Deno.test("a missing config file is reported with its path", async () => {
 });
 
 Deno.test("--validate-config checks the configuration and exits without starting anything", async () => {
+  const started = `${await tempDir("awmg-validate-")}/started`;
   const good = await tempFile(
-    '[servers.a]\ncommand = "/nonexistent/server"\n[gateway]\nport = 8123\n',
+    '[servers.a]\ncommand = "/nonexistent/server"\n[servers.b]\ncommand = "sh"\n' +
+      `args = ["-c", "touch ${started}"]\n[gateway]\nport = 8123\n`,
     ".toml",
   );
   const valid = await runAwmg(["--config", good, "--validate-config"]);
   assert.equal(valid.code, 0, valid.stderr);
-  assert.deepEqual(JSON.parse(valid.stdout), { status: "valid", servers: ["a"], warnings: 0 });
+  assert.deepEqual(JSON.parse(valid.stdout), { status: "valid", servers: ["a", "b"], warnings: 0 });
   assert.doesNotMatch(valid.stderr, /Launching|Listening/, "nothing was started");
+  await assert.rejects(Deno.stat(started), Deno.errors.NotFound, "no server was launched, not even early");
   const bad = await tempFile('[servers.a]\ncommand = "x"\n[gateway]\nprot = 1\n', ".toml");
   const invalid = await runAwmg(["--config", bad, "--validate-config"]);
   assert.equal(invalid.code, 1);
@@ -138,4 +141,20 @@ Deno.test("--validate-config fails where the start would: a mount outside the po
   });
   assert.equal(unguarded.code, 1, "a policy with no guard module to enforce it");
   assert.equal(JSON.parse(unguarded.stdout).error.code, "guard_setup_failed");
+});
+
+Deno.test("a start that fails after the servers were launched early leaves none of them running", async () => {
+  const dir = await tempDir("awmg-headstart-");
+  // The server says it is up once its trap is set, and the trap says when it was told to stop.
+  const script = `trap 'echo > ${dir}/stopped; kill $!; exit 0' TERM; echo > ${dir}/up; sleep 30 & wait`;
+  const config = await tempFile(`[servers.a]\ncommand = "sh"\nargs = ["-c", "${script}"]\n`, ".toml");
+  const run = await runAwmg(["--config", config, "--tool-lock", `${dir}/missing.lock.json`]);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /cannot read the tool lock .*missing\.lock\.json/);
+  const exists = (name: string) => Deno.stat(`${dir}/${name}`).then(() => true, () => false);
+  for (let waited = 0; waited < 5000 && !(await exists("stopped")); waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // A server killed before it set its trap never says it was up; one that was up must have been stopped.
+  assert.ok(!(await exists("up")) || await exists("stopped"), "the server launched early was left running");
 });

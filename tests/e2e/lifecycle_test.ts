@@ -8,6 +8,7 @@ import {
   survivors,
   text,
 } from "../support/gateway.ts";
+import { tempDir } from "../support/temp.ts";
 import { testCertificate } from "../support/tls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -116,6 +117,34 @@ Deno.test("SIGTERM shuts down the same way and leaves no child process", e2e, as
   assert.equal(status.code, 0);
   assert.ok(await allGone(children), "a backend process outlived the gateway");
 });
+
+Deno.test(
+  "each stdio server is launched once: the process started early is the one that serves",
+  e2e,
+  async () => {
+    const starts = `${await tempDir("awmg-starts-")}/starts`;
+    // Launched through sh, which notes each process it starts before becoming the server.
+    const note = JSON.stringify(`echo $$ >> ${starts}; exec "$0" "$@"`);
+    const toml = EVERYTHING("counted").replace(
+      /command = (".*")\nargs = \[/,
+      (_line, deno) => `command = "sh"\nargs = ["-c", ${note}, ${deno}, `,
+    );
+    const gateway = await startGateway({ toml });
+    try {
+      const client = await gateway.client("counted");
+      assert.equal(
+        text(await client.callTool({ name: "echo", arguments: { message: "once" } })),
+        "Echo: once",
+      );
+      await client.close();
+      const pids = (await Deno.readTextFile(starts)).trim().split("\n").map(Number);
+      assert.equal(pids.length, 1, "started once: the early launch was taken, not replaced by a second");
+      assert.ok((await descendants(gateway.process.pid)).includes(pids[0]), "the early process serves");
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
 
 Deno.test("a tool call past toolTimeout gets -32002 with server, method and elapsed time", e2e, async () => {
   const gateway = await startGateway({ toml: EVERYTHING() + "[gateway]\ntool_timeout = 1\n" });
