@@ -177,8 +177,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "child-env-not-cleared",
     file: "src/backends/stdio.ts",
-    find: "      clearEnv: true,",
-    replace: "      clearEnv: false,",
+    find: "    clearEnv: true,",
+    replace: "    clearEnv: false,",
     breaks: "a child starts with a cleared environment",
     tests: [SECURITY],
     filter: "a backend sees only",
