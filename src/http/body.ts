@@ -14,9 +14,10 @@ const TOO_LARGE = { kind: "too-large" } as const;
 
 /**
  * One clock for every body read in progress: an interval, running while reads are pending, that ends each
- * read past its deadline every SWEEP_MS, so a read costs no timer of its own. Each read waits on a promise
- * of its own: one shared promise raced by every read kept each finished read's body reachable from its
- * reactions until it resolved, long enough for a large body to be promoted to the old generation.
+ * read past its deadline every SWEEP_MS, so a read costs no timer of its own. Each read settles a promise of
+ * its own, from the read or from the sweep, whichever comes first (no race of two promises per read): one
+ * shared promise raced by every read kept each finished read's body reachable from its reactions until it
+ * resolved, long enough for a large body to be promoted to the old generation.
  */
 const SWEEP_MS = 250;
 
@@ -43,27 +44,28 @@ function sweep(): void {
  * Content-Length is checked before anything is read (the server holds the body to it); a chunked body is
  * counted as it arrives.
  */
-export async function readBody(request: Request, limit: number, timeoutMs: number): Promise<BodyResult> {
+export function readBody(request: Request, limit: number, timeoutMs: number): Promise<BodyResult> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) {
-    await request.body?.cancel();
-    return TOO_LARGE;
+    return (request.body?.cancel() ?? Promise.resolve()).then(() => TOO_LARGE);
   }
   const text = declared !== null ? request.text() : readLimited(request.body, limit);
-  let waiter: Waiter | undefined;
-  const late = new Promise<typeof TIMEOUT>((resolve) => {
-    waiter = { deadline: Date.now() + timeoutMs, expire: () => resolve(TIMEOUT) };
+  return new Promise((resolve, reject) => {
+    const waiter: Waiter = {
+      deadline: Date.now() + timeoutMs,
+      expire: () => {
+        waiters.delete(waiter);
+        resolve(TIMEOUT);
+      },
+    };
+    waiters.add(waiter);
+    clock ??= setInterval(sweep, SWEEP_MS);
+    text.then((read) => {
+      waiters.delete(waiter);
+      resolve(read === undefined ? TOO_LARGE : { kind: "ok", text: read });
+    }, (error) => {
+      waiters.delete(waiter);
+      reject(error);
+    });
   });
-  waiters.add(waiter!);
-  clock ??= setInterval(sweep, SWEEP_MS);
-  try {
-    const outcome = await Promise.race([text, late]);
-    if (typeof outcome === "object") {
-      text.catch(() => {});
-      return TIMEOUT;
-    }
-    return outcome === undefined ? TOO_LARGE : { kind: "ok", text: outcome };
-  } finally {
-    waiters.delete(waiter!);
-  }
 }

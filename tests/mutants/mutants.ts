@@ -715,6 +715,15 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "/bound/",
   },
   {
+    id: "body-declared-size-unchecked",
+    file: "src/http/body.ts",
+    find: "  if (declared !== null && Number(declared) > limit) {",
+    replace: "  if (false) {",
+    breaks: "a body that declares more than gateway.maxBodySize is refused with 413 before it is read",
+    tests: ["tests/e2e/routed_test.ts"],
+    filter: "three real servers",
+  },
+  {
     id: "body-waits-forever",
     file: "src/http/body.ts",
     find: "  for (const waiter of waiters) if (waiter.deadline <= now) waiter.expire();",
