@@ -179,12 +179,13 @@ export class Upstream {
     }
     const clientId = request.id;
     const outbound = this.#outbound(request, options);
+    // Every field written, undefined or not: one shape for every call, no spread of a conditional object.
     const pending: Pending = {
       session: options.session,
       modern: options.modern,
-      ...(outbound.adapted && options.modern === undefined && INPUT_METHODS.has(request.method)
-        ? { request: outbound.message }
-        : {}),
+      request: outbound.adapted && options.modern === undefined && INPUT_METHODS.has(request.method)
+        ? outbound.message
+        : undefined,
       streamable: options.streamable,
       transform: options.transform,
       disconnect: options.disconnect,
@@ -195,7 +196,7 @@ export class Upstream {
       exchange,
       method: request.method,
       startedAt: Date.now(),
-      ...(verdict === undefined ? {} : { breaker: { trial: verdict.trial } }),
+      breaker: verdict === undefined ? undefined : { trial: verdict.trial },
     };
     this.#pending.set(outbound.id, pending);
     this.#sweeper ??= setInterval(() => this.#sweep(), Math.min(1000, this.#options.toolTimeoutMs / 4));
@@ -256,8 +257,8 @@ export class Upstream {
       method: message.method,
       id,
       text: sent,
-      ...(typeof tool === "string" ? { tool } : {}),
-      ...(revision === undefined ? {} : { revision }),
+      tool: typeof tool === "string" ? tool : undefined,
+      revision,
     });
   }
 
@@ -447,9 +448,9 @@ export class Upstream {
       method: pending?.method ?? "response",
       id: message.id,
       text,
-      ...(pending === undefined ? {} : { duration: Date.now() - pending.startedAt }),
-      ...("error" in message ? { error: message.error.message } : {}),
-      ...(revision === undefined ? {} : { revision }),
+      duration: pending === undefined ? undefined : Date.now() - pending.startedAt,
+      error: "error" in message ? message.error.message : undefined,
+      revision,
     });
     if (pending === undefined) {
       this.#log.warn("Dropped a response from {server} to an unknown or finished request id {id}", {
