@@ -715,6 +715,15 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "/bound/",
   },
   {
+    id: "rpc-facts-tool-lost",
+    file: "src/observability/rpc.ts",
+    find: "      tool: event.tool,",
+    replace: "      tool: undefined,",
+    breaks: "a call's log lines name its tool (gateway.md, rpc-messages.jsonl)",
+    tests: ["tests/e2e/logs_test.ts"],
+    filter: "five files in their documented shapes",
+  },
+  {
     id: "body-declared-size-unchecked",
     file: "src/http/body.ts",
     find: "  if (declared !== null && Number(declared) > limit) {",
