@@ -32,7 +32,7 @@ export class HeadStart {
       try {
         headStart.#started.set(id, { spec, child: spawnChild(spec) });
       } catch {
-        continue;
+        // Left to its connection, which launches it again and reports why it cannot.
       }
     }
     return headStart;

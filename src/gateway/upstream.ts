@@ -179,7 +179,6 @@ export class Upstream {
     }
     const clientId = request.id;
     const outbound = this.#outbound(request, options);
-    // Every field written, undefined or not: one shape for every call, no spread of a conditional object.
     const pending: Pending = {
       session: options.session,
       modern: options.modern,

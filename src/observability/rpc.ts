@@ -26,20 +26,7 @@ export function rpcRecorder(serverId: string): (event: RpcEvent) => void {
   return (event) => {
     if (sinks === undefined || routed !== route) [sinks, routed] = [route(serverId), route];
     if (sinks.length === 0) return;
-    // Written out field by field: one shape for every message, whichever optional fields the event has.
-    const facts: RpcFacts = {
-      direction: event.direction,
-      server: serverId,
-      session: event.session,
-      method: event.method,
-      id: event.id,
-      size: event.text.length,
-      duration: event.duration,
-      error: event.error,
-      tool: event.tool,
-      revision: event.revision,
-      text: event.text,
-    };
+    const facts: RpcFacts = { ...event, server: serverId, size: event.text.length };
     const at = Date.now();
     for (const sink of sinks) sink(facts, at);
   };

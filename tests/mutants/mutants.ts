@@ -716,9 +716,9 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: "rpc-facts-tool-lost",
-    file: "src/observability/rpc.ts",
-    find: "      tool: event.tool,",
-    replace: "      tool: undefined,",
+    file: "src/observability/format.ts",
+    find: "    tool: facts.tool === undefined ? undefined : redact(facts.tool),",
+    replace: "    tool: undefined,",
     breaks: "a call's log lines name its tool (gateway.md, rpc-messages.jsonl)",
     tests: ["tests/e2e/logs_test.ts"],
     filter: "five files in their documented shapes",
