@@ -484,7 +484,7 @@ async function clusterOrExit(settings: Settings, maxAgents: number): Promise<Clu
   }
 }
 
-/** Serves until /close, SIGINT or SIGTERM: logs, tracing, the backends, the listener, in that order. */
+/** Serves until /close, SIGINT or SIGTERM: logs, tracing, the gateway, then the listener while the backends start. */
 async function serve(
   config: GatewayConfig,
   settings: Settings,
@@ -514,21 +514,21 @@ async function serve(
       await stopLogging();
       Deno.exit(code);
     })();
-  // The HTTP app loads while the servers finish starting.
-  const app = makeApp(config, settings, gateway, cluster, () => void stop(0));
-  const failures = await gateway.start();
-  parts.headStart?.abandon();
-  if (failures.length > 0) {
-    reportStartFailures(failures, redactorOf(config, settings));
-    return await stop(1);
-  }
+  // The HTTP app loads and the listener opens while the servers start; what clients send meanwhile waits.
+  const started = gateway.start();
   const { hostname, port } = settings.listen;
-  const { fetch } = await app;
+  const { fetch } = await makeApp(config, settings, gateway, cluster, () => void stop(0));
   try {
     server = serveResilient(hostname, port, fetch, tls);
   } catch (error) {
     const what = tls === undefined ? `listen on ${hostname}:${port}` : `serve HTTPS on ${hostname}:${port}`;
     console.error(`Error: cannot ${what}: ${(error as Error).message}`);
+    return await stop(1);
+  }
+  const failures = await started;
+  parts.headStart?.abandon();
+  if (failures.length > 0) {
+    reportStartFailures(failures, redactorOf(config, settings));
     return await stop(1);
   }
   const scheme = tls === undefined ? "http" : "https";

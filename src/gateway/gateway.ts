@@ -3,7 +3,7 @@
  * in routed mode (`/mcp/{serverID}`) and unified mode (`/mcp`).
  */
 import { getLogger } from "@logtape/logtape";
-import { StartFailure } from "../backends/connection.ts";
+import type { StartFailure } from "../backends/connection.ts";
 import type { HeadStart } from "../backends/head_start.ts";
 import type { EnvLookup } from "../backends/launch.ts";
 import type { GatewayConfig } from "../config/types.ts";
@@ -28,6 +28,7 @@ import { guardedRefusal } from "./unjudged.ts";
 import type { ToolVetting } from "../pins/vetting.ts";
 import type { PinnedServer } from "../pins/lock.ts";
 import { ToolLists } from "./tool_lists.ts";
+import { notStarted, startServers } from "./startup.ts";
 import { sanitizeResult } from "../pins/sanitize.ts";
 import type { Subscription } from "./subscription.ts";
 import type { Mode } from "../difc/labels.ts";
@@ -96,6 +97,11 @@ export class Gateway {
   readonly #subscriptions = new Set<Subscription>();
   readonly #handshake: Handshake;
   #state: "open" | "closing" | "closed" = "open";
+  /**
+   * Set while start() runs, resolving to whether it failed: messages wait for it, so that none reaches a
+   * server before the tools are vetted, and none relaunches a server that failed while the gateway exits.
+   */
+  #starting?: Promise<boolean>;
 
   constructor(config: GatewayConfig, options: GatewayOptions) {
     this.#config = config;
@@ -188,44 +194,31 @@ export class Gateway {
     return this.#state;
   }
 
-  /** Starts every backend for the primary identity; returns the failures (empty when all are up). */
-  async start(): Promise<StartFailure[]> {
-    for (const server of this.#config.servers) {
-      if (server.type === "custom") {
-        this.#log.warn(
-          "Server {server} has the custom type {type}, which awmg has no launcher for; it is not started",
-          { server: server.id, type: server.customType },
-        );
-      }
-    }
-    const failures: StartFailure[] = [];
-    const startOne = async (id: string) => {
-      try {
-        await this.upstream(id, 0).connection.start();
-      } catch (error) {
-        if (!(error instanceof StartFailure)) throw error;
-        failures.push(error);
-      }
+  /** Whether start() is still running (health is 503 until it ends). */
+  get starting(): boolean {
+    return this.#starting !== undefined;
+  }
+
+  /**
+   * Starts every backend for the primary identity (startup.ts); returns the failures (empty when all are up).
+   * Messages dispatched meanwhile wait for it.
+   */
+  start(): Promise<StartFailure[]> {
+    const started = startServers({
+      config: this.#config,
+      serverIds: this.serverIds,
+      connection: (id) => this.upstream(id, 0).connection,
+      tools: this.#tools,
+      sequential: this.#options.sequentialLaunch,
+      strictPins: this.#options.strictPins === true,
+      log: this.#log,
+    });
+    const ended = (failed: boolean) => {
+      this.#starting = undefined;
+      return failed;
     };
-    if (this.#options.sequentialLaunch) {
-      for (const id of this.#servers.keys()) await startOne(id);
-    } else {
-      await Promise.all([...this.#servers.keys()].map(startOne));
-    }
-    // Vetted once all are up: shadowing is judged against every other server's tools.
-    for (const id of this.#servers.keys()) {
-      const { connection } = this.upstream(id, 0);
-      if (connection.state !== "running") continue;
-      const withheld = await this.#tools.announce(id, connection.tools);
-      this.#tools.checkNames(id);
-      if (withheld.length > 0 && this.#options.strictPins === true) {
-        const reason = `--strict-pins: ${
-          withheld.map((tool) => `${tool.name} (${tool.withheld})`).join("; ")
-        }`;
-        failures.push(new StartFailure(id, connection.transport, reason, []));
-      }
-    }
-    return failures;
+    this.#starting = started.then((failures) => ended(failures.length > 0), () => ended(true));
+    return started;
   }
 
   /** The upstream for a server and caller (see Upstreams.get). */
@@ -238,6 +231,7 @@ export class Gateway {
     context: RequestContext,
     classified: Exclude<Classified, { kind: "invalid" }>,
   ): Promise<Outcome> {
+    if (this.#starting !== undefined && await this.#starting) return notStarted(classified);
     switch (classified.kind) {
       case "request":
         return await this.#request(context, classified.message);

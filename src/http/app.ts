@@ -33,12 +33,16 @@ export interface AppOptions {
 
 const clientLog = getLogger(["awmg", "client"]);
 
-/** The gateway's health: 200 while it is open and no server failed, 503 otherwise. */
+/**
+ * The gateway's health: 200 once it has started, while it is open and no server failed; 503 otherwise, and
+ * "starting" until its servers are up and their tools vetted.
+ */
 function health(gateway: Gateway, replicas: ReplicaLink | undefined): Response {
   const servers = gateway.health();
-  const healthy = gateway.state === "open" && Object.values(servers).every((s) => s.status !== "error");
+  const healthy = gateway.state === "open" && !gateway.starting &&
+    Object.values(servers).every((s) => s.status !== "error");
   return json({
-    status: healthy ? "healthy" : "unhealthy",
+    status: healthy ? "healthy" : gateway.starting ? "starting" : "unhealthy",
     specVersion: SPEC_VERSION,
     gatewayVersion: VERSION,
     servers,

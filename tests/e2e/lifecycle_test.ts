@@ -4,14 +4,25 @@ import {
   descendants,
   EVERYTHING,
   MEMORY,
+  RUGPULL,
   startGateway,
   survivors,
   text,
 } from "../support/gateway.ts";
+import { eventually } from "../support/deadline.ts";
+import { modernClient } from "../support/modern.ts";
 import { tempDir } from "../support/temp.ts";
 import { testCertificate } from "../support/tls.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
+
+/** A server's TOML with its command run by `sh -c script`, where "$0" "$@" are the command and its arguments. */
+function throughSh(toml: string, script: string): string {
+  return toml.replace(
+    /command = (".*")\nargs = \[/,
+    (_line, command) => `command = "sh"\nargs = ["-c", ${JSON.stringify(script)}, ${command}, `,
+  );
+}
 
 async function allGone(pids: number[]): Promise<boolean> {
   return (await survivors(pids)).length === 0;
@@ -124,11 +135,7 @@ Deno.test(
   async () => {
     const starts = `${await tempDir("awmg-starts-")}/starts`;
     // Launched through sh, which notes each process it starts before becoming the server.
-    const note = JSON.stringify(`echo $$ >> ${starts}; exec "$0" "$@"`);
-    const toml = EVERYTHING("counted").replace(
-      /command = (".*")\nargs = \[/,
-      (_line, deno) => `command = "sh"\nargs = ["-c", ${note}, ${deno}, `,
-    );
+    const toml = throughSh(EVERYTHING("counted"), `echo $$ >> ${starts}; exec "$0" "$@"`);
     const gateway = await startGateway({ toml });
     try {
       const client = await gateway.client("counted");
@@ -140,6 +147,41 @@ Deno.test(
       const pids = (await Deno.readTextFile(starts)).trim().split("\n").map(Number);
       assert.equal(pids.length, 1, "started once: the early launch was taken, not replaced by a second");
       assert.ok((await descendants(gateway.process.pid)).includes(pids[0]), "the early process serves");
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
+
+Deno.test(
+  "awmg listens while its servers start: /health says starting, and what clients send waits for the start",
+  e2e,
+  async () => {
+    // rug is up in a moment; slow sleeps 4 s first, and the start, the vetting of every tool with it, waits.
+    const slow = throughSh(EVERYTHING("slow"), 'sleep 4; exec "$0" "$@"');
+    const toml = RUGPULL("rug", "", ["--poison"]) + slow;
+    const gateway = await startGateway({ toml, waitHealthy: false });
+    try {
+      const health = await eventually(async () => {
+        const response = await fetch(`${gateway.url}/health`).catch(() => undefined);
+        return response && { code: response.status, body: await response.json() };
+      }, (health) => health?.body.servers.rug.status === "running");
+      assert.equal(health?.code, 503);
+      assert.equal(health?.body.status, "starting");
+      assert.equal(health?.body.servers.slow.status, "starting");
+      const early = gateway.client("slow");
+      early.catch(() => {}); // awaited below; should an assertion fail first, the stop ends it
+      // A 2026-07-28 call needs no session: were it not held, it would reach rug's poisoned tool unvetted.
+      const { client } = await modernClient(`${gateway.url}/mcp/rug`, "pinned");
+      await assert.rejects(client.callTool({ name: "helper", arguments: {} }), /Tool 'helper' is withheld/);
+      await client.close();
+      assert.equal((await (await fetch(`${gateway.url}/health`)).json()).status, "healthy");
+      const legacy = await early;
+      assert.equal(
+        text(await legacy.callTool({ name: "echo", arguments: { message: "waited" } })),
+        "Echo: waited",
+      );
+      await legacy.close();
     } finally {
       await gateway.stop();
     }
@@ -236,6 +278,35 @@ Deno.test(
       JSON.parse(ghost.stdout).error.servers[0].error,
       /command not found: \/nonexistent\/mcp-server/,
     );
+  },
+);
+
+Deno.test(
+  "a request sent while the start fails is refused, not served, and the gateway exits",
+  e2e,
+  async () => {
+    const failing = `[servers.broken]\ncommand = ${JSON.stringify(Deno.execPath())}\n` +
+      `args = ["eval", "await new Promise((r) => setTimeout(r, 3000)); Deno.exit(3)"]\n`;
+    const gateway = await startGateway({ toml: EVERYTHING() + failing, waitHealthy: false });
+    const listening = await eventually(
+      () => fetch(`${gateway.url}/health`).then((r) => r.json(), () => undefined),
+      (health) => health !== undefined,
+    );
+    assert.equal(listening?.status, "starting");
+    const answer = await gateway.post("/mcp/everything", {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-11-25",
+        capabilities: {},
+        clientInfo: { name: "early", version: "1" },
+      },
+    });
+    const body = await answer.json();
+    assert.equal(body.error?.message, "The gateway did not start", JSON.stringify(body));
+    assert.equal((await gateway.exited).code, 1);
+    assert.equal(JSON.parse(gateway.stdout).error.servers[0].server, "broken");
   },
 );
 

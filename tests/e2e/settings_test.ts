@@ -64,9 +64,11 @@ Deno.test("--tls-cert and --tls-key serve HTTPS; the client configuration says h
   try {
     const url = `https://localhost:${gateway.port}`;
     let health: Response | undefined;
-    for (let i = 0; i < 200 && health === undefined; i++) {
+    // Until the servers have started, /health answers 503 ("starting").
+    for (let i = 0; i < 200 && health?.status !== 200; i++) {
+      await health?.body?.cancel();
       health = await fetch(`${url}/health`, { client }).catch(() => undefined);
-      if (health === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (health?.status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.equal(health?.status, 200, gateway.stderr);
     await health?.body?.cancel();

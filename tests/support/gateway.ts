@@ -169,11 +169,11 @@ export interface StartOptions {
   readonly shellPrefix?: string;
   /** Runs awmg in a user and mount namespace of its own (`unshare -rm`), so that a shellPrefix may mount. */
   readonly ownMounts?: boolean;
-  /** Wait for /health to answer (default); false returns at once. */
+  /** Wait for /health to say the gateway has started (default); false returns at once. */
   readonly waitHealthy?: boolean;
 }
 
-/** Starts awmg with a TOML config file or a JSON config on stdin; resolves once /health answers. */
+/** Starts awmg with a TOML config file or a JSON config on stdin; resolves once /health says it has started. */
 export async function startGateway(options: StartOptions): Promise<RunningGateway> {
   const port = freePort();
   const own = options.args?.includes("--log-dir")
@@ -220,8 +220,9 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   while (Date.now() < deadline && !exited) {
     try {
       const response = await fetch(`${gateway.url}/health`);
-      await response.body?.cancel();
-      return gateway;
+      // The listener opens while the servers start; the gateway has started once /health stops saying so.
+      if ((await response.json()).status !== "starting") return gateway;
+      await new Promise((resolve) => setTimeout(resolve, 20));
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
