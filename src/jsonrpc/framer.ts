@@ -16,6 +16,9 @@ export interface Oversized {
 
 const NEWLINE = 10;
 const PREVIEW_CHARS = 200;
+/** Chunks this large or larger are searched for newlines as text when they are ASCII (see newlineSearch). */
+const TEXT_SEARCH_BYTES = 4096;
+const probe = new TextDecoder();
 
 /** The first characters of a text for a log line, with the full length when cut. */
 export function preview(text: string, chars = PREVIEW_CHARS): string {
@@ -83,9 +86,10 @@ export async function readLines(
 ): Promise<void> {
   const pending = new PendingLine();
   await readChunks(stream, (chunk) => {
+    const nextNewline = newlineSearch(chunk);
     let start = 0;
     while (true) {
-      const newline = chunk.indexOf(NEWLINE, start);
+      const newline = nextNewline(start);
       if (newline === -1) {
         if (!pending.skipping && start < chunk.length) {
           const rest = chunk.subarray(start);
@@ -111,6 +115,23 @@ export async function readLines(
   });
   const rest = pending.rest();
   if (rest !== undefined && isContent(rest)) onLine(rest);
+}
+
+/**
+ * Finds a chunk's newlines from a given index. A byte array's `indexOf` compares byte by byte (30-45 µs for
+ * 64 KiB here), a string's finds a character with a vectorised search (about 1 µs), and decoding ASCII costs
+ * 6-9 µs: so a large chunk is decoded once, and when that gives one character per byte, the text's indices
+ * are the bytes' and its newlines are found there. Decoding never gives more characters than bytes (a
+ * multi-byte sequence, a cut one or a byte order mark gives fewer, an invalid byte one U+FFFD), so equal
+ * lengths mean each byte became one character in place. The text is dropped at once; lines are still cut from
+ * the bytes.
+ */
+function newlineSearch(chunk: Uint8Array): (from: number) => number {
+  if (chunk.length >= TEXT_SEARCH_BYTES) {
+    const text = probe.decode(chunk);
+    if (text.length === chunk.length) return (from) => text.indexOf("\n", from);
+  }
+  return (from) => chunk.indexOf(NEWLINE, from);
 }
 
 /**

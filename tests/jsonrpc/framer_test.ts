@@ -72,6 +72,38 @@ Deno.test("framing: a single message of many megabytes in small chunks", async (
   assert.equal(line, big);
 });
 
+Deno.test("framing: large chunks, searched as text when ASCII, give the lines that small ones give", async () => {
+  // ASCII, multi-byte characters, invalid bytes, byte order marks, in chunks on both sides of 4 KiB.
+  const pieces = [
+    new TextEncoder().encode("plain ascii text "),
+    new TextEncoder().encode("é€😀 "),
+    Uint8Array.of(0xff, 0xfe, 0x80),
+    Uint8Array.of(0xe2, 0x41),
+    Uint8Array.of(0xef, 0xbb, 0xbf),
+    Uint8Array.of(10),
+    Uint8Array.of(13, 10),
+  ];
+  let seed = 7;
+  const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  for (let round = 0; round < 40; round++) {
+    // Every other round is ASCII alone, so that most of its large chunks are searched as text.
+    const kinds = round % 2 === 0 ? [0, 5, 6] : pieces.map((_, i) => i);
+    const parts: number[] = [];
+    while (parts.length < 20_000) parts.push(...pieces[kinds[random(kinds.length)]]);
+    const bytes = Uint8Array.from(parts);
+    const [large, small]: Uint8Array[][] = [[], []];
+    for (let at = 0; at < bytes.length;) {
+      const size = 1 + random(12_000);
+      large.push(bytes.slice(at, at + size));
+      at += size;
+    }
+    for (let at = 0; at < bytes.length; at += 1000) small.push(bytes.slice(at, at + 1000));
+    const expected = await lines(small);
+    assert.ok(expected.length > 100);
+    assert.deepEqual(await lines(large), expected, `round ${round}`);
+  }
+});
+
 Deno.test("classification of requests, notifications, responses and invalid messages", () => {
   assert.equal(classify({ jsonrpc: "2.0", id: 1, method: "x" }).kind, "request");
   assert.equal(classify({ jsonrpc: "2.0", method: "x" }).kind, "notification");

@@ -695,6 +695,15 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "listens while",
   },
   {
+    id: "newline-search-any-text",
+    file: "src/jsonrpc/framer.ts",
+    find: '    if (text.length === chunk.length) return (from) => text.indexOf("\\n", from);',
+    replace: '    return (from) => text.indexOf("\\n", from);',
+    breaks: "a backend's output is cut into messages at its newlines alone, whatever its characters",
+    tests: ["tests/jsonrpc/framer_test.ts"],
+    filter: "large chunks",
+  },
+  {
     id: "stdin-large-newline-lost",
     file: "src/backends/stdio.ts",
     find: "      bytes[at++] = 10;",
