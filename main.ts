@@ -527,6 +527,8 @@ async function serve(
   }
   const failures = await started;
   parts.headStart?.abandon();
+  // Closed by /close while it started: stop() is under way, and the servers it stopped did not fail.
+  if (gateway.state !== "open") return;
   if (failures.length > 0) {
     reportStartFailures(failures, redactorOf(config, settings));
     return await stop(1);

@@ -281,6 +281,20 @@ Deno.test(
   },
 );
 
+Deno.test("/close while the servers start stops them and exits 0, reporting no failure", e2e, async () => {
+  const slow = throughSh(EVERYTHING("slow"), 'sleep 4; exec "$0" "$@"');
+  const gateway = await startGateway({ toml: slow, waitHealthy: false });
+  await eventually(
+    () => fetch(`${gateway.url}/health`).then((r) => r.json(), () => undefined),
+    (health) => health?.status === "starting",
+  );
+  const closed = await gateway.post("/close", {});
+  assert.equal(closed.status, 200);
+  assert.equal((await closed.json()).status, "closed");
+  assert.equal((await gateway.exited).code, 0, gateway.stderr);
+  assert.doesNotMatch(gateway.stdout, /backend_start_failed/);
+});
+
 Deno.test(
   "a request sent while the start fails is refused, not served, and the gateway exits",
   e2e,

@@ -686,6 +686,15 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "while the start fails",
   },
   {
+    id: "close-while-starting-fails",
+    file: "main.ts",
+    find: '  if (gateway.state !== "open") return;',
+    replace: "",
+    breaks: "/close during the start stops the gateway cleanly, not as a failed start",
+    tests: ["tests/e2e/lifecycle_test.ts"],
+    filter: "/close while",
+  },
+  {
     id: "health-healthy-while-starting",
     file: "src/http/app.ts",
     find: '  const healthy = gateway.state === "open" && !gateway.starting &&',
