@@ -28,7 +28,7 @@ import { guardedRefusal } from "./unjudged.ts";
 import type { ToolVetting } from "../pins/vetting.ts";
 import type { PinnedServer } from "../pins/lock.ts";
 import { ToolLists } from "./tool_lists.ts";
-import { notStarted, startServers } from "./startup.ts";
+import { StartGate, startServers } from "./startup.ts";
 import { sanitizeResult } from "../pins/sanitize.ts";
 import type { Subscription } from "./subscription.ts";
 import type { Mode } from "../difc/labels.ts";
@@ -97,11 +97,8 @@ export class Gateway {
   readonly #subscriptions = new Set<Subscription>();
   readonly #handshake: Handshake;
   #state: "open" | "closing" | "closed" = "open";
-  /**
-   * Set while start() runs, resolving to whether it failed: messages wait for it, so that none reaches a
-   * server before the tools are vetted, and none relaunches a server that failed while the gateway exits.
-   */
-  #starting?: Promise<boolean>;
+  /** What messages meet of the start (startup.ts); made by start(), which serve() calls before listening. */
+  #startGate?: StartGate;
 
   constructor(config: GatewayConfig, options: GatewayOptions) {
     this.#config = config;
@@ -196,7 +193,7 @@ export class Gateway {
 
   /** Whether start() is still running (health is 503 until it ends). */
   get starting(): boolean {
-    return this.#starting !== undefined;
+    return this.#startGate?.state === "starting";
   }
 
   /**
@@ -213,11 +210,7 @@ export class Gateway {
       strictPins: this.#options.strictPins === true,
       log: this.#log,
     });
-    const ended = (failed: boolean) => {
-      this.#starting = undefined;
-      return failed;
-    };
-    this.#starting = started.then((failures) => ended(failures.length > 0), () => ended(true));
+    this.#startGate = new StartGate(started);
     return started;
   }
 
@@ -231,7 +224,11 @@ export class Gateway {
     context: RequestContext,
     classified: Exclude<Classified, { kind: "invalid" }>,
   ): Promise<Outcome> {
-    if (this.#starting !== undefined && await this.#starting) return notStarted(classified);
+    const held = this.#startGate?.hold(classified);
+    if (held !== undefined) {
+      const refused = await held;
+      if (refused !== undefined) return refused;
+    }
     switch (classified.kind) {
       case "request":
         return await this.#request(context, classified.message);

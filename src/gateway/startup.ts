@@ -1,7 +1,7 @@
 /**
  * The gateway's start: every backend launched (together, or one at a time), then their tools vetted against
- * each other. The listener opens before it ends (main.ts), so the messages that arrive meanwhile wait for it,
- * and are refused if it fails.
+ * each other. The listener opens before it ends (main.ts), so the messages that arrive meanwhile wait at its
+ * gate, a bounded number of them, and are refused if it fails.
  */
 import type { Logger } from "@logtape/logtape";
 import { type BackendConnection, StartFailure } from "../backends/connection.ts";
@@ -63,12 +63,66 @@ export async function startServers(host: StartHost): Promise<StartFailure[]> {
   return failures;
 }
 
-/** The answer to a message that waited for a start that failed: serve() reports the failure and exits. */
-export function notStarted(classified: Exclude<Classified, { kind: "invalid" }>): Outcome {
+/** Messages that may wait for the start at once: past it they are refused, so that a flood meets a bound. */
+export const MAX_WAITING = 256;
+
+type Message = Exclude<Classified, { kind: "invalid" }>;
+
+/** A refusal of a message: an error for a request, nothing for a notification or a response. */
+function refusal(classified: Message, message: string, detail: string): Outcome {
   if (classified.kind !== "request") return { kind: "accepted" };
-  return reply(
-    errorResponse(classified.message.id, ErrorCode.ServerUnavailable, "The gateway did not start", {
-      detail: "a server failed to start (the gateway's stdout and stderr say which and why); it is exiting",
-    }),
-  );
+  return reply(errorResponse(classified.message.id, ErrorCode.ServerUnavailable, message, { detail }));
+}
+
+/**
+ * The start as client messages meet it: while it runs they wait (MAX_WAITING at most), so that none reaches a
+ * server before the tools are vetted; once it has failed they are refused, so that none relaunches a failed
+ * server while serve() reports the failure and exits.
+ */
+export class StartGate {
+  #state: "starting" | "started" | "failed" = "starting";
+  readonly #ended: Promise<void>;
+  #waiting = 0;
+
+  constructor(started: Promise<StartFailure[]>) {
+    // Settled either way: a start that throws fails serve() itself, and the messages that waited are refused.
+    this.#ended = started.then(
+      (failures) => void (this.#state = failures.length > 0 ? "failed" : "started"),
+      () => void (this.#state = "failed"),
+    );
+  }
+
+  /** "starting" until the start has ended, then whether it failed. */
+  get state(): "starting" | "started" | "failed" {
+    return this.#state;
+  }
+
+  /**
+   * Undefined once the start has succeeded (nothing to wait for, so the hot path pays no turn); otherwise the
+   * message's wait, ending in undefined to let it through or in the answer that refuses it.
+   */
+  hold(classified: Message): Promise<Outcome | undefined> | undefined {
+    if (this.#state === "started") return undefined;
+    if (this.#state === "failed") return Promise.resolve(this.#failed(classified));
+    if (this.#waiting >= MAX_WAITING) {
+      return Promise.resolve(refusal(
+        classified,
+        "Too many messages wait for the gateway's start",
+        `at most ${MAX_WAITING} wait at once while the servers start; send again once /health answers 200`,
+      ));
+    }
+    this.#waiting++;
+    return this.#ended.then(() => {
+      this.#waiting--;
+      return this.#state === "failed" ? this.#failed(classified) : undefined;
+    });
+  }
+
+  #failed(classified: Message): Outcome {
+    return refusal(
+      classified,
+      "The gateway did not start",
+      "a server failed to start (the gateway's stdout and stderr say which and why); it is exiting",
+    );
+  }
 }

@@ -11,6 +11,7 @@ import {
 } from "../support/gateway.ts";
 import { eventually } from "../support/deadline.ts";
 import { modernClient } from "../support/modern.ts";
+import { MAX_WAITING } from "../../src/gateway/startup.ts";
 import { tempDir } from "../support/temp.ts";
 import { testCertificate } from "../support/tls.ts";
 
@@ -278,6 +279,35 @@ Deno.test(
       JSON.parse(ghost.stdout).error.servers[0].error,
       /command not found: \/nonexistent\/mcp-server/,
     );
+  },
+);
+
+Deno.test(
+  "at most MAX_WAITING messages wait for the start at once; the rest are refused at once",
+  e2e,
+  async () => {
+    const slow = throughSh(EVERYTHING("slow"), 'sleep 4; exec "$0" "$@"');
+    const gateway = await startGateway({ toml: slow, waitHealthy: false });
+    try {
+      await eventually(
+        () => fetch(`${gateway.url}/health`).then((r) => r.json(), () => undefined),
+        (health) => health?.status === "starting",
+      );
+      const sent = MAX_WAITING + 40;
+      const answers = await Promise.all(
+        Array.from(
+          { length: sent },
+          (_, id) => gateway.post("/mcp/slow", { jsonrpc: "2.0", id, method: "ping" }).then((r) => r.json()),
+        ),
+      );
+      const refused = answers.filter((a) =>
+        a.error?.message === "Too many messages wait for the gateway's start"
+      );
+      assert.equal(refused.length, sent - MAX_WAITING);
+      assert.equal(answers.filter((a) => a.result !== undefined).length, MAX_WAITING);
+    } finally {
+      await gateway.stop();
+    }
   },
 );
 
