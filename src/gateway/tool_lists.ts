@@ -38,12 +38,17 @@ export interface ToolListsOptions {
   ) => Promise<JsonRpcResponse>;
 }
 
+/** A tool its pins or the scan withheld, as the tools registry and --strict-pins are told of it. */
+type Withheld = { name: unknown; withheld: string };
+
 /** The tool lists of every server. */
 export class ToolLists {
   readonly #options: ToolListsOptions;
   readonly #normalized = new Set<string>();
   /** The findings last traced, per server. */
   readonly #traced = new Map<string, string>();
+  /** The list last announced, per server, and what its vetting withheld. */
+  readonly #announced = new Map<string, { tools: Definitions; withheld: Promise<Withheld[]> }>();
   readonly #log = getLogger(["awmg", "gateway"]);
 
   constructor(options: ToolListsOptions) {
@@ -125,8 +130,21 @@ export class ToolLists {
     });
   }
 
-  /** Vets a server's tools and tells onTools the ones served and the withheld ones, marked; returns those. */
-  async announce(serverId: string, tools: Definitions): Promise<{ name: unknown; withheld: string }[]> {
+  /**
+   * Vets a server's tools and tells onTools the ones served and the withheld ones, marked; returns those. A
+   * list announced already is not vetted again: list_changed notifications that arrive together are answered
+   * by one listing (BackendConnection.refreshTools), and each would announce it (server-everything sends four
+   * as it starts).
+   */
+  announce(serverId: string, tools: Definitions): Promise<Withheld[]> {
+    const last = this.#announced.get(serverId);
+    if (last?.tools === tools) return last.withheld;
+    const withheld = this.#announce(serverId, tools);
+    this.#announced.set(serverId, { tools, withheld });
+    return withheld;
+  }
+
+  async #announce(serverId: string, tools: Definitions): Promise<Withheld[]> {
     const served = await this.vetted(serverId, tools);
     const withheld = tools.filter((tool) => !served.includes(tool)).map((tool) => ({
       name: tool.name,
