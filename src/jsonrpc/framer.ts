@@ -16,7 +16,7 @@ export interface Oversized {
 
 const NEWLINE = 10;
 const PREVIEW_CHARS = 200;
-/** Chunks this large or larger are searched for newlines as text when they are ASCII (see newlineSearch). */
+/** Chunks this large or larger are searched for newlines as text when they are ASCII (see searchableText). */
 const TEXT_SEARCH_BYTES = 4096;
 const probe = new TextDecoder();
 
@@ -86,10 +86,10 @@ export async function readLines(
 ): Promise<void> {
   const pending = new PendingLine();
   await readChunks(stream, (chunk) => {
-    const nextNewline = newlineSearch(chunk);
+    const text = searchableText(chunk);
     let start = 0;
     while (true) {
-      const newline = nextNewline(start);
+      const newline = text === undefined ? chunk.indexOf(NEWLINE, start) : text.indexOf("\n", start);
       if (newline === -1) {
         if (!pending.skipping && start < chunk.length) {
           const rest = chunk.subarray(start);
@@ -118,20 +118,17 @@ export async function readLines(
 }
 
 /**
- * Finds a chunk's newlines from a given index. A byte array's `indexOf` compares byte by byte (30-45 µs for
- * 64 KiB here), a string's finds a character with a vectorised search (about 1 µs), and decoding ASCII costs
- * 6-9 µs: so a large chunk is decoded once, and when that gives one character per byte, the text's indices
- * are the bytes' and its newlines are found there. Decoding never gives more characters than bytes (a
- * multi-byte sequence, a cut one or a byte order mark gives fewer, an invalid byte one U+FFFD), so equal
- * lengths mean each byte became one character in place. The text is dropped at once; lines are still cut from
- * the bytes.
+ * The chunk as text whose indices are its bytes', when its newlines are better found there; undefined for a
+ * small chunk or one that is not ASCII. A byte array's `indexOf` compares byte by byte (30-45 µs for 64 KiB
+ * here), a string's finds a character with a vectorised search (about 1 µs), and decoding ASCII costs 6-9 µs:
+ * so a large chunk is decoded once. Decoding never gives more characters than bytes (a multi-byte sequence, a
+ * cut one or a byte order mark gives fewer, an invalid byte one U+FFFD), so equal lengths mean each byte
+ * became one character in place. The text is dropped with the chunk; lines are still cut from the bytes.
  */
-function newlineSearch(chunk: Uint8Array): (from: number) => number {
-  if (chunk.length >= TEXT_SEARCH_BYTES) {
-    const text = probe.decode(chunk);
-    if (text.length === chunk.length) return (from) => text.indexOf("\n", from);
-  }
-  return (from) => chunk.indexOf(NEWLINE, from);
+function searchableText(chunk: Uint8Array): string | undefined {
+  if (chunk.length < TEXT_SEARCH_BYTES) return undefined;
+  const text = probe.decode(chunk);
+  return text.length === chunk.length ? text : undefined;
 }
 
 /**

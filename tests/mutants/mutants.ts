@@ -715,8 +715,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "newline-search-any-text",
     file: "src/jsonrpc/framer.ts",
-    find: '    if (text.length === chunk.length) return (from) => text.indexOf("\\n", from);',
-    replace: '    return (from) => text.indexOf("\\n", from);',
+    find: "  return text.length === chunk.length ? text : undefined;",
+    replace: "  return text;",
     breaks: "a backend's output is cut into messages at its newlines alone, whatever its characters",
     tests: ["tests/jsonrpc/framer_test.ts"],
     filter: "large chunks",
