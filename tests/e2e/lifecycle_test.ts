@@ -5,6 +5,7 @@ import {
   EVERYTHING,
   MEMORY,
   RUGPULL,
+  type RunningGateway,
   startGateway,
   survivors,
   text,
@@ -23,6 +24,20 @@ function throughSh(toml: string, script: string): string {
     /command = (".*")\nargs = \[/,
     (_line, command) => `command = "sh"\nargs = ["-c", ${JSON.stringify(script)}, ${command}, `,
   );
+}
+
+/** server-everything as `slow`, which sleeps 4 s before it starts: the gateway's start waits for it. */
+const SLOW = throughSh(EVERYTHING("slow"), 'sleep 4; exec "$0" "$@"');
+
+/** What /health says: its status code, the gateway's status and each server's. */
+type Health = { code: number; body: { status: string; servers: Record<string, { status: string }> } };
+
+/** /health, read until `done` says so (5 s at most); undefined while nothing listens. */
+function healthWhen(gateway: RunningGateway, done: (health: Health | undefined) => boolean) {
+  return eventually(async () => {
+    const response = await fetch(`${gateway.url}/health`).catch(() => undefined);
+    return response && { code: response.status, body: await response.json() };
+  }, done);
 }
 
 async function allGone(pids: number[]): Promise<boolean> {
@@ -159,14 +174,9 @@ Deno.test(
   e2e,
   async () => {
     // rug is up in a moment; slow sleeps 4 s first, and the start, the vetting of every tool with it, waits.
-    const slow = throughSh(EVERYTHING("slow"), 'sleep 4; exec "$0" "$@"');
-    const toml = RUGPULL("rug", "", ["--poison"]) + slow;
-    const gateway = await startGateway({ toml, waitHealthy: false });
+    const gateway = await startGateway({ toml: RUGPULL("rug", "", ["--poison"]) + SLOW, waitHealthy: false });
     try {
-      const health = await eventually(async () => {
-        const response = await fetch(`${gateway.url}/health`).catch(() => undefined);
-        return response && { code: response.status, body: await response.json() };
-      }, (health) => health?.body.servers.rug.status === "running");
+      const health = await healthWhen(gateway, (health) => health?.body.servers.rug.status === "running");
       assert.equal(health?.code, 503);
       assert.equal(health?.body.status, "starting");
       assert.equal(health?.body.servers.slow.status, "starting");
@@ -286,13 +296,9 @@ Deno.test(
   "at most MAX_WAITING messages wait for the start at once; the rest are refused at once",
   e2e,
   async () => {
-    const slow = throughSh(EVERYTHING("slow"), 'sleep 4; exec "$0" "$@"');
-    const gateway = await startGateway({ toml: slow, waitHealthy: false });
+    const gateway = await startGateway({ toml: SLOW, waitHealthy: false });
     try {
-      await eventually(
-        () => fetch(`${gateway.url}/health`).then((r) => r.json(), () => undefined),
-        (health) => health?.status === "starting",
-      );
+      await healthWhen(gateway, (health) => health?.body.status === "starting");
       const sent = MAX_WAITING + 40;
       const answers = await Promise.all(
         Array.from(
@@ -312,12 +318,8 @@ Deno.test(
 );
 
 Deno.test("/close while the servers start stops them and exits 0, reporting no failure", e2e, async () => {
-  const slow = throughSh(EVERYTHING("slow"), 'sleep 4; exec "$0" "$@"');
-  const gateway = await startGateway({ toml: slow, waitHealthy: false });
-  await eventually(
-    () => fetch(`${gateway.url}/health`).then((r) => r.json(), () => undefined),
-    (health) => health?.status === "starting",
-  );
+  const gateway = await startGateway({ toml: SLOW, waitHealthy: false });
+  await healthWhen(gateway, (health) => health?.body.status === "starting");
   const closed = await gateway.post("/close", {});
   assert.equal(closed.status, 200);
   assert.equal((await closed.json()).status, "closed");
@@ -332,11 +334,8 @@ Deno.test(
     const failing = `[servers.broken]\ncommand = ${JSON.stringify(Deno.execPath())}\n` +
       `args = ["eval", "await new Promise((r) => setTimeout(r, 3000)); Deno.exit(3)"]\n`;
     const gateway = await startGateway({ toml: EVERYTHING() + failing, waitHealthy: false });
-    const listening = await eventually(
-      () => fetch(`${gateway.url}/health`).then((r) => r.json(), () => undefined),
-      (health) => health !== undefined,
-    );
-    assert.equal(listening?.status, "starting");
+    const listening = await healthWhen(gateway, (health) => health !== undefined);
+    assert.equal(listening?.body.status, "starting");
     const answer = await gateway.post("/mcp/everything", {
       jsonrpc: "2.0",
       id: 1,
