@@ -8,11 +8,13 @@ import type { LaunchSpec } from "./launch.ts";
 import { type ExitStatus, type MessagePipe, type PipeEvents, Unavailable } from "./pipe.ts";
 
 const encoder = new TextEncoder();
+/** The size of the write buffer a pipe starts with: a write of ordinary size surely fits (3 bytes a UTF-16 unit). */
+const FIRST_BUFFER_BYTES = 64 * 1024;
 /**
- * The pipe's reused write buffer: a write that surely fits (a third as many UTF-16 units) is encoded into it;
- * a larger one gets bytes of its own, so that no pipe keeps a large buffer.
+ * The largest write buffer a pipe keeps for its next writes; a larger write gets bytes of its own. A fresh
+ * buffer for every large write lived until a collection freed it, and under load dozens of them did at once.
  */
-const REUSED_BYTES = 64 * 1024;
+const KEPT_BUFFER_BYTES = 1024 * 1024;
 /** A stderr line is diagnostics for a person: longer ones are cut to their start. */
 const STDERR_LINE_LIMIT = 16 * 1024;
 
@@ -46,8 +48,11 @@ export class StdioPipe implements MessagePipe {
   readonly exited: Promise<ExitStatus>;
   readonly pid: number;
   #batch: string[] = [];
-  /** What a write's bytes are encoded into; free again when the write has finished (one is in flight at most). */
-  readonly #buffer = new Uint8Array(REUSED_BYTES);
+  /**
+   * What a write's bytes are encoded into; free again when the write has finished (one is in flight at most).
+   * It grows with the writes, to KEPT_BUFFER_BYTES at most.
+   */
+  #buffer = new Uint8Array(FIRST_BUFFER_BYTES);
   #unsent = 0;
   #writing = false;
   /** Requests written whose responses have not been read yet (a hint for batching, never exact). */
@@ -131,7 +136,15 @@ export class StdioPipe implements MessagePipe {
       this.#writing = false;
       this.#flush();
     };
-    this.#writer.write(encodedLines(batch, size, this.#buffer)).then(done, done);
+    this.#writer.write(linesInto(batch, this.#bufferFor(size)) ?? joinedLines(batch)).then(done, done);
+  }
+
+  /** A buffer of `units` bytes or more: the pipe's own, grown when that is within what it keeps, or a fresh one. */
+  #bufferFor(units: number): Uint8Array {
+    if (units <= this.#buffer.length) return this.#buffer;
+    if (units > KEPT_BUFFER_BYTES) return new Uint8Array(units);
+    this.#buffer = new Uint8Array(Math.min(KEPT_BUFFER_BYTES, Math.max(units, 2 * this.#buffer.length)));
+    return this.#buffer;
   }
 
   /** Closes stdin, then SIGTERM, then SIGKILL after `graceMs`; resolves with the exit status. */
@@ -166,28 +179,32 @@ export class StdioPipe implements MessagePipe {
 }
 
 /**
- * The texts as UTF-8 lines: encoded one after another into `buffer` when they fit for certain (3 bytes per
- * UTF-16 unit at most), so that writes of ordinary size allocate nothing and join no string. Larger ones are
- * encoded each on its own and copied together with their newlines: joining them, or adding the newline to
- * the text, would copy a large text twice more in V8's heap (the joined string, then its flattening for the
- * encoder). `units` is their length in UTF-16 units, newlines included.
+ * The texts encoded as UTF-8 lines at the start of `bytes`, or undefined when they do not fit. `bytes` holds
+ * as many bytes as the texts have UTF-16 units: ASCII (most JSON) always fits, and so does any text in the
+ * first buffer of a pipe. Encoding into the buffer allocates nothing and joins no string: joining the texts,
+ * or adding the newline to one, would copy a large text twice more in V8's heap (the joined string, then its
+ * flattening for the encoder).
  */
-function encodedLines(texts: readonly string[], units: number, buffer: Uint8Array): Uint8Array {
-  if (units * 3 > buffer.length) {
-    const parts = texts.map((text) => encoder.encode(text));
-    const bytes = new Uint8Array(parts.reduce((size, part) => size + part.length + 1, 0));
-    let at = 0;
-    for (const part of parts) {
-      bytes.set(part, at);
-      at += part.length;
-      bytes[at++] = 10;
-    }
-    return bytes;
-  }
+function linesInto(texts: readonly string[], bytes: Uint8Array): Uint8Array | undefined {
   let at = 0;
   for (const text of texts) {
-    at += encoder.encodeInto(text, buffer.subarray(at)).written;
-    buffer[at++] = 10;
+    const { read, written } = encoder.encodeInto(text, bytes.subarray(at));
+    at += written;
+    if (read < text.length || at === bytes.length) return undefined;
+    bytes[at++] = 10;
   }
-  return buffer.subarray(0, at);
+  return bytes.subarray(0, at);
+}
+
+/** The texts as lines, each encoded on its own and copied together: for text that did not fit its buffer. */
+function joinedLines(texts: readonly string[]): Uint8Array {
+  const parts = texts.map((text) => encoder.encode(text));
+  const bytes = new Uint8Array(parts.reduce((size, part) => size + part.length + 1, 0));
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+    bytes[at++] = 10;
+  }
+  return bytes;
 }

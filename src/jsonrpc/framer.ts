@@ -132,12 +132,21 @@ function searchableText(chunk: Uint8Array): string | undefined {
 }
 
 /**
- * The line being read: its bytes kept as pieces until its newline arrives, then decoded once; or, past the
- * limit, skipped up to its newline.
+ * The most bytes a line reader keeps for its next lines once a line is read: a longer line's buffer is let go,
+ * so a reader holds at most this much between lines.
+ */
+const KEPT_BYTES = 1024 * 1024;
+
+/**
+ * The line being read: its bytes copied into a buffer until its newline arrives, then decoded once; or, past
+ * the limit, skipped up to its newline. The buffer is reused by the next lines that span chunks: a fresh copy
+ * of every piece, joined again at the end, was two buffers per large message, each freed only by a collection.
  */
 class PendingLine {
   readonly #decoder = new TextDecoder();
-  #pieces: Uint8Array[] = [];
+  /** The line's bytes so far are the first `#kept` of these. */
+  #bytes = new Uint8Array(0);
+  #kept = 0;
   /** Bytes of the line so far. */
   size = 0;
   /** The line went over the limit: its rest is dropped up to the next newline. */
@@ -145,42 +154,50 @@ class PendingLine {
 
   /** Keeps a piece of the line, copied: the chunk's buffer is read into again. */
   keep(piece: Uint8Array): void {
-    this.#pieces.push(piece.slice());
+    const needed = this.#kept + piece.length;
+    if (needed > this.#bytes.length) {
+      const grown = new Uint8Array(Math.max(needed, 2 * this.#bytes.length));
+      grown.set(this.#bytes.subarray(0, this.#kept));
+      this.#bytes = grown;
+    }
+    this.#bytes.set(piece, this.#kept);
+    this.#kept = needed;
   }
 
   /** The marker of a line over the limit (previewed from its first bytes); the rest of it is skipped. */
   oversized(last: Uint8Array): Oversized {
-    const head = this.#pieces[0] ?? last;
+    const head = this.#kept > 0 ? this.#bytes.subarray(0, this.#kept) : last;
     const marker: Oversized = {
       oversized: true,
       bytes: this.size,
       preview: `${this.#decoder.decode(head.subarray(0, PREVIEW_CHARS))}...`,
     };
-    this.#pieces = [];
-    this.size = 0;
+    this.#clear();
     this.skipping = true;
     return marker;
   }
 
-  /** The line made of the pieces kept so far and `last`, decoded; the next line starts empty. */
+  /** The line made of the bytes kept so far and `last`, decoded; the next line starts empty. */
   take(last: Uint8Array): string {
-    const length = this.size;
-    this.size = 0;
-    if (this.#pieces.length === 0) return this.#decoder.decode(last);
-    const bytes = new Uint8Array(length);
-    let at = 0;
-    for (const piece of this.#pieces) {
-      bytes.set(piece, at);
-      at += piece.length;
+    if (this.#kept === 0) {
+      this.size = 0;
+      return this.#decoder.decode(last);
     }
-    bytes.set(last, at);
-    this.#pieces = [];
-    return this.#decoder.decode(bytes);
+    this.keep(last);
+    const text = this.#decoder.decode(this.#bytes.subarray(0, this.#kept));
+    this.#clear();
+    return text;
   }
 
   /** What was kept of a last line the stream ended without a newline, if anything. */
   rest(): string | undefined {
-    return this.skipping || this.#pieces.length === 0 ? undefined : this.take(new Uint8Array(0));
+    return this.skipping || this.#kept === 0 ? undefined : this.take(new Uint8Array(0));
+  }
+
+  #clear(): void {
+    this.size = 0;
+    this.#kept = 0;
+    if (this.#bytes.length > KEPT_BYTES) this.#bytes = new Uint8Array(0);
   }
 }
 

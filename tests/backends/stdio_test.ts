@@ -29,15 +29,22 @@ Deno.test("stdio: batched writes of every size arrive whole and in order, multi-
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   };
-  // Small writes share the reused 64 KiB buffer; larger ones (possibly over it once encoded: 3 bytes a
-  // UTF-16 unit at most) get bytes of their own. A request makes what follows wait for one batched write.
+  // Writes are encoded into the pipe's buffer (64 KiB at first, grown by larger writes to 1 MiB at most) as
+  // long as their bytes fit; others get bytes of their own. A request makes what follows wait for one
+  // batched write.
   const sent = [pipe.send(request(1, "first"))];
   // 40,000 UTF-16 units alone in a write, 90,000 bytes in UTF-8: more than the buffer holds.
   sent.push(pipe.send(request(2, "é€😀".repeat(10_000))));
   await echoed(2);
-  for (const message of ["small", "x".repeat(300_000), "ünïcödé"].map((text, i) => request(3 + i, text))) {
-    sent.push(pipe.send(message));
-  }
+  // A line whose bytes fill the 64 KiB buffer exactly, with no room left for its newline.
+  const wrapper = JSON.stringify(request(3, "")).length;
+  sent.push(pipe.send(request(3, `${"é".repeat(32_000)}${"a".repeat(65_536 - wrapper - 64_000)}`)));
+  assert.equal(new TextEncoder().encode(sent[2]).length, 65_536);
+  await echoed(3);
+  // The buffer grows for the 300,000 units and is reused; multi-byte text past its size and a write over
+  // what a pipe keeps get bytes of their own.
+  const texts = ["small", "x".repeat(300_000), "ünïcödé", "é".repeat(200_000), "z".repeat(1_200_000), "end"];
+  for (const message of texts.map((text, i) => request(4 + i, text))) sent.push(pipe.send(message));
   await echoed(sent.length);
   await pipe.stop(1000);
   assert.deepEqual(received, sent);

@@ -48,6 +48,16 @@ Deno.test("framing: a line that spans reads of the reused buffer keeps its bytes
   assert.deepEqual(await lines(chunks), [first, second, '{"c":3}']);
 });
 
+Deno.test("framing: each line that spans chunks is read whole, whichever was longer before it", async () => {
+  // Read into one buffer that the next lines reuse (a longer one grows it; past 1 MiB it is let go).
+  const sizes = [200_000, 70_000, 1_500_000, 100_000, 65_537, 10];
+  const sent = sizes.map((size, i) => JSON.stringify({ [i]: String.fromCharCode(97 + i).repeat(size) }));
+  const text = `${sent.join("\n")}\n`;
+  const chunks: string[] = [];
+  for (let i = 0; i < text.length; i += 65_536) chunks.push(text.slice(i, i + 65_536));
+  assert.deepEqual(await lines(chunks), sent);
+});
+
 Deno.test("framing: several messages in one chunk, partial reads, CRLF, blank lines, no final newline", async () => {
   assert.deepEqual(await lines(['{"a":1}\n{"b":2}\n', '{"c"', ":3}\r\n\n", '{"d":4}']), [
     '{"a":1}',
