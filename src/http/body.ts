@@ -1,7 +1,7 @@
 /**
  * Reads a request body as text within a size limit and a time limit, without buffering more than the limit.
  */
-import { readLimited } from "../jsonrpc/framer.ts";
+import { readLimited, readSized } from "../jsonrpc/framer.ts";
 
 /** A body, or why it was not read. */
 export type BodyResult =
@@ -9,6 +9,11 @@ export type BodyResult =
   | { readonly kind: "too-large" }
   | { readonly kind: "timeout" };
 
+/**
+ * Bodies of this declared size or larger are read by `readSized`, into a reused buffer; smaller ones by the
+ * runtime, which takes a body that has arrived whole in one step.
+ */
+const SIZED_READ_BYTES = 64 * 1024;
 const TIMEOUT = { kind: "timeout" } as const;
 const TOO_LARGE = { kind: "too-large" } as const;
 
@@ -49,7 +54,12 @@ export function readBody(request: Request, limit: number, timeoutMs: number): Pr
   if (declared !== null && Number(declared) > limit) {
     return (request.body?.cancel() ?? Promise.resolve()).then(() => TOO_LARGE);
   }
-  const text = declared !== null ? request.text() : readLimited(request.body, limit);
+  // `request.body` is not touched for a small body: once made, the stream is what `text()` reads, in chunks.
+  const text = declared === null
+    ? readLimited(request.body, limit)
+    : Number(declared) < SIZED_READ_BYTES
+    ? request.text()
+    : readSized(request.body, Number(declared));
   return new Promise((resolve, reject) => {
     const waiter: Waiter = {
       deadline: Date.now() + timeoutMs,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Oversized, readLimited, readLines, readPreview } from "../../src/jsonrpc/framer.ts";
+import { type Oversized, readLimited, readLines, readPreview, readSized } from "../../src/jsonrpc/framer.ts";
 import { classify } from "../../src/jsonrpc/messages.ts";
 
 function streamOf(chunks: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
@@ -169,6 +169,57 @@ Deno.test("readLimited: a body over the limit is cancelled, not left unread", as
   });
   assert.equal(await readLimited(stream, 4096), undefined);
   assert.ok(cancelled);
+});
+
+/** `text` sent in chunks of `size` bytes (a multi-byte character may be cut), read as a body of its length. */
+async function sized(text: string, size: number): Promise<string | undefined> {
+  const bytes = new TextEncoder().encode(text);
+  const chunks: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+  return await readSized(byteStreamOf(chunks), bytes.length);
+}
+
+Deno.test("readSized: each body whole, though its buffer was another body's, and several at once", async () => {
+  const body = (char: string, size: number) => `"${"é€".repeat(7)}${char.repeat(size)}"`;
+  // A shorter body after a longer one reads into the longer one's buffer.
+  for (const text of [body("a", 200_000), body("b", 70_000), body("c", 150_000), body("d", 2_000_000)]) {
+    assert.equal(await sized(text, 50_001), text);
+  }
+  // More at once than the four buffers kept.
+  const many = Array.from({ length: 6 }, (_, i) => body(String(i), 100_000 + 1000 * i));
+  assert.deepEqual(await Promise.all(many.map((text) => sized(text, 30_000))), many);
+});
+
+Deno.test("readSized: more bytes than declared is refused and the rest cancelled; fewer give what came", async () => {
+  let cancelled = false;
+  const endless = new ReadableStream<Uint8Array>({
+    type: "bytes",
+    pull(controller) {
+      controller.enqueue(new Uint8Array(1024).fill(97));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  assert.equal(await readSized(endless, 100_000), undefined);
+  assert.ok(cancelled);
+  assert.equal(await readSized(byteStreamOf(["abc"]), 100_000), "abc");
+  assert.equal(await readSized(null, 100_000), "");
+  // A stream without BYOB reads is read within the same bound.
+  assert.equal(await readSized(streamOf(["ab", "cd"]), 4), "abcd");
+  assert.equal(await readSized(streamOf(["ab", "cde"]), 4), undefined);
+});
+
+Deno.test("readSized: a read that fails is an error, and the reads after it are whole", async () => {
+  const failing = new ReadableStream<Uint8Array>({
+    type: "bytes",
+    pull(controller) {
+      controller.error(new Error("connection reset"));
+    },
+  });
+  await assert.rejects(readSized(failing, 100_000), /connection reset/);
+  const text = "f".repeat(120_000);
+  assert.equal(await sized(text, 40_000), text);
 });
 
 Deno.test("readPreview: at most the first bytes of a stream, the rest left unread", async () => {
