@@ -27,7 +27,7 @@ const AWMG = [
   "--quiet",
   "--lock=runtime.lock",
   "-P=gateway",
-  "--v8-flags=--max-semi-space-size=8",
+  "--v8-flags=--max-semi-space-size=8,--heap-growing-percent=150",
   "main.ts",
 ];
 
