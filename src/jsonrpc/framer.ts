@@ -235,14 +235,17 @@ export async function readLimited(
 const SPARE_BUFFERS = 4;
 const SPARE_BUFFER_BYTES = 1024 * 1024;
 const spareBuffers: ArrayBuffer[] = [];
+/** The buffer a sized read starts with when no spare is large enough; it grows as the bytes come. */
+const FIRST_SIZED_BYTES = 64 * 1024;
 const sizedDecoder = new TextDecoder();
 
 /**
  * A stream that holds `size` bytes (a body of declared length) as text; undefined when it holds more. The
  * bytes are read straight into one buffer and decoded once: the runtime's own read of a body gathers its
  * chunks into a fresh buffer that only a collection frees, and under a load of 256 KiB bodies about 25 MB of
- * them waited for one (2026-12-07). The buffer is kept for a later read (four of up to 1 MiB are kept). A
- * stream without BYOB reads is read with `readLimited`.
+ * them waited for one (2026-12-07). The buffer grows with the bytes that came, not with the size declared,
+ * so a body that declares megabytes and sends a few bytes holds a few; it is kept for a later read (four of
+ * up to 1 MiB are kept). A stream without BYOB reads is read with `readLimited`.
  */
 export async function readSized(
   stream: ReadableStream<Uint8Array> | null,
@@ -256,12 +259,16 @@ export async function readSized(
     return await readLimited(stream, size);
   }
   // One byte more than the size: the last read finds the end, or a byte too many.
-  const at = spareBuffers.findIndex((spare) => spare.byteLength > size);
-  let buffer = at === -1 ? new ArrayBuffer(size + 1) : spareBuffers.splice(at, 1)[0];
+  const end = size + 1;
+  const at = spareBuffers.findIndex((spare) => spare.byteLength >= end);
+  let buffer = at === -1 ? new ArrayBuffer(Math.min(end, FIRST_SIZED_BYTES)) : spareBuffers.splice(at, 1)[0];
   let length = 0;
   try {
-    while (length <= size) {
-      const { value, done } = await reader.read(new Uint8Array(buffer, length, size + 1 - length));
+    while (length < end) {
+      // Doubled rather than fitted to the size, so that a kept buffer fits the next bodies of about that size.
+      if (length === buffer.byteLength) buffer = buffer.transfer(2 * length);
+      const room = Math.min(end, buffer.byteLength) - length;
+      const { value, done } = await reader.read(new Uint8Array(buffer, length, room));
       if (value !== undefined) buffer = value.buffer as ArrayBuffer;
       if (done) break;
       length += value!.length;

@@ -210,6 +210,24 @@ Deno.test("readSized: more bytes than declared is refused and the rest cancelled
   assert.equal(await readSized(streamOf(["ab", "cde"]), 4), undefined);
 });
 
+Deno.test("readSized: a body that declares megabytes and sends a few bytes holds a few", async () => {
+  let body!: ReadableStreamController<Uint8Array>;
+  const stream = new ReadableStream<Uint8Array>({
+    type: "bytes",
+    start(controller) {
+      body = controller;
+      controller.enqueue(new Uint8Array(1000));
+    },
+  });
+  const before = Deno.memoryUsage().external;
+  const reading = readSized(stream, 8 * 1024 * 1024);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const held = Deno.memoryUsage().external - before;
+  assert.ok(held < 512 * 1024, `${held} bytes held for 1,000 sent`);
+  body.error(new Error("the client went away"));
+  await assert.rejects(reading, /went away/);
+});
+
 Deno.test("readSized: a read that fails is an error, and the reads after it are whole", async () => {
   const failing = new ReadableStream<Uint8Array>({
     type: "bytes",

@@ -490,6 +490,15 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "readSized",
   },
   {
+    id: "sized-read-declared-upfront",
+    file: "src/jsonrpc/framer.ts",
+    find: "new ArrayBuffer(Math.min(end, FIRST_SIZED_BYTES))",
+    replace: "new ArrayBuffer(end)",
+    breaks: "a body that declares megabytes and sends a few bytes holds a few, not what it declared",
+    tests: ["tests/jsonrpc/framer_test.ts"],
+    filter: "readSized",
+  },
+  {
     id: "sized-read-over-declared",
     file: "src/jsonrpc/framer.ts",
     find: "    if (length > size) {",
