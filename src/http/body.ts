@@ -51,15 +51,16 @@ function sweep(): void {
  */
 export function readBody(request: Request, limit: number, timeoutMs: number): Promise<BodyResult> {
   const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > limit) {
+  const size = Number(declared);
+  if (declared !== null && size > limit) {
     return (request.body?.cancel() ?? Promise.resolve()).then(() => TOO_LARGE);
   }
   // `request.body` is not touched for a small body: once made, the stream is what `text()` reads, in chunks.
   const text = declared === null
     ? readLimited(request.body, limit)
-    : Number(declared) < SIZED_READ_BYTES
-    ? request.text()
-    : readSized(request.body, Number(declared));
+    : size >= SIZED_READ_BYTES
+    ? readSized(request.body, size)
+    : request.text();
   return new Promise((resolve, reject) => {
     const waiter: Waiter = {
       deadline: Date.now() + timeoutMs,

@@ -816,7 +816,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "body-declared-size-unchecked",
     file: "src/http/body.ts",
-    find: "  if (declared !== null && Number(declared) > limit) {",
+    find: "  if (declared !== null && size > limit) {",
     replace: "  if (false) {",
     breaks: "a body that declares more than gateway.maxBodySize is refused with 413 before it is read",
     tests: ["tests/e2e/routed_test.ts"],
