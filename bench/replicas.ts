@@ -9,6 +9,7 @@ import { HttpClient } from "./clients.ts";
 import { percentiles, runLoad } from "./load.ts";
 import { guardedIssues, type GuardRow, measureCell } from "./guards.ts";
 import { AUTH, BENCH_KEY, freePort, ROOT } from "./process.ts";
+import { AWMG } from "../tests/support/awmg.ts";
 
 /** One measured cell. */
 export interface ReplicaRow {
@@ -22,14 +23,6 @@ export interface ReplicaRow {
 
 const STATE_KEY = "bench-state-key-0123456789abcdef0123";
 const CPU_QUOTA_US = 25_000;
-const AWMG = [
-  "run",
-  "--quiet",
-  "--lock=runtime.lock",
-  "-P=gateway",
-  "--v8-flags=--max-semi-space-size=8,--heap-growing-percent=150",
-  "main.ts",
-];
 
 /** Runs a shell command; whether it succeeded. (Deno's own file calls refuse /sys without --allow-all.) */
 async function shell(command: string): Promise<boolean> {
@@ -146,7 +139,6 @@ async function scaled(
       ports.push(port);
       replicas.push(
         spawnIn(cgroup, [
-          Deno.execPath(),
           ...AWMG,
           "--config",
           config,
