@@ -88,7 +88,7 @@ build_gateway_image() {
   tar -C "$root" -c . | docker import \
     -c 'ENV DENO_DIR=/deno-dir MCP_GATEWAY_LOG_DIR=/tmp/gh-aw/mcp-logs MCP_GATEWAY_CONTAINERIZED=1' -c 'WORKDIR /app' \
     -c "LABEL awmg.source=$digest" \
-    -c 'ENTRYPOINT ["/usr/local/bin/deno", "run", "--quiet", "--cached-only", "--lock=runtime.lock", "-P=gateway", "--v8-flags=--max-semi-space-size=8,--heap-growing-percent=150", "/app/main.ts"]' \
+    -c 'ENTRYPOINT ["/usr/local/bin/deno", "run", "--quiet", "--cached-only", "--lock=runtime.lock", "-P=gateway", "--v8-flags=--max-semi-space-size=8", "/app/main.ts"]' \
     - "$GATEWAY_IMAGE" >/dev/null
   tar -C "$root" -c . | docker import \
     -c 'ENV DENO_DIR=/deno-dir' -c 'WORKDIR /app' \
