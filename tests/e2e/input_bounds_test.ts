@@ -157,9 +157,9 @@ Deno.test(
       return gateway.post("/mcp/hostile", body, headers).then(answerOf);
     };
     try {
-      const held = await post(1, "follow", { ms: 60 });
+      const held = await post(1, "follow", {});
       assert.equal(held.result?.resultType, "input_required", JSON.stringify(held));
-      // Within the held call's ask window, another client's call is in flight when the follow-up comes.
+      // Within the held call's ask window, the follow-up comes as another client's call arrives.
       const other = await post(2, "slow-echo", { message: "mine", ms: 400 });
       assert.equal(other.result?.resultType, "complete", "another client got the held call's question");
       assert.equal(other.result.content[0].text, "mine");
