@@ -2,7 +2,7 @@
  * A child process spoken to with newline-delimited JSON-RPC over stdin/stdout.
  */
 import { setImmediate } from "node:timers";
-import { isOversized, readLines } from "../jsonrpc/framer.ts";
+import { isOversized, KEPT_BUFFER_BYTES, readLines } from "../jsonrpc/framer.ts";
 import { classify, type JsonRpcMessage } from "../jsonrpc/messages.ts";
 import type { LaunchSpec } from "./launch.ts";
 import { type ExitStatus, type MessagePipe, type PipeEvents, Unavailable } from "./pipe.ts";
@@ -10,11 +10,6 @@ import { type ExitStatus, type MessagePipe, type PipeEvents, Unavailable } from 
 const encoder = new TextEncoder();
 /** The size of the write buffer a pipe starts with: a write of ordinary size surely fits (3 bytes a UTF-16 unit). */
 const FIRST_BUFFER_BYTES = 64 * 1024;
-/**
- * The largest write buffer a pipe keeps for its next writes; a larger write gets bytes of its own. A fresh
- * buffer for every large write lived until a collection freed it, and under load dozens of them did at once.
- */
-const KEPT_BUFFER_BYTES = 1024 * 1024;
 /** A stderr line is diagnostics for a person: longer ones are cut to their start. */
 const STDERR_LINE_LIMIT = 16 * 1024;
 
@@ -50,7 +45,8 @@ export class StdioPipe implements MessagePipe {
   #batch: string[] = [];
   /**
    * What a write's bytes are encoded into; free again when the write has finished (one is in flight at most).
-   * It grows with the writes, to KEPT_BUFFER_BYTES at most.
+   * It grows with the writes, to KEPT_BUFFER_BYTES at most; a larger write gets bytes of its own. (A fresh
+   * buffer for every large write lived until a collection freed it, and under load dozens of them did at once.)
    */
   #buffer = new Uint8Array(FIRST_BUFFER_BYTES);
   #unsent = 0;

@@ -132,10 +132,10 @@ function searchableText(chunk: Uint8Array): string | undefined {
 }
 
 /**
- * The most bytes a line reader keeps for its next lines once a line is read: a longer line's buffer is let go,
- * so a reader holds at most this much between lines.
+ * The largest buffer kept for reuse once its message is read (a line reader's, a sized read's, a pipe's
+ * write buffer); a larger one is let go, so what is kept between messages stays bounded.
  */
-const KEPT_BYTES = 1024 * 1024;
+export const KEPT_BUFFER_BYTES = 1024 * 1024;
 
 /**
  * The line being read: its bytes copied into a buffer until its newline arrives, then decoded once; or, past
@@ -156,9 +156,7 @@ class PendingLine {
   keep(piece: Uint8Array): void {
     const needed = this.#kept + piece.length;
     if (needed > this.#bytes.length) {
-      const grown = new Uint8Array(Math.max(needed, 2 * this.#bytes.length));
-      grown.set(this.#bytes.subarray(0, this.#kept));
-      this.#bytes = grown;
+      this.#bytes = new Uint8Array(this.#bytes.buffer.transfer(Math.max(needed, 2 * this.#bytes.length)));
     }
     this.#bytes.set(piece, this.#kept);
     this.#kept = needed;
@@ -197,7 +195,7 @@ class PendingLine {
   #clear(): void {
     this.size = 0;
     this.#kept = 0;
-    if (this.#bytes.length > KEPT_BYTES) this.#bytes = new Uint8Array(0);
+    if (this.#bytes.length > KEPT_BUFFER_BYTES) this.#bytes = new Uint8Array(0);
   }
 }
 
@@ -231,9 +229,8 @@ export async function readLimited(
   return parts.length === 1 ? parts[0] : parts.join("");
 }
 
-/** Buffers that sized reads keep for the next ones: how many, and how large each may be. */
+/** How many buffers sized reads keep for the next ones (each KEPT_BUFFER_BYTES at most). */
 const SPARE_BUFFERS = 4;
-const SPARE_BUFFER_BYTES = 1024 * 1024;
 const spareBuffers: ArrayBuffer[] = [];
 /** The buffer a sized read starts with when no spare is large enough; it grows as the bytes come. */
 const FIRST_SIZED_BYTES = 64 * 1024;
@@ -281,7 +278,7 @@ export async function readSized(
   } finally {
     reader.releaseLock();
     // A read that failed keeps the buffer it was given (now detached: no bytes).
-    const kept = buffer.byteLength > 0 && buffer.byteLength <= SPARE_BUFFER_BYTES;
+    const kept = buffer.byteLength > 0 && buffer.byteLength <= KEPT_BUFFER_BYTES;
     if (kept && spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(buffer);
   }
 }

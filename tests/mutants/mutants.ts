@@ -474,8 +474,9 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "line-buffer-grown-empty",
     file: "src/jsonrpc/framer.ts",
-    find: "      grown.set(this.#bytes.subarray(0, this.#kept));",
-    replace: "",
+    find:
+      "      this.#bytes = new Uint8Array(this.#bytes.buffer.transfer(Math.max(needed, 2 * this.#bytes.length)));",
+    replace: "      this.#bytes = new Uint8Array(Math.max(needed, 2 * this.#bytes.length));",
     breaks: "a message that spans reads keeps its first bytes when its buffer grows",
     tests: ["tests/jsonrpc/framer_test.ts"],
     filter: "spans",
@@ -510,8 +511,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "line-buffer-not-cleared",
     file: "src/jsonrpc/framer.ts",
-    find: "    this.#kept = 0;\n    if (this.#bytes.length > KEPT_BYTES)",
-    replace: "    if (this.#bytes.length > KEPT_BYTES)",
+    find: "    this.#kept = 0;\n    if (this.#bytes.length > KEPT_BUFFER_BYTES)",
+    replace: "    if (this.#bytes.length > KEPT_BUFFER_BYTES)",
     breaks: "a message read into the reused line buffer holds only its own bytes",
     tests: ["tests/jsonrpc/framer_test.ts"],
     filter: "spans chunks",
