@@ -67,11 +67,9 @@ export class Bridge {
     }
     if (cause.held === undefined) {
       this.#budget.held++;
-      cause.held = { asks: new Map(), askedAt: 0 };
+      cause.held = { asks: new Map() };
     }
-    const held = cause.held;
-    held.askedAt = Date.now();
-    held.asks.set(`${request.method.split("/")[0]}-${++this.#nextAsk}`, {
+    cause.held.asks.set(`${request.method.split("/")[0]}-${++this.#nextAsk}`, {
       backendId: request.id,
       method: request.method,
       params: request.params,

@@ -66,8 +66,6 @@ export interface Held {
   hold?: string;
   /** Ends the call when the client does not come back; restarted each round. */
   timer?: ReturnType<typeof setTimeout>;
-  /** When the backend last asked something for this call. */
-  askedAt: number;
 }
 
 export interface Pending {
@@ -145,12 +143,6 @@ export function isInputRequired(result: unknown): result is InputRequired {
   return (result as { resultType?: unknown } | undefined)?.resultType === "input_required";
 }
 
-/**
- * How long after a backend's question it may still ask more for the same call: questions a handler sends
- * at once (`Promise.all`) arrive within it; a handler that waits for an answer sends nothing after it.
- */
-export const ASK_WINDOW_MS = 100;
-
 /** The client capabilities the gateway declares to backends: those it can relay. */
 export const RELAYED_CAPABILITIES = { sampling: {}, elicitation: {}, roots: {} } as const;
 
@@ -179,25 +171,17 @@ export interface CallHost {
 
 /**
  * The clients that may have caused a server request or a log line (a session, or each sessionless request
- * on its own), and the call when there is one: stdio carries no other link between them. A held call whose
- * backend waits for its client's answer does not count once ASK_WINDOW_MS has passed since the backend's
- * last question: its handler is blocked on the answer, so what the backend sends now is another call's. Only
- * when every call in flight waits like that is one of them the cause.
+ * on its own), and the call when there is one: stdio carries no other link between them. A call held for
+ * its client's answer counts as long as it is in flight: whether its handler is blocked on that answer or
+ * still sending cannot be seen from here, and a guess by the clock gave one client's question to another's
+ * call whenever the machine or the server was slow.
  */
 export function callersOf(pending: Iterable<Pending>): { count: number; sole?: Pending } {
-  const now = Date.now();
-  const working = new Set<Session | Pending>();
-  const waiting = new Set<Session | Pending>();
-  let [workingSole, waitingSole]: (Pending | undefined)[] = [];
+  const callers = new Set<Session | Pending>();
+  let sole: Pending | undefined;
   for (const call of pending) {
-    if (call.held !== undefined && now - call.held.askedAt > ASK_WINDOW_MS) {
-      waiting.add(call.session ?? call);
-      waitingSole = call;
-    } else {
-      working.add(call.session ?? call);
-      workingSole = call;
-    }
+    callers.add(call.session ?? call);
+    sole = call;
   }
-  const [callers, sole] = working.size > 0 ? [working, workingSole] : [waiting, waitingSole];
   return callers.size === 1 ? { count: 1, sole } : { count: callers.size };
 }

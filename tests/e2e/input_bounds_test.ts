@@ -159,10 +159,33 @@ Deno.test(
     try {
       const held = await post(1, "follow", {});
       assert.equal(held.result?.resultType, "input_required", JSON.stringify(held));
-      // Within the held call's ask window, the follow-up comes as another client's call arrives.
+      // The follow-up comes as another client's call arrives.
       const other = await post(2, "slow-echo", { message: "mine", ms: 400 });
       assert.equal(other.result?.resultType, "complete", "another client got the held call's question");
       assert.equal(other.result.content[0].text, "mine");
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
+
+Deno.test(
+  "a question while another client's call is held is refused, however long that call has waited",
+  e2e,
+  async () => {
+    const gateway = await startGateway({ toml: HOSTILE() });
+    const post = (id: number, name: string, args: Record<string, unknown>) => {
+      const { body, headers } = modernRequest(id, "tools/call", { name, arguments: args });
+      return gateway.post("/mcp/hostile", body, headers).then(answerOf);
+    };
+    try {
+      const held = await post(1, "pile", { count: 1 });
+      assert.equal(held.result?.resultType, "input_required", JSON.stringify(held));
+      // The held call's handler waits for its answer; whether it will ask again cannot be seen from outside.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const other = await post(2, "pile", { count: 1 });
+      assert.equal(other.result?.resultType, "complete", JSON.stringify(other));
+      assert.match(other.result.content[0].text, /^answered 0, refused 1: 2 clients have requests in flight/);
     } finally {
       await gateway.stop();
     }

@@ -660,12 +660,12 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "held-follow-up-guessed",
     file: "src/gateway/calls.ts",
-    find: "    if (call.held !== undefined && now - call.held.askedAt > ASK_WINDOW_MS) {",
-    replace: "    if (call.held !== undefined) {",
+    find: "  for (const call of pending) {",
+    replace: "  for (const call of pending) {\n    if (call.held !== undefined) continue;",
     breaks:
-      "a held call's follow-up within its ask window, with another call in flight, is refused, not given to it",
+      "a held call's follow-up, with another call in flight, is refused, not given to it; so is a question while another call is held",
     tests: ["tests/e2e/input_bounds_test.ts"],
-    filter: "follow-up",
+    filter: "held",
   },
   {
     id: "guarded-prompts-forwarded",
