@@ -164,9 +164,17 @@ export interface CallHost {
   /** Cancels a call at the backend and answers its client. */
   cancel(backendId: number, reason: string): void;
   /** The clients that may have caused what the backend sends now (see Upstream). */
-  callers(): { count: number; sole?: Pending };
+  callers(): Callers;
   /** Sends a call again under a new backend id (`make` builds the request for it), its timeout afresh. */
   resend(backendId: number, pending: Pending, make: (retryId: number) => JsonRpcRequest): void;
+}
+
+/** Who may have caused what a backend sends now: how many callers, how many calls of theirs are held. */
+export interface Callers {
+  readonly count: number;
+  readonly held: number;
+  /** The call, when there is one caller. */
+  readonly sole?: Pending;
 }
 
 /**
@@ -176,12 +184,14 @@ export interface CallHost {
  * still sending cannot be seen from here, and a guess by the clock gave one client's question to another's
  * call whenever the machine or the server was slow.
  */
-export function callersOf(pending: Iterable<Pending>): { count: number; sole?: Pending } {
+export function callersOf(pending: Iterable<Pending>): Callers {
   const callers = new Set<Session | Pending>();
   let sole: Pending | undefined;
+  let held = 0;
   for (const call of pending) {
     callers.add(call.session ?? call);
     sole = call;
+    if (call.held !== undefined) held++;
   }
-  return callers.size === 1 ? { count: 1, sole } : { count: callers.size };
+  return callers.size === 1 ? { count: 1, held, sole } : { count: callers.size, held };
 }

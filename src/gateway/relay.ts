@@ -59,13 +59,8 @@ export class ClientRelay {
     if (this.#host.guarded && carriesText(request.method)) {
       return refuse(refusedQuestion(this.#host.serverId, request.method));
     }
-    const { count, sole: cause } = this.#host.callers();
-    if (count > 1) {
-      return refuse(
-        `${count} clients have requests in flight on ${this.#host.serverId}, so the one that caused it is not known; ` +
-          `give the server isolation = "session" to relay such requests under concurrency`,
-      );
-    }
+    const { count, held, sole: cause } = this.#host.callers();
+    if (count > 1) return refuse(ambiguous(this.#host.serverId, count, held));
     if (cause?.modern !== undefined) return this.#bridge.ask(cause, request, capability, refuse);
     const session = cause?.session;
     if (cause === undefined || session === undefined) {
@@ -200,4 +195,17 @@ export class ClientRelay {
     clearTimeout(relay.timer);
     return relay;
   }
+}
+
+/** Why a backend's request with several possible callers is refused, and what would let it through. */
+function ambiguous(serverId: string, count: number, held: number): string {
+  const known = `${count} clients have requests in flight on ${serverId}`;
+  const unknown = "so the one that caused it is not known";
+  if (held === 0) {
+    return `${known}, ${unknown}; give the server isolation = "session" to relay such requests under concurrency`;
+  }
+  const waiting = held === 1
+    ? "1 of them held for its client's answer"
+    : `${held} of them held for their clients' answers`;
+  return `${known}, ${waiting}, ${unknown}; a held call ends when its client retries or after gateway.inputRequiredTimeout`;
 }

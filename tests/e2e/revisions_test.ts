@@ -414,13 +414,28 @@ Deno.test("2026-07-28 requests: the revision's checks, and state that cannot be 
       assert.equal(late.error?.code, -32602);
       const again = await askTwice(24);
       assert.ok(again.requestState.length > 0, "the budget is free again once the held calls timed out");
+      // Whether a held call's handler will ask again cannot be seen from outside, so while it is held a
+      // question on its server has two possible callers and is refused, however long the call has waited.
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const beside = await askTwice(25);
-      assert.notEqual(
-        beside.requestState,
-        again.requestState,
-        "a call left waiting does not block the next one",
+      const beside = await answerOf(
+        await post(modernRequest(25, "tools/call", { name: "ask-twice", arguments: {} })),
       );
+      assert.match(
+        beside.error?.message ?? "",
+        /2 clients have requests in flight on asking, 1 of them held for its client's answer/,
+      );
+      const [name] = Object.keys(again.inputRequests);
+      const sampling = await answerOf(
+        await retry(26, again.requestState, { [name]: { action: "accept", content: { name: "Ada" } } }),
+      );
+      const [sampled] = Object.keys(sampling.result.inputRequests);
+      const done = await answerOf(
+        await retry(27, sampling.result.requestState, {
+          [sampled]: { role: "assistant", content: { type: "text", text: "ok" }, model: "m" },
+        }),
+      );
+      assert.equal(done.result.content[0].text, "name=Ada; sampled=ok");
+      await askTwice(28);
     });
   } finally {
     await gateway.stop();
