@@ -514,6 +514,9 @@ async function serve(
       await stopLogging();
       Deno.exit(code);
     })();
+  // From here a signal stops the gateway as /close does, during the servers' start too: without a listener
+  // the runtime dies at once, leaving the logs unflushed and a server that ignores its stdin running.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => void stop(0));
   // The HTTP app loads and the listener opens while the servers start; what clients send meanwhile waits.
   const started = gateway.start();
   const { hostname, port } = settings.listen;
@@ -541,7 +544,6 @@ async function serve(
     return await stop(1);
   }
   announceListening(settings, gateway, tools, server.port, scheme);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => void stop(0));
 }
 
 if (import.meta.main) {

@@ -146,6 +146,30 @@ Deno.test("SIGTERM shuts down the same way and leaves no child process", e2e, as
 });
 
 Deno.test(
+  "SIGTERM while the servers start stops them as /close does: exit 0, no child left",
+  e2e,
+  async () => {
+    // `sleeper` never answers and ignores its stdin: only the gateway's stop ends it. Each launch notes its pid,
+    // so that a process launched again while the gateway stops is seen too.
+    const launches = `${await tempDir("awmg-launches-")}/pids`;
+    const sleeper = throughSh(EVERYTHING("sleeper"), `echo $$ >> ${launches}; exec sleep 60`);
+    const gateway = await startGateway({ toml: EVERYTHING() + sleeper, waitHealthy: false });
+    await healthWhen(gateway, (health) => health?.body.servers.everything.status === "running");
+    const children = await descendants(gateway.process.pid);
+    assert.ok(children.length >= 2, "both servers were launched");
+    gateway.process.kill("SIGTERM");
+    assert.equal((await gateway.exited).code, 0, gateway.stderr);
+    const launched = (await Deno.readTextFile(launches)).trim().split("\n").map(Number);
+    assert.deepEqual(
+      await survivors([...children, ...launched]),
+      [],
+      "a backend process outlived the gateway",
+    );
+    assert.doesNotMatch(gateway.stdout, /backend_start_failed/);
+  },
+);
+
+Deno.test(
   "each stdio server is launched once: the process started early is the one that serves",
   e2e,
   async () => {

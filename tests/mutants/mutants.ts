@@ -705,6 +705,25 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "launched early",
   },
   {
+    id: "signals-unheard",
+    file: "main.ts",
+    find:
+      '  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => void stop(0));\n  // The HTTP app',
+    replace: "  // The HTTP app",
+    breaks: "SIGTERM stops the gateway as /close does, during the servers' start too",
+    tests: ["tests/e2e/lifecycle_test.ts"],
+    filter: "SIGTERM while",
+  },
+  {
+    id: "stopped-start-relaunches",
+    file: "src/backends/connection.ts",
+    find: "    if (this.#stopping) throw new Unavailable(`server '${serverId}' is shutting down`);\n",
+    replace: "",
+    breaks: "a server stopped during its start is not launched again",
+    tests: ["tests/e2e/lifecycle_test.ts"],
+    filter: "SIGTERM while",
+  },
+  {
     id: "start-not-awaited",
     file: "src/gateway/startup.ts",
     find: '    if (this.#state === "started") return undefined;',
