@@ -7,10 +7,11 @@ import type { GatewayConfig } from "../config/types.ts";
 import type { ClusterSettings } from "../cluster/join.ts";
 import { MIN_STATE_KEY, REPLICA_NAME } from "../config/schema.ts";
 import type { EnvLookup } from "./help.ts";
+import { randomHex } from "../hex.ts";
 
 /** A random replica name (8 hex digits) for a replica the config and environment do not name. */
 export function randomReplicaId(): string {
-  return [...crypto.getRandomValues(new Uint8Array(4))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return randomHex(4);
 }
 
 /** The replica settings, undefined without a store, or the error to stop with. */

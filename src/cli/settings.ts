@@ -6,6 +6,7 @@ import type { GatewayConfig } from "../config/types.ts";
 import { otlpHeaders } from "../config/gateway.ts";
 import type { TraceExport } from "../observability/tracing.ts";
 import { AGENT_ID_VAR, envKey, LEGACY_KEY_VAR, LEGACY_KEY_WARNING } from "../environment/agent_id.ts";
+import { randomHex } from "../hex.ts";
 import { DEFAULTS } from "./flags.ts";
 import type { EnvLookup } from "./help.ts";
 import type { RunOptions } from "./parse.ts";
@@ -119,8 +120,7 @@ export const UNENFORCED_VARIABLES: Readonly<Record<string, string>> = {
 
 /** A random API key (256 bits, hex), as the Go gateway generates when none is configured (spec 7.3). */
 export function randomApiKey(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return randomHex(32);
 }
 
 const DURATION_UNITS: Record<string, number> = {

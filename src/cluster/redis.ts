@@ -6,6 +6,7 @@
 import { getLogger } from "@logtape/logtape";
 import { createClient, type RedisClientType } from "@redis/client";
 import { StoreFailure } from "../difc/store.ts";
+import { hex } from "../hex.ts";
 
 /** Milliseconds one command (or the first connection) may take. */
 export const STORE_TIMEOUT_MS = 2000;
@@ -32,7 +33,7 @@ export interface Script {
 /** A script of `text`, its digest computed once. */
 export async function script(text: string): Promise<Script> {
   const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
-  return { text, sha: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("") };
+  return { text, sha: hex(new Uint8Array(digest)) };
 }
 
 /** The shared store's connection. */

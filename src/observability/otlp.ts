@@ -5,6 +5,7 @@
  * for it weighed 13 MB in the compiled binary. Loaded only when tracing is on.
  */
 import type { Attributes, Span, TraceExport, Tracer } from "./tracing.ts";
+import { randomHex } from "../hex.ts";
 
 /** How traces are exported, and the gateway's version for the resource. */
 export interface OtlpOptions extends TraceExport {
@@ -51,11 +52,6 @@ interface OtlpSpan {
 
 /** Events kept per span: a span that records without end keeps its first ones. */
 const MAX_EVENTS = 128;
-
-function hex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0"))
-    .join("");
-}
 
 /** The context a `traceparent` names; undefined when it is malformed (a client's may be anything). */
 export function parseTraceparent(value: string): Context | undefined {
@@ -162,7 +158,13 @@ class OtlpSpanHandle implements Span {
 
   child(name: string, attributes: Attributes): Span {
     const { traceId, spanId, sampled } = this.#context;
-    return new OtlpSpanHandle(this.#exporter, name, attributes, { traceId, spanId: hex(8), sampled }, spanId);
+    return new OtlpSpanHandle(
+      this.#exporter,
+      name,
+      attributes,
+      { traceId, spanId: randomHex(8), sampled },
+      spanId,
+    );
   }
 
   set(attributes: Attributes): void {
@@ -214,7 +216,7 @@ export function otlpTracer(options: OtlpOptions): { tracer: Tracer; shutdown: ()
   // The workflow's span, when configured, is every request's parent unless the client names its own.
   const configured: Context | undefined = options.parent === undefined ? undefined : {
     traceId: options.parent.traceId,
-    spanId: options.parent.spanId || hex(8),
+    spanId: options.parent.spanId || randomHex(8),
     sampled: true,
   };
   return {
@@ -225,8 +227,8 @@ export function otlpTracer(options: OtlpOptions): { tracer: Tracer; shutdown: ()
             ? undefined
             : parseTraceparent(traceparent)) ?? configured;
         const context = parent === undefined
-          ? { traceId: hex(16), spanId: hex(8), sampled: Math.random() < options.sampleRate }
-          : { traceId: parent.traceId, spanId: hex(8), sampled: parent.sampled };
+          ? { traceId: randomHex(16), spanId: randomHex(8), sampled: Math.random() < options.sampleRate }
+          : { traceId: parent.traceId, spanId: randomHex(8), sampled: parent.sampled };
         return new OtlpSpanHandle(exporter, name, attributes, context, parent?.spanId);
       },
     },

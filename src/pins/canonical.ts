@@ -2,6 +2,7 @@
  * RFC 8785 (JSON Canonicalization Scheme) for the JSON values MCP definitions are made of, and SHA-256 over
  * it: two servers that send the same definition in any key order or spacing get the same hash.
  */
+import { hex } from "../hex.ts";
 
 const encoder = new TextEncoder();
 
@@ -26,7 +27,5 @@ export function canonicalJson(value: unknown): string {
 /** The SHA-256 of a value's canonical JSON, as "sha256:" and lowercase hex. */
 export async function canonicalHash(value: unknown): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", encoder.encode(canonicalJson(value)));
-  return `sha256:${
-    Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("")
-  }`;
+  return `sha256:${hex(new Uint8Array(digest))}`;
 }

@@ -5,6 +5,7 @@
  */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
+import { hex } from "../hex.ts";
 
 /** The files written and the PEM text to serve with. */
 export interface ProxyTls {
@@ -37,7 +38,7 @@ export function dnsNameProblem(name: string): string | undefined {
 function serial(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[0] &= 0x7f;
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(bytes);
 }
 
 /** Makes the CA and the leaf, writes them into `dir` (created 0755 when missing) and returns them. */
