@@ -76,8 +76,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "generated-key-short",
     file: "src/cli/settings.ts",
-    find: "crypto.getRandomValues(new Uint8Array(32))",
-    replace: "crypto.getRandomValues(new Uint8Array(4))",
+    find: "  return randomHex(32);",
+    replace: "  return randomHex(4);",
     breaks: "the generated key has 256 bits",
     tests: [SECURITY],
     filter: "auth on by default",
@@ -447,8 +447,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "relay-guesses-session",
     file: "src/gateway/relay.ts",
-    find: "    if (count > 1) {",
-    replace: "    if (false) {",
+    find: "    if (count > 1) return refuse(ambiguous(this.#host.serverId, count, held));",
+    replace: "",
     breaks: "a server-to-client request is relayed only when one session can have caused it",
     tests: ["tests/e2e/passthrough_test.ts"],
   },
@@ -621,8 +621,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "sessionless-callers-one",
     file: "src/gateway/calls.ts",
-    find: "      working.add(call.session ?? call);",
-    replace: "      working.add(call.session!);",
+    find: "    callers.add(call.session ?? call);",
+    replace: "    callers.add(call.session!);",
     breaks:
       "two sessionless (2026-07-28) callers in flight are two, so a server request is refused, not guessed",
     tests: ["tests/e2e/input_bounds_test.ts"],
