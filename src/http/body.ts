@@ -1,7 +1,7 @@
 /**
  * Reads a request body as text within a size limit and a time limit, without buffering more than the limit.
  */
-import { readLimited, readSized } from "../jsonrpc/framer.ts";
+import { readLimited, readSized, SIZED_READ_BYTES } from "../jsonrpc/framer.ts";
 
 /** A body, or why it was not read. */
 export type BodyResult =
@@ -9,11 +9,6 @@ export type BodyResult =
   | { readonly kind: "too-large" }
   | { readonly kind: "timeout" };
 
-/**
- * Bodies of this declared size or larger are read by `readSized`, into a reused buffer; smaller ones by the
- * runtime, which takes a body that has arrived whole in one step.
- */
-const SIZED_READ_BYTES = 64 * 1024;
 const TIMEOUT = { kind: "timeout" } as const;
 const TOO_LARGE = { kind: "too-large" } as const;
 
@@ -55,7 +50,8 @@ export function readBody(request: Request, limit: number, timeoutMs: number): Pr
   if (declared !== null && size > limit) {
     return (request.body?.cancel() ?? Promise.resolve()).then(() => TOO_LARGE);
   }
-  // `request.body` is not touched for a small body: once made, the stream is what `text()` reads, in chunks.
+  // A small body is read by the runtime, which takes a body that has arrived whole in one step; `request.body`
+  // is not touched for it: once made, the stream is what `text()` reads, in chunks.
   const text = declared === null
     ? readLimited(request.body, limit)
     : size >= SIZED_READ_BYTES

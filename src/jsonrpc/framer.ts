@@ -230,6 +230,34 @@ export async function readLimited(
   return parts.length === 1 ? parts[0] : parts.join("");
 }
 
+/**
+ * Bodies of this declared size or larger are read by `readSized`, into a reused buffer; for smaller ones a
+ * fresh buffer costs less than the bookkeeping.
+ */
+export const SIZED_READ_BYTES = 64 * 1024;
+
+/**
+ * A fetched response's body as text, or undefined when it holds more than `limit` bytes (a body declared
+ * larger is not read at all). A body of declared length is read by `readSized`; one that fetch inflates is
+ * counted as it comes (`readLimited`), as its Content-Length counts the compressed bytes, and so is one of
+ * unknown length.
+ */
+export async function readFetched(response: Response, limit: number): Promise<string | undefined> {
+  const declared = response.headers.get("content-length");
+  const size = Number(declared);
+  const encoding = response.headers.get("content-encoding");
+  if (declared === null || !Number.isSafeInteger(size) || (encoding !== null && encoding !== "identity")) {
+    return await readLimited(response.body, limit);
+  }
+  if (size > limit) {
+    await response.body?.cancel().catch(() => {});
+    return undefined;
+  }
+  return size >= SIZED_READ_BYTES
+    ? await readSized(response.body, size)
+    : await readLimited(response.body, limit);
+}
+
 /** How many buffers sized reads keep for the next ones (each KEPT_BUFFER_BYTES at most). */
 const SPARE_BUFFERS = 4;
 const spareBuffers: ArrayBuffer[] = [];

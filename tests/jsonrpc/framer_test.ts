@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { type Oversized, readLimited, readLines, readPreview, readSized } from "../../src/jsonrpc/framer.ts";
+import {
+  type Oversized,
+  readFetched,
+  readLimited,
+  readLines,
+  readPreview,
+  readSized,
+} from "../../src/jsonrpc/framer.ts";
 import { classify } from "../../src/jsonrpc/messages.ts";
 
 function streamOf(chunks: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
@@ -238,6 +245,56 @@ Deno.test("readSized: a read that fails is an error, and the reads after it are 
   await assert.rejects(readSized(failing, 100_000), /connection reset/);
   const text = "f".repeat(120_000);
   assert.equal(await sized(text, 40_000), text);
+});
+
+/** Serves each request `answer`'s body and headers on loopback, for `use`'s fetches. */
+async function serving(
+  answer: () => { body: BodyInit; headers: Record<string, string> },
+  use: (url: string) => Promise<void>,
+): Promise<void> {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+    const { body, headers } = answer();
+    return new Response(body, { headers });
+  });
+  try {
+    await use(`http://127.0.0.1:${server.addr.port}/`);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+Deno.test("readFetched: bodies of declared length, inflated, of unknown length, and over the limit", async () => {
+  // Random text, so that even compressed it is read as a body of declared length.
+  const noise = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(60_000))));
+  const text = `{"text":"${"é".repeat(10)}${noise.repeat(4)}"}`;
+  const bytes = new TextEncoder().encode(text);
+  const compressed = new Uint8Array(
+    await new Response(ReadableStream.from([bytes]).pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+  );
+  const cases: [
+    string,
+    () => { body: BodyInit; headers: Record<string, string> },
+  ][] = [
+    ["declared", () => ({ body: bytes, headers: { "content-length": String(bytes.length) } })],
+    // Its Content-Length counts the compressed bytes; fetch hands over the inflated ones.
+    [
+      "inflated",
+      () => ({
+        body: compressed,
+        headers: { "content-encoding": "gzip", "content-length": String(compressed.length) },
+      }),
+    ],
+    [
+      "unknown length",
+      () => ({ body: ReadableStream.from([bytes.subarray(0, 1000), bytes.subarray(1000)]), headers: {} }),
+    ],
+  ];
+  for (const [what, answer] of cases) {
+    await serving(answer, async (url) => {
+      assert.equal(await readFetched(await fetch(url), 1_000_000), text, what);
+      assert.equal(await readFetched(await fetch(url), 100_000), undefined, `${what}, over the limit`);
+    });
+  }
 });
 
 Deno.test("readPreview: at most the first bytes of a stream, the rest left unread", async () => {

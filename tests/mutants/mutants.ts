@@ -482,6 +482,15 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "spans",
   },
   {
+    id: "inflated-body-sized",
+    file: "src/jsonrpc/framer.ts",
+    find: ' || (encoding !== null && encoding !== "identity")',
+    replace: "",
+    breaks: "a fetched body that fetch inflates is read whole, not held to its compressed Content-Length",
+    tests: ["tests/jsonrpc/framer_test.ts"],
+    filter: "readFetched",
+  },
+  {
     id: "sized-read-stale-bytes",
     file: "src/jsonrpc/framer.ts",
     find: "    return sizedDecoder.decode(new Uint8Array(buffer, 0, length));",
