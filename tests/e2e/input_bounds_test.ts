@@ -147,47 +147,50 @@ Deno.test(
   },
 );
 
+/** A 2026-07-28 tools/call to the hostile server, from a client of its own; resolves with its answer. */
+type ModernCall = (id: number, name: string, args: Record<string, unknown>) => ReturnType<typeof answerOf>;
+
+/** Starts a gateway before the hostile server, has a 2026-07-28 call of `tool` held, then runs `then`. */
+async function besideHeldCall(
+  tool: string,
+  args: Record<string, unknown>,
+  then: (call: ModernCall) => Promise<void>,
+) {
+  const gateway = await startGateway({ toml: HOSTILE() });
+  const call: ModernCall = (id, name, args) => {
+    const { body, headers } = modernRequest(id, "tools/call", { name, arguments: args });
+    return gateway.post("/mcp/hostile", body, headers).then(answerOf);
+  };
+  try {
+    const held = await call(1, tool, args);
+    assert.equal(held.result?.resultType, "input_required", JSON.stringify(held));
+    await then(call);
+  } finally {
+    await gateway.stop();
+  }
+}
+
 Deno.test(
   "a held call's follow-up question while another client's call is in flight is refused, not given to it",
   e2e,
-  async () => {
-    const gateway = await startGateway({ toml: HOSTILE() });
-    const post = (id: number, name: string, args: Record<string, unknown>) => {
-      const { body, headers } = modernRequest(id, "tools/call", { name, arguments: args });
-      return gateway.post("/mcp/hostile", body, headers).then(answerOf);
-    };
-    try {
-      const held = await post(1, "follow", {});
-      assert.equal(held.result?.resultType, "input_required", JSON.stringify(held));
+  () =>
+    besideHeldCall("follow", {}, async (call) => {
       // The follow-up comes as another client's call arrives.
-      const other = await post(2, "slow-echo", { message: "mine", ms: 400 });
+      const other = await call(2, "slow-echo", { message: "mine", ms: 400 });
       assert.equal(other.result?.resultType, "complete", "another client got the held call's question");
       assert.equal(other.result.content[0].text, "mine");
-    } finally {
-      await gateway.stop();
-    }
-  },
+    }),
 );
 
 Deno.test(
   "a question while another client's call is held is refused, however long that call has waited",
   e2e,
-  async () => {
-    const gateway = await startGateway({ toml: HOSTILE() });
-    const post = (id: number, name: string, args: Record<string, unknown>) => {
-      const { body, headers } = modernRequest(id, "tools/call", { name, arguments: args });
-      return gateway.post("/mcp/hostile", body, headers).then(answerOf);
-    };
-    try {
-      const held = await post(1, "pile", { count: 1 });
-      assert.equal(held.result?.resultType, "input_required", JSON.stringify(held));
+  () =>
+    besideHeldCall("pile", { count: 1 }, async (call) => {
       // The held call's handler waits for its answer; whether it will ask again cannot be seen from outside.
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const other = await post(2, "pile", { count: 1 });
+      const other = await call(2, "pile", { count: 1 });
       assert.equal(other.result?.resultType, "complete", JSON.stringify(other));
       assert.match(other.result.content[0].text, /^answered 0, refused 1: 2 clients have requests in flight/);
-    } finally {
-      await gateway.stop();
-    }
-  },
+    }),
 );
