@@ -386,11 +386,8 @@ export class BackendConnection {
     };
   }
 
-  /**
-   * Launches the process or connects to the URL; `ended` hears of the pipe's end first. Refused once the
-   * connection stops: a start that the stop interrupted would otherwise launch again a process that ended under
-   * it (the handshake relaunches one that exits on the probe), and nothing would stop that one.
-   */
+  /** Launches the process or connects to the URL (`ended` hears of the pipe's end first); refused once stopping,
+   * or a start the stop interrupted would launch again the process it killed (the handshake's relaunch). */
   #open(ended: Set<MessagePipe>): MessagePipe {
     const { serverId, transport } = this.#options;
     if (this.#stopping) throw new Unavailable(`server '${serverId}' is shutting down`);

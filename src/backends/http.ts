@@ -5,7 +5,7 @@
  */
 import { createParser } from "eventsource-parser";
 import { ErrorCode, errorResponse, unavailableResponse } from "../jsonrpc/errors.ts";
-import { readFetched, readLimited, readPreview } from "../jsonrpc/framer.ts";
+import { readDeclared, readLimited, readPreview } from "../jsonrpc/framer.ts";
 import { LegacySse } from "./legacy_sse.ts";
 import { classify, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from "../jsonrpc/messages.ts";
 import type { ExitStatus, MessagePipe, PipeEvents } from "./pipe.ts";
@@ -335,7 +335,7 @@ export class HttpPipe implements MessagePipe {
     }
     const type = response.headers.get("content-type") ?? "";
     if (type.includes("text/event-stream")) return await this.#readStream(response, id);
-    const body = await readFetched(response, this.#target.maxMessageSize);
+    const body = await readDeclared(response, this.#target.maxMessageSize);
     if (body === undefined) {
       return this.#oversized(id, `an answer of more than ${this.#target.maxMessageSize} bytes`);
     }

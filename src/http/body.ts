@@ -1,7 +1,7 @@
 /**
  * Reads a request body as text within a size limit and a time limit, without buffering more than the limit.
  */
-import { readLimited, readSized, SIZED_READ_BYTES } from "../jsonrpc/framer.ts";
+import { readDeclared } from "../jsonrpc/framer.ts";
 
 /** A body, or why it was not read. */
 export type BodyResult =
@@ -45,18 +45,7 @@ function sweep(): void {
  * counted as it arrives.
  */
 export function readBody(request: Request, limit: number, timeoutMs: number): Promise<BodyResult> {
-  const declared = request.headers.get("content-length");
-  const size = Number(declared);
-  if (declared !== null && size > limit) {
-    return (request.body?.cancel() ?? Promise.resolve()).then(() => TOO_LARGE);
-  }
-  // A small body is read by the runtime, which takes a body that has arrived whole in one step; `request.body`
-  // is not touched for it: once made, the stream is what `text()` reads, in chunks.
-  const text = declared === null
-    ? readLimited(request.body, limit)
-    : size >= SIZED_READ_BYTES
-    ? readSized(request.body, size)
-    : request.text();
+  const text = readDeclared(request, limit);
   return new Promise((resolve, reject) => {
     const waiter: Waiter = {
       deadline: Date.now() + timeoutMs,

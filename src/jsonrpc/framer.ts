@@ -234,28 +234,33 @@ export async function readLimited(
  * Bodies of this declared size or larger are read by `readSized`, into a reused buffer; for smaller ones a
  * fresh buffer costs less than the bookkeeping.
  */
-export const SIZED_READ_BYTES = 64 * 1024;
+const SIZED_READ_BYTES = 64 * 1024;
 
 /**
- * A fetched response's body as text, or undefined when it holds more than `limit` bytes (a body declared
- * larger is not read at all). A body of declared length is read by `readSized`; one that fetch inflates is
- * counted as it comes (`readLimited`), as its Content-Length counts the compressed bytes, and so is one of
- * unknown length.
+ * A request's or a fetched response's body as text, or undefined when it holds more than `limit` bytes; a body
+ * declared larger is cancelled unread. Of a body of declared length, a large one is read by `readSized` into
+ * a reused buffer and a small one by the runtime, which takes a body that has arrived whole in one step
+ * (`body` is not touched for it: once made, the stream is what `text()` reads, in chunks). A body of unknown
+ * length, and one that fetch inflates (its Content-Length counts the compressed bytes), are counted as they
+ * come (`readLimited`).
  */
-export async function readFetched(response: Response, limit: number): Promise<string | undefined> {
-  const declared = response.headers.get("content-length");
+export function readDeclared(message: Request | Response, limit: number): Promise<string | undefined> {
+  const declared = message.headers.get("content-length");
   const size = Number(declared);
-  const encoding = response.headers.get("content-encoding");
-  if (declared === null || !Number.isSafeInteger(size) || (encoding !== null && encoding !== "identity")) {
-    return await readLimited(response.body, limit);
+  if (declared === null || !Number.isSafeInteger(size) || inflated(message)) {
+    return readLimited(message.body, limit);
   }
   if (size > limit) {
-    await response.body?.cancel().catch(() => {});
-    return undefined;
+    return (message.body?.cancel() ?? Promise.resolve()).then(() => undefined, () => undefined);
   }
-  return size >= SIZED_READ_BYTES
-    ? await readSized(response.body, size)
-    : await readLimited(response.body, limit);
+  return size >= SIZED_READ_BYTES ? readSized(message.body, size) : message.text();
+}
+
+/** Whether fetch inflates a body: Deno's server hands a request's body over as it was sent. */
+function inflated(message: Request | Response): boolean {
+  if (message instanceof Request) return false;
+  const encoding = message.headers.get("content-encoding");
+  return encoding !== null && encoding !== "identity";
 }
 
 /** How many buffers sized reads keep for the next ones (each KEPT_BUFFER_BYTES at most). */

@@ -6,7 +6,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { readBody } from "../http/body.ts";
-import { readFetched } from "../jsonrpc/framer.ts";
+import { readDeclared } from "../jsonrpc/framer.ts";
 import { recordPassthrough } from "../observability/decisions.ts";
 import { injectGuardFields, INTROSPECTION, matchGraphql } from "./graphql.ts";
 import type { After, Before, ProxyJudge } from "./judge.ts";
@@ -203,7 +203,7 @@ class ProxyRequests {
   /** An answer to judge, read whole within maxJudgedBytes; a larger one is refused, never judged in part. */
   async #readWhole(answer: Response): Promise<string | Response> {
     const { maxJudgedBytes } = this.#options;
-    const text = await readFetched(answer, maxJudgedBytes);
+    const text = await readDeclared(answer, maxJudgedBytes);
     if (text !== undefined) return text;
     await answer.body?.cancel().catch(() => {});
     return failure(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import {
   type Oversized,
-  readFetched,
+  readDeclared,
   readLimited,
   readLines,
   readPreview,
@@ -263,7 +263,7 @@ async function serving(
   }
 }
 
-Deno.test("readFetched: bodies of declared length, inflated, of unknown length, and over the limit", async () => {
+Deno.test("readDeclared: bodies of declared length, inflated, of unknown length, and over the limit", async () => {
   // Random text, so that even compressed it is read as a body of declared length.
   const noise = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(60_000))));
   const text = `{"text":"${"é".repeat(10)}${noise.repeat(4)}"}`;
@@ -291,8 +291,8 @@ Deno.test("readFetched: bodies of declared length, inflated, of unknown length, 
   ];
   for (const [what, answer] of cases) {
     await serving(answer, async (url) => {
-      assert.equal(await readFetched(await fetch(url), 1_000_000), text, what);
-      assert.equal(await readFetched(await fetch(url), 100_000), undefined, `${what}, over the limit`);
+      assert.equal(await readDeclared(await fetch(url), 1_000_000), text, what);
+      assert.equal(await readDeclared(await fetch(url), 100_000), undefined, `${what}, over the limit`);
     });
   }
 });

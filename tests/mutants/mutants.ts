@@ -484,11 +484,11 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "inflated-body-sized",
     file: "src/jsonrpc/framer.ts",
-    find: ' || (encoding !== null && encoding !== "identity")',
-    replace: "",
+    find: '  return encoding !== null && encoding !== "identity";',
+    replace: "  return false;",
     breaks: "a fetched body that fetch inflates is read whole, not held to its compressed Content-Length",
     tests: ["tests/jsonrpc/framer_test.ts"],
-    filter: "readFetched",
+    filter: "readDeclared",
   },
   {
     id: "sized-read-stale-bytes",
@@ -844,9 +844,9 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: "body-declared-size-unchecked",
-    file: "src/http/body.ts",
-    find: "  if (declared !== null && size > limit) {",
-    replace: "  if (false) {",
+    file: "src/jsonrpc/framer.ts",
+    find: "  if (size > limit) {\n    return (message.body?.cancel()",
+    replace: "  if (false) {\n    return (message.body?.cancel()",
     breaks: "a body that declares more than gateway.maxBodySize is refused with 413 before it is read",
     tests: ["tests/e2e/routed_test.ts"],
     filter: "three real servers",
