@@ -2,6 +2,7 @@
  * A child process spoken to with newline-delimited JSON-RPC over stdin/stdout.
  */
 import { setImmediate } from "node:timers";
+import { AwaitedRequests } from "./awaited.ts";
 import { isOversized, KEPT_BUFFER_BYTES, readLines } from "../jsonrpc/framer.ts";
 import { classify, type JsonRpcMessage } from "../jsonrpc/messages.ts";
 import type { LaunchSpec } from "./launch.ts";
@@ -51,8 +52,8 @@ export class StdioPipe implements MessagePipe {
   #buffer = new Uint8Array(FIRST_BUFFER_BYTES);
   #unsent = 0;
   #writing = false;
-  /** Requests written whose responses have not been read yet (a hint for batching, never exact). */
-  #awaited = 0;
+  /** Requests written whose responses have not been read yet: while there are some, writes wait to share one. */
+  readonly #awaited = new AwaitedRequests();
 
   private constructor(child: Deno.ChildProcess, events: PipeEvents, limits: StdioLimits) {
     this.#child = child;
@@ -70,7 +71,7 @@ export class StdioPipe implements MessagePipe {
       }
       const classified = classify(parsed);
       if (classified.kind === "invalid") return events.noise(line);
-      if (classified.kind === "response" && this.#awaited > 0) this.#awaited--;
+      if (classified.kind === "response") this.#awaited.answered(classified.message.id);
       events.message(classified.message, line);
     }, limits.maxMessageSize).catch(() => {});
     const stderr = readLines(child.stderr, (line) => {
@@ -113,10 +114,10 @@ export class StdioPipe implements MessagePipe {
     this.#unsent += text.length + 1;
     this.#batch.push(text);
     if (this.#batch.length === 1 && !this.#writing) {
-      if (this.#awaited > 0) setImmediate(() => this.#flush());
+      if (this.#awaited.busy) setImmediate(() => this.#flush());
       else queueMicrotask(() => this.#flush());
     }
-    if ("id" in message && "method" in message) this.#awaited++;
+    this.#awaited.sent(message);
     return text;
   }
 
