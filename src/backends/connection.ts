@@ -6,12 +6,12 @@ import { getLogger } from "@logtape/logtape";
 import { preview } from "../jsonrpc/framer.ts";
 import { isFailure, type JsonRpcMessage, type JsonRpcResponse } from "../jsonrpc/messages.ts";
 import { rpcRecorder } from "../observability/rpc.ts";
-import { type Discovery, HttpPipe, type HttpTarget } from "./http.ts";
+import { HttpPipe, type HttpTarget } from "./http.ts";
+import { greet, type HandshakePeer } from "./greeting.ts";
 import type { BackendRevisionSetting } from "../config/types.ts";
 import {
   type AnnouncedCapabilities,
   envelope,
-  LEGACY_VERSIONS,
   LIST_CHANGES,
   META,
   MODERN_VERSION,
@@ -24,9 +24,6 @@ import { type StdioLimits, StdioPipe } from "./stdio.ts";
 
 /** Lifecycle of a backend connection. */
 export type BackendState = "starting" | "running" | "stopped" | "error";
-
-/** The MCP protocol revision the gateway asks backends for. */
-export const BACKEND_PROTOCOL_VERSION = "2025-11-25";
 
 /** How a backend is reached: a process to start, or a remote URL. */
 export type Transport =
@@ -70,11 +67,6 @@ export class StartFailure extends Error {
 export { Unavailable };
 
 const STDERR_TAIL = 40;
-/**
- * How long a process may stay silent on the `server/discover` probe before it is taken for a 2025 server:
- * some of those never answer a request that comes before `initialize`.
- */
-const PROBE_SILENCE_MS = 3000;
 /** How many resource URIs the gateway subscribes to on one 2026-07-28 server. */
 const MAX_SUBSCRIBED_URIS = 1024;
 const STOP_GRACE_MS = 10_000;
@@ -349,7 +341,10 @@ export class BackendConnection {
       return fail(this.#launchFailure(error));
     }
     try {
-      await this.#handshake(pipe, deadline, ended);
+      const greeting = await greet(pipe, deadline, this.#handshakePeer(ended));
+      this.revision = greeting.revision;
+      this.initializeResult = greeting.initializeResult;
+      this.speaksBoth = greeting.speaksBoth;
       this.state = "running";
       if ((this.initializeResult!.capabilities as Record<string, unknown> | undefined)?.tools !== undefined) {
         await this.refreshTools(Math.max(0, deadline - Date.now()));
@@ -418,6 +413,24 @@ export class BackendConnection {
     return pipe;
   }
 
+  /** What the handshake needs of this connection; a relaunch after the probe starts a fresh stderr tail. */
+  #handshakePeer(ended: Set<MessagePipe>): HandshakePeer {
+    const { serverId, revision, clientInfo, capabilities } = this.#options;
+    return {
+      serverId,
+      setting: revision,
+      clientInfo,
+      capabilities,
+      envelope: this.#envelope,
+      call: (method, params, timeoutMs) => this.call(method, params, timeoutMs),
+      ended: (pipe) => ended.has(pipe),
+      relaunch: () => {
+        this.#stderrTail.length = 0;
+        return this.#open(ended);
+      },
+    };
+  }
+
   /** Why the launch or connection failed, for the start's error. */
   #launchFailure(error: unknown): string {
     const { transport } = this.#options;
@@ -426,88 +439,6 @@ export class BackendConnection {
     }
     const target = transport.kind === "stdio" ? transport.spec.command : transport.target.url;
     return `could not start ${target}: ${(error as Error).message}`;
-  }
-
-  /**
-   * Finds the backend's revision and greets it: a 2026-07-28 server's `server/discover` result is adopted;
-   * a 2025 server gets `initialize` (started again first when it exited on the probe). Throws why not.
-   */
-  async #handshake(pipe: MessagePipe, deadline: number, ended: Set<MessagePipe>): Promise<void> {
-    const setting = this.#options.revision;
-    const found = setting === "2025-11-25" ? undefined : await this.#discover(pipe, deadline);
-    if (
-      found !== undefined && found.kind !== "modern" &&
-      (found.kind === "failed" || setting === MODERN_VERSION)
-    ) {
-      throw new Error(
-        setting === MODERN_VERSION
-          ? `server/discover did not name ${MODERN_VERSION} (${found.why}); protocolVersion = "${MODERN_VERSION}" needs a server that speaks it, "auto" falls back to initialize`
-          : `server/discover failed: ${found.why}`,
-      );
-    }
-    if (found?.kind === "modern") return this.#adoptModern(pipe, found.result);
-    // A process that exited on the probe is a 2025 server that wanted initialize first: start it again.
-    if (ended.has(pipe)) {
-      this.#stderrTail.length = 0;
-      pipe = this.#open(ended);
-    }
-    const response = await this.call("initialize", {
-      protocolVersion: BACKEND_PROTOCOL_VERSION,
-      capabilities: this.#options.capabilities,
-      clientInfo: this.#options.clientInfo,
-    }, Math.max(0, deadline - Date.now()));
-    if (isFailure(response)) {
-      const detail = (response.error.data as { detail?: unknown } | undefined)?.detail;
-      throw new Error(
-        `initialize failed: ${response.error.message}${detail === undefined ? "" : `: ${detail}`}`,
-      );
-    }
-    this.initializeResult = response.result as Record<string, unknown>;
-    this.revision = String(this.initializeResult.protocolVersion);
-    this.speaksBoth = false;
-    pipe.send({ jsonrpc: "2.0", method: "notifications/initialized" });
-  }
-
-  /** A 2026-07-28 server: its discover result stands for the initialize result clients are shown. */
-  #adoptModern(pipe: MessagePipe, result: unknown): void {
-    this.revision = MODERN_VERSION;
-    if (pipe instanceof HttpPipe) pipe.speakModern();
-    const { capabilities, instructions, _meta, supportedVersions } = result as {
-      capabilities?: unknown;
-      instructions?: unknown;
-      _meta?: Record<string, unknown>;
-      supportedVersions: unknown[];
-    };
-    this.speaksBoth = this.#options.revision === "auto" &&
-      supportedVersions.some((version) => (LEGACY_VERSIONS as readonly unknown[]).includes(version));
-    this.initializeResult = {
-      protocolVersion: MODERN_VERSION,
-      capabilities: capabilities ?? {},
-      serverInfo: _meta?.[META.serverInfo] ?? { name: this.#options.serverId, version: "unknown" },
-      ...(typeof instructions === "string" ? { instructions } : {}),
-    };
-  }
-
-  /**
-   * Finds out whether the backend speaks 2026-07-28 with a `server/discover` probe. A process that does not
-   * answer within PROBE_SILENCE_MS, answers with an error or exits is a 2025 server; a remote server is
-   * asked by the pipe, where only a definitive answer counts.
-   */
-  async #discover(pipe: MessagePipe, deadline: number): Promise<Discovery> {
-    if (pipe instanceof HttpPipe) return await pipe.discover(this.#envelope);
-    const silence = Math.min(PROBE_SILENCE_MS, Math.max(0, deadline - Date.now()));
-    try {
-      const response = await this.call("server/discover", { _meta: this.#envelope }, silence);
-      const versions = isFailure(response)
-        ? undefined
-        : (response.result as { supportedVersions?: unknown }).supportedVersions;
-      if (Array.isArray(versions) && versions.includes(MODERN_VERSION)) {
-        return { kind: "modern", result: (response as { result: Record<string, unknown> }).result };
-      }
-      return { kind: "legacy", why: "it answered server/discover without naming 2026-07-28" };
-    } catch (error) {
-      return { kind: "legacy", why: (error as Error).message };
-    }
   }
 
   #receive(message: JsonRpcMessage, text: string): void {

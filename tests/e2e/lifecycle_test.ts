@@ -194,6 +194,34 @@ Deno.test(
 );
 
 Deno.test(
+  "a 2025 server that exits on the server/discover probe is launched again and greeted with initialize",
+  e2e,
+  async () => {
+    const dir = await tempDir("awmg-probe-exit-");
+    // The first launch reads one line (the probe) and exits, as a server that wants initialize first may.
+    const toml = throughSh(
+      EVERYTHING("strict"),
+      `echo $$ >> ${dir}/starts; if [ ! -e ${dir}/probed ]; then touch ${dir}/probed; read -r line; exit 1; fi; exec "$0" "$@"`,
+    );
+    const gateway = await startGateway({ toml });
+    try {
+      const client = await gateway.client("strict");
+      assert.equal(
+        text(await client.callTool({ name: "echo", arguments: { message: "again" } })),
+        "Echo: again",
+      );
+      await client.close();
+      const pids = (await Deno.readTextFile(`${dir}/starts`)).trim().split("\n").map(Number);
+      assert.equal(pids.length, 2, "launched once for the probe, once more for initialize");
+      assert.deepEqual(await survivors(pids.slice(0, 1)), [], "the process that exited is not waited on");
+      assert.doesNotMatch(gateway.stdout, /backend_start_failed/);
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
+
+Deno.test(
   "awmg listens while its servers start: /health says starting, and what clients send waits for the start",
   e2e,
   async () => {

@@ -733,6 +733,15 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "SIGTERM while",
   },
   {
+    id: "probe-exit-not-relaunched",
+    file: "src/backends/greeting.ts",
+    find: "  if (peer.ended(pipe)) pipe = peer.relaunch();\n",
+    replace: "",
+    breaks: "a 2025 server that exits on the server/discover probe is launched again for initialize",
+    tests: ["tests/e2e/lifecycle_test.ts"],
+    filter: "exits on the server/discover probe",
+  },
+  {
     id: "start-not-awaited",
     file: "src/gateway/startup.ts",
     find: '    if (this.#state === "started") return undefined;',
