@@ -47,6 +47,9 @@ const env = (name: string) => Deno.env.get(name);
 const expansionEnv = withAgentIdAlias(env);
 /** This gateway process, named on its containers' labels. */
 const INSTANCE_ID = `awmg-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+/** What a signal does while the start has launched servers but the gateway that would stop them is not built. */
+const exitOnSignal = () => Deno.exit(0);
 
 /** A redactor of every secret the config and settings hold. */
 function redactorOf(config: GatewayConfig, settings: Settings): (text: string) => string {
@@ -56,11 +59,6 @@ function redactorOf(config: GatewayConfig, settings: Settings): (text: string) =
     ...Object.values(settings.tracing?.headers ?? {}),
     ...settings.cluster?.stateKeys ?? [],
   ]);
-}
-
-/** The temporary directory, as Go's os.TempDir: $TMPDIR, else /tmp. */
-function tmpDir(): string {
-  return env("TMPDIR") || "/tmp";
 }
 
 function fail(message: string, code: number): never {
@@ -97,7 +95,8 @@ async function checkEnvironment(options: RunOptions, inContainer: boolean): Prom
 /** The loaded config, failed as well when the mount policy refuses one of its servers. */
 async function withMountPolicy(loaded: LoadResult, options: RunOptions): Promise<LoadResult> {
   if (!loaded.ok) return loaded;
-  const policy = await mountPolicy(env, Deno.cwd(), tmpDir());
+  // The temporary directory as Go's os.TempDir names it.
+  const policy = await mountPolicy(env, Deno.cwd(), env("TMPDIR") || "/tmp");
   const section = options.configStdin ? "mcpServers" : "servers";
   const errors = await mountPolicyIssues(loaded.config.servers, policy, section);
   if (errors.length === 0) return loaded;
@@ -268,6 +267,8 @@ function launchEarly(config: GatewayConfig, settings: Settings): HeadStart | und
     ),
   );
   globalThis.addEventListener("unload", () => headStart.abandon());
+  // Until serve() can stop the gateway, a signal exits so that the unload listener kills these children.
+  for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, exitOnSignal);
   return headStart;
 }
 
@@ -514,9 +515,11 @@ async function serve(
       await stopLogging();
       Deno.exit(code);
     })();
-  // From here a signal stops the gateway as /close does, during the servers' start too: without a listener
-  // the runtime dies at once, leaving the logs unflushed and a server that ignores its stdin running.
-  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => void stop(0));
+  // From here a signal stops the gateway as /close does, during the servers' start too.
+  for (const signal of STOP_SIGNALS) {
+    Deno.removeSignalListener(signal, exitOnSignal);
+    Deno.addSignalListener(signal, () => void stop(0));
+  }
   // The HTTP app loads and the listener opens while the servers start; what clients send meanwhile waits.
   const started = gateway.start();
   const { hostname, port } = settings.listen;

@@ -169,6 +169,37 @@ Deno.test(
   },
 );
 
+Deno.test("SIGTERM before the gateway is built kills the servers launched early: exit 0", e2e, async () => {
+  // A store that takes connections and never answers holds the start (2 s) before the gateway exists, with
+  // `sleeper`, which ignores its stdin, already launched.
+  const store = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  (async () => {
+    for await (const conn of store) held.push(conn);
+  })().catch(() => {});
+  const launches = `${await tempDir("awmg-launches-")}/pids`;
+  const sleeper = throughSh(EVERYTHING("sleeper"), `echo $$ >> ${launches}; exec sleep 60`);
+  const gateway = await startGateway({
+    toml: `[gateway]\nstore = "redis://127.0.0.1:${store.addr.port}"\n\n${sleeper}`,
+    env: { MCP_GATEWAY_STATE_KEY: "0123456789abcdef0123456789abcdef-test" },
+    waitHealthy: false,
+  });
+  try {
+    const launched = await eventually(
+      () => Deno.readTextFile(launches).then((text) => text.trim().split("\n").map(Number), () => []),
+      (pids) => pids.length > 0,
+    );
+    await eventually(() => held.length, (count) => count > 0);
+    assert.ok(launched.length > 0 && held.length > 0, "sleeper runs and the start waits for the store");
+    gateway.process.kill("SIGTERM");
+    assert.equal((await gateway.exited).code, 0, gateway.stderr);
+    assert.deepEqual(await survivors(launched), [], "a server launched early outlived the gateway");
+  } finally {
+    store.close();
+    for (const conn of held) conn.close();
+  }
+});
+
 Deno.test(
   "each stdio server is launched once: the process started early is the one that serves",
   e2e,

@@ -716,12 +716,29 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "signals-unheard",
     file: "main.ts",
-    find:
-      '  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => void stop(0));\n  // The HTTP app',
-    replace: "  // The HTTP app",
+    find: "    Deno.addSignalListener(signal, () => void stop(0));\n",
+    replace: "",
     breaks: "SIGTERM stops the gateway as /close does, during the servers' start too",
     tests: ["tests/e2e/lifecycle_test.ts"],
     filter: "SIGTERM while",
+  },
+  {
+    id: "early-signal-exit-kept",
+    file: "main.ts",
+    find: "    Deno.removeSignalListener(signal, exitOnSignal);\n",
+    replace: "",
+    breaks: "once the gateway exists, a signal stops it (and the servers it took) instead of exiting at once",
+    tests: ["tests/e2e/lifecycle_test.ts"],
+    filter: "SIGTERM while",
+  },
+  {
+    id: "early-signal-kills-outright",
+    file: "main.ts",
+    find: "  for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, exitOnSignal);\n",
+    replace: "",
+    breaks: "a signal before the gateway exists kills the servers launched early",
+    tests: ["tests/e2e/lifecycle_test.ts"],
+    filter: "before the gateway is built",
   },
   {
     id: "stopped-start-relaunches",
