@@ -515,10 +515,10 @@ async function serve(
       await stopLogging();
       Deno.exit(code);
     })();
-  // From here a signal stops the gateway as /close does, during the servers' start too.
+  // From here a signal stops the gateway as /close does, during the servers' start too; a second one hurries it.
   for (const signal of STOP_SIGNALS) {
     Deno.removeSignalListener(signal, exitOnSignal);
-    Deno.addSignalListener(signal, () => void stop(0));
+    Deno.addSignalListener(signal, () => stopping === undefined ? void stop(0) : gateway.hurry());
   }
   // The HTTP app loads and the listener opens while the servers start; what clients send meanwhile waits.
   const started = gateway.start();

@@ -229,16 +229,22 @@ export class BackendConnection {
     return tools;
   }
 
-  /** Stops the backend (a process: stdin closed, SIGTERM, SIGKILL after 10 s); false when none was started. */
-  async stop(): Promise<boolean> {
+  /**
+   * Stops the backend (a process: stdin closed, SIGTERM, SIGKILL after `graceMs`); false when none was started.
+   * A second stop with a shorter grace cuts the first one's short.
+   */
+  async stop(graceMs = STOP_GRACE_MS): Promise<boolean> {
+    const first = !this.#stopping;
     this.#stopping = true;
     const pipe = this.#pipe;
     if (pipe === undefined) return false;
-    const status = await pipe.stop(STOP_GRACE_MS);
-    this.#log.info("Backend server {server} stopped ({exit})", {
-      server: this.#options.serverId,
-      exit: describeExit(status),
-    });
+    const status = await pipe.stop(graceMs);
+    if (first) {
+      this.#log.info("Backend server {server} stopped ({exit})", {
+        server: this.#options.serverId,
+        exit: describeExit(status),
+      });
+    }
     return true;
   }
 

@@ -3,6 +3,7 @@ import {
   commandLine,
   descendants,
   EVERYTHING,
+  HOSTILE,
   MEMORY,
   RUGPULL,
   type RunningGateway,
@@ -168,6 +169,59 @@ Deno.test(
     assert.doesNotMatch(gateway.stdout, /backend_start_failed/);
   },
 );
+
+Deno.test(
+  "a second SIGTERM cuts the stop short: a server that ignores SIGTERM is killed at once",
+  e2e,
+  async () => {
+    // `stubborn` ignores SIGTERM and its stdin: the first signal's stop would kill it only after 10 s of grace.
+    const launches = `${await tempDir("awmg-launches-")}/pids`;
+    const stubborn = throughSh(
+      EVERYTHING("stubborn"),
+      `trap "" TERM; echo $$ >> ${launches}; while :; do sleep 1; done`,
+    );
+    const gateway = await startGateway({ toml: stubborn, waitHealthy: false });
+    const launched = await eventually(
+      () => Deno.readTextFile(launches).then((text) => text.trim().split("\n").map(Number), () => []),
+      (pids) => pids.length > 0,
+    );
+    assert.ok(launched.length > 0, "stubborn was launched");
+    // Listening, the gateway exists and stops on a signal (one that came earlier would only exit).
+    assert.notEqual(await healthWhen(gateway, (health) => health !== undefined), undefined);
+    gateway.process.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.deepEqual(await survivors(launched), launched, "the first signal's stop is still in its grace");
+    const hurried = Date.now();
+    gateway.process.kill("SIGTERM");
+    assert.equal((await gateway.exited).code, 0, gateway.stderr);
+    assert.ok(
+      Date.now() - hurried < 5000,
+      `the stop took ${Date.now() - hurried} ms after the second signal`,
+    );
+    assert.deepEqual(await survivors(launched), [], "the server outlived the gateway");
+  },
+);
+
+Deno.test("a second SIGTERM does not wait for the calls in flight", e2e, async () => {
+  const gateway = await startGateway({ toml: HOSTILE() });
+  const client = await gateway.client("hostile");
+  const call = client.callTool({ name: "slow-echo", arguments: { message: "late", ms: 60_000 } })
+    .then(() => "answered", (error: Error) => error.message);
+  // The call reaches the server within this pause (its echo is set to take a minute).
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  gateway.process.kill("SIGTERM");
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  assert.equal(
+    await survivors([gateway.process.pid]).then((alive) => alive.length),
+    1,
+    "the stop waits for the call",
+  );
+  const hurried = Date.now();
+  gateway.process.kill("SIGTERM");
+  assert.equal((await gateway.exited).code, 0, gateway.stderr);
+  assert.ok(Date.now() - hurried < 5000, `the stop took ${Date.now() - hurried} ms after the second signal`);
+  assert.notEqual(await call, "answered");
+});
 
 Deno.test("SIGTERM before the gateway is built kills the servers launched early: exit 0", e2e, async () => {
   // A store that takes connections and never answers holds the start (2 s) before the gateway exists, with

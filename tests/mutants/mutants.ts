@@ -716,11 +716,21 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "signals-unheard",
     file: "main.ts",
-    find: "    Deno.addSignalListener(signal, () => void stop(0));\n",
+    find:
+      "    Deno.addSignalListener(signal, () => stopping === undefined ? void stop(0) : gateway.hurry());\n",
     replace: "",
     breaks: "SIGTERM stops the gateway as /close does, during the servers' start too",
     tests: ["tests/e2e/lifecycle_test.ts"],
     filter: "SIGTERM while",
+  },
+  {
+    id: "second-signal-waits",
+    file: "src/gateway/gateway.ts",
+    find: "    for (const upstream of this.#upstreams.all()) void upstream.connection.stop(0);\n",
+    replace: "",
+    breaks: "a second signal kills the servers at once, cutting the calls in flight, instead of waiting",
+    tests: ["tests/e2e/lifecycle_test.ts"],
+    filter: "a second SIGTERM",
   },
   {
     id: "early-signal-exit-kept",
