@@ -48,8 +48,11 @@ const expansionEnv = withAgentIdAlias(env);
 /** This gateway process, named on its containers' labels. */
 const INSTANCE_ID = `awmg-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
 const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
-/** What a signal does while the start has launched servers but the gateway that would stop them is not built. */
-const exitOnSignal = () => Deno.exit(0);
+/**
+ * What a signal does while the start has launched servers but no gateway exists to stop them: an exit with the
+ * code of a process that signal killed, which runs the unload listeners.
+ */
+const EXIT_ON_SIGNAL = { SIGINT: () => Deno.exit(130), SIGTERM: () => Deno.exit(143) } as const;
 
 /** A redactor of every secret the config and settings hold. */
 function redactorOf(config: GatewayConfig, settings: Settings): (text: string) => string {
@@ -268,7 +271,7 @@ function launchEarly(config: GatewayConfig, settings: Settings): HeadStart | und
   );
   globalThis.addEventListener("unload", () => headStart.abandon());
   // Until serve() can stop the gateway, a signal exits so that the unload listener kills these children.
-  for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, exitOnSignal);
+  for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, EXIT_ON_SIGNAL[signal]);
   return headStart;
 }
 
@@ -517,7 +520,7 @@ async function serve(
     })();
   // From here a signal stops the gateway as /close does, during the servers' start too; a second one hurries it.
   for (const signal of STOP_SIGNALS) {
-    Deno.removeSignalListener(signal, exitOnSignal);
+    Deno.removeSignalListener(signal, EXIT_ON_SIGNAL[signal]);
     Deno.addSignalListener(signal, () => stopping === undefined ? void stop(0) : gateway.hurry());
   }
   // The HTTP app loads and the listener opens while the servers start; what clients send meanwhile waits.

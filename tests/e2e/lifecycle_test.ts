@@ -223,7 +223,7 @@ Deno.test("a second SIGTERM does not wait for the calls in flight", e2e, async (
   assert.notEqual(await call, "answered");
 });
 
-Deno.test("SIGTERM before the gateway is built kills the servers launched early: exit 0", e2e, async () => {
+Deno.test("SIGTERM before the gateway is built ends the servers launched early: exit 143", e2e, async () => {
   // A store that takes connections and never answers holds the start (2 s) before the gateway exists, with
   // `sleeper`, which ignores its stdin, already launched.
   const store = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -246,7 +246,8 @@ Deno.test("SIGTERM before the gateway is built kills the servers launched early:
     await eventually(() => held.length, (count) => count > 0);
     assert.ok(launched.length > 0 && held.length > 0, "sleeper runs and the start waits for the store");
     gateway.process.kill("SIGTERM");
-    assert.equal((await gateway.exited).code, 0, gateway.stderr);
+    const { code, signal } = await gateway.exited;
+    assert.deepEqual({ code, signal }, { code: 143, signal: null }, "awmg exits as a process SIGTERM killed");
     assert.deepEqual(await survivors(launched), [], "a server launched early outlived the gateway");
   } finally {
     store.close();

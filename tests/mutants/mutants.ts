@@ -735,7 +735,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "early-signal-exit-kept",
     file: "main.ts",
-    find: "    Deno.removeSignalListener(signal, exitOnSignal);\n",
+    find: "    Deno.removeSignalListener(signal, EXIT_ON_SIGNAL[signal]);\n",
     replace: "",
     breaks: "once the gateway exists, a signal stops it (and the servers it took) instead of exiting at once",
     tests: ["tests/e2e/lifecycle_test.ts"],
@@ -744,7 +744,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "early-signal-kills-outright",
     file: "main.ts",
-    find: "  for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, exitOnSignal);\n",
+    find: "  for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, EXIT_ON_SIGNAL[signal]);\n",
     replace: "",
     breaks: "a signal before the gateway exists kills the servers launched early",
     tests: ["tests/e2e/lifecycle_test.ts"],
