@@ -41,6 +41,18 @@ function healthWhen(gateway: RunningGateway, done: (health: Health | undefined) 
   }, done);
 }
 
+/** The pids a launch script wrote to `file`, one a line; none while it does not exist. */
+function pidsIn(file: string): Promise<number[]> {
+  return Deno.readTextFile(file).then((text) => text.trim().split("\n").map(Number), () => []);
+}
+
+/** Calls server-everything's `echo` on `server` through the gateway, with a client of its own. */
+async function assertEchoes(gateway: RunningGateway, server: string, message: string): Promise<void> {
+  const client = await gateway.client(server);
+  assert.equal(text(await client.callTool({ name: "echo", arguments: { message } })), `Echo: ${message}`);
+  await client.close();
+}
+
 async function allGone(pids: number[]): Promise<boolean> {
   return (await survivors(pids)).length === 0;
 }
@@ -160,7 +172,7 @@ Deno.test(
     assert.ok(children.length >= 2, "both servers were launched");
     gateway.process.kill("SIGTERM");
     assert.equal((await gateway.exited).code, 0, gateway.stderr);
-    const launched = (await Deno.readTextFile(launches)).trim().split("\n").map(Number);
+    const launched = await pidsIn(launches);
     assert.deepEqual(
       await survivors([...children, ...launched]),
       [],
@@ -182,7 +194,7 @@ Deno.test(
     );
     const gateway = await startGateway({ toml: stubborn, waitHealthy: false });
     const launched = await eventually(
-      () => Deno.readTextFile(launches).then((text) => text.trim().split("\n").map(Number), () => []),
+      () => pidsIn(launches),
       (pids) => pids.length > 0,
     );
     assert.ok(launched.length > 0, "stubborn was launched");
@@ -240,7 +252,7 @@ Deno.test("SIGTERM before the gateway is built ends the servers launched early: 
   });
   try {
     const launched = await eventually(
-      () => Deno.readTextFile(launches).then((text) => text.trim().split("\n").map(Number), () => []),
+      () => pidsIn(launches),
       (pids) => pids.length > 0,
     );
     await eventually(() => held.length, (count) => count > 0);
@@ -264,13 +276,8 @@ Deno.test(
     const toml = throughSh(EVERYTHING("counted"), `echo $$ >> ${starts}; exec "$0" "$@"`);
     const gateway = await startGateway({ toml });
     try {
-      const client = await gateway.client("counted");
-      assert.equal(
-        text(await client.callTool({ name: "echo", arguments: { message: "once" } })),
-        "Echo: once",
-      );
-      await client.close();
-      const pids = (await Deno.readTextFile(starts)).trim().split("\n").map(Number);
+      await assertEchoes(gateway, "counted", "once");
+      const pids = await pidsIn(starts);
       assert.equal(pids.length, 1, "started once: the early launch was taken, not replaced by a second");
       assert.ok((await descendants(gateway.process.pid)).includes(pids[0]), "the early process serves");
     } finally {
@@ -291,13 +298,8 @@ Deno.test(
     );
     const gateway = await startGateway({ toml });
     try {
-      const client = await gateway.client("strict");
-      assert.equal(
-        text(await client.callTool({ name: "echo", arguments: { message: "again" } })),
-        "Echo: again",
-      );
-      await client.close();
-      const pids = (await Deno.readTextFile(`${dir}/starts`)).trim().split("\n").map(Number);
+      await assertEchoes(gateway, "strict", "again");
+      const pids = await pidsIn(`${dir}/starts`);
       assert.equal(pids.length, 2, "launched once for the probe, once more for initialize");
       assert.deepEqual(await survivors(pids.slice(0, 1)), [], "the process that exited is not waited on");
       assert.doesNotMatch(gateway.stdout, /backend_start_failed/);
