@@ -187,7 +187,8 @@ export class BackendConnection {
           reject(new Error(`the process ${describeExit(status)} before answering ${method}`));
         }
       });
-      const sent = this.revision === MODERN_VERSION ? withMeta(params, this.#envelope) : params;
+      // While it starts, the revision is still the last process's: the handshake's requests carry what they need.
+      const sent = this.state === "running" && this.modern ? withMeta(params, this.#envelope) : params;
       const text = pipe.send({ jsonrpc: "2.0", id, method, ...(sent === undefined ? {} : { params: sent }) });
       this.#record({ direction: "outbound", session: null, method, id, text });
     });

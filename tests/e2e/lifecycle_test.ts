@@ -287,6 +287,40 @@ Deno.test(
 );
 
 Deno.test(
+  "a server restarted speaking 2025 after 2026-07-28 gets a 2025 initialize, without the envelope",
+  e2e,
+  async () => {
+    const dir = await tempDir("awmg-turncoat-");
+    // The first launch speaks 2026-07-28 alone; every later one 2025 alone.
+    const toml = throughSh(
+      HOSTILE("turncoat"),
+      `echo $$ >> ${dir}/starts; [ -e ${dir}/once ] && exec "$0" "$@"; touch ${dir}/once; exec "$0" "$@" --modern`,
+    );
+    const logDir = `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
+    const gateway = await startGateway({ toml, args: ["--log-dir", logDir] });
+    try {
+      const [modern] = await pidsIn(`${dir}/starts`);
+      Deno.kill(modern, "SIGKILL");
+      const client = await gateway.client("turncoat");
+      const pid = await eventually(
+        () => client.callTool({ name: "pid", arguments: {} }).then(text, () => ""),
+        (answer) => answer !== "",
+      );
+      assert.notEqual(pid, String(modern), "the server was started again");
+      await client.close();
+      await gateway.stop();
+      const sent = (await Deno.readTextFile(`${logDir}/turncoat.log`)).split("\n")
+        .filter((line) => line.includes("→initialize"));
+      assert.equal(sent.length, 1, "one initialize: to the process that speaks 2025");
+      assert.doesNotMatch(sent[0], /_meta/);
+    } finally {
+      await gateway.stop();
+      await Deno.remove(logDir, { recursive: true }).catch(() => {});
+    }
+  },
+);
+
+Deno.test(
   "a 2025 server that exits on the server/discover probe is launched again and greeted with initialize",
   e2e,
   async () => {

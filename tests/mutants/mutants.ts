@@ -760,6 +760,16 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "SIGTERM while",
   },
   {
+    id: "restart-speaks-old-revision",
+    file: "src/backends/connection.ts",
+    find:
+      '      const sent = this.state === "running" && this.modern ? withMeta(params, this.#envelope) : params;',
+    replace: "      const sent = this.modern ? withMeta(params, this.#envelope) : params;",
+    breaks: "a server restarted in another revision is greeted in its own, not the last process's",
+    tests: ["tests/e2e/lifecycle_test.ts"],
+    filter: "restarted speaking 2025",
+  },
+  {
     id: "probe-exit-not-relaunched",
     file: "src/backends/greeting.ts",
     find: "  if (peer.ended(pipe)) pipe = peer.relaunch();\n",
