@@ -54,6 +54,14 @@ const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
  */
 const EXIT_ON_SIGNAL = { SIGINT: () => Deno.exit(130), SIGTERM: () => Deno.exit(143) } as const;
 
+/** From now on SIGINT and SIGTERM do `action` (the gateway exists to stop what was launched) instead of exiting. */
+function onStopSignals(action: (signal: typeof STOP_SIGNALS[number]) => void): void {
+  for (const signal of STOP_SIGNALS) {
+    Deno.removeSignalListener(signal, EXIT_ON_SIGNAL[signal]);
+    Deno.addSignalListener(signal, () => action(signal));
+  }
+}
+
 /** A redactor of every secret the config and settings hold. */
 function redactorOf(config: GatewayConfig, settings: Settings): (text: string) => string {
   return makeRedactor([
@@ -187,6 +195,10 @@ async function pinServers(
   const gateway = await makeGateway(config, settings, guardSetup, new ToolsRegistry(undefined), {
     headStart,
   });
+  // A signal stops the servers as the gateway's stop does (a second one hurries it), then exits as killed.
+  onStopSignals((signal) =>
+    gateway.state === "open" ? void gateway.close().then(EXIT_ON_SIGNAL[signal]) : gateway.hurry()
+  );
   const failures = await gateway.start();
   headStart?.abandon();
   if (failures.length > 0) {
@@ -519,10 +531,7 @@ async function serve(
       Deno.exit(code);
     })();
   // From here a signal stops the gateway as /close does, during the servers' start too; a second one hurries it.
-  for (const signal of STOP_SIGNALS) {
-    Deno.removeSignalListener(signal, EXIT_ON_SIGNAL[signal]);
-    Deno.addSignalListener(signal, () => stopping === undefined ? void stop(0) : gateway.hurry());
-  }
+  onStopSignals(() => stopping === undefined ? void stop(0) : gateway.hurry());
   // The HTTP app loads and the listener opens while the servers start; what clients send meanwhile waits.
   const started = gateway.start();
   const { hostname, port } = settings.listen;

@@ -97,6 +97,7 @@ export class Gateway {
   readonly #subscriptions = new Set<Subscription>();
   readonly #handshake: Handshake;
   #state: "open" | "closing" | "closed" = "open";
+  #closed?: Promise<number>;
   /** What messages meet of the start (startup.ts); made by start(), which serve() calls before listening. */
   #startGate?: StartGate;
 
@@ -571,9 +572,15 @@ export class Gateway {
     return report;
   }
 
-  /** Stops accepting work, lets in-flight requests finish (up to the shutdown timeout), stops every backend. */
-  async close(): Promise<number> {
-    if (this.#state !== "open") return 0;
+  /**
+   * Stops accepting work, lets in-flight requests finish (up to the shutdown timeout), stops every backend;
+   * resolves with how many were stopped. A later call resolves when the first close does.
+   */
+  close(): Promise<number> {
+    return this.#closed ??= this.#close();
+  }
+
+  async #close(): Promise<number> {
     this.#state = "closing";
     const upstreams = this.#upstreams.all();
     const deadline = Date.now() + this.#options.shutdownTimeoutMs;

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { runAwmg } from "../support/awmg.ts";
 import { eventually } from "../support/deadline.ts";
-import { EVERYTHING, RUGPULL, startGateway, text } from "../support/gateway.ts";
+import { EVERYTHING, RUGPULL, startGateway, survivors, text } from "../support/gateway.ts";
 import { modernClient } from "../support/modern.ts";
 import { tempFile } from "../support/temp.ts";
 
@@ -261,4 +261,37 @@ Deno.test("sanitizeResults cleans what a result hides and counts it in gateway.m
     summary,
     /\*\*Sanitized results\*\*: 1 \(2 ANSI escapes and 4 tag characters removed, 1 images/,
   );
+});
+
+Deno.test("SIGTERM during awmg pin stops the servers it launched and exits 143", e2e, async () => {
+  const pids = await tempFile("", ".pids");
+  // `sleeper` ignores its stdin and never answers: only a stop ends it.
+  const config = await tempFile(
+    `[servers.sleeper]\ncommand = "sh"\nargs = ["-c", ${
+      JSON.stringify(`echo $$ >> ${pids}; exec sleep 60`)
+    }]\n`,
+    ".toml",
+  );
+  const logDir = `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
+  const abort = new AbortController();
+  const run = runAwmg(["pin", "--config", config, "--log-dir", logDir, "--output", "-"], {
+    signal: abort.signal,
+  });
+  try {
+    const launched = await eventually(
+      async () => (await Deno.readTextFile(pids)).trim().split("\n").filter(Boolean).map(Number),
+      (found) => found.length > 0,
+    );
+    // The gateway has taken the launched process over once it logs its launch.
+    const log = await eventually(
+      () => Deno.readTextFile(`${logDir}/mcp-gateway.log`).catch(() => ""),
+      (text) => text.includes("Launching MCP backend server: sleeper"),
+    );
+    assert.ok(launched.length > 0 && log.includes("Launching"), "sleeper runs under the pin's gateway");
+    abort.abort();
+    assert.equal((await run).code, 143);
+    assert.deepEqual(await survivors(launched), [], "a server outlived awmg pin");
+  } finally {
+    await Deno.remove(logDir, { recursive: true }).catch(() => {});
+  }
 });

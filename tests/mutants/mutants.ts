@@ -770,6 +770,16 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "restarted speaking 2025",
   },
   {
+    id: "pin-signal-exits-at-once",
+    file: "main.ts",
+    find:
+      '  onStopSignals((signal) =>\n    gateway.state === "open" ? void gateway.close().then(EXIT_ON_SIGNAL[signal]) : gateway.hurry()\n  );\n',
+    replace: "",
+    breaks: "a signal during awmg pin stops the servers its gateway took over",
+    tests: ["tests/e2e/pins_test.ts"],
+    filter: "during awmg pin",
+  },
+  {
     id: "probe-exit-not-relaunched",
     file: "src/backends/greeting.ts",
     find: "  if (peer.ended(pipe)) pipe = peer.relaunch();\n",
