@@ -13,6 +13,7 @@ import { launchSpec } from "./src/backends/launch.ts";
 import { loadEnvFile } from "./src/cli/env_file.ts";
 import { parseCommandLine, type RunOptions } from "./src/cli/parse.ts";
 import { resolveLogDir, resolveSettings, type Settings } from "./src/cli/settings.ts";
+import { exitOnStopSignals, KILLED_BY, onStopSignals } from "./src/cli/signals.ts";
 import { reachableHost, replicaHosts } from "./src/cli/cluster.ts";
 import { describeSource, failurePayload, formatFailure, formatIssue } from "./src/config/issues.ts";
 import { loadConfigFile, loadConfigText, type LoadResult } from "./src/config/load.ts";
@@ -47,21 +48,6 @@ const env = (name: string) => Deno.env.get(name);
 const expansionEnv = withAgentIdAlias(env);
 /** This gateway process, named on its containers' labels. */
 const INSTANCE_ID = `awmg-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
-/**
- * What a signal does while the start has launched servers but no gateway exists to stop them: an exit with the
- * code of a process that signal killed, which runs the unload listeners.
- */
-const EXIT_ON_SIGNAL = { SIGINT: () => Deno.exit(130), SIGTERM: () => Deno.exit(143) } as const;
-
-/** From now on SIGINT and SIGTERM do `action` (the gateway exists to stop what was launched) instead of exiting. */
-function onStopSignals(action: (signal: typeof STOP_SIGNALS[number]) => void): void {
-  for (const signal of STOP_SIGNALS) {
-    Deno.removeSignalListener(signal, EXIT_ON_SIGNAL[signal]);
-    Deno.addSignalListener(signal, () => action(signal));
-  }
-}
-
 /** A redactor of every secret the config and settings hold. */
 function redactorOf(config: GatewayConfig, settings: Settings): (text: string) => string {
   return makeRedactor([
@@ -197,7 +183,7 @@ async function pinServers(
   });
   // A signal stops the servers as the gateway's stop does (a second one hurries it), then exits as killed.
   onStopSignals((signal) =>
-    gateway.state === "open" ? void gateway.close().then(EXIT_ON_SIGNAL[signal]) : gateway.hurry()
+    gateway.state === "open" ? void gateway.close().then(() => Deno.exit(KILLED_BY[signal])) : gateway.hurry()
   );
   const failures = await gateway.start();
   headStart?.abandon();
@@ -282,8 +268,8 @@ function launchEarly(config: GatewayConfig, settings: Settings): HeadStart | und
     ),
   );
   globalThis.addEventListener("unload", () => headStart.abandon());
-  // Until serve() can stop the gateway, a signal exits so that the unload listener kills these children.
-  for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, EXIT_ON_SIGNAL[signal]);
+  // Until there is a gateway to stop them, a signal exits, and the unload listener tells these children to stop.
+  exitOnStopSignals();
   return headStart;
 }
 

@@ -716,8 +716,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "signals-unheard",
     file: "main.ts",
-    find:
-      "    Deno.addSignalListener(signal, () => stopping === undefined ? void stop(0) : gateway.hurry());\n",
+    find: "  onStopSignals(() => stopping === undefined ? void stop(0) : gateway.hurry());\n",
     replace: "",
     breaks: "SIGTERM stops the gateway as /close does, during the servers' start too",
     tests: ["tests/e2e/lifecycle_test.ts"],
@@ -734,8 +733,8 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: "early-signal-exit-kept",
-    file: "main.ts",
-    find: "    Deno.removeSignalListener(signal, EXIT_ON_SIGNAL[signal]);\n",
+    file: "src/cli/signals.ts",
+    find: "    Deno.removeSignalListener(signal, EXITS[signal]);\n",
     replace: "",
     breaks: "once the gateway exists, a signal stops it (and the servers it took) instead of exiting at once",
     tests: ["tests/e2e/lifecycle_test.ts"],
@@ -743,8 +742,8 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: "early-signal-kills-outright",
-    file: "main.ts",
-    find: "  for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, EXIT_ON_SIGNAL[signal]);\n",
+    file: "src/cli/signals.ts",
+    find: "  for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, EXITS[signal]);\n",
     replace: "",
     breaks: "a signal before the gateway exists kills the servers launched early",
     tests: ["tests/e2e/lifecycle_test.ts"],
@@ -773,7 +772,7 @@ export const MUTANTS: readonly Mutant[] = [
     id: "pin-signal-exits-at-once",
     file: "main.ts",
     find:
-      '  onStopSignals((signal) =>\n    gateway.state === "open" ? void gateway.close().then(EXIT_ON_SIGNAL[signal]) : gateway.hurry()\n  );\n',
+      '  onStopSignals((signal) =>\n    gateway.state === "open" ? void gateway.close().then(() => Deno.exit(KILLED_BY[signal])) : gateway.hurry()\n  );\n',
     replace: "",
     breaks: "a signal during awmg pin stops the servers its gateway took over",
     tests: ["tests/e2e/pins_test.ts"],
