@@ -27,6 +27,17 @@ function throughSh(toml: string, script: string): string {
   );
 }
 
+/**
+ * `toml`'s server through sh, each launch's pid noted in `dir`/starts; the first launch runs `first` instead
+ * (where "$0" "$@" are the server's command), every later one the server itself.
+ */
+function firstLaunch(toml: string, dir: string, first: string): string {
+  return throughSh(
+    toml,
+    `echo $$ >> ${dir}/starts; [ -e ${dir}/launched ] && exec "$0" "$@"; touch ${dir}/launched; ${first}`,
+  );
+}
+
 /** server-everything as `slow`, which sleeps 4 s before it starts: the gateway's start waits for it. */
 const SLOW = throughSh(EVERYTHING("slow"), 'sleep 4; exec "$0" "$@"');
 
@@ -292,10 +303,7 @@ Deno.test(
   async () => {
     const dir = await tempDir("awmg-turncoat-");
     // The first launch speaks 2026-07-28 alone; every later one 2025 alone.
-    const toml = throughSh(
-      HOSTILE("turncoat"),
-      `echo $$ >> ${dir}/starts; [ -e ${dir}/once ] && exec "$0" "$@"; touch ${dir}/once; exec "$0" "$@" --modern`,
-    );
+    const toml = firstLaunch(HOSTILE("turncoat"), dir, 'exec "$0" "$@" --modern');
     const logDir = `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
     const gateway = await startGateway({ toml, args: ["--log-dir", logDir] });
     try {
@@ -326,10 +334,7 @@ Deno.test(
   async () => {
     const dir = await tempDir("awmg-probe-exit-");
     // The first launch reads one line (the probe) and exits, as a server that wants initialize first may.
-    const toml = throughSh(
-      EVERYTHING("strict"),
-      `echo $$ >> ${dir}/starts; if [ ! -e ${dir}/probed ]; then touch ${dir}/probed; read -r line; exit 1; fi; exec "$0" "$@"`,
-    );
+    const toml = firstLaunch(EVERYTHING("strict"), dir, "read -r line; exit 1");
     const gateway = await startGateway({ toml });
     try {
       await assertEchoes(gateway, "strict", "again");
