@@ -98,6 +98,8 @@ export class Gateway {
   readonly #handshake: Handshake;
   #state: "open" | "closing" | "closed" = "open";
   #closed?: Promise<number>;
+  /** The upstreams the close stops: sessions that end on the close take theirs out of #upstreams. */
+  #closing: readonly Upstream[] = [];
   /** What messages meet of the start (startup.ts); made by start(), which serve() calls before listening. */
   #startGate?: StartGate;
 
@@ -582,7 +584,7 @@ export class Gateway {
 
   async #close(): Promise<number> {
     this.#state = "closing";
-    const upstreams = this.#upstreams.all();
+    const upstreams = this.#closing = this.#upstreams.all();
     const deadline = Date.now() + this.#options.shutdownTimeoutMs;
     while (upstreams.some((u) => u.inFlight > 0) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -603,6 +605,8 @@ export class Gateway {
   hurry(): void {
     if (this.#state !== "closing") return;
     this.#log.warn("Stopping now: calls in flight are cut off and the servers killed");
-    for (const upstream of this.#upstreams.all()) void upstream.connection.stop(0);
+    for (const upstream of new Set([...this.#closing, ...this.#upstreams.all()])) {
+      void upstream.connection.stop(0);
+    }
   }
 }

@@ -225,6 +225,35 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "a second SIGTERM kills a session's own server too, after the stop has ended that session",
+  e2e,
+  async () => {
+    const dir = await tempDir("awmg-own-");
+    // A session's server ignores SIGTERM, and stops reading its stdin once its `deaf` tool is called.
+    const toml = throughSh(
+      HOSTILE("own", 'isolation = "session"\n'),
+      `echo $$ >> ${dir}/starts; [ -e ${dir}/launched ] && trap "" TERM; touch ${dir}/launched; exec "$0" "$@"`,
+    );
+    const gateway = await startGateway({ toml });
+    const client = await gateway.client("own");
+    await client.callTool({ name: "deaf", arguments: {} });
+    const [, own] = await pidsIn(`${dir}/starts`);
+    assert.ok(own !== undefined, "the session's server was launched");
+    gateway.process.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.deepEqual(await survivors([own]), [own], "the first signal's stop is still in its grace");
+    const hurried = Date.now();
+    gateway.process.kill("SIGTERM");
+    assert.equal((await gateway.exited).code, 0, gateway.stderr);
+    assert.ok(
+      Date.now() - hurried < 5000,
+      `the stop took ${Date.now() - hurried} ms after the second signal`,
+    );
+    assert.deepEqual(await survivors([own]), [], "the session's server outlived the gateway");
+  },
+);
+
 Deno.test("a second SIGTERM does not wait for the calls in flight", e2e, async () => {
   const gateway = await startGateway({ toml: HOSTILE() });
   const client = await gateway.client("hostile");

@@ -725,11 +725,20 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "second-signal-waits",
     file: "src/gateway/gateway.ts",
-    find: "    for (const upstream of this.#upstreams.all()) void upstream.connection.stop(0);\n",
+    find: "      void upstream.connection.stop(0);\n",
     replace: "",
     breaks: "a second signal kills the servers at once, cutting the calls in flight, instead of waiting",
     tests: ["tests/e2e/lifecycle_test.ts"],
     filter: "a second SIGTERM",
+  },
+  {
+    id: "hurry-misses-ended-sessions",
+    file: "src/gateway/gateway.ts",
+    find: "    for (const upstream of new Set([...this.#closing, ...this.#upstreams.all()])) {",
+    replace: "    for (const upstream of this.#upstreams.all()) {",
+    breaks: "a second signal kills the servers of sessions the stop has already ended",
+    tests: ["tests/e2e/lifecycle_test.ts"],
+    filter: "session's own server",
   },
   {
     id: "early-signal-exit-kept",
