@@ -48,6 +48,7 @@ const env = (name: string) => Deno.env.get(name);
 const expansionEnv = withAgentIdAlias(env);
 /** This gateway process, named on its containers' labels. */
 const INSTANCE_ID = `awmg-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+
 /** A redactor of every secret the config and settings hold. */
 function redactorOf(config: GatewayConfig, settings: Settings): (text: string) => string {
   return makeRedactor([

@@ -388,8 +388,10 @@ export class BackendConnection {
     };
   }
 
-  /** Launches the process or connects to the URL (`ended` hears of the pipe's end first); refused once stopping,
-   * or a start the stop interrupted would launch again the process it killed (the handshake's relaunch). */
+  /**
+   * Launches the process or connects to the URL (`ended` hears of the pipe's end first); refused once stopping,
+   * or a start the stop interrupted would launch again the process it killed (the handshake's relaunch).
+   */
   #open(ended: Set<MessagePipe>): MessagePipe {
     const { serverId, transport } = this.#options;
     if (this.#stopping) throw new Unavailable(`server '${serverId}' is shutting down`);

@@ -9,7 +9,7 @@ import { type Discovery, HttpPipe } from "./http.ts";
 import type { MessagePipe } from "./pipe.ts";
 
 /** The MCP protocol revision the gateway asks backends for. */
-export const BACKEND_PROTOCOL_VERSION = "2025-11-25";
+const BACKEND_PROTOCOL_VERSION = "2025-11-25";
 
 /**
  * How long a process may stay silent on the `server/discover` probe before it is taken for a 2025 server:

@@ -205,7 +205,6 @@ class ProxyRequests {
     const { maxJudgedBytes } = this.#options;
     const text = await readDeclared(answer, maxJudgedBytes);
     if (text !== undefined) return text;
-    await answer.body?.cancel().catch(() => {});
     return failure(
       502,
       "bad_gateway",
