@@ -5,6 +5,7 @@ import {
   EVERYTHING,
   HOSTILE,
   MEMORY,
+  pidsIn,
   RUGPULL,
   type RunningGateway,
   startGateway,
@@ -50,11 +51,6 @@ function healthWhen(gateway: RunningGateway, done: (health: Health | undefined) 
     const response = await fetch(`${gateway.url}/health`).catch(() => undefined);
     return response && { code: response.status, body: await response.json() };
   }, done);
-}
-
-/** The pids a launch script wrote to `file`, one a line; none while it does not exist. */
-function pidsIn(file: string): Promise<number[]> {
-  return Deno.readTextFile(file).then((text) => text.trim().split("\n").map(Number), () => []);
 }
 
 /** Calls server-everything's `echo` on `server` through the gateway, with a client of its own. */

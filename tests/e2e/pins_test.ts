@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { runAwmg } from "../support/awmg.ts";
 import { eventually } from "../support/deadline.ts";
-import { EVERYTHING, RUGPULL, startGateway, survivors, text } from "../support/gateway.ts";
+import { EVERYTHING, pidsIn, RUGPULL, startGateway, survivors, text } from "../support/gateway.ts";
 import { modernClient } from "../support/modern.ts";
 import { tempFile } from "../support/temp.ts";
 
@@ -279,7 +279,7 @@ Deno.test("SIGTERM during awmg pin stops the servers it launched and exits 143",
   });
   try {
     const launched = await eventually(
-      async () => (await Deno.readTextFile(pids)).trim().split("\n").filter(Boolean).map(Number),
+      () => pidsIn(pids),
       (found) => found.length > 0,
     );
     // The gateway has taken the launched process over once it logs its launch.

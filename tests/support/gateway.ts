@@ -267,6 +267,14 @@ export async function survivors(pids: number[]): Promise<number[]> {
   return pids.filter((pid) => table.has(pid));
 }
 
+/** The pids a launch script wrote to `file`, one a line; none while it is empty or does not exist. */
+export function pidsIn(file: string): Promise<number[]> {
+  return Deno.readTextFile(file).then(
+    (text) => text.split("\n").filter((line) => line !== "").map(Number),
+    () => [],
+  );
+}
+
 /** The command line of a process, from ps. */
 export async function commandLine(pid: number): Promise<string> {
   const { stdout } = await new Deno.Command("ps", {
