@@ -62,17 +62,25 @@ async function assertEchoes(gateway: RunningGateway, server: string, message: st
 
 /**
  * SIGTERM, then, while `pids` are still in the first stop's grace, SIGTERM again: awmg exits 0 within 5 s of
- * the second signal, and none of `pids` is left.
+ * the second signal, and none of `pids` is left. They ignore SIGTERM and run forever: when the test fails,
+ * they are killed here rather than left on the machine.
  */
 async function stopTwice(gateway: RunningGateway, pids: number[]): Promise<void> {
-  gateway.process.kill("SIGTERM");
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  assert.deepEqual(await survivors(pids), pids, "the first signal's stop is still in its grace");
-  const hurried = Date.now();
-  gateway.process.kill("SIGTERM");
-  assert.equal((await gateway.exited).code, 0, gateway.stderr);
-  assert.ok(Date.now() - hurried < 5000, `the stop took ${Date.now() - hurried} ms after the second signal`);
-  assert.deepEqual(await survivors(pids), [], "a server outlived the gateway");
+  try {
+    gateway.process.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.deepEqual(await survivors(pids), pids, "the first signal's stop is still in its grace");
+    const hurried = Date.now();
+    gateway.process.kill("SIGTERM");
+    assert.equal((await gateway.exited).code, 0, gateway.stderr);
+    assert.ok(
+      Date.now() - hurried < 5000,
+      `the stop took ${Date.now() - hurried} ms after the second signal`,
+    );
+    assert.deepEqual(await survivors(pids), [], "a server outlived the gateway");
+  } finally {
+    for (const pid of await survivors(pids)) Deno.kill(pid, "SIGKILL");
+  }
 }
 
 async function allGone(pids: number[]): Promise<boolean> {
