@@ -1,8 +1,9 @@
 /**
  * A log file written in the background: lines are encoded at once into a byte buffer and written with one
  * plain write per flush (every `flushMs`, or as soon as the buffer is full), never synced to disk on the
- * request path. Rotated by size, by renaming only: `name` → `name.1` → `name.2` ..., the newest rotated file
- * first; nothing is deleted unless `maxFiles` says how many rotated files to keep.
+ * request path. Rotated by size, by renaming only the file rotated: `name` becomes `name.{n}`, one number past
+ * the highest on disk, so the numbers count up from the oldest and a rotation costs the same after a thousand
+ * of them; nothing is deleted unless `maxFiles` says how many rotated files to keep.
  *
  * Lines become bytes as they arrive rather than waiting as strings: a string held until the next flush
  * outlives several young-generation collections and is copied into the old generation, which under load
@@ -29,8 +30,10 @@ export class BufferedFile {
   readonly #options: BufferedFileOptions;
   #file: Deno.FsFile;
   #size: number;
-  /** Rotated files on disk: `name.1` to `name.{rotated}`. */
-  #rotated = 0;
+  /** The highest number of a rotated file on disk (`name.{last}`, the newest); 0 before the first. */
+  #last: number;
+  /** The numbers of the rotated files on disk, oldest first; tracked only when `maxFiles` bounds them. */
+  readonly #kept: number[];
   #buffer: Uint8Array;
   #used = 0;
   #timer?: ReturnType<typeof setTimeout>;
@@ -42,7 +45,9 @@ export class BufferedFile {
     this.#options = options;
     this.#file = Deno.openSync(path, { append: true, create: true });
     this.#size = this.#file.statSync().size;
-    while (exists(`${path}.${this.#rotated + 1}`)) this.#rotated++;
+    const rotated = rotatedNumbers(path);
+    this.#last = rotated.at(-1) ?? 0;
+    this.#kept = options.maxFiles === undefined ? [] : rotated;
     this.#buffer = new Uint8Array(options.bufferBytes);
   }
 
@@ -134,23 +139,27 @@ export class BufferedFile {
 
   async #rotate(): Promise<void> {
     this.#file.close();
-    const keep = this.#options.maxFiles ?? Infinity;
-    for (let i = this.#rotated; i >= 1; i--) {
-      const older = `${this.#path}.${i}`;
-      await (i >= keep ? Deno.remove(older) : Deno.rename(older, `${this.#path}.${i + 1}`)).catch(() => {});
+    await Deno.rename(this.#path, `${this.#path}.${++this.#last}`).catch(() => {});
+    const { maxFiles } = this.#options;
+    if (maxFiles !== undefined) {
+      this.#kept.push(this.#last);
+      while (this.#kept.length > maxFiles) {
+        await Deno.remove(`${this.#path}.${this.#kept.shift()}`).catch(() => {});
+      }
     }
-    await Deno.rename(this.#path, `${this.#path}.1`).catch(() => {});
-    this.#rotated = Math.min(this.#rotated + 1, keep);
     this.#file = await Deno.open(this.#path, { append: true, create: true });
     this.#size = 0;
   }
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
+/** The numbers of the rotated files of `path` on disk (`name.{n}`), in ascending order. */
+function rotatedNumbers(path: string): number[] {
+  const slash = path.lastIndexOf("/");
+  const [dir, prefix] = [slash < 0 ? "." : path.slice(0, slash) || "/", `${path.slice(slash + 1)}.`];
+  const numbers: number[] = [];
+  for (const { name } of Deno.readDirSync(dir)) {
+    const suffix = name.startsWith(prefix) ? name.slice(prefix.length) : "";
+    if (/^[1-9][0-9]{0,14}$/.test(suffix)) numbers.push(Number(suffix));
   }
+  return numbers.sort((a, b) => a - b);
 }

@@ -64,34 +64,43 @@ Deno.test("buffered file: flushed on its timer without being asked", async () =>
   });
 });
 
+/** The names of the files in `dir`, sorted. */
+async function names(dir: string): Promise<string[]> {
+  return (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name).sort();
+}
+
+/** The numbers of `a.log`'s rotated files in `dir`, ascending. */
+async function rotatedNumbers(dir: string): Promise<number[]> {
+  return (await names(dir)).filter((name) => name !== "a.log").map((name) => Number(name.split(".").pop()))
+    .sort((a, b) => a - b);
+}
+
+/** The texts of `a.log`'s rotated files, oldest (lowest number) first, then `a.log`'s. */
+async function texts(dir: string): Promise<string[]> {
+  const paths = [...(await rotatedNumbers(dir)).map((n) => `a.log.${n}`), "a.log"];
+  return await Promise.all(paths.map((name) => Deno.readTextFile(`${dir}/${name}`)));
+}
+
+/** The lines of `a.log` and its rotated files, oldest first. */
+async function allLines(dir: string): Promise<string> {
+  return (await texts(dir)).join("");
+}
+
 Deno.test("buffered file: rotated by size, and no line is split between two files", async () => {
   await withDir(async (dir) => {
     const file = openIn(dir, { maxSize: 64, bufferBytes: 40 });
     const lines = Array.from({ length: 12 }, (_, i) => `line number ${String(i).padStart(2, "0")}\n`);
     for (const line of lines) file.append(line);
     await file.close();
-    const parts = [`${dir}/a.log.2`, `${dir}/a.log.1`, `${dir}/a.log`];
-    const texts = await Promise.all(parts.map((path) => Deno.readTextFile(path)));
-    for (const text of texts) {
+    const kept = await texts(dir);
+    assert.equal(kept.length, 3);
+    for (const text of kept) {
       assert.ok(text.endsWith("\n"), JSON.stringify(text));
       assert.ok(new TextEncoder().encode(text).length <= 64, JSON.stringify(text));
     }
-    assert.ok(lines.join("").endsWith(texts.join("")));
+    assert.ok(lines.join("").endsWith(kept.join("")));
   });
 });
-
-/** The names of the files in `dir`, sorted. */
-async function names(dir: string): Promise<string[]> {
-  return (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name).sort();
-}
-
-/** The lines of `a.log` and its rotated files, oldest first. */
-async function allLines(dir: string): Promise<string> {
-  const rotated = (await names(dir)).filter((name) => name !== "a.log")
-    .sort((a, b) => Number(b.split(".").pop()) - Number(a.split(".").pop()));
-  const texts = await Promise.all([...rotated, "a.log"].map((name) => Deno.readTextFile(`${dir}/${name}`)));
-  return texts.join("");
-}
 
 Deno.test("buffered file: without maxFiles nothing is deleted, across reopenings too", async () => {
   await withDir(async (dir) => {
@@ -114,7 +123,37 @@ Deno.test("buffered file: maxFiles keeps that many rotated files, the newest, ac
       for (let i = 0; i < 30; i++) file.append(`run ${run} line ${String(i).padStart(2, "0")}\n`);
       await file.close();
     }
-    assert.deepEqual(await names(dir), ["a.log", "a.log.1", "a.log.2"]);
+    // The two newest: the numbers count up from the oldest, and go on after a reopening.
+    const kept = await rotatedNumbers(dir);
+    assert.equal(kept.length, 2);
+    assert.equal(kept[1], kept[0] + 1);
+    assert.ok(kept[0] > 5, `${kept}`);
     assert.ok((await allLines(dir)).endsWith("run 1 line 29\n"));
+  });
+});
+
+Deno.test("buffered file: a rotation renames only the file it rotates, however many came before", async () => {
+  await withDir(async (dir) => {
+    let file = openIn(dir, { maxFiles: undefined });
+    file.append("first\n");
+    await file.flush();
+    await file.rotate();
+    const first = await Deno.stat(`${dir}/a.log.1`);
+    for (let i = 0; i < 50; i++) {
+      if (i === 25) {
+        await file.close();
+        file = openIn(dir, { maxFiles: undefined });
+      }
+      file.append(`later ${i}\n`);
+      await file.flush();
+      await file.rotate();
+    }
+    await file.close();
+    // Renaming every rotated file at each rotation (name.1 the newest) would have moved "first" 50 times.
+    const still = await Deno.stat(`${dir}/a.log.1`);
+    assert.equal(still.ino, first.ino);
+    assert.equal(await Deno.readTextFile(`${dir}/a.log.1`), "first\n");
+    assert.deepEqual(await rotatedNumbers(dir), Array.from({ length: 51 }, (_, i) => i + 1));
+    assert.equal(await Deno.readTextFile(`${dir}/a.log.51`), "later 49\n");
   });
 });
