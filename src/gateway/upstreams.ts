@@ -27,7 +27,7 @@ export interface ServerHealth {
   /** The rate-limit circuit breaker: tool calls fail fast while it is "open". */
   readonly circuit: "closed" | "open" | "half-open";
   readonly reopensAt?: string;
-  /** The MCP revision the server speaks, once it was started. */
+  /** The MCP revision the server speaks, once it was started; absent while it starts (again). */
   readonly protocolVersion?: string;
   /** Its tool definitions at the last check: pinned, changed, new, withheld, and the scan's findings. */
   readonly definitions?: {
@@ -127,7 +127,8 @@ export class Upstreams {
         ...(connection.lastError === undefined ? {} : { error: connection.lastError }),
         circuit: circuit.kind,
         ...(circuit.kind === "open" ? { reopensAt: new Date(circuit.reopensAt).toISOString() } : {}),
-        ...(connection.revision === undefined
+        // While it starts again, the revision is still the last process's; the new one has said nothing yet.
+        ...(connection.revision === undefined || connection.state === "starting"
           ? {}
           : { protocolVersion: connection.speaksBoth ? "both" : connection.revision }),
       };

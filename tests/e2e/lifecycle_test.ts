@@ -356,6 +356,44 @@ Deno.test(
   },
 );
 
+Deno.test("/health names no revision while a server starts again, then the new process's", e2e, async () => {
+  const dir = await tempDir("awmg-turncoat-");
+  // The first launch speaks 2026-07-28 alone; every later one takes 2 s, then speaks 2025 alone.
+  const toml = throughSh(
+    HOSTILE("turncoat"),
+    `echo $$ >> ${dir}/starts; [ -e ${dir}/launched ] && sleep 2 && exec "$0" "$@"; ` +
+      `touch ${dir}/launched; exec "$0" "$@" --modern`,
+  );
+  const gateway = await startGateway({ toml });
+  const revision = (
+    health: Health | undefined,
+  ) => (health?.body.servers.turncoat as { status: string; protocolVersion?: string } | undefined);
+  try {
+    assert.equal(revision(await healthWhen(gateway, (h) => h?.code === 200))?.protocolVersion, "2026-07-28");
+    const [modern] = await pidsIn(`${dir}/starts`);
+    Deno.kill(modern, "SIGKILL");
+    assert.equal(
+      revision(await healthWhen(gateway, (h) => revision(h)?.status === "error"))?.status,
+      "error",
+    );
+    // Then a client's initialize starts the server again, and waits for it.
+    const connecting = gateway.client("turncoat");
+    // Awaited below; a failed assertion before that stops the gateway, and the rejection must not go unheard.
+    connecting.catch(() => {});
+    const starting = revision(await healthWhen(gateway, (h) => revision(h)?.status === "starting"));
+    assert.deepEqual(starting && { status: starting.status, protocolVersion: starting.protocolVersion }, {
+      status: "starting",
+      protocolVersion: undefined,
+    });
+    const client = await connecting;
+    assert.notEqual(text(await client.callTool({ name: "pid", arguments: {} })), String(modern));
+    await client.close();
+    assert.equal(revision(await healthWhen(gateway, (h) => h?.code === 200))?.protocolVersion, "2025-06-18");
+  } finally {
+    await gateway.stop();
+  }
+});
+
 Deno.test(
   "a 2025 server that exits on the server/discover probe is launched again and greeted with initialize",
   e2e,
