@@ -212,7 +212,13 @@ async function routeToDir(wiring: Wiring, dir: string, mainLog: string): Promise
   const { options, line, sinks, loggers } = wiring;
   const { redact } = options;
   const [gateway, jsonl] = [logFile(dir, mainLog, options), logFile(dir, "rpc-messages.jsonl", options)];
-  const servers = new Map(options.serverIds.map((id) => [id, logFile(dir, `${id}.log`, options)]));
+  // A server named after the main log (`mcp-gateway`) writes there: two writers of one file would each rotate
+  // it, and the main log holds every server's lines already.
+  const servers = new Map(
+    options.serverIds.map((
+      id,
+    ) => [id, `${id}.log` === mainLog ? gateway : logFile(dir, `${id}.log`, options)]),
+  );
   const markdownPath = `${dir}/gateway.md`;
   const markdown = await StepSummary.open(
     markdownPath,
@@ -237,6 +243,7 @@ async function routeToDir(wiring: Wiring, dir: string, mainLog: string): Promise
   };
   loggers.push({ category: ["awmg"], sinks: ["stderr", "gateway", "markdown"], lowestLevel: "debug" });
   for (const [id, server] of servers) {
+    if (server === gateway) continue;
     sinks[`server:${id}`] = (record) => server.append(line(record));
     loggers.push({ category: ["awmg", "backend", id], sinks: [`server:${id}`], lowestLevel: "debug" });
   }
@@ -254,7 +261,7 @@ async function routeToDir(wiring: Wiring, dir: string, mainLog: string): Promise
     return redactedOnce([
       (facts, at) => {
         const text = rpcLine(facts, at);
-        gateway.append(text, server);
+        gateway.append(text, server === gateway ? undefined : server);
         markdown.append(() => rpcMarkdown(facts));
         digest.message(facts, at);
         jsonl.append(rpcJsonLine(facts, at));

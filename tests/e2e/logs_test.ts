@@ -272,6 +272,43 @@ Deno.test("nothing in the log directory is deleted unless MCP_GATEWAY_LOG_MAX_FI
   }
 });
 
+Deno.test(
+  "a server named mcp-gateway shares the main log: each line once, none lost to rotation",
+  e2e,
+  async () => {
+    const calls = 20;
+    const dir = logDir();
+    const gateway = await startGateway({
+      toml: EVERYTHING("mcp-gateway"),
+      args: ["--log-dir", dir],
+      env: { MCP_GATEWAY_LOG_MAX_SIZE: "4096" },
+    });
+    try {
+      const client = await gateway.client("mcp-gateway");
+      for (let call = 0; call < calls; call++) {
+        await client.callTool({ name: "echo", arguments: { message: `call ${call} ${"y".repeat(8000)}` } });
+      }
+      await client.close();
+      await gateway.stop();
+      const files = [...Deno.readDirSync(dir)].map((entry) => entry.name).filter((name) =>
+        /^mcp-gateway\.log(\.\d+)?$/.test(name)
+      );
+      assert.ok(files.length > 2, `${files.length} files of the main log`);
+      const called = files.flatMap((name) => Deno.readTextFileSync(`${dir}/${name}`).split("\n"))
+        .filter((line) => line.includes("mcp-gateway→tools/call")).map((line) =>
+          line.match(/call (\d+) /)?.[1]
+        );
+      assert.deepEqual(
+        called.sort((a, b) => Number(a) - Number(b)),
+        Array.from({ length: calls }, (_, i) => `${i}`),
+      );
+    } finally {
+      await gateway.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
 /** The RPC records of a log directory. */
 function rpcRecords(dir: string): Record<string, unknown>[] {
   return Deno.readTextFileSync(`${dir}/rpc-messages.jsonl`).trimEnd().split("\n").map((line) =>
