@@ -58,6 +58,11 @@ function inherit(names: readonly string[], host: EnvLookup): [string, string][] 
   });
 }
 
+/** The environment the docker CLI runs with: the inherited basics and what it needs to reach its daemon. */
+export function dockerClientEnv(host: EnvLookup): Record<string, string> {
+  return Object.fromEntries(inherit([...INHERITED, ...DOCKER_CLIENT], host));
+}
+
 /** Builds the launch spec of a stdio server; `host` is the gateway's environment, read only for the names allowed. */
 export function launchSpec(server: StdioServerConfig, gatewayId: string, host: EnvLookup): LaunchSpec {
   const configured = server.env.flatMap((e): [string, string][] => {
@@ -70,7 +75,7 @@ export function launchSpec(server: StdioServerConfig, gatewayId: string, host: E
     const { command, args, cwd } = server.launch;
     return { command, args, env, envNames, ...(cwd === undefined ? {} : { cwd }) };
   }
-  const env = Object.fromEntries([...inherit([...INHERITED, ...DOCKER_CLIENT], host), ...configured]);
+  const env = { ...dockerClientEnv(host), ...Object.fromEntries(configured) };
   const args = dockerRunArgs(server.id, server.launch, server.env, gatewayId);
   return { command: "docker", args, env, envNames, image: server.launch.image };
 }

@@ -593,6 +593,12 @@ export class Gateway {
     for (const subscription of this.#subscriptions) subscription.end();
     this.#guarded?.close();
     const stopped = (await Promise.all(upstreams.map((u) => u.connection.stop()))).filter(Boolean).length;
+    const removed = await this.#upstreams.removeLeftContainers();
+    if (removed > 0) {
+      this.#log.warn("Removed {count} container(s) whose server outlived its docker client", {
+        count: removed,
+      });
+    }
     this.#state = "closed";
     this.#log.info("Gateway closed; {count} backend servers terminated", { count: stopped });
     return stopped;

@@ -191,7 +191,51 @@ Deno.test("containers: /close stops every container", e2e, async () => {
   assert.equal((await close.json()).serversTerminated, 2);
   assert.equal((await gateway.exited).code, 0);
   assert.deepEqual(await containersOf(gateway), [], "/close left a container behind");
+  // Their servers exited as told, and `--rm` removed them: the stop found nothing of its own to remove.
+  assert.doesNotMatch(gateway.stderr, /Removed \d+ container/);
 });
+
+Deno.test(
+  "containers: one whose server ignores SIGTERM and its stdin is removed when its docker client is killed",
+  e2e,
+  async () => {
+    const gateway = await startGateway({
+      json: {
+        mcpServers: {
+          deaf: container({
+            entrypoint: NODE,
+            entrypointArgs: [
+              "--import",
+              'data:text/javascript,process.on("SIGTERM",()=>{});setInterval(()=>{},1e3)',
+              "/app/node_modules/@modelcontextprotocol/server-everything/dist/index.js",
+              "stdio",
+            ],
+          }),
+        },
+        gateway: { port: 8000, domain: "localhost", apiKey: "docker-test-key" },
+      },
+      auth: true,
+    });
+    const left = () => containersOf(gateway);
+    try {
+      assert.equal(text(await call(gateway, "deaf", "echo", { message: "still here" })), "Echo: still here");
+      assert.equal((await left()).length, 1);
+      // The first signal's stop gives the server 10 s; the second kills its docker client at once.
+      gateway.process.kill("SIGTERM");
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal((await left()).length, 1, "the server ignores SIGTERM and EOF: its container is still up");
+      gateway.process.kill("SIGTERM");
+      assert.equal((await gateway.exited).code, 0, gateway.stderr);
+      assert.deepEqual(await left(), [], "the container outlived the gateway");
+      assert.match(gateway.stderr, /Removed 1 container/);
+    } finally {
+      await gateway.stop();
+      for (const id of await left()) {
+        await new Deno.Command("docker", { args: ["rm", "-f", id], stdout: "null", stderr: "null" }).output();
+      }
+    }
+  },
+);
 
 Deno.test(
   "containers: one that exits at once gives the startup error payload with its stderr",
