@@ -28,6 +28,7 @@ import { guardedRefusal } from "./unjudged.ts";
 import type { ToolVetting } from "../pins/vetting.ts";
 import type { PinnedServer } from "../pins/lock.ts";
 import { ToolLists } from "./tool_lists.ts";
+import { type GatewayState, Shutdown } from "./shutdown.ts";
 import { StartGate, startServers } from "./startup.ts";
 import { sanitizeResult } from "../pins/sanitize.ts";
 import type { Subscription } from "./subscription.ts";
@@ -96,10 +97,7 @@ export class Gateway {
   /** The open `subscriptions/listen` streams of modern clients. */
   readonly #subscriptions = new Set<Subscription>();
   readonly #handshake: Handshake;
-  #state: "open" | "closing" | "closed" = "open";
-  #closed?: Promise<number>;
-  /** The upstreams the close stops: sessions that end on the close take theirs out of #upstreams. */
-  #closing: readonly Upstream[] = [];
+  readonly #shutdown: Shutdown;
   /** What messages meet of the start (startup.ts); made by start(), which serve() calls before listening. */
   #startGate?: StartGate;
 
@@ -162,6 +160,16 @@ export class Gateway {
       call: (serverId, identity, session, method, params) =>
         this.#call(serverId, identity, session, method, params),
     });
+    this.#shutdown = new Shutdown({
+      upstreams: this.#upstreams,
+      shutdownTimeoutMs: options.shutdownTimeoutMs,
+      endClients: () => {
+        this.sessions.close();
+        for (const subscription of this.#subscriptions) subscription.end();
+        this.#guarded?.close();
+      },
+      log: this.#log,
+    });
   }
 
   /** Says why the store closed a session: idle past sessionTimeout, or the least recently used at the bound. */
@@ -190,8 +198,8 @@ export class Gateway {
   }
 
   /** "open" until close() starts, then "closing", then "closed". */
-  get state(): "open" | "closing" | "closed" {
-    return this.#state;
+  get state(): GatewayState {
+    return this.#shutdown.state;
   }
 
   /** Whether start() is still running (health is 503 until it ends). */
@@ -576,43 +584,14 @@ export class Gateway {
 
   /**
    * Stops accepting work, lets in-flight requests finish (up to the shutdown timeout), stops every backend;
-   * resolves with how many were stopped. A later call resolves when the first close does.
+   * resolves with how many were stopped (shutdown.ts). A later call resolves when the first close does.
    */
   close(): Promise<number> {
-    return this.#closed ??= this.#close();
+    return this.#shutdown.close();
   }
 
-  async #close(): Promise<number> {
-    this.#state = "closing";
-    const upstreams = this.#closing = this.#upstreams.all();
-    const deadline = Date.now() + this.#options.shutdownTimeoutMs;
-    while (upstreams.some((u) => u.inFlight > 0) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    this.sessions.close();
-    for (const subscription of this.#subscriptions) subscription.end();
-    this.#guarded?.close();
-    const stopped = (await Promise.all(upstreams.map((u) => u.connection.stop()))).filter(Boolean).length;
-    const removed = await this.#upstreams.removeLeftContainers();
-    if (removed > 0) {
-      this.#log.warn("Removed {count} container(s) whose server outlived its docker client", {
-        count: removed,
-      });
-    }
-    this.#state = "closed";
-    this.#log.info("Gateway closed; {count} backend servers terminated", { count: stopped });
-    return stopped;
-  }
-
-  /**
-   * Cuts a close under way short (a second signal): every server is killed now, which ends the calls in flight
-   * to it, so the close waits for them no longer.
-   */
+  /** Cuts a close under way short (a second signal): every server is killed now. */
   hurry(): void {
-    if (this.#state !== "closing") return;
-    this.#log.warn("Stopping now: calls in flight are cut off and the servers killed");
-    for (const upstream of new Set([...this.#closing, ...this.#upstreams.all()])) {
-      void upstream.connection.stop(0);
-    }
+    this.#shutdown.hurry();
   }
 }

@@ -724,7 +724,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: "second-signal-waits",
-    file: "src/gateway/gateway.ts",
+    file: "src/gateway/shutdown.ts",
     find: "      void upstream.connection.stop(0);\n",
     replace: "",
     breaks: "a second signal kills the servers at once, cutting the calls in flight, instead of waiting",
@@ -733,9 +733,9 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: "hurry-misses-ended-sessions",
-    file: "src/gateway/gateway.ts",
-    find: "    for (const upstream of new Set([...this.#closing, ...this.#upstreams.all()])) {",
-    replace: "    for (const upstream of this.#upstreams.all()) {",
+    file: "src/gateway/shutdown.ts",
+    find: "    for (const upstream of new Set([...this.#closing, ...this.#host.upstreams.all()])) {",
+    replace: "    for (const upstream of this.#host.upstreams.all()) {",
     breaks: "a second signal kills the servers of sessions the stop has already ended",
     tests: ["tests/e2e/lifecycle_test.ts"],
     filter: "session's own server",
