@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { EVERYTHING, MEMORY, startGateway, text } from "../support/gateway.ts";
+import { EVERYTHING, MEMORY, type RunningGateway, startGateway, text } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const FILES = [
@@ -230,6 +230,25 @@ Deno.test({
   },
 });
 
+/** `calls` echo calls of 8,000 characters each to `server`, from one client: 16 KB of log lines a call. */
+async function echoLarge(gateway: RunningGateway, server: string, calls: number): Promise<void> {
+  const client = await gateway.client(server);
+  for (let call = 0; call < calls; call++) {
+    await client.callTool({ name: "echo", arguments: { message: `call ${call} ${"y".repeat(8000)}` } });
+  }
+  await client.close();
+}
+
+/** A log's files in `dir` (`name` and its rotated `name.N`), and the lines of all of them that hold `needle`. */
+function logLines(dir: string, name: string, needle: string): { files: string[]; lines: string[] } {
+  const files = [...Deno.readDirSync(dir)].map((entry) => entry.name).filter((file) =>
+    file === name || file.startsWith(`${name}.`) && /^\d+$/.test(file.slice(name.length + 1))
+  );
+  const lines = files.flatMap((file) => Deno.readTextFileSync(`${dir}/${file}`).split("\n"))
+    .filter((line) => line.includes(needle));
+  return { files, lines };
+}
+
 Deno.test("nothing in the log directory is deleted unless MCP_GATEWAY_LOG_MAX_FILES asks", e2e, async () => {
   const calls = 40;
   for (const maxFiles of [undefined, "2"]) {
@@ -242,18 +261,10 @@ Deno.test("nothing in the log directory is deleted unless MCP_GATEWAY_LOG_MAX_FI
         ...(maxFiles === undefined ? {} : { MCP_GATEWAY_LOG_MAX_FILES: maxFiles }),
       },
     });
-    const client = await gateway.client("everything");
-    // 16 KB of log lines per call: the 64 KiB buffered writes each rotate the server's log.
-    for (let call = 0; call < calls; call++) {
-      await client.callTool({ name: "echo", arguments: { message: `call ${call} ${"y".repeat(8000)}` } });
-    }
-    await client.close();
+    // The 64 KiB buffered writes each rotate the server's log.
+    await echoLarge(gateway, "everything", calls);
     await gateway.stop();
-    const files = [...Deno.readDirSync(dir)].map((entry) => entry.name).filter((name) =>
-      /^everything\.log(\.\d+)?$/.test(name)
-    );
-    const calledLines = files.flatMap((name) => Deno.readTextFileSync(`${dir}/${name}`).split("\n"))
-      .filter((line) => line.includes("everything→tools/call"));
+    const { files, lines: calledLines } = logLines(dir, "everything.log", "everything→tools/call");
     if (maxFiles === undefined) {
       assert.ok(files.length > 6, `${files.length} files of the server's log`);
       assert.equal(calledLines.length, calls);
@@ -284,20 +295,11 @@ Deno.test(
       env: { MCP_GATEWAY_LOG_MAX_SIZE: "4096" },
     });
     try {
-      const client = await gateway.client("mcp-gateway");
-      for (let call = 0; call < calls; call++) {
-        await client.callTool({ name: "echo", arguments: { message: `call ${call} ${"y".repeat(8000)}` } });
-      }
-      await client.close();
+      await echoLarge(gateway, "mcp-gateway", calls);
       await gateway.stop();
-      const files = [...Deno.readDirSync(dir)].map((entry) => entry.name).filter((name) =>
-        /^mcp-gateway\.log(\.\d+)?$/.test(name)
-      );
+      const { files, lines } = logLines(dir, "mcp-gateway.log", "mcp-gateway→tools/call");
       assert.ok(files.length > 2, `${files.length} files of the main log`);
-      const called = files.flatMap((name) => Deno.readTextFileSync(`${dir}/${name}`).split("\n"))
-        .filter((line) => line.includes("mcp-gateway→tools/call")).map((line) =>
-          line.match(/call (\d+) /)?.[1]
-        );
+      const called = lines.map((line) => line.match(/call (\d+) /)?.[1]);
       assert.deepEqual(
         called.sort((a, b) => Number(a) - Number(b)),
         Array.from({ length: calls }, (_, i) => `${i}`),
