@@ -6,6 +6,9 @@
  */
 import { LABELS } from "./docker.ts";
 
+/** How long each docker command may take: a daemon that does not answer must not hold the gateway's stop. */
+const DOCKER_TIMEOUT_MS = 10_000;
+
 /**
  * Force-removes every container labelled as `gatewayId`'s that is still there; resolves with how many were
  * removed. Never rejects: a docker that cannot be reached has nothing of ours to remove.
@@ -13,23 +16,27 @@ import { LABELS } from "./docker.ts";
 export async function removeContainers(
   gatewayId: string,
   env: Readonly<Record<string, string>>,
+  timeoutMs = DOCKER_TIMEOUT_MS,
 ): Promise<number> {
-  const listed = await docker(
-    ["ps", "--all", "--quiet", "--filter", `label=${LABELS.gateway}=${gatewayId}`],
-    env,
-  );
+  const docker = (args: string[]) => dockerIds(args, env, timeoutMs);
+  const listed = await docker(["ps", "--all", "--quiet", "--filter", `label=${LABELS.gateway}=${gatewayId}`]);
   if (listed.length === 0) return 0;
   // One being removed already (its server exited; `--rm` at work) is an error here, and not ours to count.
-  return (await docker(["rm", "--force", ...listed], env)).length;
+  return (await docker(["rm", "--force", ...listed])).length;
 }
 
-/** The ids docker prints, one a line; none when it cannot be run. */
-async function docker(args: string[], env: Readonly<Record<string, string>>): Promise<string[]> {
+/** The ids docker prints, one a line; none when it cannot be run or does not finish in time. */
+async function dockerIds(
+  args: string[],
+  env: Readonly<Record<string, string>>,
+  timeoutMs: number,
+): Promise<string[]> {
   try {
     const { stdout } = await new Deno.Command("docker", {
       args,
       env,
       clearEnv: true,
+      signal: AbortSignal.timeout(timeoutMs),
       stdout: "piped",
       stderr: "null",
     })
