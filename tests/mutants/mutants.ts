@@ -895,6 +895,17 @@ export const MUTANTS: readonly Mutant[] = [
     tests: [SECURITY],
     filter: "hostile backends",
   },
+  // A container server does not outlive the gateway.
+  {
+    id: "containers-left-running",
+    file: "src/gateway/upstreams.ts",
+    find:
+      "    return containers ? removeContainers(instanceId, dockerClientEnv(hostEnv)) : Promise.resolve(0);",
+    replace: "    return Promise.resolve(0);",
+    breaks: "a container whose server outlived its killed docker client is removed at the stop",
+    tests: ["tests/e2e/docker_test.ts"],
+    filter: "ignores SIGTERM",
+  },
   // A slow or absent client cannot exhaust the gateway.
   {
     id: "sse-unbounded",
