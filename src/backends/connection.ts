@@ -18,7 +18,8 @@ import {
   withMeta,
 } from "../protocol/revision.ts";
 import type { HeadStart } from "./head_start.ts";
-import type { LaunchSpec } from "./launch.ts";
+import { removeContainers } from "./containers.ts";
+import { dockerClientEnv, type LaunchSpec } from "./launch.ts";
 import { describeExit, type ExitStatus, type MessagePipe, type PipeEvents, Unavailable } from "./pipe.ts";
 import { type StdioLimits, StdioPipe } from "./stdio.ts";
 
@@ -104,6 +105,8 @@ export class BackendConnection {
   >();
   readonly #record;
   #pipe?: MessagePipe;
+  /** The removal of a container whose docker client was killed (#removeContainer), which a stop waits for. */
+  #removal?: Promise<void>;
   #starting?: Promise<void>;
   #callCount = 0;
   #failures = 0;
@@ -240,6 +243,7 @@ export class BackendConnection {
     const pipe = this.#pipe;
     if (pipe === undefined) return false;
     const status = await pipe.stop(graceMs);
+    await this.#removal;
     if (first) {
       this.#log.info("Backend server {server} stopped ({exit})", {
         server: this.#options.serverId,
@@ -411,7 +415,12 @@ export class BackendConnection {
         env: spec.envNames,
       });
       const started = transport.headStart?.take(serverId, spec);
-      pipe = StdioPipe.spawn(spec, this.#pipeEvents(), transport.limits, started);
+      const stdio = pipe = StdioPipe.spawn(spec, this.#pipeEvents(), transport.limits, started);
+      stdio.exited.then((status) => {
+        if (status.signal === "SIGKILL" && stdio.container !== undefined) {
+          this.#removal = this.#removeContainer(stdio.container, spec);
+        }
+      });
     }
     this.#pipe = pipe;
     this.pid = pipe.pid;
@@ -420,6 +429,20 @@ export class BackendConnection {
       this.#exited(pipe, status);
     });
     return pipe;
+  }
+
+  /**
+   * A docker client that was killed (a stop past its grace, a second signal, an oversized message) leaves its
+   * container running when the server in it ignored SIGTERM and its closed stdin: that container is removed.
+   */
+  async #removeContainer(label: string, spec: LaunchSpec): Promise<void> {
+    const removed = await removeContainers(label, dockerClientEnv((name) => spec.env[name]));
+    if (removed > 0) {
+      this.#log.warn("Removed the container of {server}: its server outlived its docker client ({label})", {
+        server: this.#options.serverId,
+        label,
+      });
+    }
   }
 
   /** What the handshake needs of this connection; a relaunch after the probe starts a fresh stderr tail. */

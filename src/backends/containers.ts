@@ -1,25 +1,25 @@
 /**
- * The containers a gateway leaves behind. A container server runs as `docker run --rm -i --init` under the
- * gateway's label, and `--rm` removes it once its server exits. A server that ignores SIGTERM and its closed
- * stdin does not exit; when its docker client is then killed (a stop past its grace, a second signal), the
- * container runs on without a client, with whatever tokens it was given. The gateway's stop removes those.
+ * The containers a gateway leaves behind. A container server runs as `docker run --rm -i --init`, and `--rm`
+ * removes it once its server exits. A server that ignores SIGTERM and its closed stdin does not exit; when its
+ * docker client is then killed (a stop past its grace, a second signal, an oversized message), the container
+ * runs on without a client, with whatever tokens it was given. So the connection whose client was killed
+ * removes that launch's container, found by the label of that launch alone (stdio.ts `spawnChild`).
  */
-import { LABELS } from "./docker.ts";
 
 /** How long each docker command may take: a daemon that does not answer must not hold the gateway's stop. */
 const DOCKER_TIMEOUT_MS = 10_000;
 
 /**
- * Force-removes every container labelled as `gatewayId`'s that is still there; resolves with how many were
- * removed. Never rejects: a docker that cannot be reached has nothing of ours to remove.
+ * Force-removes every container that carries `label` (`name=value`) and is still there; resolves with how many
+ * were removed. Never rejects: a docker that cannot be reached has nothing of ours to remove.
  */
 export async function removeContainers(
-  gatewayId: string,
+  label: string,
   env: Readonly<Record<string, string>>,
   timeoutMs = DOCKER_TIMEOUT_MS,
 ): Promise<number> {
   const docker = (args: string[]) => dockerIds(args, env, timeoutMs);
-  const listed = await docker(["ps", "--all", "--quiet", "--filter", `label=${LABELS.gateway}=${gatewayId}`]);
+  const listed = await docker(["ps", "--all", "--quiet", "--filter", `label=${label}`]);
   if (listed.length === 0) return 0;
   // One being removed already (its server exited; `--rm` at work) is an error here, and not ours to count.
   return (await docker(["rm", "--force", ...listed])).length;

@@ -8,6 +8,8 @@ import type { EnvEntry, StdioLaunch } from "../config/types.ts";
 export const LABELS = {
   gateway: "io.github.awmg.gateway",
   server: "io.github.awmg.server",
+  /** One launch's container alone: put on at spawn, so that two launches of one spec differ only in it. */
+  launch: "io.github.awmg.launch",
 } as const;
 
 /** Builds `docker run --rm -i ...` for a server; env values are not on argv (only `-e NAME`). */
@@ -33,4 +35,9 @@ export function dockerRunArgs(
     launch.image,
     ...launch.entrypointArgs,
   ];
+}
+
+/** A `docker run` argv (as dockerRunArgs makes it) with one more label, before everything the config gave. */
+export function withLabel(args: readonly string[], label: string): string[] {
+  return [args[0], "--label", label, ...args.slice(1)];
 }

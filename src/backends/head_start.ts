@@ -5,7 +5,7 @@
  * writes meanwhile; each child is taken once, by the first connection that launches its server.
  */
 import type { LaunchSpec } from "./launch.ts";
-import { spawnChild } from "./stdio.ts";
+import { spawnChild, type Spawned } from "./stdio.ts";
 
 /** A server to start early: its id and exactly what its connection would launch. */
 export interface EarlyServer {
@@ -15,7 +15,7 @@ export interface EarlyServer {
 
 interface Started {
   readonly spec: LaunchSpec;
-  readonly child: Deno.ChildProcess;
+  readonly spawned: Spawned;
 }
 
 /** The children started early, waiting for their connections. */
@@ -30,7 +30,7 @@ export class HeadStart {
     const headStart = new HeadStart();
     for (const { id, spec } of servers) {
       try {
-        headStart.#started.set(id, { spec, child: spawnChild(spec) });
+        headStart.#started.set(id, { spec, spawned: spawnChild(spec) });
       } catch {
         // Left to its connection, which launches it again and reports why it cannot.
       }
@@ -42,18 +42,18 @@ export class HeadStart {
    * The child started for a server, once. A child started from any other spec is not the process the
    * connection means to run: it is killed, and the connection starts its own.
    */
-  take(serverId: string, spec: LaunchSpec): Deno.ChildProcess | undefined {
+  take(serverId: string, spec: LaunchSpec): Spawned | undefined {
     const started = this.#started.get(serverId);
     if (started === undefined) return undefined;
     this.#started.delete(serverId);
-    if (sameLaunch(started.spec, spec)) return started.child;
-    kill(started.child);
+    if (sameLaunch(started.spec, spec)) return started.spawned;
+    kill(started.spawned.child);
     return undefined;
   }
 
   /** Kills every child no connection took (the start stopped before the gateway launched them). */
   abandon(): void {
-    for (const { child } of this.#started.values()) kill(child);
+    for (const { spawned } of this.#started.values()) kill(spawned.child);
     this.#started.clear();
   }
 }

@@ -5,6 +5,7 @@ import { setImmediate } from "node:timers";
 import { AwaitedRequests } from "./awaited.ts";
 import { isOversized, KEPT_BUFFER_BYTES, readLines } from "../jsonrpc/framer.ts";
 import { classify, type JsonRpcMessage } from "../jsonrpc/messages.ts";
+import { LABELS, withLabel } from "./docker.ts";
 import type { LaunchSpec } from "./launch.ts";
 import { type ExitStatus, type MessagePipe, type PipeEvents, Unavailable } from "./pipe.ts";
 
@@ -22,10 +23,18 @@ export interface StdioLimits {
   readonly maxUnsentBytes: number;
 }
 
+/** A process started from a spec; a container server's comes with the label that names its container alone. */
+export interface Spawned {
+  readonly child: Deno.ChildProcess;
+  /** `io.github.awmg.launch=<uuid>`, for container servers. */
+  readonly container?: string;
+}
+
 /** Starts a process with exactly the spec's environment and its three pipes; throws Deno's error when it cannot. */
-export function spawnChild(spec: LaunchSpec): Deno.ChildProcess {
-  return new Deno.Command(spec.command, {
-    args: [...spec.args],
+export function spawnChild(spec: LaunchSpec): Spawned {
+  const container = spec.image === undefined ? undefined : `${LABELS.launch}=${crypto.randomUUID()}`;
+  const child = new Deno.Command(spec.command, {
+    args: container === undefined ? [...spec.args] : withLabel(spec.args, container),
     env: { ...spec.env },
     clearEnv: true,
     cwd: spec.cwd,
@@ -33,6 +42,7 @@ export function spawnChild(spec: LaunchSpec): Deno.ChildProcess {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  return container === undefined ? { child } : { child, container };
 }
 
 /** A running stdio server. */
@@ -54,9 +64,17 @@ export class StdioPipe implements MessagePipe {
   #writing = false;
   /** Requests written whose responses have not been read yet: while there are some, writes wait to share one. */
   readonly #awaited = new AwaitedRequests();
+  /** A container server's launch label (spawnChild): its container alone, should it outlive the docker client. */
+  readonly container: string | undefined;
 
-  private constructor(child: Deno.ChildProcess, events: PipeEvents, limits: StdioLimits) {
+  private constructor(
+    child: Deno.ChildProcess,
+    events: PipeEvents,
+    limits: StdioLimits,
+    container: string | undefined,
+  ) {
     this.#child = child;
+    this.container = container;
     this.pid = child.pid;
     this.#maxUnsent = limits.maxUnsentBytes;
     this.#writer = child.stdin.getWriter();
@@ -89,13 +107,9 @@ export class StdioPipe implements MessagePipe {
    * Speaks to the process started early from the spec (head_start.ts), or starts it now; throws Deno's error
    * when it cannot be started.
    */
-  static spawn(
-    spec: LaunchSpec,
-    events: PipeEvents,
-    limits: StdioLimits,
-    started?: Deno.ChildProcess,
-  ): StdioPipe {
-    return new StdioPipe(started ?? spawnChild(spec), events, limits);
+  static spawn(spec: LaunchSpec, events: PipeEvents, limits: StdioLimits, started?: Spawned): StdioPipe {
+    const { child, container } = started ?? spawnChild(spec);
+    return new StdioPipe(child, events, limits, container);
   }
 
   /**

@@ -1,8 +1,8 @@
 /**
  * The gateway's stop: no new work, the calls in flight given up to the shutdown timeout, then what clients
- * hold open ended, every server stopped (stdin closed, SIGTERM, SIGKILL after its grace) and the containers
- * that outlived their docker client removed. A second signal hurries it: every server is killed at once,
- * which ends the calls the stop still waits for.
+ * hold open ended and every server stopped (stdin closed, SIGTERM, SIGKILL after its grace, a container whose
+ * docker client was killed removed). A second signal hurries it: every server is killed at once, which ends the
+ * calls the stop still waits for.
  */
 import type { Logger } from "@logtape/logtape";
 import type { Upstream } from "./upstream.ts";
@@ -55,10 +55,6 @@ export class Shutdown {
     }
     this.#host.endClients();
     const stopped = (await Promise.all(closing.map((u) => u.connection.stop()))).filter(Boolean).length;
-    const removed = await upstreams.removeLeftContainers();
-    if (removed > 0) {
-      log.warn("Removed {count} container(s) whose server outlived its docker client", { count: removed });
-    }
     this.#state = "closed";
     log.info("Gateway closed; {count} backend servers terminated", { count: stopped });
     return stopped;

@@ -5,10 +5,9 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Transport } from "../backends/connection.ts";
-import { removeContainers } from "../backends/containers.ts";
 import type { HeadStart } from "../backends/head_start.ts";
 import type { BearerSource } from "../backends/http.ts";
-import { dockerClientEnv, type EnvLookup, launchSpec } from "../backends/launch.ts";
+import { type EnvLookup, launchSpec } from "../backends/launch.ts";
 import { OidcTokens } from "../backends/oidc.ts";
 import type { GatewaySection, HttpServerConfig, StdioServerConfig } from "../config/types.ts";
 import { VERSION } from "../version.ts";
@@ -103,18 +102,6 @@ export class Upstreams {
       });
     }
     return upstream;
-  }
-
-  /**
-   * Removes the containers of this gateway's container servers that outlived their docker client (see
-   * backends/containers.ts); how many. Nothing is asked of docker when no server is a container.
-   */
-  removeLeftContainers(): Promise<number> {
-    const containers = [...this.#options.servers.values()].some((server) =>
-      server.type === "stdio" && server.launch.kind === "container"
-    );
-    const { instanceId, hostEnv } = this.#options;
-    return containers ? removeContainers(instanceId, dockerClientEnv(hostEnv)) : Promise.resolve(0);
   }
 
   /** Every upstream made so far. */

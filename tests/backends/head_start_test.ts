@@ -12,8 +12,8 @@ const CAT: LaunchSpec = { command: "cat", args: [], env: { PATH }, envNames: [] 
 
 Deno.test("head start: the launch of the same server and spec takes the early child, once, and speaks to it", async () => {
   const headStart = HeadStart.launch([{ id: "echo", spec: CAT }]);
-  const child = headStart.take("echo", { ...CAT, env: { PATH } });
-  assert.ok(child !== undefined, "the same spec, built again, takes the early child");
+  const started = headStart.take("echo", { ...CAT, env: { PATH } });
+  assert.ok(started !== undefined, "the same spec, built again, takes the early child");
   assert.equal(headStart.take("echo", CAT), undefined, "a child is taken once");
   const received: string[] = [];
   const pipe = StdioPipe.spawn(
@@ -25,9 +25,9 @@ Deno.test("head start: the launch of the same server and spec takes the early ch
       oversized: () => assert.fail("oversized"),
     },
     { maxMessageSize: 1024, maxUnsentBytes: 1024 },
-    child,
+    started,
   );
-  assert.equal(pipe.pid, child.pid, "the pipe speaks to the early child, it starts no other");
+  assert.equal(pipe.pid, started.child.pid, "the pipe speaks to the early child, it starts no other");
   pipe.send({ jsonrpc: "2.0", id: 1, method: "ping" });
   for (let waited = 0; received.length === 0 && waited < 5000; waited += 10) {
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { dockerWithConfig } from "../support/docker.ts";
-import { commandLine, descendants, type RunningGateway, startGateway, text } from "../support/gateway.ts";
+import {
+  commandLine,
+  descendants,
+  initialize,
+  type RunningGateway,
+  startGateway,
+  text,
+} from "../support/gateway.ts";
 
 const IMAGE = "awmg-test/everything:local";
 const NODE = "/usr/local/bin/node";
@@ -23,6 +30,17 @@ async function dockerReady(): Promise<string | undefined> {
 const skip = await dockerReady();
 if (skip !== undefined) console.log(`docker tests ignored: ${skip}`);
 const e2e = { sanitizeOps: false, sanitizeResources: false, ignore: skip !== undefined };
+
+/** server-everything with SIGTERM ignored and a timer that keeps it alive when its stdin closes. */
+const DEAF = {
+  entrypoint: NODE,
+  entrypointArgs: [
+    "--import",
+    'data:text/javascript,process.on("SIGTERM",()=>{});setInterval(()=>{},1e3)',
+    "/app/node_modules/@modelcontextprotocol/server-everything/dist/index.js",
+    "stdio",
+  ],
+};
 
 /** A container server entry with the network off, as every test container runs. */
 function container(extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -203,13 +221,7 @@ Deno.test(
       json: {
         mcpServers: {
           deaf: container({
-            entrypoint: NODE,
-            entrypointArgs: [
-              "--import",
-              'data:text/javascript,process.on("SIGTERM",()=>{});setInterval(()=>{},1e3)',
-              "/app/node_modules/@modelcontextprotocol/server-everything/dist/index.js",
-              "stdio",
-            ],
+            ...DEAF,
           }),
         },
         gateway: { port: 8000, domain: "localhost", apiKey: "docker-test-key" },
@@ -227,10 +239,67 @@ Deno.test(
       gateway.process.kill("SIGTERM");
       assert.equal((await gateway.exited).code, 0, gateway.stderr);
       assert.deepEqual(await left(), [], "the container outlived the gateway");
-      assert.match(gateway.stderr, /Removed 1 container/);
+      assert.match(gateway.stderr, /Removed the container of deaf/);
     } finally {
       await gateway.stop();
       for (const id of await left()) {
+        await new Deno.Command("docker", { args: ["rm", "-f", id], stdout: "null", stderr: "null" }).output();
+      }
+    }
+  },
+);
+
+Deno.test(
+  "containers: a session's own container that outlives its killed docker client is removed, the other's kept",
+  e2e,
+  async () => {
+    const gateway = await startGateway({
+      json: {
+        mcpServers: { deaf: container({ ...DEAF, isolation: "session" }) },
+        gateway: { port: 8000, domain: "localhost", apiKey: "docker-test-key" },
+      },
+      auth: true,
+    });
+    const auth = { authorization: "docker-test-key" };
+    const open = async () => {
+      const response = await gateway.post("/mcp/deaf", initialize(), auth);
+      await response.body?.cancel();
+      const session = { ...auth, "mcp-session-id": response.headers.get("mcp-session-id")! };
+      const echo = {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "echo", arguments: { message: "m" } },
+      };
+      return {
+        session,
+        echo: async () => text((await (await gateway.post("/mcp/deaf", echo, session)).json()).result),
+      };
+    };
+    try {
+      const [a, b] = [await open(), await open()];
+      assert.deepEqual([await a.echo(), await b.echo()], ["Echo: m", "Echo: m"]);
+      const before = await containersOf(gateway);
+      const ended = await fetch(`${gateway.url}/mcp/deaf`, { method: "DELETE", headers: a.session });
+      assert.equal(ended.status, 200);
+      await ended.body?.cancel();
+      // Its server ignores SIGTERM and the closed stdin: the docker client is killed after 10 s, then its
+      // container alone is removed while the gateway serves on.
+      let after = before;
+      for (const deadline = Date.now() + 20_000; after.length === before.length && Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        after = await containersOf(gateway);
+      }
+      assert.equal(after.length, before.length - 1, `${before} -> ${after}`);
+      assert.equal(await b.echo(), "Echo: m", "the other session's container is still there");
+      assert.match(gateway.stderr, /Removed the container of deaf/);
+    } finally {
+      // The other containers ignore SIGTERM too: a second signal spares the test their 10 s of grace.
+      gateway.process.kill("SIGTERM");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      gateway.process.kill("SIGTERM");
+      await gateway.stop();
+      for (const id of await containersOf(gateway)) {
         await new Deno.Command("docker", { args: ["rm", "-f", id], stdout: "null", stderr: "null" }).output();
       }
     }

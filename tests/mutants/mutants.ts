@@ -898,13 +898,13 @@ export const MUTANTS: readonly Mutant[] = [
   // A container server does not outlive the gateway.
   {
     id: "containers-left-running",
-    file: "src/gateway/upstreams.ts",
-    find:
-      "    return containers ? removeContainers(instanceId, dockerClientEnv(hostEnv)) : Promise.resolve(0);",
-    replace: "    return Promise.resolve(0);",
-    breaks: "a container whose server outlived its killed docker client is removed at the stop",
+    file: "src/backends/connection.ts",
+    find: "          this.#removal = this.#removeContainer(stdio.container, spec);",
+    replace: "",
+    breaks:
+      "a container whose server outlived its killed docker client is removed, at the stop and during the run",
     tests: ["tests/e2e/docker_test.ts"],
-    filter: "ignores SIGTERM",
+    filter: "/ignores SIGTERM|session's own container/",
   },
   // A slow or absent client cannot exhaust the gateway.
   {
