@@ -69,6 +69,38 @@ async function containersOf(gateway: "any" | RunningGateway | string): Promise<s
     .map((line) => line.split(" ")[0]);
 }
 
+/** A gateway with one container server, `deaf` (DEAF), configured further by `extra`. */
+function deafGateway(extra: Record<string, unknown> = {}): Promise<RunningGateway> {
+  return startGateway({
+    json: {
+      mcpServers: { deaf: container({ ...DEAF, ...extra }) },
+      gateway: { port: 8000, domain: "localhost", apiKey: "docker-test-key" },
+    },
+    auth: true,
+  });
+}
+
+/**
+ * Stops a gateway whose servers ignore SIGTERM with a second signal (sparing the test their 10 s of grace),
+ * then removes whatever of its containers a failed test left behind.
+ */
+async function stopAndClean(gateway: RunningGateway): Promise<void> {
+  const signal = () => {
+    try {
+      gateway.process.kill("SIGTERM");
+    } catch {
+      // The test stopped it already.
+    }
+  };
+  signal();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  signal();
+  await gateway.stop();
+  for (const id of await containersOf(gateway)) {
+    await new Deno.Command("docker", { args: ["rm", "-f", id], stdout: "null", stderr: "null" }).output();
+  }
+}
+
 async function call(gateway: RunningGateway, server: string, name: string, args: Record<string, unknown>) {
   const response = await gateway.post(`/mcp/${server}`, {
     jsonrpc: "2.0",
@@ -217,17 +249,7 @@ Deno.test(
   "containers: one whose server ignores SIGTERM and its stdin is removed when its docker client is killed",
   e2e,
   async () => {
-    const gateway = await startGateway({
-      json: {
-        mcpServers: {
-          deaf: container({
-            ...DEAF,
-          }),
-        },
-        gateway: { port: 8000, domain: "localhost", apiKey: "docker-test-key" },
-      },
-      auth: true,
-    });
+    const gateway = await deafGateway();
     const left = () => containersOf(gateway);
     try {
       assert.equal(text(await call(gateway, "deaf", "echo", { message: "still here" })), "Echo: still here");
@@ -241,10 +263,7 @@ Deno.test(
       assert.deepEqual(await left(), [], "the container outlived the gateway");
       assert.match(gateway.stderr, /Removed the container of deaf/);
     } finally {
-      await gateway.stop();
-      for (const id of await left()) {
-        await new Deno.Command("docker", { args: ["rm", "-f", id], stdout: "null", stderr: "null" }).output();
-      }
+      await stopAndClean(gateway);
     }
   },
 );
@@ -253,13 +272,7 @@ Deno.test(
   "containers: a session's own container that outlives its killed docker client is removed, the other's kept",
   e2e,
   async () => {
-    const gateway = await startGateway({
-      json: {
-        mcpServers: { deaf: container({ ...DEAF, isolation: "session" }) },
-        gateway: { port: 8000, domain: "localhost", apiKey: "docker-test-key" },
-      },
-      auth: true,
-    });
+    const gateway = await deafGateway({ isolation: "session" });
     const auth = { authorization: "docker-test-key" };
     const open = async () => {
       const response = await gateway.post("/mcp/deaf", initialize(), auth);
@@ -294,14 +307,7 @@ Deno.test(
       assert.equal(await b.echo(), "Echo: m", "the other session's container is still there");
       assert.match(gateway.stderr, /Removed the container of deaf/);
     } finally {
-      // The other containers ignore SIGTERM too: a second signal spares the test their 10 s of grace.
-      gateway.process.kill("SIGTERM");
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      gateway.process.kill("SIGTERM");
-      await gateway.stop();
-      for (const id of await containersOf(gateway)) {
-        await new Deno.Command("docker", { args: ["rm", "-f", id], stdout: "null", stderr: "null" }).output();
-      }
+      await stopAndClean(gateway);
     }
   },
 );
