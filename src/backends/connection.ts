@@ -436,7 +436,7 @@ export class BackendConnection {
    * container running when the server in it ignored SIGTERM and its closed stdin: that container is removed.
    */
   async #removeContainer(label: string, spec: LaunchSpec): Promise<void> {
-    const removed = await removeContainers(label, dockerClientEnv((name) => spec.env[name]));
+    const removed = await removeContainers(spec.command, label, dockerClientEnv((name) => spec.env[name]));
     if (removed > 0) {
       this.#log.warn("Removed the container of {server}: its server outlived its docker client ({label})", {
         server: this.#options.serverId,

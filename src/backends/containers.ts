@@ -1,38 +1,41 @@
 /**
- * The containers a gateway leaves behind. A container server runs as `docker run --rm -i --init`, and `--rm`
- * removes it once its server exits. A server that ignores SIGTERM and its closed stdin does not exit; when its
- * docker client is then killed (a stop past its grace, a second signal, an oversized message), the container
- * runs on without a client, with whatever tokens it was given. So the connection whose client was killed
- * removes that launch's container, found by the label of that launch alone (stdio.ts `spawnChild`).
+ * The containers a gateway leaves behind. A container server runs as `docker run --rm -i --init` (a
+ * `docker`, `podman` or `nerdctl run` command the config wrote runs as written), and `--rm` removes it once
+ * its server exits. A server that ignores SIGTERM and its closed stdin does not exit; when its client is then
+ * killed (a stop past its grace, a second signal, an oversized message), the container runs on without one,
+ * with whatever tokens it was given. So the connection whose client was killed removes that launch's
+ * container, found by the label of that launch alone (stdio.ts `spawnChild`).
  */
 
 /** How long each docker command may take: a daemon that does not answer must not hold the gateway's stop. */
 const DOCKER_TIMEOUT_MS = 10_000;
 
 /**
- * Force-removes every container that carries `label` (`name=value`) and is still there; resolves with how many
- * were removed. Never rejects: a docker that cannot be reached has nothing of ours to remove.
+ * Force-removes every container that carries `label` (`name=value`) and is still there, with `runtime` (docker,
+ * podman or nerdctl, which take the same options here); resolves with how many were removed. Never rejects: a docker that cannot be reached has nothing of ours to remove.
  */
 export async function removeContainers(
+  runtime: string,
   label: string,
   env: Readonly<Record<string, string>>,
   timeoutMs = DOCKER_TIMEOUT_MS,
 ): Promise<number> {
-  const docker = (args: string[]) => dockerIds(args, env, timeoutMs);
+  const docker = (args: string[]) => containerIds(runtime, args, env, timeoutMs);
   const listed = await docker(["ps", "--all", "--quiet", "--filter", `label=${label}`]);
   if (listed.length === 0) return 0;
   // One being removed already (its server exited; `--rm` at work) is an error here, and not ours to count.
   return (await docker(["rm", "--force", ...listed])).length;
 }
 
-/** The ids docker prints, one a line; none when it cannot be run or does not finish in time. */
-async function dockerIds(
+/** The ids the runtime prints, one a line; none when it cannot be run or does not finish in time. */
+async function containerIds(
+  runtime: string,
   args: string[],
   env: Readonly<Record<string, string>>,
   timeoutMs: number,
 ): Promise<string[]> {
   try {
-    const { stdout } = await new Deno.Command("docker", {
+    const { stdout } = await new Deno.Command(runtime, {
       args,
       env,
       clearEnv: true,

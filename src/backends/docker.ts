@@ -1,8 +1,9 @@
 /**
- * The `docker run` argv for a container server: one pure function, so it can be tested against the
- * documented examples.
+ * The `docker run` argv for a container server, and the label that marks one launch's container: pure
+ * functions, so they can be tested against the documented examples.
  */
 import type { EnvEntry, StdioLaunch } from "../config/types.ts";
+import { isContainerRuntime } from "./run_options.ts";
 
 /** Docker labels that let a gateway's containers be found (and stopped) if the gateway dies. */
 export const LABELS = {
@@ -37,7 +38,11 @@ export function dockerRunArgs(
   ];
 }
 
-/** A `docker run` argv (as dockerRunArgs makes it) with one more label, before everything the config gave. */
-export function withLabel(args: readonly string[], label: string): string[] {
-  return [args[0], "--label", label, ...args.slice(1)];
+/**
+ * A container runtime's argv with one more label right after its `run` subcommand, before the options the
+ * config gave and the image; undefined when it starts no container (another program, another subcommand).
+ */
+export function withLabel(command: string, args: readonly string[], label: string): string[] | undefined {
+  const run = isContainerRuntime(command) ? args.indexOf("run") : -1;
+  return run === -1 ? undefined : [...args.slice(0, run + 1), "--label", label, ...args.slice(run + 1)];
 }

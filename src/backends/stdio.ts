@@ -23,18 +23,22 @@ export interface StdioLimits {
   readonly maxUnsentBytes: number;
 }
 
-/** A process started from a spec; a container server's comes with the label that names its container alone. */
+/**
+ * A process started from a spec; one that runs a container (a container server, or a `docker`/`podman`/
+ * `nerdctl run` command) comes with the label that names its container alone.
+ */
 export interface Spawned {
   readonly child: Deno.ChildProcess;
-  /** `io.github.awmg.launch=<uuid>`, for container servers. */
+  /** `io.github.awmg.launch=<uuid>`, for a process that runs a container. */
   readonly container?: string;
 }
 
 /** Starts a process with exactly the spec's environment and its three pipes; throws Deno's error when it cannot. */
 export function spawnChild(spec: LaunchSpec): Spawned {
-  const container = spec.image === undefined ? undefined : `${LABELS.launch}=${crypto.randomUUID()}`;
+  const container = `${LABELS.launch}=${crypto.randomUUID()}`;
+  const labelled = withLabel(spec.command, spec.args, container);
   const child = new Deno.Command(spec.command, {
-    args: container === undefined ? [...spec.args] : withLabel(spec.args, container),
+    args: labelled ?? [...spec.args],
     env: { ...spec.env },
     clearEnv: true,
     cwd: spec.cwd,
@@ -42,7 +46,7 @@ export function spawnChild(spec: LaunchSpec): Spawned {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  return container === undefined ? { child } : { child, container };
+  return labelled === undefined ? { child } : { child, container };
 }
 
 /** A running stdio server. */

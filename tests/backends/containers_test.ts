@@ -11,11 +11,19 @@ async function dockerPath(script: string): Promise<string> {
 
 Deno.test("removing left containers: a docker that never answers does not hold the stop", async () => {
   const started = Date.now();
-  const removed = await removeContainers("awmg-1-test", { PATH: await dockerPath("exec sleep 60") }, 300);
+  const removed = await removeContainers(
+    "docker",
+    "awmg-1-test",
+    { PATH: await dockerPath("exec sleep 60") },
+    300,
+  );
   assert.equal(removed, 0);
   assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
 });
 
 Deno.test("removing left containers: no docker at all is nothing to remove", async () => {
-  assert.equal(await removeContainers("awmg-1-test", { PATH: await tempDir("awmg-no-docker-") }), 0);
+  assert.equal(
+    await removeContainers("docker", "awmg-1-test", { PATH: await tempDir("awmg-no-docker-") }),
+    0,
+  );
 });

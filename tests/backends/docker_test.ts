@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { dockerRunArgs } from "../../src/backends/docker.ts";
+import { dockerRunArgs, withLabel } from "../../src/backends/docker.ts";
 import { launchSpec } from "../../src/backends/launch.ts";
 import { loadConfigText } from "../../src/config/load.ts";
 import type { StdioServerConfig } from "../../src/config/types.ts";
@@ -117,4 +117,35 @@ Deno.test("a TOML command server runs as given", () => {
     env: { PATH: "/usr/bin", A: "1", B: "passed" },
     envNames: ["A", "B"],
   }, "a command server gets the SDK's basic list and what its config names: no token, no docker settings");
+});
+
+Deno.test("a launch's label goes right after a container runtime's run, and only there", () => {
+  const label = "io.github.awmg.launch=1";
+  assert.deepEqual(withLabel("docker", ["run", "--rm", "-i", "img"], label), [
+    "run",
+    "--label",
+    label,
+    "--rm",
+    "-i",
+    "img",
+  ]);
+  assert.deepEqual(
+    withLabel("/usr/bin/podman", ["--log-level", "error", "container", "run", "img", "run"], label),
+    [
+      "--log-level",
+      "error",
+      "container",
+      "run",
+      "--label",
+      label,
+      "img",
+      "run",
+    ],
+  );
+  assert.equal(
+    withLabel("docker", ["exec", "-i", "box", "server"], label),
+    undefined,
+    "exec starts no container",
+  );
+  assert.equal(withLabel("node", ["run", "server.js"], label), undefined, "not a container runtime");
 });

@@ -69,11 +69,11 @@ async function containersOf(gateway: "any" | RunningGateway | string): Promise<s
     .map((line) => line.split(" ")[0]);
 }
 
-/** A gateway with one container server, `deaf` (DEAF), configured further by `extra`. */
-function deafGateway(extra: Record<string, unknown> = {}): Promise<RunningGateway> {
+/** A gateway with one server, `deaf`: by default a container server running DEAF. */
+function deafGateway(entry = container(DEAF)): Promise<RunningGateway> {
   return startGateway({
     json: {
-      mcpServers: { deaf: container({ ...DEAF, ...extra }) },
+      mcpServers: { deaf: entry },
       gateway: { port: 8000, domain: "localhost", apiKey: "docker-test-key" },
     },
     auth: true,
@@ -245,34 +245,72 @@ Deno.test("containers: /close stops every container", e2e, async () => {
   assert.doesNotMatch(gateway.stderr, /Removed \d+ container/);
 });
 
-Deno.test(
-  "containers: one whose server ignores SIGTERM and its stdin is removed when its docker client is killed",
-  e2e,
-  async () => {
-    const gateway = await deafGateway();
-    const left = () => containersOf(gateway);
-    try {
-      assert.equal(text(await call(gateway, "deaf", "echo", { message: "still here" })), "Echo: still here");
-      assert.equal((await left()).length, 1);
-      // The first signal's stop gives the server 10 s; the second kills its docker client at once.
-      gateway.process.kill("SIGTERM");
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      assert.equal((await left()).length, 1, "the server ignores SIGTERM and EOF: its container is still up");
-      gateway.process.kill("SIGTERM");
-      assert.equal((await gateway.exited).code, 0, gateway.stderr);
-      assert.deepEqual(await left(), [], "the container outlived the gateway");
-      assert.match(gateway.stderr, /Removed the container of deaf/);
-    } finally {
-      await stopAndClean(gateway);
-    }
-  },
-);
+/** The containers of any launch by awmg (each carries its launch label), whatever started them. */
+async function launched(): Promise<string[]> {
+  const { stdout } = await new Deno.Command("docker", {
+    args: ["ps", "--all", "--quiet", "--filter", "label=io.github.awmg.launch"],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(stdout).split("\n").filter((id) => id !== "");
+}
+
+for (
+  const [form, start] of [
+    ["a container server", () => deafGateway()],
+    ["a docker run command", () =>
+      startGateway({
+        toml: `[servers.deaf]\ncommand = "docker"\nargs = ${
+          JSON.stringify([
+            "run",
+            "--rm",
+            "-i",
+            "--network",
+            "none",
+            "--entrypoint",
+            DEAF.entrypoint,
+            IMAGE,
+            ...DEAF.entrypointArgs,
+          ])
+        }\n\n[gateway]\napi_key = "docker-test-key"\n`,
+        auth: true,
+      })],
+  ] as const
+) {
+  Deno.test(
+    `containers: ${form} whose server ignores SIGTERM and its stdin is removed when its docker client is killed`,
+    e2e,
+    async () => {
+      const gateway = await start();
+      try {
+        assert.equal(
+          text(await call(gateway, "deaf", "echo", { message: "still here" })),
+          "Echo: still here",
+        );
+        assert.equal((await launched()).length, 1);
+        // The first signal's stop gives the server 10 s; the second kills its docker client at once.
+        gateway.process.kill("SIGTERM");
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        assert.equal((await launched()).length, 1, "the server ignores SIGTERM and EOF: its container is up");
+        gateway.process.kill("SIGTERM");
+        assert.equal((await gateway.exited).code, 0, gateway.stderr);
+        assert.deepEqual(await launched(), [], "the container outlived the gateway");
+        assert.match(gateway.stderr, /Removed the container of deaf/);
+      } finally {
+        await stopAndClean(gateway);
+        for (const id of await launched()) {
+          await new Deno.Command("docker", { args: ["rm", "-f", id], stdout: "null", stderr: "null" })
+            .output();
+        }
+      }
+    },
+  );
+}
 
 Deno.test(
   "containers: a session's own container that outlives its killed docker client is removed, the other's kept",
   e2e,
   async () => {
-    const gateway = await deafGateway({ isolation: "session" });
+    const gateway = await deafGateway(container({ ...DEAF, isolation: "session" }));
     const auth = { authorization: "docker-test-key" };
     const open = async () => {
       const response = await gateway.post("/mcp/deaf", initialize(), auth);
