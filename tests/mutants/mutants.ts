@@ -698,7 +698,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "head-start-replaced",
     file: "src/backends/head_start.ts",
-    find: "    if (sameLaunch(started.spec, spec)) return started.child;",
+    find: "    if (sameLaunch(started.spec, spec)) return started.spawned;",
     replace: "",
     breaks: "the process launched early is the one that serves, started once",
     tests: ["tests/e2e/lifecycle_test.ts", "tests/backends/head_start_test.ts"],
