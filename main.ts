@@ -9,6 +9,7 @@ import { mountPolicy, mountPolicyIssues } from "./src/backends/mount_policy.ts";
 import { getLogger } from "@logtape/logtape";
 import { describeStartFailure } from "./src/backends/diagnostics.ts";
 import { HeadStart } from "./src/backends/head_start.ts";
+import { STOP_GRACE_MS } from "./src/backends/pipe.ts";
 import { launchSpec } from "./src/backends/launch.ts";
 import { loadEnvFile } from "./src/cli/env_file.ts";
 import { parseCommandLine, type RunOptions } from "./src/cli/parse.ts";
@@ -183,7 +184,7 @@ async function pinServers(
     headStart,
   });
   // A signal stops the servers as the gateway's stop does (a second one hurries it), then exits as killed.
-  onStopSignals((signal) =>
+  await onStopSignals((signal) =>
     gateway.state === "open" ? void gateway.close().then(() => Deno.exit(KILLED_BY[signal])) : gateway.hurry()
   );
   const failures = await gateway.start();
@@ -269,8 +270,8 @@ function launchEarly(config: GatewayConfig, settings: Settings): HeadStart | und
     ),
   );
   globalThis.addEventListener("unload", () => headStart.abandon());
-  // Until there is a gateway to stop them, a signal exits, and the unload listener tells these children to stop.
-  exitOnStopSignals();
+  // Until there is a gateway to stop them, a signal stops these children, then exits.
+  exitOnStopSignals(() => headStart.stop(STOP_GRACE_MS));
   return headStart;
 }
 
@@ -518,7 +519,7 @@ async function serve(
       Deno.exit(code);
     })();
   // From here a signal stops the gateway as /close does, during the servers' start too; a second one hurries it.
-  onStopSignals(() => stopping === undefined ? void stop(0) : gateway.hurry());
+  await onStopSignals(() => stopping === undefined ? void stop(0) : gateway.hurry());
   // The HTTP app loads and the listener opens while the servers start; what clients send meanwhile waits.
   const started = gateway.start();
   const { hostname, port } = settings.listen;

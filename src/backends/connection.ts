@@ -20,7 +20,14 @@ import {
 import type { HeadStart } from "./head_start.ts";
 import { removeContainers } from "./containers.ts";
 import { dockerClientEnv, type LaunchSpec } from "./launch.ts";
-import { describeExit, type ExitStatus, type MessagePipe, type PipeEvents, Unavailable } from "./pipe.ts";
+import {
+  describeExit,
+  type ExitStatus,
+  type MessagePipe,
+  type PipeEvents,
+  STOP_GRACE_MS,
+  Unavailable,
+} from "./pipe.ts";
 import { type StdioLimits, StdioPipe } from "./stdio.ts";
 
 /** Lifecycle of a backend connection. */
@@ -70,7 +77,6 @@ export { Unavailable };
 const STDERR_TAIL = 40;
 /** How many resource URIs the gateway subscribes to on one 2026-07-28 server. */
 const MAX_SUBSCRIBED_URIS = 1024;
-const STOP_GRACE_MS = 10_000;
 const STABLE_AFTER_MS = 60_000;
 const MAX_BACKOFF_MS = 30_000;
 

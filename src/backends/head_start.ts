@@ -4,7 +4,8 @@
  * following it. Nothing is written to a child before its connection takes it, and its pipes hold what it
  * writes meanwhile; each child is taken once, by the first connection that launches its server.
  */
-import type { LaunchSpec } from "./launch.ts";
+import { removeContainers } from "./containers.ts";
+import { dockerClientEnv, type LaunchSpec } from "./launch.ts";
 import { spawnChild, type Spawned } from "./stdio.ts";
 
 /** A server to start early: its id and exactly what its connection would launch. */
@@ -21,6 +22,8 @@ interface Started {
 /** The children started early, waiting for their connections. */
 export class HeadStart {
   readonly #started = new Map<string, Started>();
+  #stopping?: Promise<void>;
+  #killNow?: () => void;
 
   /**
    * Starts each server. One that cannot be started is left out: its connection launches it again and reports
@@ -56,6 +59,39 @@ export class HeadStart {
     for (const { spawned } of this.#started.values()) kill(spawned.child);
     this.#started.clear();
   }
+
+  /**
+   * Stops every child no connection took, as a connection's stop would (a signal came before the gateway was
+   * built): stdin closed and SIGTERM, SIGKILL after `graceMs`, and the container of a client that had to be
+   * killed removed. A second call (a second signal) kills what is left at once; both resolve when all is done.
+   */
+  stop(graceMs: number): Promise<void> {
+    if (this.#stopping !== undefined) {
+      this.#killNow?.();
+      return this.#stopping;
+    }
+    const children = [...this.#started.values()];
+    this.abandon();
+    const killNow = () => {
+      for (const { spawned } of children) signal(spawned.child, "SIGKILL");
+    };
+    this.#killNow = killNow;
+    const timer = setTimeout(killNow, graceMs);
+    return this.#stopping = Promise.all(children.map(async ({ spec, spawned }) => {
+      const status = await spawned.child.status;
+      if (status.signal === "SIGKILL" && spawned.container !== undefined) {
+        await removeContainers(spec.command, spawned.container, dockerClientEnv((name) => spec.env[name]));
+      }
+    })).then(() => clearTimeout(timer));
+  }
+}
+
+function signal(child: Deno.ChildProcess, name: Deno.Signal): void {
+  try {
+    child.kill(name);
+  } catch {
+    // It has exited already.
+  }
 }
 
 function sameLaunch(a: LaunchSpec, b: LaunchSpec): boolean {
@@ -65,11 +101,7 @@ function sameLaunch(a: LaunchSpec, b: LaunchSpec): boolean {
 
 /** Ends a child and lets go of its pipes, which nothing will read. */
 function kill(child: Deno.ChildProcess): void {
-  try {
-    child.kill("SIGTERM");
-  } catch {
-    // It has exited already.
-  }
+  signal(child, "SIGTERM");
   child.stdin.close().catch(() => {});
   for (const output of [child.stdout, child.stderr]) output.cancel().catch(() => {});
 }

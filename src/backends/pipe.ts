@@ -9,6 +9,9 @@ export interface ExitStatus {
   readonly signal: Deno.Signal | null;
 }
 
+/** How long a process is given to exit after its stdin closes and it gets SIGTERM, before SIGKILL. */
+export const STOP_GRACE_MS = 10_000;
+
 /** The backend cannot take a message now: not running, or not reading what it was sent. */
 export class Unavailable extends Error {}
 

@@ -12,7 +12,7 @@ import {
   survivors,
   text,
 } from "../support/gateway.ts";
-import { eventually } from "../support/deadline.ts";
+import { eventually, within } from "../support/deadline.ts";
 import { modernClient } from "../support/modern.ts";
 import { MAX_WAITING } from "../../src/gateway/startup.ts";
 import { tempDir } from "../support/temp.ts";
@@ -274,37 +274,84 @@ Deno.test("a second SIGTERM does not wait for the calls in flight", e2e, async (
   assert.notEqual(await call, "answered");
 });
 
-Deno.test("SIGTERM before the gateway is built ends the servers launched early: exit 143", e2e, async () => {
-  // A store that takes connections and never answers holds the start (2 s) before the gateway exists, with
-  // `sleeper`, which ignores its stdin, already launched.
+/**
+ * A gateway whose start is held before the gateway exists (2 s and more) by a store that takes connections and
+ * never answers, with `sleeper` (which runs `script` and notes its pid) launched early; `run` gets both.
+ */
+async function withHeldStart(
+  script: string,
+  run: (gateway: RunningGateway, launched: number[]) => Promise<void>,
+): Promise<void> {
   const store = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const held: Deno.Conn[] = [];
   (async () => {
     for await (const conn of store) held.push(conn);
   })().catch(() => {});
   const launches = `${await tempDir("awmg-launches-")}/pids`;
-  const sleeper = throughSh(EVERYTHING("sleeper"), `echo $$ >> ${launches}; exec sleep 60`);
+  const sleeper = throughSh(EVERYTHING("sleeper"), `echo $$ >> ${launches}; ${script}`);
   const gateway = await startGateway({
     toml: `[gateway]\nstore = "redis://127.0.0.1:${store.addr.port}"\n\n${sleeper}`,
     env: { MCP_GATEWAY_STATE_KEY: "0123456789abcdef0123456789abcdef-test" },
     waitHealthy: false,
   });
+  let launched: number[] = [];
   try {
-    const launched = await eventually(
-      () => pidsIn(launches),
-      (pids) => pids.length > 0,
-    );
+    launched = await eventually(() => pidsIn(launches), (pids) => pids.length > 0);
     await eventually(() => held.length, (count) => count > 0);
     assert.ok(launched.length > 0 && held.length > 0, "sleeper runs and the start waits for the store");
+    await run(gateway, launched);
+  } finally {
+    store.close();
+    for (const conn of held) conn.close();
+    for (const pid of await survivors(launched)) Deno.kill(pid, "SIGKILL");
+  }
+}
+
+Deno.test("SIGTERM before the gateway is built ends the servers launched early: exit 143", e2e, async () => {
+  // sleeper ignores its stdin.
+  await withHeldStart("exec sleep 60", async (gateway, launched) => {
     gateway.process.kill("SIGTERM");
     const { code, signal } = await gateway.exited;
     assert.deepEqual({ code, signal }, { code: 143, signal: null }, "awmg exits as a process SIGTERM killed");
     assert.deepEqual(await survivors(launched), [], "a server launched early outlived the gateway");
-  } finally {
-    store.close();
-    for (const conn of held) conn.close();
-  }
+  });
 });
+
+Deno.test(
+  "SIGTERM before the gateway is built: a server launched early that ignores it and its stdin is killed",
+  e2e,
+  async () => {
+    await withHeldStart('trap "" TERM; exec sleep 60', async (gateway, launched) => {
+      const signalled = Date.now();
+      gateway.process.kill("SIGTERM");
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.deepEqual(await survivors(launched), launched, "it ignores SIGTERM: the grace runs");
+      const { code } = await within(gateway.exited, 20_000, "awmg's exit after SIGTERM");
+      assert.equal(code, 143, gateway.stderr);
+      assert.ok(Date.now() - signalled < 15_000, `awmg exited ${Date.now() - signalled} ms after SIGTERM`);
+      assert.deepEqual(await survivors(launched), [], "killed after the grace, before awmg exits");
+    });
+  },
+);
+
+Deno.test(
+  "a second SIGTERM before the gateway is built kills the servers launched early at once",
+  e2e,
+  async () => {
+    await withHeldStart('trap "" TERM; exec sleep 60', async (gateway, launched) => {
+      gateway.process.kill("SIGTERM");
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const hurried = Date.now();
+      gateway.process.kill("SIGTERM");
+      assert.equal((await within(gateway.exited, 20_000, "awmg's exit")).code, 143, gateway.stderr);
+      assert.ok(
+        Date.now() - hurried < 5000,
+        `awmg exited ${Date.now() - hurried} ms after the second signal`,
+      );
+      assert.deepEqual(await survivors(launched), []);
+    });
+  },
+);
 
 Deno.test(
   "each stdio server is launched once: the process started early is the one that serves",

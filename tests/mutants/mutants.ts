@@ -716,7 +716,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "signals-unheard",
     file: "main.ts",
-    find: "  onStopSignals(() => stopping === undefined ? void stop(0) : gateway.hurry());\n",
+    find: "  await onStopSignals(() => stopping === undefined ? void stop(0) : gateway.hurry());\n",
     replace: "",
     breaks: "SIGTERM stops the gateway as /close does, during the servers' start too",
     tests: ["tests/e2e/lifecycle_test.ts"],
@@ -778,10 +778,29 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "restarted speaking 2025",
   },
   {
+    id: "early-stop-never-kills",
+    file: "src/backends/head_start.ts",
+    find: "    const timer = setTimeout(killNow, graceMs);",
+    replace: "    const timer = setTimeout(() => {}, graceMs);",
+    breaks:
+      "a server launched early that ignores SIGTERM and its stdin is killed after the grace of an early signal",
+    tests: ["tests/e2e/lifecycle_test.ts"],
+    filter: "ignores it and its stdin",
+  },
+  {
+    id: "early-stop-not-hurried",
+    file: "src/backends/head_start.ts",
+    find: "      this.#killNow?.();\n",
+    replace: "",
+    breaks: "a second signal before the gateway is built kills the servers launched early at once",
+    tests: ["tests/e2e/lifecycle_test.ts"],
+    filter: "a second SIGTERM before the gateway",
+  },
+  {
     id: "pin-signal-exits-at-once",
     file: "main.ts",
     find:
-      '  onStopSignals((signal) =>\n    gateway.state === "open" ? void gateway.close().then(() => Deno.exit(KILLED_BY[signal])) : gateway.hurry()\n  );\n',
+      '  await onStopSignals((signal) =>\n    gateway.state === "open" ? void gateway.close().then(() => Deno.exit(KILLED_BY[signal])) : gateway.hurry()\n  );\n',
     replace: "",
     breaks: "a signal during awmg pin stops the servers its gateway took over",
     tests: ["tests/e2e/pins_test.ts"],
