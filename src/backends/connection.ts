@@ -18,8 +18,7 @@ import {
   withMeta,
 } from "../protocol/revision.ts";
 import type { HeadStart } from "./head_start.ts";
-import { removeContainers } from "./containers.ts";
-import { dockerClientEnv, type LaunchSpec } from "./launch.ts";
+import type { LaunchSpec } from "./launch.ts";
 import {
   describeExit,
   type ExitStatus,
@@ -111,7 +110,10 @@ export class BackendConnection {
   >();
   readonly #record;
   #pipe?: MessagePipe;
-  /** The removal of a container whose docker client was killed (#removeContainer), which a stop waits for. */
+  /**
+   * The removal of the process's container should its client be killed (a stop past its grace, a second
+   * signal, an oversized message; stdio.ts `Spawned`), which a stop waits for.
+   */
   #removal?: Promise<void>;
   #starting?: Promise<void>;
   #callCount = 0;
@@ -246,10 +248,11 @@ export class BackendConnection {
   async stop(graceMs = STOP_GRACE_MS): Promise<boolean> {
     const first = !this.#stopping;
     this.#stopping = true;
-    const pipe = this.#pipe;
+    // The removal of this pipe's container, not of one a later launch would make.
+    const [pipe, removal] = [this.#pipe, this.#removal];
     if (pipe === undefined) return false;
     const status = await pipe.stop(graceMs);
-    await this.#removal;
+    await removal;
     if (first) {
       this.#log.info("Backend server {server} stopped ({exit})", {
         server: this.#options.serverId,
@@ -422,10 +425,11 @@ export class BackendConnection {
       });
       const started = transport.headStart?.take(serverId, spec);
       const stdio = pipe = StdioPipe.spawn(spec, this.#pipeEvents(), transport.limits, started);
-      stdio.exited.then((status) => {
-        if (status.signal === "SIGKILL" && stdio.container !== undefined) {
-          this.#removal = this.#removeContainer(stdio.container, spec);
-        }
+      this.#removal = stdio.removedContainers.then((removed) => {
+        if (removed === 0) return;
+        this.#log.warn("Removed the container of {server}: its server outlived its killed client", {
+          server: serverId,
+        });
       });
     }
     this.#pipe = pipe;
@@ -435,20 +439,6 @@ export class BackendConnection {
       this.#exited(pipe, status);
     });
     return pipe;
-  }
-
-  /**
-   * A docker client that was killed (a stop past its grace, a second signal, an oversized message) leaves its
-   * container running when the server in it ignored SIGTERM and its closed stdin: that container is removed.
-   */
-  async #removeContainer(label: string, spec: LaunchSpec): Promise<void> {
-    const removed = await removeContainers(spec.command, label, dockerClientEnv((name) => spec.env[name]));
-    if (removed > 0) {
-      this.#log.warn("Removed the container of {server}: its server outlived its docker client ({label})", {
-        server: this.#options.serverId,
-        label,
-      });
-    }
   }
 
   /** What the handshake needs of this connection; a relaunch after the probe starts a fresh stderr tail. */

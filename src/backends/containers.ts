@@ -6,25 +6,28 @@
  * with whatever tokens it was given. So the connection whose client was killed removes that launch's
  * container, found by the label of that launch alone (stdio.ts `spawnChild`).
  */
+import { dockerClientEnv, type LaunchSpec } from "./launch.ts";
 
 /** How long each docker command may take: a daemon that does not answer must not hold the gateway's stop. */
 const DOCKER_TIMEOUT_MS = 10_000;
 
 /**
- * Force-removes every container that carries `label` (`name=value`) and is still there, with `runtime` (docker,
- * podman or nerdctl, which take the same options here); resolves with how many were removed. Never rejects: a docker that cannot be reached has nothing of ours to remove.
+ * Force-removes every container of `spec`'s launch that carries `label` (`name=value`) and is still there, with
+ * the runtime the spec runs (docker, podman or nerdctl, which take the same options here) and only the docker
+ * client's part of its environment; resolves with how many were removed. Never rejects: a runtime that cannot
+ * be reached has nothing of ours to remove.
  */
 export async function removeContainers(
-  runtime: string,
+  spec: Pick<LaunchSpec, "command" | "env">,
   label: string,
-  env: Readonly<Record<string, string>>,
   timeoutMs = DOCKER_TIMEOUT_MS,
 ): Promise<number> {
-  const docker = (args: string[]) => containerIds(runtime, args, env, timeoutMs);
-  const listed = await docker(["ps", "--all", "--quiet", "--filter", `label=${label}`]);
+  const env = dockerClientEnv((name) => spec.env[name]);
+  const runtime = (args: string[]) => containerIds(spec.command, args, env, timeoutMs);
+  const listed = await runtime(["ps", "--all", "--quiet", "--filter", `label=${label}`]);
   if (listed.length === 0) return 0;
   // One being removed already (its server exited; `--rm` at work) is an error here, and not ours to count.
-  return (await docker(["rm", "--force", ...listed])).length;
+  return (await runtime(["rm", "--force", ...listed])).length;
 }
 
 /** The ids the runtime prints, one a line; none when it cannot be run or does not finish in time. */

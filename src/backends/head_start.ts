@@ -4,9 +4,8 @@
  * following it. Nothing is written to a child before its connection takes it, and its pipes hold what it
  * writes meanwhile; each child is taken once, by the first connection that launches its server.
  */
-import { removeContainers } from "./containers.ts";
-import { dockerClientEnv, type LaunchSpec } from "./launch.ts";
-import { spawnChild, type Spawned } from "./stdio.ts";
+import type { LaunchSpec } from "./launch.ts";
+import { signalChild, spawnChild, type Spawned } from "./stdio.ts";
 
 /** A server to start early: its id and exactly what its connection would launch. */
 export interface EarlyServer {
@@ -73,24 +72,12 @@ export class HeadStart {
     const children = [...this.#started.values()];
     this.abandon();
     const killNow = () => {
-      for (const { spawned } of children) signal(spawned.child, "SIGKILL");
+      for (const { spawned } of children) signalChild(spawned.child, "SIGKILL");
     };
     this.#killNow = killNow;
     const timer = setTimeout(killNow, graceMs);
-    return this.#stopping = Promise.all(children.map(async ({ spec, spawned }) => {
-      const status = await spawned.child.status;
-      if (status.signal === "SIGKILL" && spawned.container !== undefined) {
-        await removeContainers(spec.command, spawned.container, dockerClientEnv((name) => spec.env[name]));
-      }
-    })).then(() => clearTimeout(timer));
-  }
-}
-
-function signal(child: Deno.ChildProcess, name: Deno.Signal): void {
-  try {
-    child.kill(name);
-  } catch {
-    // It has exited already.
+    return this.#stopping = Promise.all(children.map(({ spawned }) => spawned.removedContainers))
+      .then(() => clearTimeout(timer));
   }
 }
 
@@ -101,7 +88,7 @@ function sameLaunch(a: LaunchSpec, b: LaunchSpec): boolean {
 
 /** Ends a child and lets go of its pipes, which nothing will read. */
 function kill(child: Deno.ChildProcess): void {
-  signal(child, "SIGTERM");
+  signalChild(child, "SIGTERM");
   child.stdin.close().catch(() => {});
   for (const output of [child.stdout, child.stderr]) output.cancel().catch(() => {});
 }

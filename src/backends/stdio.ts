@@ -5,6 +5,7 @@ import { setImmediate } from "node:timers";
 import { AwaitedRequests } from "./awaited.ts";
 import { isOversized, KEPT_BUFFER_BYTES, readLines } from "../jsonrpc/framer.ts";
 import { classify, type JsonRpcMessage } from "../jsonrpc/messages.ts";
+import { removeContainers } from "./containers.ts";
 import { LABELS, withLabel } from "./docker.ts";
 import type { LaunchSpec } from "./launch.ts";
 import { type ExitStatus, type MessagePipe, type PipeEvents, Unavailable } from "./pipe.ts";
@@ -23,14 +24,16 @@ export interface StdioLimits {
   readonly maxUnsentBytes: number;
 }
 
-/**
- * A process started from a spec; one that runs a container (a container server, or a `docker`/`podman`/
- * `nerdctl run` command) comes with the label that names its container alone.
- */
+/** A process started from a spec. */
 export interface Spawned {
   readonly child: Deno.ChildProcess;
-  /** `io.github.awmg.launch=<uuid>`, for a process that runs a container. */
-  readonly container?: string;
+  /**
+   * Resolves once the process has exited, with how many containers were then removed: one that runs a
+   * container (a container server, a `docker`/`podman`/`nerdctl run` command) and was killed (SIGKILL) leaves
+   * that container running if the server in it ignored SIGTERM and its stdin, and that launch's container
+   * alone, found by its label, is removed.
+   */
+  readonly removedContainers: Promise<number>;
 }
 
 /** Starts a process with exactly the spec's environment and its three pipes; throws Deno's error when it cannot. */
@@ -46,7 +49,19 @@ export function spawnChild(spec: LaunchSpec): Spawned {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  return labelled === undefined ? { child } : { child, container };
+  const removedContainers = child.status.then((status) =>
+    labelled !== undefined && status.signal === "SIGKILL" ? removeContainers(spec, container) : 0
+  );
+  return { child, removedContainers };
+}
+
+/** Sends a signal to a process that may have exited already. */
+export function signalChild(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    child.kill(signal);
+  } catch {
+    // Already exited.
+  }
 }
 
 /** A running stdio server. */
@@ -68,17 +83,17 @@ export class StdioPipe implements MessagePipe {
   #writing = false;
   /** Requests written whose responses have not been read yet: while there are some, writes wait to share one. */
   readonly #awaited = new AwaitedRequests();
-  /** A container server's launch label (spawnChild): its container alone, should it outlive the docker client. */
-  readonly container: string | undefined;
+  /** What was removed of the process's container once it ended (Spawned). */
+  readonly removedContainers: Promise<number>;
 
   private constructor(
     child: Deno.ChildProcess,
     events: PipeEvents,
     limits: StdioLimits,
-    container: string | undefined,
+    removedContainers: Promise<number>,
   ) {
     this.#child = child;
-    this.container = container;
+    this.removedContainers = removedContainers;
     this.pid = child.pid;
     this.#maxUnsent = limits.maxUnsentBytes;
     this.#writer = child.stdin.getWriter();
@@ -112,8 +127,8 @@ export class StdioPipe implements MessagePipe {
    * when it cannot be started.
    */
   static spawn(spec: LaunchSpec, events: PipeEvents, limits: StdioLimits, started?: Spawned): StdioPipe {
-    const { child, container } = started ?? spawnChild(spec);
-    return new StdioPipe(child, events, limits, container);
+    const { child, removedContainers } = started ?? spawnChild(spec);
+    return new StdioPipe(child, events, limits, removedContainers);
   }
 
   /**
@@ -171,25 +186,17 @@ export class StdioPipe implements MessagePipe {
       new Promise((resolve) => waited = setTimeout(resolve, Math.min(graceMs, 1000))),
     ]);
     clearTimeout(waited);
-    this.#signal("SIGTERM");
+    signalChild(this.#child, "SIGTERM");
     let timer: ReturnType<typeof setTimeout> | undefined;
     const killed = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        this.#signal("SIGKILL");
+        signalChild(this.#child, "SIGKILL");
         resolve();
       }, graceMs);
     });
     await Promise.race([this.exited, killed]);
     clearTimeout(timer);
     return await this.exited;
-  }
-
-  #signal(signal: Deno.Signal): void {
-    try {
-      this.#child.kill(signal);
-    } catch {
-      // Already exited.
-    }
   }
 }
 

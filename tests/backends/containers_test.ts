@@ -12,9 +12,8 @@ async function dockerPath(script: string): Promise<string> {
 Deno.test("removing left containers: a docker that never answers does not hold the stop", async () => {
   const started = Date.now();
   const removed = await removeContainers(
-    "docker",
+    { command: "docker", env: { PATH: await dockerPath("exec sleep 60") } },
     "awmg-1-test",
-    { PATH: await dockerPath("exec sleep 60") },
     300,
   );
   assert.equal(removed, 0);
@@ -23,7 +22,10 @@ Deno.test("removing left containers: a docker that never answers does not hold t
 
 Deno.test("removing left containers: no docker at all is nothing to remove", async () => {
   assert.equal(
-    await removeContainers("docker", "awmg-1-test", { PATH: await tempDir("awmg-no-docker-") }),
+    await removeContainers(
+      { command: "docker", env: { PATH: await tempDir("awmg-no-docker-") } },
+      "awmg-1-test",
+    ),
     0,
   );
 });

@@ -917,9 +917,9 @@ export const MUTANTS: readonly Mutant[] = [
   // A container server does not outlive the gateway.
   {
     id: "containers-left-running",
-    file: "src/backends/connection.ts",
-    find: "          this.#removal = this.#removeContainer(stdio.container, spec);",
-    replace: "",
+    file: "src/backends/stdio.ts",
+    find: '    labelled !== undefined && status.signal === "SIGKILL" ? removeContainers(spec, container) : 0',
+    replace: "    0",
     breaks:
       "a container whose server outlived its killed docker client is removed, at the stop and during the run",
     tests: ["tests/e2e/docker_test.ts"],
