@@ -238,11 +238,11 @@ const SIZED_READ_BYTES = 64 * 1024;
 
 /**
  * A request's or a fetched response's body as text, or undefined when it holds more than `limit` bytes: a body
- * declared larger is cancelled unread, one that proves larger when its bytes pass the limit. Of a body of declared length, a large one is read by `readSized` into
- * a reused buffer and a small one by the runtime, which takes a body that has arrived whole in one step
- * (`body` is not touched for it: once made, the stream is what `text()` reads, in chunks). A body of unknown
- * length, and one that fetch inflates (its Content-Length counts the compressed bytes), are counted as they
- * come (`readLimited`).
+ * declared larger is cancelled unread, one that proves larger when its bytes pass the limit. Of a body of
+ * declared length, a large one is read by `readSized` into a reused buffer and a small one by the runtime,
+ * which takes a body that has arrived whole in one step (`body` is not touched for it: once made, the stream
+ * is what `text()` reads, in chunks). A body of unknown length, and one that fetch inflates (its
+ * Content-Length counts the compressed bytes), are counted as they come (`readLimited`).
  */
 export function readDeclared(message: Request | Response, limit: number): Promise<string | undefined> {
   const declared = message.headers.get("content-length");

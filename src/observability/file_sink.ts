@@ -54,9 +54,10 @@ export class BufferedFile {
   /**
    * Queues text; it reaches the file within `flushMs`. A line is never split between two writes. `also`
    * gets the same bytes, copied rather than encoded again (an RPC line goes to the main log and the
-   * server's).
+   * server's), unless it is this file (a server whose log is the main log).
    */
   append(text: string, also?: BufferedFile): void {
+    const copy = also === this ? undefined : also;
     let start = this.#used;
     if (!this.#encode(text)) {
       this.flush();
@@ -64,11 +65,11 @@ export class BufferedFile {
       if (!this.#encode(text)) {
         const bytes = encoder.encode(text);
         this.#queue(bytes);
-        if (also !== undefined) also.#appendBytes(bytes);
+        if (copy !== undefined) copy.#appendBytes(bytes);
         return;
       }
     }
-    if (also !== undefined) also.#appendBytes(this.#buffer.subarray(start, this.#used));
+    if (copy !== undefined) copy.#appendBytes(this.#buffer.subarray(start, this.#used));
     this.#armTimer();
   }
 

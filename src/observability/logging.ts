@@ -214,11 +214,8 @@ async function routeToDir(wiring: Wiring, dir: string, mainLog: string): Promise
   const [gateway, jsonl] = [logFile(dir, mainLog, options), logFile(dir, "rpc-messages.jsonl", options)];
   // A server named after the main log (`mcp-gateway`) writes there: two writers of one file would each rotate
   // it, and the main log holds every server's lines already.
-  const servers = new Map(
-    options.serverIds.map((
-      id,
-    ) => [id, `${id}.log` === mainLog ? gateway : logFile(dir, `${id}.log`, options)]),
-  );
+  const serverLog = (id: string) => `${id}.log` === mainLog ? gateway : logFile(dir, `${id}.log`, options);
+  const servers = new Map(options.serverIds.map((id) => [id, serverLog(id)]));
   const markdownPath = `${dir}/gateway.md`;
   const markdown = await StepSummary.open(
     markdownPath,
@@ -261,7 +258,7 @@ async function routeToDir(wiring: Wiring, dir: string, mainLog: string): Promise
     return redactedOnce([
       (facts, at) => {
         const text = rpcLine(facts, at);
-        gateway.append(text, server === gateway ? undefined : server);
+        gateway.append(text, server);
         markdown.append(() => rpcMarkdown(facts));
         digest.message(facts, at);
         jsonl.append(rpcJsonLine(facts, at));
