@@ -3,7 +3,7 @@
  * functions, so they can be tested against the documented examples.
  */
 import type { EnvEntry, StdioLaunch } from "../config/types.ts";
-import { isContainerRuntime } from "./run_options.ts";
+import { isContainerRuntime, subcommandOf } from "./run_options.ts";
 
 /** Docker labels that let a gateway's containers be found (and stopped) if the gateway dies. */
 export const LABELS = {
@@ -43,6 +43,8 @@ export function dockerRunArgs(
  * config gave and the image; undefined when it starts no container (another program, another subcommand).
  */
 export function withLabel(command: string, args: readonly string[], label: string): string[] | undefined {
-  const run = isContainerRuntime(command) ? args.indexOf("run") : -1;
-  return run === -1 ? undefined : [...args.slice(0, run + 1), "--label", label, ...args.slice(run + 1)];
+  const subcommand = isContainerRuntime(command) ? subcommandOf(args) : undefined;
+  if (subcommand?.kind !== "run") return undefined;
+  const after = subcommand.at + 1;
+  return [...args.slice(0, after), "--label", label, ...args.slice(after)];
 }

@@ -8,7 +8,7 @@ import { isAbsolute, normalize, relative } from "node:path";
 import type { ConfigIssue } from "../config/issues.ts";
 import type { ServerConfig } from "../config/types.ts";
 import { launchSpec } from "./launch.ts";
-import { containerRunOptions, isContainerRuntime, runOptionsOf } from "./run_options.ts";
+import { containerRunOptions, isContainerRuntime } from "./run_options.ts";
 
 /** The variable that replaces the default roots. */
 export const ALLOWED_MOUNT_ROOTS_VAR = "MCP_GATEWAY_ALLOWED_MOUNT_ROOTS";
@@ -144,7 +144,7 @@ export async function runArgsViolation(
   policy: MountPolicy,
   args: readonly string[],
 ): Promise<string | undefined> {
-  const parsed = containerRunOptions(runOptionsOf(args));
+  const parsed = containerRunOptions(args);
   if (typeof parsed === "string") return `container options rejected by mount policy: ${parsed}`;
   for (const { name, value } of parsed) {
     const reason = BYPASS_OPTIONS[name];

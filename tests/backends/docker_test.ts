@@ -147,5 +147,10 @@ Deno.test("a launch's label goes right after a container runtime's run, and only
     undefined,
     "exec starts no container",
   );
+  assert.deepEqual(
+    withLabel("docker", ["--context", "run", "run", "img"], label),
+    ["--context", "run", "run", "--label", label, "img"],
+    "a global option's value is not the subcommand",
+  );
   assert.equal(withLabel("node", ["run", "server.js"], label), undefined, "not a container runtime");
 });

@@ -142,6 +142,17 @@ Deno.test("Go: TestMountPolicyValidateContainerArgs, and the forms a flag parser
       ["run", "img", "-v", "/etc:/e", "--privileged"],
       undefined,
     ],
+    ["a global option's value named run", ["--context", "run", "run", "-v", "/etc:/e", "img"], /outside/],
+    ["a short global option's value named run", ["-H", "run", "run", "--privileged", "img"], /--privileged/],
+    ["global switches grouped before a value", ["-Dl", "run", "run", "-v", "/etc:/e", "img"], /outside/],
+    ["a global option the table does not know", ["--frobnicate", "run", "run", "img"], /global option.*"="/],
+    ["a global option written with =", ["--frobnicate=run", "run", "-v", "/etc:/e", "img"], /outside/],
+    [
+      "container run after a global option",
+      ["--host=x", "container", "run", "--privileged", "img"],
+      /--privileged/,
+    ],
+    ["another subcommand is scanned whole", ["exec", "-v", "/etc:/e", "box"], /outside/],
   ];
   for (const [name, args, refused] of cases) {
     const violation = await runArgsViolation(policy, args);

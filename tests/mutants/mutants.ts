@@ -306,6 +306,15 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ["tests/backends/mount_policy_test.ts"],
   },
   {
+    id: "mount-run-in-global-value",
+    file: "src/backends/run_options.ts",
+    find: "    const read = readOption(args, i, GLOBAL, true);",
+    replace: "    const read = { options: [], last: i };",
+    breaks:
+      "the run subcommand is found past the global options, not in one's value (docker --context run run)",
+    tests: ["tests/backends/mount_policy_test.ts", "tests/backends/docker_test.ts"],
+  },
+  {
     id: "mount-symlink-unresolved",
     file: "src/backends/mount_policy.ts",
     find: "      const resolved = await Deno.realPath(current);",
