@@ -77,6 +77,7 @@ export class PayloadStore {
 
   /** Writes the result text to a fresh directory of the session and returns the metadata. */
   async store(sessionId: string | undefined, text: string, result: unknown): Promise<PayloadMetadata> {
+    const schema = payloadSchema(result);
     const relative = `${safeSegment(sessionId)}/${crypto.randomUUID()}`;
     const dir = `${this.options.dir}/${relative}`;
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -95,7 +96,7 @@ export class PayloadStore {
       payloadPath,
       ...(prefix === undefined ? {} : { payloadPathPrefix: prefix }),
       payloadPreview: text.slice(0, PREVIEW_CHARS),
-      payloadSchema: payloadSchema(result),
+      payloadSchema: schema,
       originalSize,
     };
   }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { EVERYTHING, startGateway } from "../support/gateway.ts";
+import { EVERYTHING, HOSTILE, startGateway } from "../support/gateway.ts";
+import { SCHEMA_DEPTH } from "../../src/payloads/schema.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 
@@ -92,3 +93,33 @@ Deno.test(
     }
   },
 );
+
+Deno.test("a result nested 200,000 levels deep is stored, its schema cut at SCHEMA_DEPTH", e2e, async () => {
+  const payloadDir = `/tmp/jq-payloads/test-${crypto.randomUUID()}`;
+  const gateway = await startGateway({
+    toml: HOSTILE(),
+    args: ["--payload-dir", payloadDir, "--payload-size-threshold", "1000"],
+  });
+  try {
+    const response = await gateway.post("/mcp/hostile", {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "nested", arguments: { depth: 200_000 } },
+    });
+    const text = (await response.json()).result.content[0].text;
+    assert.match(text, /"payloadPath"/, "stored, not returned inline");
+    const meta = JSON.parse(text);
+    let schema = meta.payloadSchema.structuredContent.deep;
+    for (let level = 2; level < SCHEMA_DEPTH; level++) schema = schema[0];
+    assert.equal(schema, "array");
+    const stored = await Deno.readTextFile(meta.payloadPath);
+    assert.equal(stored.length, meta.originalSize);
+    assert.ok(stored.endsWith(`${"]".repeat(200_000)}}}`));
+    const health = await (await fetch(`${gateway.url}/health`)).json();
+    assert.equal(health.servers.hostile.status, "running");
+  } finally {
+    await gateway.stop();
+    await Deno.remove(payloadDir, { recursive: true }).catch(() => {});
+  }
+});

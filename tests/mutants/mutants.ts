@@ -315,6 +315,14 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ["tests/backends/mount_policy_test.ts", "tests/backends/docker_test.ts"],
   },
   {
+    id: "payload-schema-unbounded",
+    file: "src/payloads/schema.ts",
+    find: '    if (depth === SCHEMA_DEPTH) return "array";',
+    replace: "",
+    breaks: "a result nested deeper than the stack is stored, its schema cut at SCHEMA_DEPTH",
+    tests: ["tests/payloads/store_test.ts", "tests/e2e/payloads_test.ts"],
+  },
+  {
     id: "mount-symlink-unresolved",
     file: "src/backends/mount_policy.ts",
     find: "      const resolved = await Deno.realPath(current);",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { payloadSchema } from "../../src/payloads/schema.ts";
+import { payloadSchema, SCHEMA_DEPTH } from "../../src/payloads/schema.ts";
 import { PayloadStore, resultText, safeSegment, utf8Length } from "../../src/payloads/store.ts";
 
 Deno.test("payload schema: leaves become type names, arrays their first element's schema", () => {
@@ -12,6 +12,21 @@ Deno.test("payload schema: leaves become type names, arrays their first element'
     },
   );
   assert.deepEqual(payloadSchema([]), []);
+});
+
+Deno.test("payload schema: containers past SCHEMA_DEPTH are named, so no nesting exhausts the stack", () => {
+  const nested = (levels: number, inner: string) =>
+    JSON.parse(`${"[".repeat(levels)}${inner}${"]".repeat(levels)}`);
+  /** The schema's first element `levels` times down. */
+  const down = (schema: unknown, levels: number) => {
+    for (let i = 0; i < levels; i++) schema = (schema as unknown[])[0];
+    return schema;
+  };
+  assert.equal(down(payloadSchema(nested(200_000, "")), SCHEMA_DEPTH), "array");
+  assert.equal(down(payloadSchema(nested(SCHEMA_DEPTH, "{}")), SCHEMA_DEPTH), "object");
+  assert.deepEqual(down(payloadSchema(nested(SCHEMA_DEPTH - 1, '{"a":1}')), SCHEMA_DEPTH - 1), {
+    a: "number",
+  });
 });
 
 Deno.test("session ids become safe path segments", () => {
