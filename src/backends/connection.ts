@@ -412,7 +412,7 @@ export class BackendConnection {
     if (transport.kind === "http") {
       this.#log.info("Connecting to MCP backend server: {server}, url={url}", {
         server: serverId,
-        url: transport.target.url,
+        url: transport.target.shown,
       });
       pipe = new HttpPipe(transport.target, this.#pipeEvents());
     } else {
@@ -465,7 +465,7 @@ export class BackendConnection {
     if (error instanceof Deno.errors.NotFound && transport.kind === "stdio") {
       return `command not found: ${transport.spec.command}`;
     }
-    const target = transport.kind === "stdio" ? transport.spec.command : transport.target.url;
+    const target = transport.kind === "stdio" ? transport.spec.command : transport.target.shown;
     return `could not start ${target}: ${(error as Error).message}`;
   }
 

@@ -80,7 +80,7 @@ export function describeStartFailure(failure: StartFailure): Record<string, unkn
   if (transport.kind === "http") {
     return {
       server: failure.serverId,
-      url: transport.target.url,
+      url: transport.target.shown,
       error: failure.reason,
       stderr: failure.stderrTail,
       ...hint,

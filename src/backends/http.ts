@@ -15,6 +15,8 @@ import { MODERN_VERSION, requestHeaders } from "../protocol/revision.ts";
 export interface HttpTarget {
   readonly serverId: string;
   readonly url: string;
+  /** The URL as logs and errors show it (`shownUrl`): no credentials, no query values. */
+  readonly shown: string;
   readonly headers: Readonly<Record<string, string>>;
   /** Milliseconds between keepalive pings; undefined for none. */
   readonly keepaliveMs?: number;
@@ -115,13 +117,13 @@ export class HttpPipe implements MessagePipe {
    * and no answer, an auth refusal or a server error is a failure, never taken for a revision.
    */
   async discover(meta: Record<string, unknown>): Promise<Discovery> {
-    const { url } = this.#target;
+    const { url, shown } = this.#target;
     const request = this.#own("server/discover", { _meta: meta });
     let bearer: string | undefined;
     try {
       bearer = await this.#target.bearer?.token();
     } catch (error) {
-      return { kind: "failed", why: `cannot get an OIDC token for ${url}: ${(error as Error).message}` };
+      return { kind: "failed", why: `cannot get an OIDC token for ${shown}: ${(error as Error).message}` };
     }
     let response: Response;
     try {
@@ -132,11 +134,11 @@ export class HttpPipe implements MessagePipe {
         signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#target.connectTimeoutMs)]),
       });
     } catch (error) {
-      return { kind: "failed", why: `cannot reach ${url}: ${(error as Error).message}` };
+      return { kind: "failed", why: `cannot reach ${shown}: ${(error as Error).message}` };
     }
     const body = await readLimited(response.body, this.#target.maxMessageSize) ?? "";
     if (response.status === 401 || response.status === 403 || response.status >= 500) {
-      return { kind: "failed", why: `${url} answered server/discover with HTTP ${response.status}` };
+      return { kind: "failed", why: `${shown} answered server/discover with HTTP ${response.status}` };
     }
     const data = (response.headers.get("content-type") ?? "").includes("text/event-stream")
       ? body.split("\n").find((line) => line.startsWith("data:"))?.slice(5) ?? ""
@@ -151,7 +153,7 @@ export class HttpPipe implements MessagePipe {
     if (Array.isArray(versions) && versions.includes(MODERN_VERSION)) {
       return { kind: "modern", result: answer!.result as Record<string, unknown> };
     }
-    return { kind: "legacy", why: `${url} answered server/discover with HTTP ${response.status}` };
+    return { kind: "legacy", why: `${shown} answered server/discover with HTTP ${response.status}` };
   }
 
   /** Speaks 2026-07-28 from now on: the revision's headers on every request, no session, no pings. */
@@ -245,7 +247,7 @@ export class HttpPipe implements MessagePipe {
       try {
         bearer = await this.#target.bearer.token();
       } catch (error) {
-        return fail(`cannot get an OIDC token for ${this.#target.url}: ${(error as Error).message}`);
+        return fail(`cannot get an OIDC token for ${this.#target.shown}: ${(error as Error).message}`);
       }
     }
     const post: Post = {
@@ -293,7 +295,7 @@ export class HttpPipe implements MessagePipe {
       const reason = (error as Error).name === "TimeoutError"
         ? `no answer within connectTimeout (${this.#target.connectTimeoutMs / 1000}s)`
         : (error as Error).message;
-      post.fail(`cannot reach ${this.#target.url}: ${reason}`);
+      post.fail(`cannot reach ${this.#target.shown}: ${reason}`);
       return undefined;
     }
   }
@@ -305,7 +307,7 @@ export class HttpPipe implements MessagePipe {
     if (session !== null) this.#session = session;
     if (response.status === 401 && post.bearer !== undefined && attempt.mayRetry) {
       await response.body?.cancel();
-      this.#events.stderr(`${this.#target.url} refused the OIDC token (HTTP 401); fetching a new one`);
+      this.#events.stderr(`${this.#target.shown} refused the OIDC token (HTTP 401); fetching a new one`);
       this.#target.bearer!.invalidate();
       return await post.retry({});
     }
@@ -317,7 +319,7 @@ export class HttpPipe implements MessagePipe {
       const body = await readLimited(response.body, this.#target.maxMessageSize) ?? "";
       if (/"jsonrpc"\s*:\s*"2\.0"/.test(body) && /"error"\s*:/.test(body)) return this.#receive(body);
       return fail(
-        `${this.#target.url} answered HTTP ${response.status}${body ? `: ${body.slice(0, 200)}` : ""}`,
+        `${this.#target.shown} answered HTTP ${response.status}${body ? `: ${body.slice(0, 200)}` : ""}`,
       );
     }
     if ((response.status === 404 || response.status === 400) && attempt.mayRetry) {
@@ -331,7 +333,7 @@ export class HttpPipe implements MessagePipe {
     }
     if (!response.ok) {
       const body = await readPreview(response.body);
-      return fail(`${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`);
+      return fail(`${this.#target.shown} answered HTTP ${response.status}${body ? `: ${body}` : ""}`);
     }
     const type = response.headers.get("content-type") ?? "";
     if (type.includes("text/event-stream")) return await this.#readStream(response, id);
@@ -359,14 +361,14 @@ export class HttpPipe implements MessagePipe {
       await this.#reinitializing;
       return await post.retry({ demandsSession: false });
     }
-    post.fail(`${this.#target.url} answered HTTP ${response.status}${body ? `: ${body}` : ""}`);
+    post.fail(`${this.#target.shown} answered HTTP ${response.status}${body ? `: ${body}` : ""}`);
   }
 
   /** A 429: the caller gets the rate-limit error with the server's Retry-After; a lost notification is reported. */
   async #rateLimited(id: JsonRpcId | undefined, response: Response): Promise<void> {
     await response.body?.cancel();
     const retryAfter = response.headers.get("retry-after");
-    const detail = `${this.#target.url} answered HTTP 429 Too Many Requests${
+    const detail = `${this.#target.shown} answered HTTP 429 Too Many Requests${
       retryAfter ? ` (Retry-After: ${retryAfter})` : ""
     }`;
     if (id === undefined) return this.#events.stderr(detail);
@@ -387,9 +389,9 @@ export class HttpPipe implements MessagePipe {
     fail: (detail: string) => void,
     status: number,
   ): Promise<void> {
-    const { url } = this.#target;
+    const { shown } = this.#target;
     this.#events.stderr(
-      `${url} answered initialize with HTTP ${status}: it does not speak Streamable HTTP; ` +
+      `${shown} answered initialize with HTTP ${status}: it does not speak Streamable HTTP; ` +
         "using the 2024-11-05 HTTP+SSE transport",
     );
     const headers = async () => this.#ownHeaders(await this.#target.bearer?.token());
@@ -403,7 +405,7 @@ export class HttpPipe implements MessagePipe {
     };
     try {
       this.#legacy = await LegacySse.open(
-        url,
+        this.#target,
         headers,
         events,
         this.#abort.signal,
@@ -411,7 +413,7 @@ export class HttpPipe implements MessagePipe {
         this.#target.maxMessageSize,
       );
     } catch (error) {
-      return fail(`${url} speaks neither Streamable HTTP nor HTTP+SSE: ${(error as Error).message}`);
+      return fail(`${shown} speaks neither Streamable HTTP nor HTTP+SSE: ${(error as Error).message}`);
     }
     return await this.#post(message, { text, mayRetry: false });
   }
@@ -419,7 +421,7 @@ export class HttpPipe implements MessagePipe {
   /** Fails the request whose answer passed the size limit, naming the limit. */
   #oversized(id: string | number | undefined, what: string): void {
     const detail =
-      `${this.#target.url} sent ${what} (gateway.maxMessageSize is ${this.#target.maxMessageSize})`;
+      `${this.#target.shown} sent ${what} (gateway.maxMessageSize is ${this.#target.maxMessageSize})`;
     this.#events.oversized(this.#target.maxMessageSize + 1, detail);
     if (id === undefined) return;
     const failure = errorResponse(id, ErrorCode.MessageTooLarge, "Message too large", {
@@ -431,7 +433,7 @@ export class HttpPipe implements MessagePipe {
 
   /** Opens a new session after the server forgot ours, replaying the gateway's initialize. */
   async #reinitialize(expired: string): Promise<void> {
-    this.#events.stderr(`session ${expired} expired at ${this.#target.url}; initializing a new one`);
+    this.#events.stderr(`session ${expired} expired at ${this.#target.shown}; initializing a new one`);
     this.#session = undefined;
     await this.#post({ ...this.#initialize!, id: this.#own("initialize").id }, { mayRetry: false });
     await this.#post({ jsonrpc: "2.0", method: "notifications/initialized" }, { mayRetry: false });
@@ -456,7 +458,7 @@ export class HttpPipe implements MessagePipe {
         parser.feed(decoder.decode(chunk, { stream: true }));
       }
     } catch (error) {
-      this.#events.stderr(`the SSE answer from ${this.#target.url} broke off: ${(error as Error).message}`);
+      this.#events.stderr(`the SSE answer from ${this.#target.shown} broke off: ${(error as Error).message}`);
     }
   }
 

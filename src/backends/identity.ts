@@ -3,10 +3,11 @@
  * for it (so that a retagged image shows in the lock's diff), a program with its arguments, or a URL.
  */
 import type { HttpServerConfig, StdioServerConfig } from "../config/types.ts";
+import { shownUrl } from "../observability/redact.ts";
 
 /** `image NAME@sha256:...` (or `image NAME` when docker knows no digest), `command ARGV...` or `url URL`. */
 export async function launchIdentity(server: StdioServerConfig | HttpServerConfig): Promise<string> {
-  if (server.type === "http") return `url ${server.url}`;
+  if (server.type === "http") return `url ${shownUrl(server.url)}`;
   const { launch } = server;
   if (launch.kind === "command") return `command ${[launch.command, ...launch.args].join(" ")}`;
   const digest = await repoDigest(launch.image);

@@ -26,12 +26,12 @@ export class LegacySse {
   }
 
   /**
-   * Opens the stream at `url` and waits (up to `timeoutMs`) for the `endpoint` event. The endpoint must be on
+   * Opens the stream at `target.url` (named as `target.shown`) and waits (up to `timeoutMs`) for the `endpoint` event. The endpoint must be on
    * the stream's own origin: the headers (and tokens) sent there are meant for this server only. An event
    * larger than `maxEventSize` bytes ends the channel.
    */
   static async open(
-    url: string,
+    { url, shown }: { readonly url: string; readonly shown: string },
     headers: () => Promise<Record<string, string>>,
     events: LegacySseEvents,
     signal: AbortSignal,
@@ -44,7 +44,7 @@ export class LegacySse {
     });
     if (!response.ok || !(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
       await response.body?.cancel();
-      throw new Error(`GET ${url} answered HTTP ${response.status}, not an SSE stream`);
+      throw new Error(`GET ${shown} answered HTTP ${response.status}, not an SSE stream`);
     }
     let announce!: (endpoint: string) => void;
     const announced = new Promise<string>((resolve) => announce = resolve);
@@ -62,22 +62,22 @@ export class LegacySse {
         pending += chunk.byteLength;
         if (pending > maxEventSize) {
           return events.closed(
-            `${url} sent an SSE event of more than ${maxEventSize} bytes (gateway.maxMessageSize)`,
+            `${shown} sent an SSE event of more than ${maxEventSize} bytes (gateway.maxMessageSize)`,
           );
         }
         parser.feed(decoder.decode(chunk, { stream: true }));
       }
-      events.closed(`the SSE stream of ${url} ended`);
-    })().catch((error: Error) => events.closed(`the SSE stream of ${url} broke off: ${error.message}`));
+      events.closed(`the SSE stream of ${shown} ended`);
+    })().catch((error: Error) => events.closed(`the SSE stream of ${shown} broke off: ${error.message}`));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<undefined>((resolve) =>
       timer = setTimeout(() => resolve(undefined), timeoutMs)
     );
     const data = await Promise.race([announced, timedOut]).finally(() => clearTimeout(timer));
-    if (data === undefined) throw new Error(`${url} sent no endpoint event within ${timeoutMs / 1000}s`);
+    if (data === undefined) throw new Error(`${shown} sent no endpoint event within ${timeoutMs / 1000}s`);
     const endpoint = new URL(data, url);
     if (endpoint.origin !== new URL(url).origin) {
-      throw new Error(`${url} named an endpoint on another origin (${endpoint.origin}); refused`);
+      throw new Error(`${shown} named an endpoint on another origin (${endpoint.origin}); refused`);
     }
     return new LegacySse(endpoint, headers, signal);
   }

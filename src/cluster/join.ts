@@ -4,9 +4,10 @@
  * is known. `main.ts` wires it; the gateway and the HTTP layer see only their own small interfaces.
  */
 import { getLogger } from "@logtape/logtape";
+import { shownUrl } from "../observability/redact.ts";
 import { ReplicaHop } from "./hop.ts";
 import { RedisLabelStore } from "./labels.ts";
-import { displayUrl, Store } from "./redis.ts";
+import { Store } from "./redis.ts";
 import { type Replica, ReplicaRegistry } from "./replicas.ts";
 
 /** How this gateway runs beside other replicas; absent when it runs alone. */
@@ -52,7 +53,7 @@ export class Cluster {
     getLogger(["awmg", "startup"]).info("Replica {replica} at {url}, sharing {store}", {
       replica: self.id,
       url: self.url,
-      store: displayUrl(this.settings.store),
+      store: shownUrl(this.settings.store),
     });
     return self;
   }

@@ -7,22 +7,12 @@ import { getLogger } from "@logtape/logtape";
 import { createClient, type RedisClientType } from "@redis/client";
 import { StoreFailure } from "../difc/store.ts";
 import { hex } from "../hex.ts";
+import { shownUrl } from "../observability/redact.ts";
 
 /** Milliseconds one command (or the first connection) may take. */
 export const STORE_TIMEOUT_MS = 2000;
 
 const log = getLogger(["awmg", "store"]);
-
-/** The URL with its password hidden, for logs and errors. */
-export function displayUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(an unreadable URL)";
-  }
-}
 
 /** A Lua script run by its SHA-1 (sent once per connection, not with every call). */
 export interface Script {
@@ -64,7 +54,7 @@ export class Store {
 
   /** Connects to `url` (redis:// or rediss://); rejects with a StoreFailure naming the store and why. */
   static async connect(url: string): Promise<Store> {
-    const where = displayUrl(url);
+    const where = shownUrl(url);
     const client = createClient({
       url,
       disableOfflineQueue: true,

@@ -208,6 +208,16 @@ function clusterSecrets(gateway: GatewaySection): string[] {
   return [password, gateway.stateKey ?? "", gateway.previousStateKey ?? ""].filter((value) => value !== "");
 }
 
+/**
+ * The password written into a URL, as written and as the URL parser encodes it, so that a message quoting the
+ * URL whole does not show it either way.
+ */
+function urlPasswords(url: string): string[] {
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(url)?.[1] ?? "";
+  const colon = userinfo.indexOf(":");
+  return [colon === -1 ? "" : userinfo.slice(colon + 1), URL.parse(url)?.password ?? ""];
+}
+
 function secretsOf(servers: readonly ServerConfig[], known: readonly string[], env: EnvLookup): string[] {
   const passedThrough = servers.flatMap((server) =>
     server.type === "stdio"
@@ -217,5 +227,6 @@ function secretsOf(servers: readonly ServerConfig[], known: readonly string[], e
   const oidc = servers.some((server) => server.type === "http" && server.oidcAudience !== undefined)
     ? [env("ACTIONS_ID_TOKEN_REQUEST_TOKEN") ?? ""]
     : [];
-  return [...new Set([...known, ...passedThrough, ...oidc])].filter((secret) => secret !== "");
+  const passwords = servers.flatMap((server) => server.type === "http" ? urlPasswords(server.url) : []);
+  return [...new Set([...known, ...passedThrough, ...oidc, ...passwords])].filter((secret) => secret !== "");
 }

@@ -10,6 +10,7 @@ import type { BearerSource } from "../backends/http.ts";
 import { type EnvLookup, launchSpec } from "../backends/launch.ts";
 import { OidcTokens } from "../backends/oidc.ts";
 import type { GatewaySection, HttpServerConfig, StdioServerConfig } from "../config/types.ts";
+import { shownUrl } from "../observability/redact.ts";
 import { VERSION } from "../version.ts";
 import { RateLimitBreaker } from "./breaker.ts";
 import { type HoldBudget, RELAYED_CAPABILITIES } from "./calls.ts";
@@ -176,6 +177,7 @@ export class Upstreams {
       target: {
         serverId: server.id,
         url: server.url,
+        shown: shownUrl(server.url),
         headers: server.headers,
         keepaliveMs: keepaliveInterval === undefined ? undefined : keepaliveInterval * 1000,
         maxMessageSize,

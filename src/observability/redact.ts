@@ -30,3 +30,19 @@ export function makeRedactor(secrets: readonly string[]): (text: string) => stri
     return out;
   };
 }
+
+/**
+ * A URL as logs, errors and the tool lock show it: without its user name and password, and with each query
+ * value [REDACTED] (a remote server or an exporter is often given its key that way). The names of the query
+ * parameters stay, so an operator can still tell which one is wrong.
+ */
+export function shownUrl(url: string): string {
+  const parsed = URL.parse(url);
+  if (parsed === null) return "[REDACTED]";
+  const names = [...new Set(parsed.searchParams.keys())];
+  const query = names.length === 0
+    ? ""
+    : `?${names.map((name) => `${encodeURIComponent(name)}=[REDACTED]`).join("&")}`;
+  // Not `origin`: a redis:// URL has none.
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname}${query}`;
+}

@@ -84,6 +84,16 @@ tool_timeout = 60
   assert.ok(config.secrets.includes("k1"));
 });
 
+Deno.test("a password written into a remote server's URL is a secret, as written and as encoded", () => {
+  const config = ok(toml(`
+[servers.remote]
+type = "http"
+url = "https://alice:pa ss@word@example.com/mcp"
+`));
+  assert.ok(config.secrets.includes("pa ss@word"), "as written");
+  assert.ok(config.secrets.includes("pa%20ss%40word"), "as the URL parser encodes it");
+});
+
 Deno.test("JSON stdio container server with every field, and an http server", () => {
   const config = ok(json({
     mcpServers: {

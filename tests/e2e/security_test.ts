@@ -9,11 +9,14 @@ import {
   HOSTILE,
   initialize,
   PROBE,
+  remoteIssues,
   type RunningGateway,
   startGateway,
   text,
 } from "../support/gateway.ts";
+import { runAwmg } from "../support/awmg.ts";
 import { eventually, within } from "../support/deadline.ts";
+import { tempFile } from "../support/temp.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 /** Sends a raw HTTP/1.1 request (any Host header) and returns the status code and body. */
@@ -158,6 +161,67 @@ Deno.test(
     }
     assert.match(gateway.stderr, /stderr: leaking \[REDACTED\] \[REDACTED\]/, "the stderr line was logged");
     await assertNowhere(secrets, logDir, gateway.stderr);
+  },
+);
+
+Deno.test(
+  "credentials in a remote server's URL stay out of the logs, the start's errors and the tool lock",
+  e2e,
+  async () => {
+    const secrets = { password: "url-password-5e2c91", token: "url-token-a7f3d0" };
+    const withSecrets = (base: string) => {
+      const url = new URL(base);
+      url.username = "alice";
+      url.password = secrets.password;
+      url.search = `?token=${secrets.token}&mode=read`;
+      return url.href;
+    };
+    const remoteAt = (url: string) => `[servers.remote]\ntype = "http"\nurl = "${withSecrets(url)}"\n`;
+    const shown = /http:\/\/127\.0\.0\.1:\d+\/mcp\?token=\[REDACTED\]&mode=\[REDACTED\]/;
+    const logDir = `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
+    const remote = remoteIssues();
+    await remote.start();
+    try {
+      const gateway = await startGateway({ toml: remoteAt(remote.url), args: ["--log-dir", logDir, "-vv"] });
+      try {
+        const client = await gateway.client("remote");
+        assert.ok((await client.listTools()).tools.length > 0, "the URL still reaches the server");
+        await client.close();
+      } finally {
+        await gateway.stop();
+      }
+      assert.match(gateway.stderr, new RegExp(`url=${shown.source}`), "the URL is logged without them");
+      await assertNowhere(secrets, logDir, `${gateway.stderr}${gateway.stdout}`);
+
+      const locked = await runAwmg([
+        "pin",
+        "--config",
+        await tempFile(remoteAt(remote.url), ".toml"),
+        "--log-dir",
+        logDir,
+        "--output",
+        "-",
+      ]);
+      assert.equal(locked.code, 0, locked.stderr);
+      assert.match(locked.stdout, new RegExp(`"url ${shown.source}"`));
+      await assertNowhere(secrets, logDir, `${locked.stderr}${locked.stdout}`);
+    } finally {
+      await remote.stop();
+    }
+
+    const down = await runAwmg([
+      "--config",
+      await tempFile(remoteAt("http://127.0.0.1:9/mcp"), ".toml"),
+      "--no-auth",
+      "--listen",
+      "127.0.0.1:0",
+      "--log-dir",
+      logDir,
+    ]);
+    assert.equal(down.code, 1);
+    assert.match(down.stdout, new RegExp(`cannot reach ${shown.source.replace("\\d+", "9")}`));
+    await assertNowhere(secrets, logDir, `${down.stderr}${down.stdout}`);
+    await Deno.remove(logDir, { recursive: true });
   },
 );
 

@@ -323,6 +323,15 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ["tests/payloads/store_test.ts", "tests/e2e/payloads_test.ts"],
   },
   {
+    id: "url-shown-whole",
+    file: "src/gateway/upstreams.ts",
+    find: "        shown: shownUrl(server.url),",
+    replace: "        shown: server.url,",
+    breaks: "a remote server's URL is logged without its credentials and query values",
+    tests: ["tests/e2e/security_test.ts"],
+    filter: "credentials in a remote",
+  },
+  {
     id: "mount-symlink-unresolved",
     file: "src/backends/mount_policy.ts",
     find: "      const resolved = await Deno.realPath(current);",
