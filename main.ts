@@ -33,7 +33,7 @@ import type { Cluster } from "./src/cluster/join.ts";
 import { clientConfig } from "./src/http/client_config.ts";
 import { readTlsFiles, type ResilientServer, serveResilient, type TlsFiles } from "./src/http/serve.ts";
 import { setupLogging, stopLogging } from "./src/observability/logging.ts";
-import { makeRedactor } from "./src/observability/redact.ts";
+import { makeRedactor, shownUrl } from "./src/observability/redact.ts";
 import { installTracer } from "./src/observability/tracing.ts";
 import { ToolsRegistry } from "./src/observability/tools_registry.ts";
 import type { ToolLock } from "./src/pins/lock.ts";
@@ -313,7 +313,7 @@ async function startTracing(settings: Settings) {
   });
   installTracer(tracing.tracer);
   getLogger(["awmg", "startup"]).info("Tracing to {url} as {service}, sample rate {rate}", {
-    url: settings.tracing.url,
+    url: shownUrl(settings.tracing.url),
     service: settings.tracing.serviceName,
     rate: settings.tracing.sampleRate,
   });
