@@ -4,7 +4,7 @@
  * memory however long the run (latencies go into a fixed histogram, only the first failures are kept).
  */
 import type { DecisionFacts } from "./decisions.ts";
-import type { RpcFacts } from "./format.ts";
+import { markdownText, type RpcFacts } from "./format.ts";
 
 /** Durations up to this many ms have a bucket each; above it buckets grow by GROWTH. */
 const EXACT_MS = 100;
@@ -224,7 +224,7 @@ function percentile(figures: ServerFigures, q: number): number | string {
 
 /** Text safe inside a table cell: one line, pipes escaped, no HTML, cut. */
 function cell(text: string): string {
-  const line = text.replace(/\s+/g, " ").replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`);
+  const line = markdownText(text.replace(/\s+/g, " "));
   return line.length > ERROR_CUT ? `${line.slice(0, ERROR_CUT)}…` : line;
 }
 

@@ -36,15 +36,40 @@ export interface RpcFacts {
   readonly text: string;
 }
 
-function renderValue(value: unknown): string {
-  if (typeof value === "string") return value;
-  if (Array.isArray(value)) return `[${value.map(renderValue).join(" ")}]`;
-  return JSON.stringify(value) ?? String(value);
+/** A control character or a Unicode line separator: any of them could end a line or rewrite the terminal. */
+// deno-lint-ignore no-control-regex -- matching control characters is this pattern's purpose
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+const CONTROLS = new RegExp(CONTROL.source, "g");
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/**
+ * The text on one line: each control character written as a JSON string escape (`\n`, `\u001b`), so a value
+ * a client or a backend chose (a method, a tool name, a payload's whitespace) cannot start a log line of its
+ * own.
+ */
+export function oneLine(text: string): string {
+  if (!CONTROL.test(text)) return text;
+  return text.replace(
+    CONTROLS,
+    (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
-/** The message of a record with its values filled in. */
-export function renderMessage(record: LogRecord): string {
-  return record.message.map((part, i) => i % 2 === 0 ? part : renderValue(part)).join("");
+/** Text that Markdown shows as written: on one line, its markup characters escaped. */
+export function markdownText(text: string): string {
+  return oneLine(text).replace(/[|\\`*_[\]<>!#~]/g, (c) => `\\${c}`);
+}
+
+/** A value of a record as a text line shows it. */
+function renderValue(value: unknown): string {
+  if (typeof value === "string") return oneLine(value);
+  if (Array.isArray(value)) return `[${value.map(renderValue).join(" ")}]`;
+  return oneLine(JSON.stringify(value) ?? String(value));
+}
+
+/** The message of a record with its values filled in by `render` (as a text line shows them unless given). */
+export function renderMessage(record: LogRecord, render: (value: unknown) => string = renderValue): string {
+  return record.message.map((part, i) => i % 2 === 0 ? part : render(part)).join("");
 }
 
 let cachedSecond = -1;
@@ -75,15 +100,17 @@ export function formatLine(record: LogRecord): string {
 
 /** Warnings and errors as Markdown; other records are not part of the summary. */
 export function formatMarkdown(record: LogRecord): string {
-  return record.level === "error" || record.level === "warning" ? `⚠️ ${renderMessage(record)}\n\n` : "";
+  if (record.level !== "error" && record.level !== "warning") return "";
+  return `⚠️ ${renderMessage(record, (value) => markdownText(renderValue(value)))}\n\n`;
 }
 
 /** Room past the cut that is redacted too, so that a secret the cut would halve is still recognised whole. */
 const REDACT_SLACK = 4096;
 
 /**
- * The facts as the logs may show them: every free-form field redacted, the text cut at TEXT_CUT. Made once
- * per message and shared by every log line written of it, so the payload is redacted once, not per file.
+ * The facts as the logs may show them: every free-form field redacted and on one line (oneLine), the text cut
+ * at TEXT_CUT. Made once per message and shared by every log line written of it, so the payload is redacted
+ * once, not per file.
  */
 export function forLogs(facts: RpcFacts, redact: (text: string) => string): RpcFacts {
   const { text } = facts;
@@ -91,16 +118,18 @@ export function forLogs(facts: RpcFacts, redact: (text: string) => string): RpcF
     direction: facts.direction,
     server: facts.server,
     session: facts.session,
-    method: redact(facts.method),
+    method: oneLine(redact(facts.method)),
     id: facts.id,
     size: facts.size,
     duration: facts.duration,
-    error: facts.error === undefined ? undefined : redact(facts.error),
-    tool: facts.tool === undefined ? undefined : redact(facts.tool),
+    error: facts.error === undefined ? undefined : oneLine(redact(facts.error)),
+    tool: facts.tool === undefined ? undefined : oneLine(redact(facts.tool)),
     revision: facts.revision,
-    text: text.length <= TEXT_CUT
-      ? redact(text)
-      : `${redact(text.slice(0, TEXT_CUT + REDACT_SLACK)).slice(0, TEXT_CUT)}...`,
+    text: oneLine(
+      text.length <= TEXT_CUT
+        ? redact(text)
+        : `${redact(text.slice(0, TEXT_CUT + REDACT_SLACK)).slice(0, TEXT_CUT)}...`,
+    ),
   };
 }
 
@@ -151,12 +180,25 @@ function body(text: string): string {
   return head.length > MARKDOWN_CUT ? `${head.slice(0, MARKDOWN_CUT)}...` : head;
 }
 
-/** An RPC message as Markdown: `**github**→\`tools/call\` \`search_code\`` and a compact json block. */
+/**
+ * One-line text as a Markdown code span, fenced by more backticks than it holds in a row so that it cannot end
+ * the span early and go on as markup.
+ */
+function codeSpan(text: string): string {
+  if (!text.includes("`")) return `\`${text}\``;
+  const fence = "`".repeat(Math.max(...text.match(/`+/g)!.map((run) => run.length)) + 1);
+  return `${fence} ${text} ${fence}`;
+}
+
+/**
+ * An RPC message (of facts made by forLogs) as Markdown: `**github**→\`tools/call\` \`search_code\`` and a
+ * compact json block.
+ */
 export function rpcMarkdown(facts: RpcFacts): string {
   const arrow = facts.direction === "outbound" ? "→" : "←";
-  const tool = facts.tool === undefined ? "" : ` \`${facts.tool}\``;
-  const error = facts.error === undefined ? "" : ` ⚠️\`${facts.error}\``;
-  const line = `**${facts.server}**${arrow}\`${facts.method}\`${tool}${error}\n`;
+  const tool = facts.tool === undefined ? "" : ` ${codeSpan(facts.tool)}`;
+  const error = facts.error === undefined ? "" : ` ⚠️${codeSpan(facts.error)}`;
+  const line = `**${facts.server}**${arrow}${codeSpan(facts.method)}${tool}${error}\n`;
   const block = body(facts.text);
   const empty = /^\{\s*("id"\s*:\s*[^,}]+\s*,?\s*)?("params"\s*:\s*\{\s*\}\s*)?\}$/.test(block);
   return empty ? `${line}\n` : `${line}\n\`\`\`json\n${block}\n\`\`\`\n\n`;

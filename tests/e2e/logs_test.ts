@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { EVERYTHING, MEMORY, type RunningGateway, startGateway, text } from "../support/gateway.ts";
+import {
+  callTool,
+  EVERYTHING,
+  HOSTILE,
+  MEMORY,
+  type RunningGateway,
+  startGateway,
+  text,
+} from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const FILES = [
@@ -404,5 +412,49 @@ Deno.test(
     assert.equal(shown + left, rpcRecords(dir).length + warnings);
     assert.match(markdown, /rpc-messages\.jsonl holds every message\._\n$/);
     await Deno.remove(dir, { recursive: true });
+  },
+);
+
+Deno.test(
+  "a client's method, tool name and body whitespace cannot forge a log line, nor Markdown in gateway.md",
+  e2e,
+  async () => {
+    const dir = logDir();
+    const forged =
+      "\n[2026-01-01T00:00:00Z] [INFO] [auth] forged\n## Forged ![pixel](https://example.com/p.png)";
+    const gateway = await startGateway({ toml: HOSTILE(), args: ["--log-dir", dir] });
+    try {
+      const sent = [
+        callTool(1, `raw${forged}`, {}),
+        callTool(2, `a\` ![pixel](https://example.com/p.png) \`${forged}`, {}),
+        { jsonrpc: "2.0", id: 3, method: `bogus${forged}` },
+      ];
+      for (const message of sent) await (await gateway.post("/mcp/hostile", message)).body?.cancel();
+      const spaced = await fetch(`${gateway.url}/mcp/hostile`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+        body: '{"jsonrpc":"2.0",\r\n"id":4,\n"method":"tools/call","params":{"name":"raw"}}',
+      });
+      assert.equal(spaced.status, 200);
+      await spaced.body?.cancel();
+    } finally {
+      await gateway.stop();
+    }
+    for (const name of ["mcp-gateway.log", "hostile.log"]) {
+      const lines = (await Deno.readTextFile(`${dir}/${name}`)).trimEnd().split("\n");
+      assert.deepEqual(lines.filter((line) => !/^\[\d{4}-\d\d-\d\dT[\d:]+Z\] \[/.test(line)), [], name);
+      assert.ok(
+        lines.some((line) => line.includes("bogus\\n[2026-01-01T00:00:00Z]")),
+        `${name} shows it escaped`,
+      );
+    }
+    // What Markdown renders as markup: the summary without its code blocks and code spans.
+    const rendered = (await Deno.readTextFile(`${dir}/gateway.md`))
+      .replace(/^```json\n.*\n```$/gm, "")
+      .replace(/(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)/g, "")
+      .split("\n");
+    assert.deepEqual(rendered.filter((line) => /^(\[2026-01-01|## Forged)/.test(line)), [], "no forged line");
+    assert.deepEqual(rendered.filter((line) => /(^|[^\\])!\[pixel\]/.test(line)), [], "no image");
+    assert.ok(rendered.some((line) => line.startsWith("**hostile**→")), "the calls are in the summary");
   },
 );

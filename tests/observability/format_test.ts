@@ -6,6 +6,8 @@ import {
   forLogs,
   formatLine,
   formatMarkdown,
+  markdownText,
+  oneLine,
   type RpcFacts,
   rpcJsonLine,
   rpcLine,
@@ -112,6 +114,38 @@ Deno.test("Markdown: server, method and tool, a compact block without the envelo
   assert.match(failed, /^\*\*github\*\*←`tools\/call` ⚠️`boom`\n/);
   assert.equal(formatMarkdown({ ...record(["awmg", "auth"], ["denied"]), level: "error" }), "⚠️ denied\n\n");
   assert.equal(formatMarkdown(record(["awmg", "startup"], ["fine"])), "");
+});
+
+Deno.test("a value a client or a backend chose cannot start a line of its own, nor Markdown of its own", () => {
+  const forged = "x\n[2026-01-01T00:00:00Z] [INFO] [auth] forged\r\u2028\u001b[2J\t";
+  assert.equal(oneLine(forged), "x\\n[2026-01-01T00:00:00Z] [INFO] [auth] forged\\r\\u2028\\u001b[2J\\t");
+  assert.equal(oneLine("plain"), "plain");
+  const line = formatLine(record(["awmg", "backend"], ["Refused ", forged, " from ", { why: forged }, ""]));
+  assert.equal(line.split("\n").length, 2, "one line and its end");
+  const rpcLines = rpcLine(
+    forLogs(rpc({ method: forged, tool: forged, error: forged, text: `{\n"a":1}` }), (t) => t),
+    at,
+  );
+  assert.equal(rpcLines.split("\n").length, 2, "one RPC line and its end");
+  assert.equal(
+    markdownText("![pixel](https://example.com/p.png) **`x`** <b>"),
+    "\\!\\[pixel\\](https://example.com/p.png) \\*\\*\\`x\\`\\*\\* \\<b\\>",
+  );
+  const warning = formatMarkdown({
+    ...record(["awmg", "backend"], ["Refused ", "![p](https://e/p.png)\n# forged", ""]),
+    level: "warning",
+  });
+  assert.equal(warning, "⚠️ Refused \\!\\[p\\](https://e/p.png)\\\\n\\# forged\n\n");
+  const shown = forLogs(
+    rpc({ method: "tools/call", tool: "a` ![p](https://e/p.png) `b\n## forged", text: "{}" }),
+    (t) => t,
+  );
+  const heading = rpcMarkdown(shown).split("\n")[0];
+  assert.equal(
+    heading,
+    "**github**→`tools/call` `` a` ![p](https://e/p.png) `b\\n## forged ``",
+    "the tool stays in its code span",
+  );
 });
 
 Deno.test("JSON lines carry what jq filters on", () => {
