@@ -47,12 +47,26 @@ const duration = (expected: string) =>
 
 const CHECK = '"enforce", "warn" or "off"';
 
+/**
+ * An image reference as docker reads one (`ghcr.io/owner/name:tag`, `host:5000/name@sha256:...`): it starts
+ * with a letter or digit, so that the runtime cannot read it as one of its own options (`--privileged`).
+ */
+const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/;
+
 /** Fields of one server entry. */
 export const serverSchema = v.object({
   type: v.optional(text()),
   command: v.optional(nonEmpty()),
   args: v.optional(stringList()),
-  container: v.optional(nonEmpty("a non-empty image name")),
+  container: v.optional(
+    v.pipe(
+      nonEmpty("a non-empty image name"),
+      v.regex(
+        IMAGE,
+        "an image reference such as ghcr.io/owner/image:tag (letters, digits and ._/:@-, not an option)",
+      ),
+    ),
+  ),
   entrypoint: v.optional(nonBlank("a non-blank path")),
   entrypointArgs: v.optional(stringList()),
   mounts: v.optional(stringList('an array of "source:dest:mode" strings')),

@@ -94,6 +94,25 @@ url = "https://alice:pa ss@word@example.com/mcp"
   assert.ok(config.secrets.includes("pa%20ss%40word"), "as the URL parser encodes it");
 });
 
+Deno.test("a container image that the runtime would read as its own option is refused", () => {
+  for (const image of ["--cap-add=ALL", "-v/:/host", " alpine", "alpine --privileged"]) {
+    const [issue] = errors(
+      json({ mcpServers: { x: { type: "stdio", container: image, entrypointArgs: ["alpine"] } } }),
+    );
+    assert.match(issue, /^mcpServers\.x\.container: invalid value\n\s+expected an image reference/, image);
+  }
+  for (
+    const image of [
+      "alpine",
+      "ghcr.io/github/github-mcp-server:v0.30.0",
+      `localhost:5000/team/image@sha256:${"a".repeat(64)}`,
+      "Registry.Example.com/a_b/c-d:1.2.3-rc.1",
+    ]
+  ) {
+    ok(json({ mcpServers: { x: { type: "stdio", container: image } } }));
+  }
+});
+
 Deno.test("JSON stdio container server with every field, and an http server", () => {
   const config = ok(json({
     mcpServers: {

@@ -350,6 +350,14 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "/forge|cannot start a line/",
   },
   {
+    id: "image-read-as-option",
+    file: "src/config/schema.ts",
+    find: "const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._\\/:@-]*$/;",
+    replace: "const IMAGE = /./;",
+    breaks: "a container image cannot be an option of docker's (--cap-add=ALL)",
+    tests: ["tests/config/load_test.ts"],
+  },
+  {
     id: "mount-symlink-unresolved",
     file: "src/backends/mount_policy.ts",
     find: "      const resolved = await Deno.realPath(current);",
