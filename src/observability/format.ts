@@ -55,9 +55,13 @@ export function oneLine(text: string): string {
   );
 }
 
-/** Text that Markdown shows as written: on one line, its markup characters escaped. */
+/**
+ * Text that Markdown shows as written, on one line: the characters that could open a link, an image, HTML, a
+ * code span, emphasis with `*` or a table cell are escaped (a `_` inside a name, as in `list_issues`, is not
+ * emphasis, and a `#` mid-line is not a heading).
+ */
 export function markdownText(text: string): string {
-  return oneLine(text).replace(/[|\\`*_[\]<>!#~]/g, (c) => `\\${c}`);
+  return oneLine(text).replace(/[|\\`*[\]<>!]/g, (c) => `\\${c}`);
 }
 
 /** A value of a record as a text line shows it. */

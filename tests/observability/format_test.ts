@@ -128,14 +128,14 @@ Deno.test("a value a client or a backend chose cannot start a line of its own, n
   );
   assert.equal(rpcLines.split("\n").length, 2, "one RPC line and its end");
   assert.equal(
-    markdownText("![pixel](https://example.com/p.png) **`x`** <b>"),
-    "\\!\\[pixel\\](https://example.com/p.png) \\*\\*\\`x\\`\\*\\* \\<b\\>",
+    markdownText("![pixel](https://example.com/p.png) **`x`** <b> | list_issues"),
+    "\\!\\[pixel\\](https://example.com/p.png) \\*\\*\\`x\\`\\*\\* \\<b\\> \\| list_issues",
   );
   const warning = formatMarkdown({
     ...record(["awmg", "backend"], ["Refused ", "![p](https://e/p.png)\n# forged", ""]),
     level: "warning",
   });
-  assert.equal(warning, "⚠️ Refused \\!\\[p\\](https://e/p.png)\\\\n\\# forged\n\n");
+  assert.equal(warning, "⚠️ Refused \\!\\[p\\](https://e/p.png)\\\\n# forged\n\n", "one line, no image");
   const shown = forLogs(
     rpc({ method: "tools/call", tool: "a` ![p](https://e/p.png) `b\n## forged", text: "{}" }),
     (t) => t,
