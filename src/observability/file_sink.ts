@@ -10,6 +10,8 @@
  * costs more than the encoding.
  */
 
+import { openAppend, openAppendSync } from "../files.ts";
+
 const encoder = new TextEncoder();
 
 /** How a file is buffered and rotated. */
@@ -28,7 +30,8 @@ export interface BufferedFileOptions {
 export class BufferedFile {
   readonly #path: string;
   readonly #options: BufferedFileOptions;
-  #file: Deno.FsFile;
+  /** Undefined after a rotation whose new file could not be opened: the next write tries again. */
+  #file: Deno.FsFile | undefined;
   #size: number;
   /** The highest number of a rotated file on disk (`name.{last}`, the newest); 0 before the first. */
   #last: number;
@@ -39,12 +42,16 @@ export class BufferedFile {
   #timer?: ReturnType<typeof setTimeout>;
   #writing: Promise<void> = Promise.resolve();
 
-  /** Opens (creating or appending to) the file. Called at startup, so it may block. */
+  /**
+   * Opens (creating or appending to) the file; throws when the path is a symbolic link or not a regular file
+   * (openAppendSync). Called at startup, so it may block.
+   */
   constructor(path: string, options: BufferedFileOptions) {
     this.#path = path;
     this.#options = options;
-    this.#file = Deno.openSync(path, { append: true, create: true });
-    this.#size = this.#file.statSync().size;
+    const file = openAppendSync(path);
+    this.#file = file;
+    this.#size = file.statSync().size;
     const rotated = rotatedNumbers(path);
     this.#last = rotated.at(-1) ?? 0;
     this.#kept = options.maxFiles === undefined ? [] : rotated;
@@ -118,12 +125,13 @@ export class BufferedFile {
   /** Flushes and closes the file. */
   async close(): Promise<void> {
     await this.flush();
-    this.#file.close();
+    this.#file?.close();
   }
 
   async #write(bytes: Uint8Array): Promise<void> {
     if (this.#size > 0 && this.#size + bytes.length > this.#options.maxSize) await this.#rotate();
-    for (let written = 0; written < bytes.length;) written += await this.#file.write(bytes.subarray(written));
+    const file = this.#file ??= await openAppend(this.#path);
+    for (let written = 0; written < bytes.length;) written += await file.write(bytes.subarray(written));
     this.#size += bytes.length;
   }
 
@@ -139,7 +147,8 @@ export class BufferedFile {
   }
 
   async #rotate(): Promise<void> {
-    this.#file.close();
+    this.#file?.close();
+    this.#file = undefined;
     await Deno.rename(this.#path, `${this.#path}.${++this.#last}`).catch(() => {});
     const { maxFiles } = this.#options;
     if (maxFiles !== undefined) {
@@ -148,8 +157,8 @@ export class BufferedFile {
         await Deno.remove(`${this.#path}.${this.#kept.shift()}`).catch(() => {});
       }
     }
-    this.#file = await Deno.open(this.#path, { append: true, create: true });
     this.#size = 0;
+    this.#file = await openAppend(this.#path);
   }
 }
 

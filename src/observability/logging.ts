@@ -8,6 +8,7 @@ import type { DefinitionFacts } from "./digest.ts";
 import { decisionJsonLine, filteredJsonLine, passthroughJsonLine, routeDecisions } from "./decisions.ts";
 import { configure, dispose, type LogLevel, type LogRecord, type Sink } from "@logtape/logtape";
 import { colorize, debugMatcher } from "./debug.ts";
+import { openAppend } from "../files.ts";
 import { BufferedFile } from "./file_sink.ts";
 import {
   forLogs,
@@ -121,7 +122,7 @@ function stderrRules(options: LoggingOptions) {
 async function openDir(dir: string, mainLog: string): Promise<string | undefined> {
   try {
     await Deno.mkdir(dir, { recursive: true });
-    const probe = await Deno.open(`${dir}/${mainLog}`, { append: true, create: true });
+    const probe = await openAppend(`${dir}/${mainLog}`);
     probe.close();
     return undefined;
   } catch (error) {
@@ -148,7 +149,6 @@ interface Wiring {
 export async function setupLogging(options: LoggingOptions): Promise<LogDestination> {
   const dir = options.logDir.replace(/\/+$/, "") || "/";
   const mainLog = options.mainLog ?? "mcp-gateway.log";
-  const problem = await openDir(dir, mainLog);
   const rules = stderrRules(options);
   const line = once(formatLine, options.redact);
   const stderr: Sink = (record) => {
@@ -172,8 +172,15 @@ export async function setupLogging(options: LoggingOptions): Promise<LogDestinat
     sinks: { stderr },
     loggers: [{ category: ["logtape", "meta"], sinks: ["stderr"], lowestLevel: "warning" }],
   };
-  if (problem === undefined) await routeToDir(wiring, dir, mainLog);
-  else routeToStdout(wiring);
+  const problem = await openDir(dir, mainLog) ?? await routeToDir(wiring, dir, mainLog).then(
+    () => undefined,
+    async (error: Error) => {
+      // A file of the directory that cannot be opened (a server's log left as a link, say): none of it is used.
+      await closeFiles();
+      return error.message;
+    },
+  );
+  if (problem !== undefined) routeToStdout(wiring);
   await configure({ sinks: wiring.sinks, loggers: wiring.loggers });
   return problem === undefined ? { kind: "dir", dir } : { kind: "stdout", reason: problem };
 }
@@ -281,13 +288,17 @@ function routeToStdout({ options, line, stderrRpc, sinks, loggers }: Wiring): vo
 }
 
 /** Flushes and closes every sink and log file. */
+async function closeFiles(): Promise<void> {
+  await Promise.all(openFiles.map((file) => file.close()));
+  openFiles = [];
+}
+
 export async function stopLogging(): Promise<void> {
   routeRpc(() => []);
   routeDecisions(undefined);
   routeTimeouts(undefined);
   await dispose();
-  await Promise.all(openFiles.map((file) => file.close()));
-  openFiles = [];
+  await closeFiles();
   await summary?.finish().catch((error) => writeFailed("gateway.md", error, 0));
   summary = undefined;
   health = { status: "ok" };

@@ -4,6 +4,7 @@
  * how many blocks were left out. GitHub shows at most 1 MiB of a step summary, so the default budget leaves
  * room; rpc-messages.jsonl holds every message.
  */
+import { replaceFile } from "../files.ts";
 import { Digest } from "./digest.ts";
 import { BufferedFile, type BufferedFileOptions } from "./file_sink.ts";
 
@@ -93,9 +94,7 @@ export class StepSummary {
     whole.set(digest);
     whole.set(blocks, digest.length);
     whole.set(trailer, digest.length + blocks.length);
-    const temporary = `${this.#path}.writing`;
-    await Deno.writeFile(temporary, whole);
-    await Deno.rename(temporary, this.#path);
+    await replaceFile(this.#path, whole);
   }
 
   /** The closing line when blocks were left out (`cut` of them at the end, besides those never written). */

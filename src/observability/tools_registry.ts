@@ -2,6 +2,7 @@
  * tools.json: `{ "<serverID>": [ {"name": ..., "description": ...} ] }`, rewritten when a list changes; a tool
  * the gateway withholds (tool pins) is listed with `"withheld": "<why>"`.
  */
+import { replaceFile } from "../files.ts";
 
 /** Keeps the tools of every server and writes them to `tools.json` shortly after each change. */
 export class ToolsRegistry {
@@ -42,7 +43,7 @@ export class ToolsRegistry {
     if (this.#path === undefined) return;
     const path = this.#path;
     const text = JSON.stringify(Object.fromEntries(this.#tools), null, 2) + "\n";
-    this.#writing = this.#writing.then(() => Deno.writeTextFile(path, text)).catch(() => {});
+    this.#writing = this.#writing.then(() => replaceFile(path, text)).catch(() => {});
     await this.#writing;
   }
 }

@@ -5,6 +5,7 @@
  */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
+import { replaceFile } from "../files.ts";
 import { hex } from "../hex.ts";
 
 /** The files written and the PEM text to serve with. */
@@ -87,9 +88,8 @@ export async function generateTls(dir: string, dnsNames: readonly string[]): Pro
   const cert = leaf.toString("pem");
   const paths = { caPath: `${dir}/ca.crt`, certPath: `${dir}/server.crt`, keyPath: `${dir}/server.key` };
   // The key first and private from its first byte; the CA last, since callers poll for it.
-  await Deno.writeTextFile(paths.keyPath, key, { mode: 0o600 });
-  await Deno.chmod(paths.keyPath, 0o600);
-  await Deno.writeTextFile(paths.certPath, cert, { mode: 0o644 });
-  await Deno.writeTextFile(paths.caPath, ca.toString("pem"), { mode: 0o644 });
+  await replaceFile(paths.keyPath, key, 0o600);
+  await replaceFile(paths.certPath, cert);
+  await replaceFile(paths.caPath, ca.toString("pem"));
   return { ...paths, cert, key };
 }

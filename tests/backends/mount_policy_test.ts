@@ -12,13 +12,7 @@ import {
   parseMountRoots,
   runArgsViolation,
 } from "../../src/backends/mount_policy.ts";
-import { tempDir } from "../support/temp.ts";
-
-/** Makes a symbolic link with `ln` (the test permission set writes only under /tmp, and Deno.symlink wants all). */
-async function symlink(target: string, path: string): Promise<void> {
-  const made = await new Deno.Command("ln", { args: ["-s", target, path] }).output();
-  assert.ok(made.success, new TextDecoder().decode(made.stderr));
-}
+import { symlink, tempDir } from "../support/temp.ts";
 
 /** A read-only workspace root and a read-write temp root, canonicalized as in production. */
 async function testPolicy(): Promise<{ policy: MountPolicy; workspace: string; tmp: string; base: string }> {

@@ -8,6 +8,7 @@ import {
   startGateway,
   text,
 } from "../support/gateway.ts";
+import { symlink, tempFile } from "../support/temp.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 const FILES = [
@@ -160,6 +161,31 @@ Deno.test("a log directory awmg cannot write: logs go to stdout, said once", e2e
   assert.match(gateway.stdout, /\[INFO\] \[startup\] Starting MCPG with config/);
   assert.match(gateway.stdout, /everything→tools\/list/);
 });
+
+Deno.test(
+  "a log file left as a link is never written through: logs go to stdout, the target untouched",
+  e2e,
+  async () => {
+    const victim = await tempFile("the victim's own text\n", ".txt");
+    for (const name of ["mcp-gateway.log", "hostile.log", "gateway.md"]) {
+      const dir = logDir();
+      await Deno.mkdir(dir, { recursive: true });
+      await symlink(victim, `${dir}/${name}`);
+      const gateway = await startGateway({ toml: HOSTILE(), args: ["--log-dir", dir] });
+      await (await gateway.post("/mcp/hostile", { jsonrpc: "2.0", id: 1, method: "tools/list" })).body
+        ?.cancel();
+      await gateway.stop();
+      assert.match(
+        gateway.stdout,
+        new RegExp(`Cannot write logs to ${dir} \\(${dir}/${name} is a symbolic link`),
+        name,
+      );
+      assert.match(gateway.stdout, /hostile→tools\/list/, `${name}: the lines went to stdout`);
+      assert.equal(await Deno.readTextFile(victim), "the victim's own text\n", name);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
 
 Deno.test(
   "DEBUG selects namespaces on stderr; -v raises the level; text logs rotate by size",

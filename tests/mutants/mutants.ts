@@ -358,6 +358,24 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ["tests/config/load_test.ts"],
   },
   {
+    id: "append-through-link",
+    file: "src/files.ts",
+    find: "  if (info === undefined || info.isFile) return undefined;",
+    replace: "  return undefined;",
+    breaks:
+      "a log file left as a link is refused before it is opened (a dangling link's target is not created)",
+    tests: ["tests/files_test.ts"],
+  },
+  {
+    id: "replace-through-link",
+    file: "src/files.ts",
+    find:
+      "    await Deno.writeFile(temporary, bytes, { createNew: true, mode });\n    await Deno.rename(temporary, path);",
+    replace: "    await Deno.writeFile(path, bytes, { mode });",
+    breaks: "a replaced file takes a link's place instead of writing through it",
+    tests: ["tests/files_test.ts"],
+  },
+  {
     id: "mount-symlink-unresolved",
     file: "src/backends/mount_policy.ts",
     find: "      const resolved = await Deno.realPath(current);",

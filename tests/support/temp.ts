@@ -32,3 +32,9 @@ export async function tempFile(text: string, suffix: string): Promise<string> {
   await Deno.writeTextFile(path, text);
   return path;
 }
+
+/** Makes a symbolic link with `ln` (the test permission set writes only under /tmp, and Deno.symlink wants all). */
+export async function symlink(target: string, path: string): Promise<void> {
+  const made = await new Deno.Command("ln", { args: ["-s", target, path] }).output();
+  if (!made.success) throw new Error(`ln -s ${target} ${path}: ${new TextDecoder().decode(made.stderr)}`);
+}
