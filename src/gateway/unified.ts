@@ -7,6 +7,7 @@ import { ErrorCode, errorResponse } from "../jsonrpc/errors.ts";
 import { isFailure, type JsonRpcId, type JsonRpcRequest, type JsonRpcResponse } from "../jsonrpc/messages.ts";
 import type { ForwardOptions } from "./calls.ts";
 import { decodeCursor, encodeCursor, prefixName, splitName } from "./names.ts";
+import { ResourceRoutes } from "./resources.ts";
 import { Refusal } from "./upstream.ts";
 
 /** The requests whose result may be a task of the tasks extension (a handle, or the task itself). */
@@ -76,15 +77,9 @@ const LISTINGS: Record<string, { key: string; prefix: boolean; uriField?: "uri" 
 
 const log = getLogger(["awmg", "gateway"]);
 
-function templatePattern(template: string): RegExp {
-  const escaped = template.replace(/[.*+?^$()|[\]\\]/g, "\\$&");
-  return new RegExp(`^${escaped.replace(/\\?\{[^}]*\}/g, ".+?")}$`);
-}
-
 /** Routing state of the unified endpoint for one identity: which server owns which resource. */
 export class UnifiedRouter {
-  readonly #resources = new Map<string, string>();
-  readonly #templates = new Map<string, { pattern: RegExp; serverId: string }>();
+  readonly #resources = new ResourceRoutes();
 
   constructor(readonly backends: Backends) {}
 
@@ -154,10 +149,20 @@ export class UnifiedRouter {
 
   /** Routes to the server that listed `uri`. */
   #byUri(request: JsonRpcRequest, uri: string, message: string): JsonRpcResponse | Routed {
-    const serverId = this.#owner(uri);
-    return serverId === undefined
-      ? unknown(request, ErrorCode.InvalidParams, message, "list resources first")
-      : { serverId, request };
+    const owner = this.#resources.owner(uri);
+    if (owner === undefined) {
+      return unknown(request, ErrorCode.InvalidParams, message, "list resources first");
+    }
+    if ("refused" in owner) {
+      const refused = `Resource '${uri}' has no one server: ${owner.refused}`;
+      return unknown(
+        request,
+        ErrorCode.InvalidParams,
+        refused,
+        "a URI is read from the one server that lists it",
+      );
+    }
+    return { serverId: owner.serverId, request };
   }
 
   /** A completion goes where its reference lives: a prefixed prompt name, or a listed resource's URI. */
@@ -194,6 +199,27 @@ export class UnifiedRouter {
     return { jsonrpc: "2.0", id, result: { tools: lists.flat() } };
   }
 
+  /** A server's page as the unified endpoint shows it: names prefixed, resources another server owns left out. */
+  #shown(method: string, serverId: string, items: Record<string, unknown>[]): Record<string, unknown>[] {
+    const listing = LISTINGS[method];
+    const owned = listing.uriField === undefined
+      ? items
+      : this.#resources.claim(serverId, items, listing.uriField);
+    if (owned.length < items.length) {
+      log.warn(
+        "{method} on the unified endpoint leaves out {count} of server {server}'s: another server listed them first",
+        {
+          method,
+          count: items.length - owned.length,
+          server: serverId,
+        },
+      );
+    }
+    return listing.prefix
+      ? owned.map((item) => ({ ...item, name: prefixName(serverId, String(item.name)) }))
+      : owned;
+  }
+
   async #list(request: JsonRpcRequest, params: Record<string, unknown>): Promise<JsonRpcResponse> {
     const listing = LISTINGS[request.method];
     const state = typeof params.cursor === "string" ? decodeCursor(params.cursor) : { server: 0 };
@@ -223,14 +249,7 @@ export class UnifiedRouter {
       }
       const result = response.result as Record<string, unknown>;
       const items = (result[listing.key] ?? []) as Record<string, unknown>[];
-      const shown = items.map((item) => {
-        if (listing.uriField === "uri") this.#resources.set(String(item.uri), serverId);
-        if (listing.uriField === "uriTemplate") {
-          const template = String(item.uriTemplate);
-          this.#templates.set(template, { pattern: templatePattern(template), serverId });
-        }
-        return listing.prefix ? { ...item, name: prefixName(serverId, String(item.name)) } : item;
-      });
+      const shown = this.#shown(request.method, serverId, items);
       const next = typeof result.nextCursor === "string"
         ? encodeCursor({ server, cursor: result.nextCursor })
         : server + 1 < this.backends.ids.length
@@ -249,12 +268,5 @@ export class UnifiedRouter {
       };
     }
     return { jsonrpc: "2.0", id: request.id, result: { [listing.key]: [] } };
-  }
-
-  #owner(uri: string): string | undefined {
-    const listed = this.#resources.get(uri);
-    if (listed !== undefined) return listed;
-    for (const template of this.#templates.values()) if (template.pattern.test(uri)) return template.serverId;
-    return undefined;
   }
 }

@@ -1,10 +1,29 @@
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { EVERYTHING, MEMORY, PROBE, startGateway, text } from "../support/gateway.ts";
+import { EVERYTHING, HOSTILE, MEMORY, PROBE, startGateway, text } from "../support/gateway.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 type Named = { name: string };
+
+/** Every page of a listing through the unified endpoint (ten at most): the `field` of each item. */
+async function allPages<K extends string>(
+  list: (
+    params: { cursor?: string },
+  ) => Promise<{ nextCursor?: string } & { [key in K]: Record<string, unknown>[] }>,
+  key: K,
+  field: string,
+): Promise<string[]> {
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 10; pages++) {
+    const page = await list(cursor === undefined ? {} : { cursor });
+    seen.push(...page[key].map((item) => String(item[field])));
+    cursor = page.nextCursor;
+    if (cursor === undefined) break;
+  }
+  return seen;
+}
 
 async function waitFor(check: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -152,3 +171,46 @@ Deno.test("routed mode fixes schemas too and passes list_changed through", e2e, 
   }
   assert.equal(gateway.stderr.match(/Normalized schema for tool schemaless of probe/g)?.length, 1);
 });
+
+Deno.test(
+  "a server cannot take over another's resources on /mcp: the first to list keeps them, two matching templates are refused",
+  e2e,
+  async () => {
+    const gateway = await startGateway({
+      toml: HOSTILE("first", "", { HOSTILE_NAME: "first" }) +
+        HOSTILE("second", "", { HOSTILE_NAME: "second" }),
+      args: ["--unified"],
+    });
+    try {
+      const client = await gateway.client("");
+      const listed = await allPages((cursor) => client.listResources(cursor), "resources", "uri");
+      const templates = await allPages(
+        (cursor) => client.listResourceTemplates(cursor),
+        "resourceTemplates",
+        "uriTemplate",
+      );
+      assert.deepEqual(listed, ["hostile://shared"], "the second server's copy is left out");
+      assert.ok(
+        templates.includes("hostile://second-only/{path}") &&
+          templates.includes("hostile://first-only/{path}"),
+      );
+      assert.equal(templates.filter((t) => t === "hostile://{path}").length, 1);
+      const read = async (uri: string) => (await client.readResource({ uri })).contents[0].text;
+      assert.equal(await read("hostile://shared"), "read by first");
+      assert.equal(await read("hostile://first-only/x"), "read by first");
+      await assert.rejects(
+        read("hostile://second-only/x"),
+        /matches resource templates of servers first and second/,
+      );
+      await assert.rejects(
+        read(`slow://${"a".repeat(5000)}`),
+        /Unknown resource/,
+        "answered at once, not backtracked",
+      );
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
+    assert.match(gateway.stderr, /leaves out 1 of server second's: another server listed them first/);
+  },
+);
