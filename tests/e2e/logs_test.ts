@@ -8,6 +8,7 @@ import {
   startGateway,
   text,
 } from "../support/gateway.ts";
+import { within } from "../support/deadline.ts";
 import { symlink, tempFile } from "../support/temp.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
@@ -161,6 +162,22 @@ Deno.test("a log directory awmg cannot write: logs go to stdout, said once", e2e
   assert.match(gateway.stdout, /\[INFO\] \[startup\] Starting MCPG with config/);
   assert.match(gateway.stdout, /everything→tools\/list/);
 });
+
+Deno.test(
+  "a backend's answer padded with whitespace is written to gateway.md at once, not backtracked over",
+  e2e,
+  async () => {
+    const gateway = await startGateway({ toml: HOSTILE(), args: ["--log-dir", logDir()] });
+    try {
+      const calls = [1, 2, 3].map((id) => gateway.post("/mcp/hostile", callTool(id, "padded", {})));
+      for (const answer of await within(Promise.all(calls), 5_000, "answers padded with whitespace")) {
+        assert.match(await answer.text(), /"text":"padded"/);
+      }
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
 
 Deno.test(
   "a log file left as a link is never written through: logs go to stdout, the target untouched",

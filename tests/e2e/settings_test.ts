@@ -44,7 +44,7 @@ Deno.test(
       assert.match(
         gateway.stderr,
         new RegExp(
-          `Server hostile: http://localhost:${gateway.port}/mcp/hostile \\(17 tools, MCP 2025-06-18\\)`,
+          `Server hostile: http://localhost:${gateway.port}/mcp/hostile \\(18 tools, MCP 2025-06-18\\)`,
         ),
       );
     } finally {
