@@ -5,6 +5,21 @@ import type { ParsedDocument } from "./document.ts";
 import type { ConfigIssue } from "./issues.ts";
 import { isRecord } from "./tree.ts";
 
+/** Nesting past this is refused before anything walks the document (TOML's parser stops at the same depth). */
+const MAX_DEPTH = 1000;
+
+/** Whether `value` nests arrays or objects deeper than `limit`: a walk with a stack of its own, which cannot overflow. */
+function deeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (typeof node !== "object" || node === null) continue;
+    if (depth === limit) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Parses JSON text into a canonical document, or the syntax error with its position. */
 export function readJson(text: string): ParsedDocument {
   let raw: unknown;
@@ -22,6 +37,16 @@ export function readJson(text: string): ParsedDocument {
         suggestion: text.trim() === ""
           ? "pipe a JSON config into awmg, e.g. awmg --config-stdin < config.json (with docker: add -i)"
           : "check the document with: jq . config.json",
+      },
+    };
+  }
+  if (deeperThan(raw, MAX_DEPTH)) {
+    return {
+      ok: false,
+      issue: {
+        path: "",
+        message: `the document nests arrays or objects more than ${MAX_DEPTH} levels deep`,
+        suggestion: "a gateway config is a few levels deep: check what wrote it",
       },
     };
   }

@@ -94,6 +94,36 @@ url = "https://alice:pa ss@word@example.com/mcp"
   assert.ok(config.secrets.includes("pa%20ss%40word"), "as the URL parser encodes it");
 });
 
+Deno.test("a document nested deeper than any config is refused whole, in either format, not walked", () => {
+  const deep = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+  const [jsonIssue] = errors(
+    loadConfigText(
+      `{"mcpServers":{},"gateway":{"port":1,"x":${deep(100_000)}}}`,
+      "json",
+      { kind: "stdin" },
+      lookup,
+    ),
+  );
+  assert.match(jsonIssue, /nests arrays or objects more than 1000 levels deep/);
+  const [tomlIssue] = errors(toml(`[gateway]\nx = ${deep(100_000)}\n`));
+  assert.match(tomlIssue, /excessively nested/);
+  const shallower = errors(
+    json({
+      mcpServers: {
+        x: {
+          type: "stdio",
+          container: "a",
+          "guard-policies": JSON.parse(`{"github":{"repos":${deep(990)}}}`),
+        },
+      },
+    }),
+  );
+  assert.ok(
+    shallower.some((issue) => /guard-policies\.github\.repos/.test(issue)),
+    "validated, not refused whole",
+  );
+});
+
 Deno.test("a container image that the runtime would read as its own option is refused", () => {
   for (const image of ["--cap-add=ALL", "-v/:/host", " alpine", "alpine --privileged"]) {
     const [issue] = errors(

@@ -394,6 +394,15 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "/take over|first server to list/",
   },
   {
+    id: "config-depth-unchecked",
+    file: "src/config/json.ts",
+    find: "    if (depth === limit) return true;",
+    replace: "",
+    breaks: "a JSON config nested 100,000 levels deep is refused, not walked until the stack overflows",
+    tests: ["tests/config/load_test.ts"],
+    filter: "nested deeper than any config",
+  },
+  {
     id: "mount-symlink-unresolved",
     file: "src/backends/mount_policy.ts",
     find: "      const resolved = await Deno.realPath(current);",
