@@ -1045,7 +1045,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: "rpc-facts-tool-lost",
     file: "src/observability/format.ts",
-    find: "    tool: facts.tool === undefined ? undefined : redact(facts.tool),",
+    find: "    tool: facts.tool === undefined ? undefined : oneLine(redact(facts.tool)),",
     replace: "    tool: undefined,",
     breaks: "a call's log lines name its tool (gateway.md, rpc-messages.jsonl)",
     tests: ["tests/e2e/logs_test.ts"],
