@@ -7,6 +7,7 @@ import { createParser } from "eventsource-parser";
 import { ErrorCode, errorResponse, unavailableResponse } from "../jsonrpc/errors.ts";
 import { readDeclared, readLimited, readPreview } from "../jsonrpc/framer.ts";
 import { LegacySse } from "./legacy_sse.ts";
+import { NO_REDIRECTS, redirectRefusal } from "./redirects.ts";
 import { classify, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from "../jsonrpc/messages.ts";
 import type { ExitStatus, MessagePipe, PipeEvents } from "./pipe.ts";
 import { MODERN_VERSION, requestHeaders } from "../protocol/revision.ts";
@@ -128,6 +129,7 @@ export class HttpPipe implements MessagePipe {
     let response: Response;
     try {
       response = await fetch(url, {
+        ...NO_REDIRECTS,
         method: "POST",
         headers: this.#modernHeaders(bearer, request),
         body: JSON.stringify(request),
@@ -135,6 +137,11 @@ export class HttpPipe implements MessagePipe {
       });
     } catch (error) {
       return { kind: "failed", why: `cannot reach ${shown}: ${(error as Error).message}` };
+    }
+    const redirected = redirectRefusal(response.status, shown);
+    if (redirected !== undefined) {
+      await response.body?.cancel();
+      return { kind: "failed", why: redirected };
     }
     const body = await readLimited(response.body, this.#target.maxMessageSize) ?? "";
     if (response.status === 401 || response.status === 403 || response.status >= 500) {
@@ -167,6 +174,7 @@ export class HttpPipe implements MessagePipe {
     clearInterval(this.#keepalive);
     if (this.#session !== undefined) {
       await fetch(this.#target.url, {
+        ...NO_REDIRECTS,
         method: "DELETE",
         headers: this.#headers(),
         signal: AbortSignal.timeout(2000),
@@ -276,6 +284,7 @@ export class HttpPipe implements MessagePipe {
     const { message, initialize, attempt, bearer } = post;
     try {
       return await fetch(this.#target.url, {
+        ...NO_REDIRECTS,
         method: "POST",
         headers: {
           ...(this.#modern
@@ -303,6 +312,11 @@ export class HttpPipe implements MessagePipe {
   /** What the server's answer to a POST comes to: a message, a stream, a retry, or the POST's failure. */
   async #answered(post: Post, response: Response): Promise<void> {
     const { id, initialize, attempt, fail } = post;
+    const redirected = redirectRefusal(response.status, this.#target.shown);
+    if (redirected !== undefined) {
+      await response.body?.cancel();
+      return fail(redirected);
+    }
     const session = response.headers.get("mcp-session-id");
     if (session !== null) this.#session = session;
     if (response.status === 401 && post.bearer !== undefined && attempt.mayRetry) {

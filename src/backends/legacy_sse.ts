@@ -4,6 +4,7 @@
  */
 import { createParser } from "eventsource-parser";
 import { readPreview } from "../jsonrpc/framer.ts";
+import { NO_REDIRECTS, redirectRefusal } from "./redirects.ts";
 
 /** What the channel is told. */
 export interface LegacySseEvents {
@@ -39,12 +40,16 @@ export class LegacySse {
     maxEventSize: number,
   ): Promise<LegacySse> {
     const response = await fetch(url, {
+      ...NO_REDIRECTS,
       headers: { ...(await headers()), accept: "text/event-stream" },
       signal,
     });
     if (!response.ok || !(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
       await response.body?.cancel();
-      throw new Error(`GET ${shown} answered HTTP ${response.status}, not an SSE stream`);
+      throw new Error(
+        redirectRefusal(response.status, `GET ${shown}`) ??
+          `GET ${shown} answered HTTP ${response.status}, not an SSE stream`,
+      );
     }
     let announce!: (endpoint: string) => void;
     const announced = new Promise<string>((resolve) => announce = resolve);
@@ -86,15 +91,16 @@ export class LegacySse {
   async post(text: string): Promise<string | undefined> {
     try {
       const response = await fetch(this.#endpoint, {
+        ...NO_REDIRECTS,
         method: "POST",
         headers: { ...(await this.#headers()), "content-type": "application/json" },
         body: text,
         signal: this.#signal,
       });
       const body = await readPreview(response.body);
-      return response.ok
-        ? undefined
-        : `${this.#endpoint} answered HTTP ${response.status}${body ? `: ${body}` : ""}`;
+      if (response.ok) return undefined;
+      return redirectRefusal(response.status, String(this.#endpoint)) ??
+        `${this.#endpoint} answered HTTP ${response.status}${body ? `: ${body}` : ""}`;
     } catch (error) {
       return `cannot reach ${this.#endpoint}: ${(error as Error).message}`;
     }

@@ -114,6 +114,8 @@ class Exporter {
           }],
         });
         await fetch(this.#options.url, {
+          // A collector's redirect would take the exporter's headers (its API key) along.
+          redirect: "manual",
           method: "POST",
           headers: { ...this.#options.headers, "content-type": "application/json" },
           body,

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { MEMORY, RemoteEverything, startGateway, text } from "../support/gateway.ts";
+import { runAwmg } from "../support/awmg.ts";
 import { fakeRemote, textResult } from "../support/remote.ts";
+import { tempFile } from "../support/temp.ts";
 
 const e2e = { sanitizeOps: false, sanitizeResources: false };
 type Named = { name: string };
@@ -219,6 +221,48 @@ Deno.test(
       await gateway.stop();
       await server.shutdown();
       await foreign.shutdown();
+    }
+  },
+);
+
+Deno.test(
+  "a remote server's redirect is refused, never followed with the headers its config gives it",
+  e2e,
+  async () => {
+    const seen: string[] = [];
+    const elsewhere = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+      seen.push(`${request.method} x-api-key=${request.headers.get("x-api-key")}`);
+      return new Response("{}", { headers: { "content-type": "application/json" } });
+    });
+    const away = (status: number) =>
+      new Response(null, { status, headers: { location: `http://127.0.0.1:${elsewhere.addr.port}/mcp` } });
+    const redirecting = fakeRemote({ tool: "moved", call: () => away(307) });
+    const always = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => away(308));
+    const withKey = (id: string, url: string) =>
+      `[servers.${id}]\ntype = "http"\nurl = "${url}"\nheaders = { X-Api-Key = "key-for-this-server-only" }\n` +
+      // Short waits, so that a redirect followed by mistake fails the test in seconds.
+      "connect_timeout = 3\n[gateway]\ntool_timeout = 3\n";
+    try {
+      const gateway = await startGateway({ toml: withKey("remote", redirecting.url) });
+      try {
+        const call = {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name: "moved", arguments: {} },
+        };
+        const answer = await (await gateway.post("/mcp/remote", call)).json();
+        assert.match(answer.error.data.detail, /answered with a redirect \(HTTP 307\); awmg does not follow/);
+      } finally {
+        await gateway.stop();
+      }
+      const config = await tempFile(withKey("moved", `http://127.0.0.1:${always.addr.port}/mcp`), ".toml");
+      const start = await runAwmg(["--config", config, "--no-auth", "--listen", "127.0.0.1:0"]);
+      assert.equal(start.code, 1);
+      assert.match(start.stdout, /answered with a redirect \(HTTP 308\)/);
+      assert.deepEqual(seen, [], "the redirect's target heard nothing, the key least of all");
+    } finally {
+      await Promise.all([redirecting.close(), always.shutdown(), elsewhere.shutdown()]);
     }
   },
 );

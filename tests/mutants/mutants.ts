@@ -403,6 +403,15 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "nested deeper than any config",
   },
   {
+    id: "redirect-followed",
+    file: "src/backends/redirects.ts",
+    find: 'export const NO_REDIRECTS = { redirect: "manual" } as const satisfies RequestInit;',
+    replace: 'export const NO_REDIRECTS = { redirect: "follow" } as const satisfies RequestInit;',
+    breaks: "a remote server's redirect is refused, never followed with the headers its config gives it",
+    tests: ["tests/e2e/http_backend_test.ts"],
+    filter: "redirect is refused",
+  },
+  {
     id: "mount-symlink-unresolved",
     file: "src/backends/mount_policy.ts",
     find: "      const resolved = await Deno.realPath(current);",
