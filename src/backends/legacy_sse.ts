@@ -4,6 +4,7 @@
  */
 import { createParser } from "eventsource-parser";
 import { readPreview } from "../jsonrpc/framer.ts";
+import { shownUrl } from "../observability/redact.ts";
 import { NO_REDIRECTS, redirectRefusal } from "./redirects.ts";
 
 /** What the channel is told. */
@@ -17,19 +18,25 @@ export interface LegacySseEvents {
 /** An open HTTP+SSE channel to one server. */
 export class LegacySse {
   readonly #endpoint: URL;
+  /**
+   * The endpoint as errors show it (shownUrl): its query is often the server's session id, which lets anyone
+   * who reads the logs post into the session while it lives.
+   */
+  readonly #shown: string;
   readonly #headers: () => Promise<Record<string, string>>;
   readonly #signal: AbortSignal;
 
   private constructor(endpoint: URL, headers: () => Promise<Record<string, string>>, signal: AbortSignal) {
     this.#endpoint = endpoint;
+    this.#shown = shownUrl(endpoint.href);
     this.#headers = headers;
     this.#signal = signal;
   }
 
   /**
-   * Opens the stream at `target.url` (named as `target.shown`) and waits (up to `timeoutMs`) for the `endpoint` event. The endpoint must be on
-   * the stream's own origin: the headers (and tokens) sent there are meant for this server only. An event
-   * larger than `maxEventSize` bytes ends the channel.
+   * Opens the stream at `target.url` (named as `target.shown`) and waits (up to `timeoutMs`) for the
+   * `endpoint` event. The endpoint must be on the stream's own origin: the headers (and tokens) sent there are
+   * meant for this server only. An event larger than `maxEventSize` bytes ends the channel.
    */
   static async open(
     { url, shown }: { readonly url: string; readonly shown: string },
@@ -99,10 +106,10 @@ export class LegacySse {
       });
       const body = await readPreview(response.body);
       if (response.ok) return undefined;
-      return redirectRefusal(response.status, String(this.#endpoint)) ??
-        `${this.#endpoint} answered HTTP ${response.status}${body ? `: ${body}` : ""}`;
+      return redirectRefusal(response.status, this.#shown) ??
+        `${this.#shown} answered HTTP ${response.status}${body ? `: ${body}` : ""}`;
     } catch (error) {
-      return `cannot reach ${this.#endpoint}: ${(error as Error).message}`;
+      return `cannot reach ${this.#shown}: ${(error as Error).message}`;
     }
   }
 }

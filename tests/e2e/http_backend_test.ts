@@ -267,3 +267,32 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "the endpoint an HTTP+SSE server names is shown without its query: the session id in it stays out of errors",
+  e2e,
+  async () => {
+    const session = "legacy-session-7f3a9c";
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+      const path = new URL(request.url).pathname;
+      if (request.method === "POST") return new Response("no", { status: path === "/sse" ? 405 : 500 });
+      const body = new ReadableStream({
+        start: (c) =>
+          c.enqueue(new TextEncoder().encode(`event: endpoint\ndata: /messages?sessionId=${session}\n\n`)),
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    });
+    const gateway = await startGateway({
+      toml: http("legacy", `http://127.0.0.1:${server.addr.port}/sse`),
+      waitHealthy: false,
+    });
+    try {
+      assert.equal((await gateway.exited).code, 1);
+      assert.match(gateway.stdout, /\/messages\?sessionId=\[REDACTED\] answered HTTP 500/);
+      assert.ok(!`${gateway.stdout}${gateway.stderr}`.includes(session), "the session id is not shown");
+    } finally {
+      await gateway.stop();
+      await server.shutdown();
+    }
+  },
+);
