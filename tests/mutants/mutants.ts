@@ -412,6 +412,15 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "redirect is refused",
   },
   {
+    id: "legacy-endpoint-shown-whole",
+    file: "src/backends/legacy_sse.ts",
+    find: "    this.#shown = shownUrl(endpoint.href);",
+    replace: "    this.#shown = endpoint.href;",
+    breaks: "the endpoint an HTTP+SSE server names is shown without its query (its session id)",
+    tests: ["tests/e2e/http_backend_test.ts"],
+    filter: "without its query",
+  },
+  {
     id: "mount-symlink-unresolved",
     file: "src/backends/mount_policy.ts",
     find: "      const resolved = await Deno.realPath(current);",
