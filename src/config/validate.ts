@@ -198,14 +198,12 @@ function serversOf(
   return buildServers(value, context, guards);
 }
 
-/**
- * Every secret the logs must never show: the config's expanded variables and API keys, the values of the
- * environment variables servers get passed through, and the OIDC request token when a server uses OIDC.
- */
 /** The shared store's password and the state keys, written in the config or not. */
 function clusterSecrets(gateway: GatewaySection): string[] {
-  const password = gateway.store === undefined ? "" : URL.parse(gateway.store)?.password ?? "";
-  return [password, gateway.stateKey ?? "", gateway.previousStateKey ?? ""].filter((value) => value !== "");
+  const passwords = gateway.store === undefined ? [] : urlPasswords(gateway.store);
+  return [...passwords, gateway.stateKey ?? "", gateway.previousStateKey ?? ""].filter((value) =>
+    value !== ""
+  );
 }
 
 /**
@@ -218,6 +216,11 @@ function urlPasswords(url: string): string[] {
   return [colon === -1 ? "" : userinfo.slice(colon + 1), URL.parse(url)?.password ?? ""];
 }
 
+/**
+ * Every secret the logs must never show: the config's expanded variables and API keys, the values of the
+ * environment variables servers get passed through, the OIDC request token when a server uses OIDC, and a
+ * password written into a remote server's URL.
+ */
 function secretsOf(servers: readonly ServerConfig[], known: readonly string[], env: EnvLookup): string[] {
   const passedThrough = servers.flatMap((server) =>
     server.type === "stdio"

@@ -287,12 +287,13 @@ function routeToStdout({ options, line, stderrRpc, sinks, loggers }: Wiring): vo
   );
 }
 
-/** Flushes and closes every sink and log file. */
+/** Flushes and closes the log files of the directory. */
 async function closeFiles(): Promise<void> {
   await Promise.all(openFiles.map((file) => file.close()));
   openFiles = [];
 }
 
+/** Flushes and closes every sink and log file. */
 export async function stopLogging(): Promise<void> {
   routeRpc(() => []);
   routeDecisions(undefined);
