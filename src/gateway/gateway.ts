@@ -80,6 +80,28 @@ export interface GatewayOptions {
   readonly labels?: LabelStore;
 }
 
+/** The reference monitor of the guarded servers; undefined when no server is guarded. */
+function guardedCalls(
+  config: GatewayConfig,
+  options: GatewayOptions,
+  servers: ReadonlyMap<string, LaunchedServer>,
+): GuardedCalls | undefined {
+  const { guards } = options;
+  if (guards === undefined || guards.servers.size === 0) return undefined;
+  return new GuardedCalls({
+    guards: guards.servers,
+    mode: guards.mode,
+    modeChosen: guards.modeChosen,
+    store: options.labels ?? new MemoryLabelStore(config.gateway.maxAgents),
+    maxAgents: config.gateway.maxAgents,
+    liveInstances: GUARD_INSTANCES,
+    timeoutMs: (id) => {
+      const timeout = servers.get(id)?.toolTimeout;
+      return timeout === undefined ? options.toolTimeoutMs : timeout * 1000;
+    },
+  });
+}
+
 /** The gateway: owns sessions and backend connections, dispatches client messages. */
 export class Gateway {
   readonly sessions: SessionStore;
@@ -107,20 +129,7 @@ export class Gateway {
     this.#servers = new Map(
       config.servers.filter((s): s is LaunchedServer => s.type !== "custom").map((s) => [s.id, s]),
     );
-    if (options.guards !== undefined && options.guards.servers.size > 0) {
-      this.#guarded = new GuardedCalls({
-        guards: options.guards.servers,
-        mode: options.guards.mode,
-        modeChosen: options.guards.modeChosen,
-        store: options.labels ?? new MemoryLabelStore(config.gateway.maxAgents),
-        maxAgents: config.gateway.maxAgents,
-        liveInstances: GUARD_INSTANCES,
-        timeoutMs: (id) => {
-          const timeout = this.#servers.get(id)?.toolTimeout;
-          return timeout === undefined ? options.toolTimeoutMs : timeout * 1000;
-        },
-      });
-    }
+    this.#guarded = guardedCalls(config, options, this.#servers);
     const { maxSessions, maxHeldRequests, inputRequiredTimeout } = config.gateway;
     this.#holds = new HoldBudget(maxHeldRequests, inputRequiredTimeout * 1000);
     this.#retries = new RetryStates(this.#holds.timeoutMs, options.replica);

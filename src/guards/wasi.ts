@@ -62,17 +62,47 @@ function clockNow(id: number): bigint | undefined {
 /** The `wasi_snapshot_preview1` imports of one guest instance. */
 export function wasiImports(host: WasiHost, suspend: Suspend): Record<string, WebAssembly.ImportValue> {
   const view = () => new DataView(host.memory());
-  const bytesAt = (ptr: number, length: number) => guestBytes(host.memory(), ptr, length);
   const fail = (call: string, errno: number) => {
     host.failed(call, errno);
     return errno;
   };
+  // A pointer outside the guest's memory is the guest's error (EFAULT), not the host's.
+  const checked: Record<string, WebAssembly.ImportValue> = Object.fromEntries(
+    Object.entries(wasiCalls(host, view, fail)).map(([name, fn]) => [name, (...args: never[]) => {
+      try {
+        return fn(...args);
+      } catch (error) {
+        if (error instanceof RangeError) return fail(name, ERRNO.fault);
+        throw error;
+      }
+    }]),
+  );
+  checked.poll_oneoff = suspend(async (...args) => {
+    try {
+      return await poll(host, view, ...(args as [number, number, number, number]));
+    } catch (error) {
+      if (error instanceof RangeError) return fail("poll_oneoff", ERRNO.fault);
+      throw error;
+    }
+  });
+  return new Proxy(checked, {
+    get: (target, name: string) => target[name] ?? (() => fail(name, ERRNO.nosys)),
+  });
+}
+
+/** The synchronous WASI calls a guard may make, each answering an errno; wasiImports adds the checks. */
+function wasiCalls(
+  host: WasiHost,
+  view: () => DataView,
+  fail: (call: string, errno: number) => number,
+): Record<string, (...args: never[]) => number> {
+  const bytesAt = (ptr: number, length: number) => guestBytes(host.memory(), ptr, length);
   const zeroPair = (a: number, b: number) => {
     view().setUint32(a >>> 0, 0, true);
     view().setUint32(b >>> 0, 0, true);
     return ERRNO.success;
   };
-  const functions: Record<string, (...args: never[]) => number> = {
+  return {
     args_sizes_get: zeroPair,
     environ_sizes_get: zeroPair,
     args_get: () => ERRNO.success,
@@ -111,28 +141,6 @@ export function wasiImports(host: WasiHost, suspend: Suspend): Record<string, We
       throw new WebAssembly.RuntimeError(`the guard called WASI proc_exit(${code})`);
     },
   };
-  // A pointer outside the guest's memory is the guest's error (EFAULT), not the host's.
-  const checked: Record<string, WebAssembly.ImportValue> = Object.fromEntries(
-    Object.entries(functions).map(([name, fn]) => [name, (...args: never[]) => {
-      try {
-        return (fn as (...args: never[]) => number)(...args);
-      } catch (error) {
-        if (error instanceof RangeError) return fail(name, ERRNO.fault);
-        throw error;
-      }
-    }]),
-  );
-  checked.poll_oneoff = suspend(async (...args) => {
-    try {
-      return await poll(host, view, ...(args as [number, number, number, number]));
-    } catch (error) {
-      if (error instanceof RangeError) return fail("poll_oneoff", ERRNO.fault);
-      throw error;
-    }
-  });
-  return new Proxy(checked, {
-    get: (target, name: string) => target[name] ?? (() => fail(name, ERRNO.nosys)),
-  });
 }
 
 /** A clock subscription of `poll_oneoff`: its userdata and how long from now it fires. */
