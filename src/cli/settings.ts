@@ -4,6 +4,12 @@
  */
 import type { GatewayConfig } from "../config/types.ts";
 import { otlpHeaders } from "../config/gateway.ts";
+import {
+  HEADER_NAME_EXPECTED,
+  HEADER_VALUE_EXPECTED,
+  isHeaderName,
+  isHeaderValue,
+} from "../config/headers.ts";
 import type { TraceExport } from "../observability/tracing.ts";
 import { AGENT_ID_VAR, envKey, LEGACY_KEY_VAR, LEGACY_KEY_WARNING } from "../environment/agent_id.ts";
 import { randomHex } from "../hex.ts";
@@ -375,6 +381,15 @@ function resolveTimeouts({ options, config, env, warnings }: Sources): Timeouts 
   return { toolTimeoutMs: toolTimeout * 1000, sessionTimeoutMs, shutdownTimeoutMs };
 }
 
+/** The first header fetch would refuse, described without its value (a collector's key); undefined if none. */
+function unsendableHeader(headers: Readonly<Record<string, string>>): string | undefined {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!isHeaderName(name)) return `name (expected ${HEADER_NAME_EXPECTED})`;
+    if (!isHeaderValue(value)) return `"${name}" (expected ${HEADER_VALUE_EXPECTED})`;
+  }
+  return undefined;
+}
+
 /** Where traces go and what they carry; undefined when no endpoint is configured (tracing off). */
 function resolveTracing({ options, config, env, warnings }: Sources): TracingSettings | undefined | string {
   const traced = config.gateway.tracing;
@@ -400,11 +415,18 @@ function resolveTracing({ options, config, env, warnings }: Sources): TracingSet
   } catch {
     return `invalid OTLP endpoint "${endpoint}": expected a URL such as http://localhost:4318`;
   }
+  const fromConfig = Object.keys(traced?.headers ?? {}).length > 0;
+  const headers = fromConfig
+    ? traced!.headers
+    : otlpHeaders(env("OTEL_EXPORTER_OTLP_HEADERS") || undefined, true);
+  const unsendable = unsendableHeader(headers);
+  if (unsendable !== undefined) {
+    const where = fromConfig ? "gateway.opentelemetry.headers in the config" : "OTEL_EXPORTER_OTLP_HEADERS";
+    return `invalid OTLP header ${unsendable} in ${where}: traces could not be sent with it`;
+  }
   return {
     url,
-    headers: Object.keys(traced?.headers ?? {}).length > 0
-      ? traced!.headers
-      : otlpHeaders(env("OTEL_EXPORTER_OTLP_HEADERS") || undefined, true),
+    headers,
     serviceName: options.otlpServiceName ?? (env("OTEL_SERVICE_NAME") || undefined) ?? traced?.serviceName ??
       DEFAULTS.serviceName,
     sampleRate: sampleRate ?? 1,

@@ -47,8 +47,10 @@ const GO_PHRASES: Readonly<Record<"gateway" | "server", Readonly<Record<string, 
 export function fromValibot(base: string, issues: readonly v.BaseIssue<unknown>[]): ConfigIssue[] {
   return issues.map((issue) => {
     const keys = (issue.path ?? []).map((item) => item.key as PathKey);
-    const path = keys.reduce<string>(joinPath, base);
     const secret = keys.some((key) => typeof key === "string" && SECRET_FIELDS.has(key));
+    // A name refused under a secret field is shown no more than a value is (`X=token` as an env name).
+    const shown = secret && issue.path?.at(-1)?.origin === "key" ? keys.slice(0, -1) : keys;
+    const path = shown.reduce<string>(joinPath, base);
     const field = keys.at(-1);
     const phrases = GO_PHRASES[base.startsWith("gateway") ? "gateway" : "server"];
     const phrase = issue.kind === "schema"

@@ -5,6 +5,14 @@
  * into `ConfigIssue`s with the path and the value found.
  */
 import * as v from "valibot";
+import {
+  ENV_NAME_EXPECTED,
+  HEADER_NAME_EXPECTED,
+  HEADER_VALUE_EXPECTED,
+  isEnvName,
+  isHeaderName,
+  isHeaderValue,
+} from "./headers.ts";
 
 const text = (expected = "a string") => v.string(expected);
 const nonEmpty = (expected = "a non-empty string") => v.pipe(v.string(expected), v.nonEmpty(expected));
@@ -12,7 +20,18 @@ const nonEmpty = (expected = "a non-empty string") => v.pipe(v.string(expected),
 const nonBlank = (expected = "a non-blank string") =>
   v.pipe(v.string(expected), v.check((text) => text.trim() !== "", expected));
 const stringList = (expected = "an array of strings") => v.array(v.string(expected), expected);
-const stringMap = (expected: string) => v.record(v.string(), v.string(expected), `an object of ${expected}s`);
+/** A server's environment: names a process can receive, values without NUL (no process can hold one). */
+const envMap = v.record(
+  v.pipe(v.string(), v.check(isEnvName, ENV_NAME_EXPECTED)),
+  v.pipe(v.string("string value"), v.check((value) => !value.includes("\0"), "a value without NUL")),
+  "an object of string values",
+);
+/** A remote server's headers, each one fetch can send. */
+const headerMap = v.record(
+  v.pipe(v.string(), v.check(isHeaderName, HEADER_NAME_EXPECTED)),
+  v.pipe(v.string("string value"), v.check(isHeaderValue, HEADER_VALUE_EXPECTED)),
+  "an object of string values",
+);
 
 /** An integer in a range, given as a number or (after `${VAR}` expansion) a string of digits. */
 function integer(expected: string, min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -70,11 +89,11 @@ export const serverSchema = v.object({
   entrypoint: v.optional(nonBlank("a non-blank path")),
   entrypointArgs: v.optional(stringList()),
   mounts: v.optional(stringList('an array of "source:dest:mode" strings')),
-  env: v.optional(stringMap("string value")),
+  env: v.optional(envMap),
   url: v.optional(
     v.pipe(nonEmpty("an http(s) URL"), v.url("an http(s) URL"), v.regex(/^https?:\/\//i, "an http(s) URL")),
   ),
-  headers: v.optional(stringMap("string value")),
+  headers: v.optional(headerMap),
   tools: v.optional(stringList("an array of tool names")),
   registry: v.optional(text()),
   isolation: v.optional(v.picklist(["shared", "session"], '"shared" or "session"')),

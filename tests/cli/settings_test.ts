@@ -318,6 +318,34 @@ Deno.test("tracing: off without an endpoint; flag > environment > config; the si
   });
 });
 
+Deno.test("an OTLP header fetch would refuse stops the start, named without its value", () => {
+  const endpoint = ["--otlp-endpoint", "http://127.0.0.1:4318"];
+  assert.deepEqual(
+    resolve(endpoint, { OTEL_EXPORTER_OTLP_HEADERS: "Authorization=Bearer%20s3cr3t%0D%0AX-Injected:%201" }),
+    {
+      ok: false,
+      message:
+        'invalid OTLP header "Authorization" (expected a header value with no line break or NUL inside) in ' +
+        "OTEL_EXPORTER_OTLP_HEADERS: traces could not be sent with it",
+    },
+  );
+  // Only TOML has the section's headers (JSON moved them to OTEL_EXPORTER_OTLP_HEADERS).
+  const toml = loadConfigText(
+    '[servers.a]\ncommand = "node"\n\n[gateway.opentelemetry]\nendpoint = "https://otel.example.com"\n' +
+      'headers = "Bad Name=s3cr3t"\n',
+    "toml",
+    { kind: "file", path: "config.toml" },
+    () => undefined,
+  );
+  const parsed = parseCommandLine([]);
+  if (parsed.kind !== "run" || !toml.ok) throw new Error("bad fixture");
+  assert.deepEqual(resolveSettings(parsed.options, toml.config, () => undefined, false, () => "key"), {
+    ok: false,
+    message: "invalid OTLP header name (expected a header name: letters, digits and !#$%&'*+-.^_`|~) in " +
+      "gateway.opentelemetry.headers in the config: traces could not be sent with it",
+  });
+});
+
 Deno.test("variables that ask for protection awmg does not enforce stop the start, each named", () => {
   assert.deepEqual(
     resolve([], { MCP_GATEWAY_CA_CERT: "/ca.pem", MCP_GATEWAY_HMAC_SECRET: "s" }),

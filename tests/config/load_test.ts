@@ -284,6 +284,46 @@ Deno.test("wrong types report expected and found; secret values stay hidden", ()
   );
 });
 
+Deno.test("headers fetch would refuse and environment no process can hold are refused, the values unshown", () => {
+  const refused = errors(toml(`
+[servers.remote]
+type = "http"
+url = "https://mcp.example.com/mcp"
+headers = { Authorization = "Bearer \${TOKEN}\\r\\nX-Injected: 1", "X Spaced" = "v", Nul = "a\\u0000b" }
+
+[servers.local]
+command = "node"
+env = { "LEAK=\${TOKEN}" = "v", "" = "empty", ZERO = "a\\u0000b" }
+`));
+  assert.deepEqual(refused, [
+    "servers.remote.headers.Authorization: invalid value\n" +
+    "    expected a header value with no line break or NUL inside, found a string (value hidden)",
+    "servers.remote.headers: invalid value (line 5)\n" +
+    "    expected a header name: letters, digits and !#$%&'*+-.^_`|~, found a string (value hidden)",
+    "servers.remote.headers.Nul: invalid value\n" +
+    "    expected a header value with no line break or NUL inside, found a string (value hidden)",
+    "servers.local.env: invalid value (line 9)\n" +
+    "    expected an environment variable name: not empty, without '=' or NUL, found a string (value hidden)",
+    "servers.local.env: invalid value (line 9)\n" +
+    "    expected an environment variable name: not empty, without '=' or NUL, found a string (value hidden)",
+    "servers.local.env.ZERO: invalid value\n    expected a value without NUL, found a string (value hidden)",
+  ]);
+  assert.ok(refused.every((issue) => !issue.includes("secretvalue")));
+  // fetch trims whitespace at a value's ends (a token read from a file ends in a newline): that one is sent.
+  const config = ok(toml(`
+[servers.remote]
+type = "http"
+url = "https://mcp.example.com/mcp"
+headers = { Authorization = "Bearer \${TOKEN}\\n", "X-Api_Key.v2" = "\\t a b \\r\\n" }
+`));
+  const [remote] = config.servers;
+  assert.ok(remote.type === "http");
+  assert.deepEqual(remote.headers, {
+    Authorization: "Bearer ghp_secretvalue123\n",
+    "X-Api_Key.v2": "\t a b \r\n",
+  });
+});
+
 Deno.test("port must be within 1-65535", () => {
   for (const port of [0, 65536, 70000]) {
     assert.deepEqual(errors(json({ mcpServers: {}, gateway: { port } })), [
