@@ -1,6 +1,7 @@
 /**
  * Keeps secrets out of every log line: known secret values and common token shapes become [REDACTED].
  */
+import { markdownText, oneLine } from "./format.ts";
 
 const TOKEN_SHAPES = [
   /\bgh[pousr]_[A-Za-z0-9]{16,}\b/g,
@@ -11,9 +12,32 @@ const TOKEN_SHAPES = [
 /** A cheap first look: only text with one of these can hold a token shape. */
 const MAY_HOLD_TOKEN = /gh[pousr]_|github_pat_|bearer|basic/i;
 
-/** Returns a function that replaces each secret and each token shape in a text with [REDACTED]. */
+/** A line of a secret that spans lines is a secret of its own from this length on. */
+const SECRET_LINE_MIN = 8;
+
+/**
+ * The forms a secret takes in what awmg writes: as given, inside a JSON string (the RPC record, a message's
+ * text, the start failure's JSON), with its control characters escaped (oneLine, in every log line) and as
+ * Markdown shows text (gateway.md's warnings); and
+ * for a secret that spans lines (a PEM key, a JSON credential), each of its lines in those forms, since a
+ * server's stderr reaches the logs a line at a time.
+ */
+function secretForms(secret: string): string[] {
+  const lines = /[\r\n]/.test(secret)
+    ? secret.split(/\r\n|\r|\n/).map((line) => line.trim()).filter((line) => line.length >= SECRET_LINE_MIN)
+    : [];
+  return [secret, ...lines].flatMap((form) => [
+    form,
+    JSON.stringify(form).slice(1, -1),
+    oneLine(form),
+    markdownText(form),
+  ]);
+}
+
+/** Returns a function that replaces each secret (in each of its forms) and each token shape with [REDACTED]. */
 export function makeRedactor(secrets: readonly string[]): (text: string) => string {
-  const values = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
+  const values = [...new Set(secrets.filter((s) => s.length >= 4).flatMap(secretForms))]
+    .sort((a, b) => b.length - a.length);
   return (text) => {
     let out = text;
     for (const value of values) if (out.includes(value)) out = out.replaceAll(value, "[REDACTED]");

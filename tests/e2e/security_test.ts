@@ -165,6 +165,38 @@ Deno.test(
 );
 
 Deno.test(
+  "a secret that spans lines and holds quotes stays out of every log file and stderr, whole, escaped or by line",
+  e2e,
+  async () => {
+    const logDir = `/tmp/gh-aw/mcp-logs/test-${crypto.randomUUID()}`;
+    const key =
+      '-----BEGIN TEST KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcw\n"quoted" Zm9vYmFyYmF6\n-----END TEST KEY-----';
+    const gateway = await startGateway({
+      toml: HOSTILE("hostile", "", { PLANTED: "${PLANTED_KEY}" }),
+      args: ["--log-dir", logDir, "-vv"],
+      env: { PLANTED_KEY: key },
+    });
+    try {
+      // The key in a call's arguments (the RPC record writes it JSON-escaped), then on the server's stderr.
+      assert.equal(await toolText(gateway, "hostile", "stderr", { text: key }), "printed");
+    } finally {
+      await gateway.stop();
+    }
+    assert.match(gateway.stderr, /stderr: \[REDACTED\]/, "the stderr lines were logged");
+    await assertNowhere(
+      {
+        whole: key,
+        escaped: JSON.stringify(key).slice(1, -1),
+        "a line": "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcw",
+        "a line with quotes": "Zm9vYmFyYmF6",
+      },
+      logDir,
+      gateway.stderr,
+    );
+  },
+);
+
+Deno.test(
   "credentials in a remote server's URL stay out of the logs, the start's errors and the tool lock",
   e2e,
   async () => {

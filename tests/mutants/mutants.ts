@@ -394,6 +394,26 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "OTLP header fetch would refuse",
   },
   {
+    id: "secret-escaped-missed",
+    file: "src/observability/redact.ts",
+    find: "    JSON.stringify(form).slice(1, -1),",
+    replace: "",
+    breaks:
+      "a secret holding quotes or line breaks is hidden as the RPC record and gateway.md write it, JSON-escaped",
+    tests: ["tests/e2e/security_test.ts"],
+    filter: "spans lines",
+  },
+  {
+    id: "secret-lines-missed",
+    file: "src/observability/redact.ts",
+    find: "  return [secret, ...lines].flatMap((form) => [",
+    replace: "  return [secret].flatMap((form) => [",
+    breaks:
+      "each line of a secret that spans lines is hidden, as a server's stderr shows it a line at a time",
+    tests: ["tests/e2e/security_test.ts"],
+    filter: "spans lines",
+  },
+  {
     id: "append-through-link",
     file: "src/files.ts",
     find: "  if (info === undefined || info.isFile) return undefined;",

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { markdownText, oneLine } from "../../src/observability/format.ts";
 import { makeRedactor, shownUrl } from "../../src/observability/redact.ts";
 
 Deno.test("redaction hides known secrets and token shapes", () => {
@@ -7,6 +8,19 @@ Deno.test("redaction hides known secrets and token shapes", () => {
   assert.equal(redact("token ghp_abcdefghijklmnopqrstuvwxyz012345"), "token [REDACTED]");
   assert.equal(redact("github_pat_11ABCDEFG0123456789_abcdefghijklmnop"), "[REDACTED]");
   assert.equal(redact("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.x"), "Authorization: Bearer [REDACTED]");
+});
+
+Deno.test("a secret is hidden in every form the logs show it: escaped, as Markdown, and a line at a time", () => {
+  const key = '-----BEGIN TEST KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcw\n"q" <x> Zm9vYmFy\r\nend';
+  const redact = makeRedactor([key]);
+  assert.equal(redact(`raw ${key}`), "raw [REDACTED]");
+  assert.equal(redact(JSON.stringify({ text: key })), '{"text":"[REDACTED]"}');
+  assert.equal(redact(oneLine(`value ${key}`)), "value [REDACTED]");
+  assert.equal(redact(markdownText(`warning ${key}`)), "warning [REDACTED]");
+  // Its lines, as a server's stderr writes them; "end" is too short to be told from ordinary text.
+  assert.equal(redact("stderr: MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcw"), "stderr: [REDACTED]");
+  assert.equal(redact(JSON.stringify('"q" <x> Zm9vYmFy')), '"[REDACTED]"');
+  assert.equal(redact("the end"), "the end");
 });
 
 Deno.test("a URL is shown without its user, its password and its query values", () => {
