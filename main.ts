@@ -376,6 +376,7 @@ async function makeGateway(
     strictPins: settings.strictPins,
     instanceId: INSTANCE_ID,
     headStart,
+    redact: redactorOf(config, settings),
     mode: settings.mode,
     hostEnv: expansionEnv,
     toolTimeoutMs: settings.toolTimeoutMs,

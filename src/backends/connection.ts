@@ -57,6 +57,11 @@ export interface ConnectionOptions {
   readonly onMessage: (message: JsonRpcMessage, text: string) => void;
   /** The backend went away; every request in flight to it has to fail now. */
   readonly onDown: (reason: string) => void;
+  /**
+   * Hides the config's secrets in why a start failed (`lastError`, the StartFailure), which /health shows
+   * without auth and clients get in their errors: it often quotes what the backend said.
+   */
+  readonly redact: (text: string) => string;
 }
 
 /** Why a backend could not be started, with what an operator needs to fix it. */
@@ -348,9 +353,9 @@ export class BackendConnection {
     const deadline = Date.now() + startupTimeoutMs;
     const fail = (reason: string): never => {
       this.state = "error";
-      this.lastError = reason;
+      this.lastError = this.#options.redact(reason);
       this.#backOff();
-      throw new StartFailure(serverId, transport, reason, [...this.#stderrTail]);
+      throw new StartFailure(serverId, transport, this.lastError, [...this.#stderrTail]);
     };
     /** The pipes of this start that have ended (before any call of ours hears of it). */
     const ended = new Set<MessagePipe>();

@@ -78,6 +78,8 @@ export interface GatewayOptions {
   readonly replica?: ReplicaKeys;
   /** Where guarded agents' labels and counts live; this process's memory when undefined. */
   readonly labels?: LabelStore;
+  /** Hides the config's secrets in what the gateway reports without the logger (/health, clients' errors). */
+  readonly redact: (text: string) => string;
 }
 
 /** The reference monitor of the guarded servers; undefined when no server is guarded. */
@@ -144,6 +146,7 @@ export class Gateway {
       guarded: (serverId) => this.#guarded?.guardOf(serverId) !== undefined,
       audience: (serverId, identity, only) => this.#audience(serverId, identity, only),
       onToolsChanged: (serverId, tools) => void this.#tools.announce(serverId, tools),
+      redact: options.redact,
     });
     this.#tools = new ToolLists({
       servers: this.#servers,

@@ -63,6 +63,8 @@ export interface UpstreamsOptions {
   readonly guarded: (serverId: string) => boolean;
   /** Told a server's tools whenever its primary connection refreshes them. */
   readonly onToolsChanged: (serverId: string, tools: readonly Record<string, unknown>[]) => void;
+  /** Hides the config's secrets in what a connection reports of its failures. */
+  readonly redact: (text: string) => string;
 }
 
 /** The upstreams of every server, made on first use and kept until the gateway closes or their session ends. */
@@ -159,6 +161,7 @@ export class Upstreams {
       breaker: this.#breaker(server),
       guarded: this.#options.guarded(server.id),
       onToolsChanged: primary ? (tools) => onToolsChanged(server.id, tools) : undefined,
+      redact: this.#options.redact,
     });
   }
 

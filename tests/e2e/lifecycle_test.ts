@@ -517,6 +517,48 @@ Deno.test("a tool call past toolTimeout gets -32002 with server, method and elap
 });
 
 Deno.test(
+  "a restart refused with the server's secret in its words: /health and the client's error hide it",
+  e2e,
+  async () => {
+    const dir = await tempDir("awmg-quoting-");
+    const secret = "relaunch-secret-4c1e9b";
+    // Every launch after the first answers initialize with an error quoting its key, as a server told a
+    // wrong one might.
+    const refuse = `read line; id=$(printf '%s' "$line" | sed -E 's/.*"id":("[^"]*"|[0-9]+).*/\\1/'); ` +
+      `printf '{"jsonrpc":"2.0","id":%s,"error":{"code":-32603,"message":"bad key %s"}}\\n' "$id" "$PLANTED"; ` +
+      "sleep 1; exit 1";
+    const toml = throughSh(
+      HOSTILE("quoting", 'protocolVersion = "2025-11-25"\n', { PLANTED: "${PLANTED_SECRET}" }),
+      `echo $$ >> ${dir}/starts; [ -e ${dir}/launched ] && { ${refuse}; }; touch ${dir}/launched; exec "$0" "$@"`,
+    );
+    const gateway = await startGateway({ toml, env: { PLANTED_SECRET: secret } });
+    try {
+      const [first] = await pidsIn(`${dir}/starts`);
+      Deno.kill(first, "SIGKILL");
+      await healthWhen(gateway, (h) => h?.body.servers.quoting.status === "error");
+      const refused = await gateway.post("/mcp/quoting", {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "pid", arguments: {} },
+      });
+      const answer = await refused.text();
+      assert.match(answer, /bad key \[REDACTED\]/, answer);
+      const health = await healthWhen(
+        gateway,
+        (h) =>
+          (h?.body.servers.quoting as { error?: string } | undefined)?.error?.includes("bad key") === true,
+      );
+      const shown = JSON.stringify(health?.body);
+      assert.match(shown, /bad key \[REDACTED\]/, shown);
+      assert.ok(!answer.includes(secret) && !shown.includes(secret));
+    } finally {
+      await gateway.stop();
+    }
+  },
+);
+
+Deno.test(
   "a backend killed mid-call fails its requests at once with -32001 and restarts on the next",
   e2e,
   async () => {

@@ -414,6 +414,16 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "spans lines",
   },
   {
+    id: "start-failure-unredacted",
+    file: "src/backends/connection.ts",
+    find: "      this.lastError = this.#options.redact(reason);",
+    replace: "      this.lastError = reason;",
+    breaks:
+      "why a restart failed, as /health (without auth) and clients' errors show it, hides the config's secrets",
+    tests: ["tests/e2e/lifecycle_test.ts"],
+    filter: "restart refused",
+  },
+  {
     id: "append-through-link",
     file: "src/files.ts",
     find: "  if (info === undefined || info.isFile) return undefined;",
