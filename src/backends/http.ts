@@ -27,6 +27,8 @@ export interface HttpTarget {
   readonly connectTimeoutMs: number;
   /** A bearer token source (GitHub Actions OIDC), sent as `Authorization` on every request. */
   readonly bearer?: BearerSource;
+  /** Hides the config's secrets in a failure sent to clients: an error page may quote the request's headers. */
+  readonly redact: (text: string) => string;
 }
 
 /** One POST of a message: its text, and whether it may be retried (see #post). */
@@ -237,7 +239,8 @@ export class HttpPipe implements MessagePipe {
   async #post(message: JsonRpcMessage, attempt: PostAttempt): Promise<void> {
     const text = attempt.text ?? JSON.stringify(message);
     const id = "id" in message && "method" in message ? message.id : undefined;
-    const fail = (detail: string) => {
+    const fail = (said: string) => {
+      const detail = this.#target.redact(said);
       if (id === undefined) {
         this.#events.stderr(`${detail} (a ${"method" in message ? message.method : "response"} was lost)`);
       } else {
@@ -333,7 +336,9 @@ export class HttpPipe implements MessagePipe {
       const body = await readLimited(response.body, this.#target.maxMessageSize) ?? "";
       if (/"jsonrpc"\s*:\s*"2\.0"/.test(body) && /"error"\s*:/.test(body)) return this.#receive(body);
       return fail(
-        `${this.#target.shown} answered HTTP ${response.status}${body ? `: ${body.slice(0, 200)}` : ""}`,
+        `${this.#target.shown} answered HTTP ${response.status}${
+          body ? `: ${this.#target.redact(body).slice(0, 200)}` : ""
+        }`,
       );
     }
     if ((response.status === 404 || response.status === 400) && attempt.mayRetry) {

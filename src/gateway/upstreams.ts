@@ -185,6 +185,7 @@ export class Upstreams {
         keepaliveMs: keepaliveInterval === undefined ? undefined : keepaliveInterval * 1000,
         maxMessageSize,
         connectTimeoutMs: server.connectTimeout * 1000,
+        redact: this.#options.redact,
         ...(server.oidcAudience === undefined ? {} : { bearer: this.#bearer(server.oidcAudience) }),
       },
     };

@@ -269,6 +269,40 @@ Deno.test(
 );
 
 Deno.test(
+  "a remote server's error page quoting the request's headers reaches the client without the configured key",
+  e2e,
+  async () => {
+    const key = "key-an-error-page-quotes-51c2";
+    const remote = fakeRemote({
+      tool: "quotes",
+      call: (request) => new Response(`bad key: ${request.headers.get("x-api-key")}`, { status: 500 }),
+    });
+    try {
+      const gateway = await startGateway({
+        toml:
+          `[servers.remote]\ntype = "http"\nurl = "${remote.url}"\nheaders = { X-Api-Key = "\${REMOTE_KEY}" }\n`,
+        env: { REMOTE_KEY: key },
+      });
+      try {
+        const call = {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name: "quotes", arguments: {} },
+        };
+        const answer = await (await gateway.post("/mcp/remote", call)).json();
+        assert.match(answer.error.data.detail, /answered HTTP 500: bad key: \[REDACTED\]/);
+        assert.ok(!JSON.stringify(answer).includes(key));
+      } finally {
+        await gateway.stop();
+      }
+    } finally {
+      await remote.close();
+    }
+  },
+);
+
+Deno.test(
   "the endpoint an HTTP+SSE server names is shown without its query: the session id in it stays out of errors",
   e2e,
   async () => {

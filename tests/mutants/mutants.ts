@@ -424,6 +424,15 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "restart refused",
   },
   {
+    id: "remote-failure-unredacted",
+    file: "src/backends/http.ts",
+    find: "      const detail = this.#target.redact(said);",
+    replace: "      const detail = said;",
+    breaks: "a remote server's error page quoting the configured key reaches the client with the key hidden",
+    tests: ["tests/e2e/http_backend_test.ts"],
+    filter: "error page",
+  },
+  {
     id: "append-through-link",
     file: "src/files.ts",
     find: "  if (info === undefined || info.isFile) return undefined;",
