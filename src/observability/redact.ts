@@ -14,6 +14,12 @@ const MAY_HOLD_TOKEN = /gh[pousr]_|github_pat_|bearer|basic/i;
 
 /** A line of a secret that spans lines is a secret of its own from this length on. */
 const SECRET_LINE_MIN = 8;
+/**
+ * A secret of more lines than this (a certificate bundle passed through, say) is a document, not a key: its
+ * lines are not looked for one by one, since every log line would be searched for each (a PEM key of 8192
+ * bits has about 100).
+ */
+const SECRET_LINES_MAX = 128;
 
 /**
  * The forms a secret takes in what awmg writes: as given, inside a JSON string (the RPC record, a message's
@@ -23,9 +29,10 @@ const SECRET_LINE_MIN = 8;
  * server's stderr reaches the logs a line at a time.
  */
 function secretForms(secret: string): string[] {
-  const lines = /[\r\n]/.test(secret)
-    ? secret.split(/\r\n|\r|\n/).map((line) => line.trim()).filter((line) => line.length >= SECRET_LINE_MIN)
-    : [];
+  const split = /[\r\n]/.test(secret) ? secret.split(/\r\n|\r|\n/) : [];
+  const lines = split.length > SECRET_LINES_MAX
+    ? []
+    : split.map((line) => line.trim()).filter((line) => line.length >= SECRET_LINE_MIN);
   return [secret, ...lines].flatMap((form) => [
     form,
     JSON.stringify(form).slice(1, -1),

@@ -21,6 +21,11 @@ Deno.test("a secret is hidden in every form the logs show it: escaped, as Markdo
   assert.equal(redact("stderr: MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcw"), "stderr: [REDACTED]");
   assert.equal(redact(JSON.stringify('"q" <x> Zm9vYmFy')), '"[REDACTED]"');
   assert.equal(redact("the end"), "the end");
+  // A document of more lines than a key has is found whole only: each log line is not searched for each line.
+  const bundle = Array.from({ length: 129 }, (_, i) => `certificate line ${i} of a long bundle`).join("\n");
+  const whole = makeRedactor([bundle]);
+  assert.equal(whole(`[${bundle}]`), "[[REDACTED]]");
+  assert.equal(whole("certificate line 7 of a long bundle"), "certificate line 7 of a long bundle");
 });
 
 Deno.test("a URL is shown without its user, its password and its query values", () => {
