@@ -5,7 +5,7 @@
  */
 import type { GatewayConfig } from "../config/types.ts";
 import type { ClusterSettings } from "../cluster/join.ts";
-import { MIN_STATE_KEY, REPLICA_NAME } from "../config/schema.ts";
+import { MIN_STATE_KEY, REPLICA_NAME, REPLICA_ORIGIN, REPLICA_URL } from "../config/schema.ts";
 import type { EnvLookup } from "./help.ts";
 import { randomHex } from "../hex.ts";
 
@@ -43,6 +43,10 @@ export function resolveCluster(
       "at most 32";
   }
   const replicaUrl = env("MCP_GATEWAY_REPLICA_URL") || gateway.replicaUrl;
+  // The config's own is checked with the config; the environment's is checked here, alike.
+  if (replicaUrl !== undefined && !REPLICA_ORIGIN.test(replicaUrl)) {
+    return `MCP_GATEWAY_REPLICA_URL is not ${REPLICA_URL} (an origin, without a user, a password or a path)`;
+  }
   return {
     store: gateway.store,
     stateKeys: previous === undefined ? [stateKey] : [stateKey, previous],

@@ -182,7 +182,13 @@ const ORIGIN = 'origin such as "https://app.example.com" (scheme, host and port;
 
 const STORE_URL = 'a Redis URL such as "redis://host:6379" or "rediss://:${REDIS_PASSWORD}@host:6380/0"';
 const REPLICA_ID = "a short lowercase name (letters, digits and -, at most 32)";
-const REPLICA_URL = 'the URL other replicas reach this one at, such as "http://10.0.0.5:8000"';
+/** What a replica's URL must be, as an error says it. */
+export const REPLICA_URL = 'the URL other replicas reach this one at, such as "http://10.0.0.5:8000"';
+/**
+ * A replica's URL: an origin alone. No user or password either: hops are signed, and /health, which needs no
+ * key, lists the replicas' URLs.
+ */
+export const REPLICA_ORIGIN = /^https?:\/\/[^\s/?#@]+\/?$/i;
 
 /** The fewest characters of a key replicas share: random text, long enough that it cannot be guessed. */
 export const MIN_STATE_KEY = 32;
@@ -256,7 +262,7 @@ export const gatewaySchema = v.object({
     v.pipe(v.string(REPLICA_ID), v.regex(REPLICA_NAME, REPLICA_ID)),
   ),
   replicaUrl: v.optional(
-    v.pipe(v.string(REPLICA_URL), v.regex(/^https?:\/\/[^\s/?#]+\/?$/i, REPLICA_URL)),
+    v.pipe(v.string(REPLICA_URL), v.regex(REPLICA_ORIGIN, REPLICA_URL)),
   ),
   // The Go gateway's container runtime settings: known, so that they are refused as not supported yet
   // (validate.ts) rather than as unrecognized.

@@ -93,6 +93,29 @@ Deno.test("the config's store URL, state keys and replica name are checked; its 
   assert.ok(secrets.includes("hunter2") && secrets.includes(KEY));
 });
 
+Deno.test("a replica's URL is an origin without credentials, from the environment as from the config", () => {
+  const base = config(`store = "redis://h:1"\nstate_key = "${KEY}"`);
+  for (const url of ["not a url", "http://u:pw@gw-2:8000", "http://gw-2:8000/mcp", "ftp://gw-2"]) {
+    const refused = resolveCluster(base, (name) => name === "MCP_GATEWAY_REPLICA_URL" ? url : undefined);
+    assert.equal(
+      refused,
+      'MCP_GATEWAY_REPLICA_URL is not the URL other replicas reach this one at, such as "http://10.0.0.5:8000" ' +
+        "(an origin, without a user, a password or a path)",
+      url,
+    );
+  }
+  const found = errors(
+    `store = "redis://h:1"\nstate_key = "${KEY}"\nreplica_url = "http://u:pw@10.0.0.5:8000"`,
+  )
+    .join("\n");
+  assert.match(found, /gateway\.replica_url[^]*expected the URL other replicas reach this one at/);
+  const ipv6 = resolveCluster(
+    base,
+    (name) => name === "MCP_GATEWAY_REPLICA_URL" ? "http://[::1]:8001/" : undefined,
+  );
+  assert.equal((ipv6 as { replicaUrl: string }).replicaUrl, "http://[::1]:8001");
+});
+
 Deno.test("other replicas dial a listen address on every interface through this machine's loopback", () => {
   assert.deepEqual(
     ["0.0.0.0", "::", "127.0.0.1", "::1", "gw.internal"].map(reachableHost),

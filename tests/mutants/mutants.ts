@@ -433,6 +433,22 @@ export const MUTANTS: readonly Mutant[] = [
     filter: "error page",
   },
   {
+    id: "replica-url-env-unchecked",
+    file: "src/cli/cluster.ts",
+    find: "  if (replicaUrl !== undefined && !REPLICA_ORIGIN.test(replicaUrl)) {",
+    replace: "  if (false) {",
+    breaks: "MCP_GATEWAY_REPLICA_URL is checked as the config's replica_url is, not thrown on later",
+    tests: ["tests/cli/cluster_test.ts"],
+  },
+  {
+    id: "replica-url-userinfo",
+    file: "src/config/schema.ts",
+    find: "export const REPLICA_ORIGIN = /^https?:\\/\\/[^\\s/?#@]+\\/?$/i;",
+    replace: "export const REPLICA_ORIGIN = /^https?:\\/\\/[^\\s/?#]+\\/?$/i;",
+    breaks: "a replica's URL holds no user or password (/health lists it without a key)",
+    tests: ["tests/cli/cluster_test.ts"],
+  },
+  {
     id: "append-through-link",
     file: "src/files.ts",
     find: "  if (info === undefined || info.isFile) return undefined;",
