@@ -1,7 +1,7 @@
 /**
- * What a remote server's headers and a process's environment must be to be sent at all. fetch refuses a header
- * whose name is not an HTTP token or whose value holds a line break or NUL inside, with an error that quotes
- * the value whole; headers and environment values are where secrets live, so the config refuses them first.
+ * What a header must be for fetch to send it at all: fetch refuses a name that is not an HTTP token, or a value
+ * that holds a line break or NUL inside, with an error that quotes the value whole. Header values are where
+ * secrets live, so the config (and the OTLP settings) refuse such a header first.
  */
 
 /** An HTTP token (RFC 9110, 5.6.2): what a header's name may be. */
@@ -30,11 +30,3 @@ export const HEADER_NAME_EXPECTED = "a header name: letters, digits and !#$%&'*+
 
 /** What a header's value must be, as a config error says it. */
 export const HEADER_VALUE_EXPECTED = "a header value with no line break or NUL inside";
-
-/** What an environment variable's name must be: `NAME=value` is how a process receives it. */
-export const ENV_NAME_EXPECTED = "an environment variable name: not empty, without '=' or NUL";
-
-/** Whether a process can be given a variable of this name. */
-export function isEnvName(name: string): boolean {
-  return name !== "" && !/[=\0]/.test(name);
-}

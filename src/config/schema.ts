@@ -5,14 +5,7 @@
  * into `ConfigIssue`s with the path and the value found.
  */
 import * as v from "valibot";
-import {
-  ENV_NAME_EXPECTED,
-  HEADER_NAME_EXPECTED,
-  HEADER_VALUE_EXPECTED,
-  isEnvName,
-  isHeaderName,
-  isHeaderValue,
-} from "./headers.ts";
+import { HEADER_NAME_EXPECTED, HEADER_VALUE_EXPECTED, isHeaderName, isHeaderValue } from "./headers.ts";
 
 const text = (expected = "a string") => v.string(expected);
 const nonEmpty = (expected = "a non-empty string") => v.pipe(v.string(expected), v.nonEmpty(expected));
@@ -20,9 +13,11 @@ const nonEmpty = (expected = "a non-empty string") => v.pipe(v.string(expected),
 const nonBlank = (expected = "a non-blank string") =>
   v.pipe(v.string(expected), v.check((text) => text.trim() !== "", expected));
 const stringList = (expected = "an array of strings") => v.array(v.string(expected), expected);
+/** What an environment variable's name must be: `NAME=value` is how a process receives it. */
+const ENV_NAME_EXPECTED = "an environment variable name: not empty, without '=' or NUL";
 /** A server's environment: names a process can receive, values without NUL (no process can hold one). */
 const envMap = v.record(
-  v.pipe(v.string(), v.check(isEnvName, ENV_NAME_EXPECTED)),
+  v.pipe(v.string(), v.check((name) => name !== "" && !/[=\0]/.test(name), ENV_NAME_EXPECTED)),
   v.pipe(v.string("string value"), v.check((value) => !value.includes("\0"), "a value without NUL")),
   "an object of string values",
 );

@@ -24,9 +24,8 @@ const SECRET_LINES_MAX = 128;
 /**
  * The forms a secret takes in what awmg writes: as given, inside a JSON string (the RPC record, a message's
  * text, the start failure's JSON), with its control characters escaped (oneLine, in every log line) and as
- * Markdown shows text (gateway.md's warnings); and
- * for a secret that spans lines (a PEM key, a JSON credential), each of its lines in those forms, since a
- * server's stderr reaches the logs a line at a time.
+ * Markdown shows text (gateway.md's warnings); and for a secret that spans lines (a PEM key, a JSON
+ * credential), each of its lines in those forms, since a server's stderr reaches the logs a line at a time.
  */
 function secretForms(secret: string): string[] {
   const split = /[\r\n]/.test(secret) ? secret.split(/\r\n|\r|\n/) : [];
