@@ -9,6 +9,14 @@ import type { Envelope } from "../protocol/revision.ts";
 import type { Exchange } from "./exchange.ts";
 import type { RelayedCapability, Session } from "./session.ts";
 
+/** How long a call to a server may take, in ms: its own toolTimeout (seconds), else the gateway's `fallbackMs`. */
+export function toolTimeoutMsOf(
+  server: { readonly toolTimeout?: number } | undefined,
+  fallbackMs: number,
+): number {
+  return server?.toolTimeout === undefined ? fallbackMs : server.toolTimeout * 1000;
+}
+
 /** How a client request is forwarded. */
 export interface ForwardOptions {
   readonly session?: Session;

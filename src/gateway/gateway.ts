@@ -20,7 +20,7 @@ import { isAllowed } from "./tools.ts";
 import { type Backends, UnifiedRouter, withTaskIds } from "./unified.ts";
 import { GuardedCalls, type Reflection, reflection } from "./guarded.ts";
 import { type LabelStore, MemoryLabelStore } from "../difc/store.ts";
-import { type ForwardOptions, HoldBudget } from "./calls.ts";
+import { type ForwardOptions, HoldBudget, toolTimeoutMsOf } from "./calls.ts";
 import { type ReplicaKeys, type Retry, RetryStates } from "./retries.ts";
 import { Refusal, type Upstream } from "./upstream.ts";
 import { type Audience, type LaunchedServer, type ServerHealth, Upstreams } from "./upstreams.ts";
@@ -97,10 +97,7 @@ function guardedCalls(
     store: options.labels ?? new MemoryLabelStore(config.gateway.maxAgents),
     maxAgents: config.gateway.maxAgents,
     liveInstances: GUARD_INSTANCES,
-    timeoutMs: (id) => {
-      const timeout = servers.get(id)?.toolTimeout;
-      return timeout === undefined ? options.toolTimeoutMs : timeout * 1000;
-    },
+    timeoutMs: (id) => toolTimeoutMsOf(servers.get(id), options.toolTimeoutMs),
   });
 }
 

@@ -13,7 +13,7 @@ import type { GatewaySection, HttpServerConfig, StdioServerConfig } from "../con
 import { shownUrl } from "../observability/redact.ts";
 import { VERSION } from "../version.ts";
 import { RateLimitBreaker } from "./breaker.ts";
-import { type HoldBudget, RELAYED_CAPABILITIES } from "./calls.ts";
+import { type HoldBudget, RELAYED_CAPABILITIES, toolTimeoutMsOf } from "./calls.ts";
 import type { Listener, Session } from "./session.ts";
 import { Upstream } from "./upstream.ts";
 
@@ -147,7 +147,7 @@ export class Upstreams {
       serverId: server.id,
       transport: this.#transport(server),
       startupTimeoutMs: settings.startupTimeout * 1000,
-      toolTimeoutMs: server.toolTimeout === undefined ? toolTimeoutMs : server.toolTimeout * 1000,
+      toolTimeoutMs: toolTimeoutMsOf(server, toolTimeoutMs),
       clientInfo: { name: "awmg", version: VERSION },
       capabilities: RELAYED_CAPABILITIES,
       revision: legacy ? "2025-11-25" : server.protocolVersion,
